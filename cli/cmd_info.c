@@ -1,0 +1,136 @@
+/* tradeq info: describe a dataset. */
+#include "commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void help(void)
+{
+    printf("usage: tradeq info [--data PATH|NAME] [--region-map CSV] [--sector-map CSV]\n"
+           "                   [--regions] [--sectors] [--year Y]\n\n"
+           "Dimensions, years, totals and the consistency report of a dataset (MODEL.md's\n"
+           "data contract). --regions / --sectors list every code with its name.\n");
+}
+
+int tq_cmd_info(int argc, char **argv)
+{
+    cli_data_opts dopt = {0};
+    int list_regions = 0, list_sectors = 0, want_year = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = cli_data_option(argc, argv, &i, &dopt);
+        if (r < 0)
+            return CLI_USAGE;
+        if (r)
+            continue;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            help();
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--regions")) {
+            list_regions = 1;
+        } else if (!strcmp(argv[i], "--sectors")) {
+            list_sectors = 1;
+        } else if (!strcmp(argv[i], "--year") && i + 1 < argc) {
+            want_year = atoi(argv[++i]);
+        } else {
+            return cli_usage_error("info", "unknown option '%s'", argv[i]);
+        }
+    }
+    tq_context *ctx = cli_context();
+    tq_dataset *ds = cli_load(ctx, &dopt);
+    if (!ds) {
+        tq_context_free(ctx);
+        return CLI_FAIL;
+    }
+    const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds), Y = tq_dataset_years(ds);
+    int y = Y - 1;
+    if (want_year) {
+        y = tq_dataset_find_year(ds, want_year);
+        if (y < 0) {
+            fprintf(stderr, "tradeq info: year %d is not in the dataset\n", want_year);
+            tq_dataset_free(ds);
+            tq_context_free(ctx);
+            return CLI_FAIL;
+        }
+    }
+    int tradable = 0;
+    for (int j = 0; j < J; j++) tradable += tq_dataset_sector_tradable(ds, j);
+    printf("dataset    %s\n", tq_dataset_name(ds)[0] ? tq_dataset_name(ds) : "(unnamed)");
+    if (tq_dataset_source(ds)[0])
+        printf("source     %s\n", tq_dataset_source(ds));
+    printf("size       %d regions x %d sectors (%d tradable)\n", N, J, tradable);
+    printf("years      ");
+    if (Y == 1)
+        printf("%d\n", tq_dataset_year(ds, 0));
+    else
+        printf("%d-%d (%d years)\n", tq_dataset_year(ds, 0), tq_dataset_year(ds, Y - 1), Y);
+    printf("io links   %s\n", tq_dataset_has_io(ds) ? "yes (input-output shares from data)"
+                                                     : "no (flows only: gamma = 0, beta = 1)");
+    printf("regions    ");
+    for (int n = 0; n < N && n < 12; n++) printf("%s%s", n ? " " : "", tq_dataset_region_code(ds, n));
+    printf("%s\n", N > 12 ? " ..." : "");
+    printf("sectors    ");
+    for (int j = 0; j < J && j < 4; j++)
+        printf("%s%s (%s)", j ? ", " : "", tq_dataset_sector_code(ds, j), tq_dataset_sector_name(ds, j));
+    printf("%s\n", J > 4 ? ", ..." : "");
+
+    const double *Yo = tq_dataset_array_const(ds, TQ_Y, y, NULL);
+    const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
+    const double *VA = tq_dataset_array_const(ds, TQ_VA, y, NULL);
+    const double *R = tq_dataset_array_const(ds, TQ_R, y, NULL);
+    double go = 0, trade = 0, va = 0, rev = 0;
+    for (int k = 0; k < N * J; k++) go += Yo[k];
+    for (int n = 0; n < N; n++) {
+        va += VA[n];
+        rev += R[n];
+        for (int i = 0; i < N; i++)
+            if (i != n)
+                for (int j = 0; j < J; j++) trade += Z[((size_t)n * N + i) * J + j];
+    }
+    char b1[64], b2[64], b3[64], b4[64];
+    printf("\ntotals %d (M USD)\n", tq_dataset_year(ds, y));
+    printf("  gross output       %s\n", cli_num(b1, sizeof b1, go, 0));
+    printf("  value added        %s\n", cli_num(b2, sizeof b2, va, 0));
+    printf("  cross-border trade %s  (%.1f%% of gross output)\n", cli_num(b3, sizeof b3, trade, 0),
+           go > 0 ? 100 * trade / go : 0);
+    printf("  tariff revenue     %s\n", cli_num(b4, sizeof b4, rev, 0));
+
+    tq_consistency c;
+    if (tq_dataset_check(ctx, ds, y, &c) == TQ_OK) {
+        printf("\nconsistency %d (MODEL.md data contract; 0 = exact)\n", tq_dataset_year(ds, y));
+        printf("  goods-market clearing (E0): max residual %.3g of spending", c.e0_max_rel);
+        if (c.e0_worst_region >= 0)
+            printf(" (%s, %s), %.3g of that region's value added", tq_dataset_region_code(ds, c.e0_worst_region),
+                   tq_dataset_sector_code(ds, c.e0_worst_sector), c.e0_max_share_va);
+        printf("\n");
+        printf("  trade shares sum to 1:      max deviation %.3g\n", c.pi_sum_max_dev);
+        printf("  final-demand shares sum:    max deviation %.3g\n", c.alpha_sum_max_dev);
+        printf("  cost shares (beta+gamma):   max deviation %.3g; %g out of range\n", c.cost_share_max_dev,
+               c.beta_range_violations);
+        printf("  deficits sum to zero:       |sum D| = %.3g of world value added\n", c.deficit_sum_rel);
+        printf("  deficits match flows:       max gap %.3g of value added", c.deficit_flow_max_rel);
+        if (c.deficit_worst_region >= 0 && c.deficit_flow_max_rel > 0)
+            printf(" (%s)", tq_dataset_region_code(ds, c.deficit_worst_region));
+        printf("\n");
+        printf("  value added = sum beta Y:   max gap %.3g", c.va_max_rel);
+        if (c.va_worst_region >= 0 && c.va_max_rel > 0)
+            printf(" (%s)", tq_dataset_region_code(ds, c.va_worst_region));
+        printf("\n");
+        printf("  negative flows:             %d\n", c.negative_flows);
+        printf("  (tradeq convert --rebalance makes the contract hold exactly; docs/rebalancing.md)\n");
+    }
+    if (list_regions) {
+        printf("\nregions\n");
+        for (int n = 0; n < N; n++)
+            printf("  %-6s %s\n", tq_dataset_region_code(ds, n), tq_dataset_region_name(ds, n));
+    }
+    if (list_sectors) {
+        printf("\nsectors (code, tradable, theta, name)\n");
+        const double *theta = tq_dataset_array_const(ds, TQ_THETA, 0, NULL);
+        for (int j = 0; j < J; j++)
+            printf("  %-8s %d %7.3f  %s\n", tq_dataset_sector_code(ds, j), tq_dataset_sector_tradable(ds, j),
+                   theta[j], tq_dataset_sector_name(ds, j));
+    }
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+    return CLI_OK;
+}

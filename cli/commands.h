@@ -1,0 +1,43 @@
+/* The CLI's commands: each takes the argv after the command name (argv[0] is the
+ * command) and returns the process exit code. */
+#ifndef TQ_CLI_COMMANDS_H
+#define TQ_CLI_COMMANDS_H
+
+#include "tradeq.h"
+
+#include <stdio.h>
+
+int tq_cmd_info(int argc, char **argv);
+int tq_cmd_convert(int argc, char **argv);
+int tq_cmd_balance(int argc, char **argv);
+int tq_cmd_replicate(int argc, char **argv);
+
+/* ---- shared helpers (cli/common.c) ---- */
+
+/* Dataset options every command accepts. */
+typedef struct cli_data_opts {
+    const char *data;       /* --data PATH or embedded name; NULL = default */
+    const char *region_map; /* --region-map CSV */
+    const char *sector_map; /* --sector-map CSV */
+} cli_data_opts;
+
+/* Exit codes. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+tq_context *cli_context(void);
+/* Print "tradeq: <one-line error>" from ctx to stderr. */
+void cli_print_error(tq_context *ctx);
+/* Resolve opts->data (a folder path, or the name of an embedded dataset) and load it,
+ * applying the maps. Prints the error and returns NULL on failure. */
+tq_dataset *cli_load(tq_context *ctx, const cli_data_opts *opts);
+/* Handle a dataset option at argv[*i]; returns 1 if consumed (advancing *i), 0 if not
+ * a dataset option, -1 on a missing value (message printed). */
+int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts);
+/* Print a usage error and return CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+/* Format a number with thousands separators and `decimals` places. */
+const char *cli_num(char *buf, size_t cap, double v, int decimals);
+/* The folder holding the embedded datasets ("" if none found). */
+const char *cli_data_dir(void);
+
+#endif

@@ -1,0 +1,50 @@
+/* tradeq: the command-line interface over libtradeq. */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", tq_cmd_info, "describe a dataset: dimensions, years, totals, consistency"},
+    {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
+    {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},
+    {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015) beside the paper's numbers"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "tradeq %s: a trade-policy simulator\n\nusage: tradeq COMMAND [OPTIONS]\n\ncommands:\n",
+            TQ_VERSION_STRING);
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        fprintf(f, "  %-10s %s\n", commands[k].name, commands[k].summary);
+    fprintf(f, "\n`tradeq COMMAND --help` lists a command's options.\n"
+               "Datasets: --data PATH reads a folder (formats: docs/formats.md); without it the\n"
+               "embedded default is used.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("tradeq %s\n", TQ_VERSION_STRING);
+        return CLI_OK;
+    }
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (!strcmp(argv[1], commands[k].name))
+            return commands[k].fn(argc - 1, argv + 1);
+    fprintf(stderr, "tradeq: unknown command '%s' (try tradeq --help)\n", argv[1]);
+    return CLI_USAGE;
+}

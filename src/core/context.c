@@ -1,0 +1,197 @@
+/* The context: allocator, callbacks, cancellation and the last error. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *std_malloc(void *ud, size_t size)
+{
+    (void)ud;
+    return malloc(size ? size : 1);
+}
+static void *std_realloc(void *ud, void *p, size_t size)
+{
+    (void)ud;
+    return realloc(p, size ? size : 1);
+}
+static void std_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+const char *tq_status_string(tq_status s)
+{
+    switch (s) {
+    case TQ_OK: return "ok";
+    case TQ_ERR_NOMEM: return "out of memory";
+    case TQ_ERR_IO: return "input/output error";
+    case TQ_ERR_PARSE: return "malformed input";
+    case TQ_ERR_INVALID: return "invalid argument or data";
+    case TQ_ERR_NOT_FOUND: return "not found";
+    case TQ_ERR_NOT_CONVERGED: return "did not converge";
+    case TQ_ERR_CANCELLED: return "cancelled";
+    case TQ_ERR_EXISTS: return "already exists";
+    case TQ_ERR_UNSUPPORTED: return "not supported by this data";
+    }
+    return "unknown status";
+}
+
+tq_status tq_context_new(tq_context **out, const tq_allocator *alloc)
+{
+    tq_allocator a = {std_malloc, std_realloc, std_free, NULL};
+    if (!out)
+        return TQ_ERR_INVALID;
+    *out = NULL;
+    if (alloc) {
+        if (!alloc->malloc_fn || !alloc->realloc_fn || !alloc->free_fn)
+            return TQ_ERR_INVALID;
+        a = *alloc;
+    }
+    tq_context *ctx = a.malloc_fn(a.ud, sizeof *ctx);
+    if (!ctx)
+        return TQ_ERR_NOMEM;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->alloc = a;
+    atomic_init(&ctx->cancelled, 0);
+    *out = ctx;
+    return TQ_OK;
+}
+
+void tq_context_free(tq_context *ctx)
+{
+    if (ctx)
+        ctx->alloc.free_fn(ctx->alloc.ud, ctx);
+}
+
+void tq_context_set_log(tq_context *ctx, tq_log_fn fn, void *ud)
+{
+    ctx->log_fn = fn;
+    ctx->log_ud = ud;
+}
+
+void tq_context_set_progress(tq_context *ctx, tq_progress_fn fn, void *ud)
+{
+    ctx->progress_fn = fn;
+    ctx->progress_ud = ud;
+}
+
+void tq_context_cancel(tq_context *ctx) { atomic_store(&ctx->cancelled, 1); }
+void tq_context_reset_cancel(tq_context *ctx) { atomic_store(&ctx->cancelled, 0); }
+
+const tq_error *tq_last_error(const tq_context *ctx) { return &ctx->err; }
+
+int tq_error_format(const tq_context *ctx, char *buf, size_t n)
+{
+    const tq_error *e = &ctx->err;
+    char where[700] = "";
+    size_t w = 0;
+    if (e->file[0]) {
+        w += (size_t)snprintf(where + w, sizeof where - w, "%s", e->file);
+        if (e->line > 0 && w < sizeof where)
+            w += (size_t)snprintf(where + w, sizeof where - w, ":%ld", e->line);
+        if (w < sizeof where)
+            w += (size_t)snprintf(where + w, sizeof where - w, ": ");
+    }
+    if (e->field[0] && w < sizeof where)
+        snprintf(where + w, sizeof where - w, "field '%s': ", e->field);
+    return snprintf(buf, n, "%s%s", where,
+                    e->message[0] ? e->message : tq_status_string(e->status));
+}
+
+void *tq__malloc(tq_context *ctx, size_t size)
+{
+    void *p = ctx->alloc.malloc_fn(ctx->alloc.ud, size);
+    if (!p)
+        tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory (%zu bytes)", size);
+    return p;
+}
+
+void *tq__calloc(tq_context *ctx, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) {
+        tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "allocation size overflow");
+        return NULL;
+    }
+    void *p = tq__malloc(ctx, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void *tq__realloc(tq_context *ctx, void *p, size_t size)
+{
+    void *q = ctx->alloc.realloc_fn(ctx->alloc.ud, p, size);
+    if (!q)
+        tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory (%zu bytes)", size);
+    return q;
+}
+
+void tq__free(tq_context *ctx, void *p)
+{
+    if (p)
+        ctx->alloc.free_fn(ctx->alloc.ud, p);
+}
+
+char *tq__strdup(tq_context *ctx, const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *d = tq__malloc(ctx, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    if (!src) {
+        dst[0] = 0;
+        return;
+    }
+    snprintf(dst, cap, "%s", src);
+}
+
+tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field,
+                    const char *fmt, ...)
+{
+    if (!ctx)
+        return st;
+    tq_error *e = &ctx->err;
+    e->status = st;
+    copy_str(e->file, sizeof e->file, file);
+    e->line = line;
+    copy_str(e->field, sizeof e->field, field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void tq__clear_error(tq_context *ctx) { memset(&ctx->err, 0, sizeof ctx->err); }
+
+void tq__log(tq_context *ctx, int level, const char *fmt, ...)
+{
+    if (!ctx || !ctx->log_fn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log_fn(ctx->log_ud, level, msg);
+}
+
+tq_status tq__progress(tq_context *ctx, const char *stage, double fraction)
+{
+    int stop = atomic_load(&ctx->cancelled);
+    if (!stop && ctx->progress_fn)
+        stop = ctx->progress_fn(ctx->progress_ud, stage, fraction);
+    if (stop)
+        return tq__error(ctx, TQ_ERR_CANCELLED, NULL, 0, NULL, "cancelled during %s",
+                         stage ? stage : "operation");
+    return TQ_OK;
+}

@@ -1,0 +1,61 @@
+/* tq_dataset_load: detect a folder's layout from the files it holds and dispatch to
+ * the reader for it (docs/formats.md). */
+#include "readers.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int has(tq_context *ctx, const char *dir, const char *name)
+{
+    char *p = tq__find_file(ctx, dir, name);
+    int ok = p != NULL;
+    tq__free(ctx, p);
+    return ok;
+}
+
+static int has_prefix_file(const char *dir, const char *prefix);
+
+tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out)
+{
+    *out = NULL;
+    tq__clear_error(ctx);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return tq__error(ctx, TQ_ERR_IO, path, 0, NULL, "no such file or folder");
+    if (!S_ISDIR(sb.st_mode))
+        return tq__error(ctx, TQ_ERR_IO, path, 0, NULL,
+                         "not a folder: a dataset is a folder of files (docs/formats.md)");
+    if (has(ctx, path, "meta.csv"))
+        return tq__read_tradeq(ctx, path, out);
+    if (has(ctx, path, "trade_share.csv"))
+        return tq__read_kite(ctx, path, out);
+    if (has(ctx, path, "trade.csv") && has(ctx, path, "intermediate_consumption.csv"))
+        return tq__read_cp2015(ctx, path, out);
+    if (has(ctx, path, "shares_tariffs.csv"))
+        return tq__read_cp_base(ctx, path, out);
+    if (has(ctx, path, "trade_cepii.csv"))
+        return tq__read_square(ctx, path, out);
+    if (has_prefix_file(path, "wiot_"))
+        return tq__read_wiot(ctx, path, out);
+    if (has_prefix_file(path, "flows_"))
+        return tq__read_flows(ctx, path, out);
+    return tq__error(ctx, TQ_ERR_UNSUPPORTED, path, 0, NULL,
+                     "no dataset layout recognised here (expected meta.csv for tradeq's own format; "
+                     "see docs/formats.md)");
+}
+
+#include <dirent.h>
+static int has_prefix_file(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int found = 0;
+    size_t n = strlen(prefix);
+    while (!found && (e = readdir(d)) != NULL)
+        found = strncmp(e->d_name, prefix, n) == 0;
+    closedir(d);
+    return found;
+}

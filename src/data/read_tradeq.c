@@ -1,0 +1,665 @@
+/* tradeq's own dataset format: a folder of long-format CSV files (docs/formats/tradeq.md).
+ * Reader and writer; writing then reading gives the same numbers bit for bit (%.17g). */
+#include "readers.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define SHARE_TOL 1e-6
+
+typedef struct reader {
+    tq_context *ctx;
+    const char *dir;
+    tq_dataset *ds;
+    tq__index regions, sectors;
+} reader;
+
+static tq_status open_in(reader *r, tq__csv *c, const char *name, int required, int *found)
+{
+    char *p = tq__find_file(r->ctx, r->dir, name);
+    *found = p != NULL;
+    if (!p) {
+        if (!required)
+            return TQ_OK;
+        char *want = tq__path_join(r->ctx, r->dir, name);
+        tq__error(r->ctx, TQ_ERR_IO, want ? want : name, 0, NULL, "file not found (required by the tradeq format)");
+        tq__free(r->ctx, want);
+        return TQ_ERR_IO;
+    }
+    tq_status st = tq__csv_open(r->ctx, c, p, ',');
+    tq__free(r->ctx, p);
+    return st;
+}
+
+/* Look up a code in a column; error names the file, line and column. */
+static tq_status lookup(tq__csv *c, const tq__index *ix, int k, const char *what, int *out)
+{
+    const char *s = tq__csv_str(c, k);
+    int v = tq__index_get(ix, s);
+    if (v < 0)
+        return tq__csv_error(c, TQ_ERR_NOT_FOUND, k, "unknown %s code '%.40s'", what, s);
+    *out = v;
+    return TQ_OK;
+}
+
+static tq_status year_of(reader *r, tq__csv *c, int ycol, int *out)
+{
+    if (ycol < 0) {
+        *out = 0;
+        return TQ_OK;
+    }
+    long y;
+    tq_status st = tq__csv_int(c, ycol, &y);
+    if (st)
+        return st;
+    int yi = tq_dataset_find_year(r->ds, (int)y);
+    if (yi < 0)
+        return tq__csv_error(c, TQ_ERR_NOT_FOUND, ycol, "year %ld is not listed in meta.csv 'years'", y);
+    *out = yi;
+    return TQ_OK;
+}
+
+/* ---------------------------------------------------------------- meta --- */
+
+typedef struct meta {
+    char name[128], source[512];
+    int has_io;
+    int years[1000];
+    int nyears;
+} meta;
+
+static tq_status read_meta(reader *r, meta *m)
+{
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, "meta.csv", 1, &found);
+    if (st)
+        return st;
+    static const char *const want[] = {"key", "value"};
+    int col[2];
+    int fmt_ok = 0;
+    memset(m, 0, sizeof *m);
+    m->has_io = 1;
+    if ((st = tq__csv_read_header(&c, want, 2, col)))
+        goto done;
+    int rr;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, 2)))
+            goto done;
+        const char *k = tq__csv_str(&c, col[0]), *v = tq__csv_str(&c, col[1]);
+        if (strcmp(k, "format") == 0) {
+            if (strcmp(v, "tradeq") != 0) {
+                st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "format is '%.40s', expected 'tradeq'", v);
+                goto done;
+            }
+            fmt_ok = 1;
+        } else if (strcmp(k, "name") == 0) {
+            snprintf(m->name, sizeof m->name, "%s", v);
+        } else if (strcmp(k, "source") == 0) {
+            snprintf(m->source, sizeof m->source, "%s", v);
+        } else if (strcmp(k, "has_io") == 0) {
+            if (strcmp(v, "0") && strcmp(v, "1")) {
+                st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "has_io must be 0 or 1, not '%.40s'", v);
+                goto done;
+            }
+            m->has_io = v[0] == '1';
+        } else if (strcmp(k, "years") == 0) {
+            /* space- or semicolon-separated list */
+            const char *p = v;
+            while (*p) {
+                while (*p == ' ' || *p == ';') p++;
+                if (!*p)
+                    break;
+                char *end;
+                long y = strtol(p, &end, 10);
+                if (end == p || (*end && *end != ' ' && *end != ';') || m->nyears >= 1000) {
+                    st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "bad year list '%.60s'", v);
+                    goto done;
+                }
+                for (int q = 0; q < m->nyears; q++)
+                    if (m->years[q] == (int)y) {
+                        st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "year %ld listed twice", y);
+                        goto done;
+                    }
+                m->years[m->nyears++] = (int)y;
+                p = end;
+            }
+        }
+        /* unknown keys are kept for forward compatibility and ignored */
+    }
+    if (rr < 0) {
+        st = (tq_status)rr;
+        goto done;
+    }
+    if (!fmt_ok)
+        st = tq__error(r->ctx, TQ_ERR_PARSE, c.path, 0, "format", "missing 'format,tradeq' row");
+done:
+    tq__csv_close(&c);
+    return st;
+}
+
+/* ------------------------------------------------------------- labels --- */
+
+static tq_status count_rows(reader *r, const char *name, int *count)
+{
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, name, 1, &found);
+    if (st)
+        return st;
+    int n = -1, rr;
+    while ((rr = tq__csv_next(&c)) > 0) n++;
+    tq__csv_close(&c);
+    if (rr < 0)
+        return (tq_status)rr;
+    *count = n < 0 ? 0 : n;
+    return TQ_OK;
+}
+
+static tq_status read_regions(reader *r)
+{
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, "regions.csv", 1, &found);
+    if (st)
+        return st;
+    static const char *const want[] = {"code", "name"};
+    int col[2], n = 0, rr;
+    if ((st = tq__csv_read_header(&c, want, 2, col)))
+        goto done;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, c.nheader)))
+            goto done;
+        const char *code = tq__csv_str(&c, col[0]);
+        if (!*code) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "empty region code");
+            goto done;
+        }
+        st = tq__index_put(&r->regions, code, n);
+        if (st == TQ_ERR_INVALID) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate region code '%.40s'", code);
+            goto done;
+        }
+        if (st || (st = tq_dataset_set_region(r->ds, n, code, tq__csv_str(&c, col[1]))))
+            goto done;
+        n++;
+    }
+    st = rr < 0 ? (tq_status)rr : TQ_OK;
+done:
+    tq__csv_close(&c);
+    return st;
+}
+
+static tq_status read_sectors(reader *r)
+{
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, "sectors.csv", 1, &found);
+    if (st)
+        return st;
+    static const char *const want[] = {"code", "name", "tradable", "theta"};
+    int col[4], j = 0, rr;
+    if ((st = tq__csv_read_header(&c, want, 4, col)))
+        goto done;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, c.nheader)))
+            goto done;
+        const char *code = tq__csv_str(&c, col[0]);
+        if (!*code) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "empty sector code");
+            goto done;
+        }
+        const char *tr = tq__csv_str(&c, col[2]);
+        if (strcmp(tr, "0") && strcmp(tr, "1")) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[2], "tradable must be 0 or 1, not '%.40s'", tr);
+            goto done;
+        }
+        double th;
+        if ((st = tq__csv_double(&c, col[3], &th)))
+            goto done;
+        if (!(th > 0)) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[3], "trade elasticity must be positive, got %g", th);
+            goto done;
+        }
+        st = tq__index_put(&r->sectors, code, j);
+        if (st == TQ_ERR_INVALID) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate sector code '%.40s'", code);
+            goto done;
+        }
+        if (st || (st = tq_dataset_set_sector(r->ds, j, code, tq__csv_str(&c, col[1]), tr[0] == '1')))
+            goto done;
+        r->ds->theta[j] = th;
+        j++;
+    }
+    st = rr < 0 ? (tq_status)rr : TQ_OK;
+done:
+    tq__csv_close(&c);
+    return st;
+}
+
+/* ------------------------------------------------------------- tables --- */
+
+/* A generic long table: key columns resolved to indices, value columns parsed, each
+ * cell set at most once (duplicate keys are errors). `seen` marks set cells. */
+typedef struct table_spec {
+    const char *file;
+    int required;
+    int nkeys;
+    const char *keys[3];     /* column names */
+    char kind[3];            /* 'r' region, 's' sector */
+    int nvals;
+    const char *vals[2];
+    tq_array arr[2];
+    double lo[2];            /* allowed minimum (inclusive) */
+    double hi[2];            /* allowed maximum (inclusive) */
+    const char *what;        /* row description for messages */
+} table_spec;
+
+static size_t cell_index(const tq_dataset *ds, tq_array a, const int *k)
+{
+    const int N = ds->N, J = ds->J;
+    switch (a) {
+    case TQ_Z:
+    case TQ_TARIFF: return TQ_NIJ(N, J, k[1], k[0], k[2]); /* keys: exporter, importer, sector */
+    case TQ_GAMMA: return TQ_NKJ(J, k[0], k[1], k[2]);    /* region, input, sector */
+    case TQ_BETA:
+    case TQ_ALPHA: return TQ_NJ(J, k[0], k[1]);           /* region, sector */
+    default: return (size_t)k[0];                          /* region */
+    }
+}
+
+static tq_status read_table(reader *r, const table_spec *sp, int *found_out, long *first_line_by_region)
+{
+    tq_dataset *ds = r->ds;
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, sp->file, sp->required, &found);
+    if (found_out)
+        *found_out = found;
+    if (st || !found)
+        return st;
+    const char *names[6];
+    int col[6], nn = 0;
+    for (int k = 0; k < sp->nkeys; k++) names[nn++] = sp->keys[k];
+    for (int k = 0; k < sp->nvals; k++) names[nn++] = sp->vals[k];
+    size_t cells = ds->len[sp->arr[0]] * (size_t)ds->Y;
+    unsigned char *seen = tq__calloc(r->ctx, cells, 1);
+    if (!seen) {
+        tq__csv_close(&c);
+        return TQ_ERR_NOMEM;
+    }
+    if ((st = tq__csv_read_header(&c, names, nn, col)))
+        goto done;
+    int ycol = tq__csv_col(&c, "year");
+    if (ycol < 0 && ds->Y > 1) {
+        st = tq__error(r->ctx, TQ_ERR_PARSE, c.path, 1, "year",
+                       "the dataset has %d years but this file has no 'year' column", ds->Y);
+        goto done;
+    }
+    int rr;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, c.nheader)))
+            goto done;
+        int y = 0, key[3];
+        if ((st = year_of(r, &c, ycol, &y)))
+            goto done;
+        for (int k = 0; k < sp->nkeys; k++) {
+            const tq__index *ix = sp->kind[k] == 'r' ? &r->regions : &r->sectors;
+            if ((st = lookup(&c, ix, col[k], sp->kind[k] == 'r' ? "region" : "sector", &key[k])))
+                goto done;
+        }
+        size_t cell = cell_index(ds, sp->arr[0], key);
+        size_t flat = ds->len[sp->arr[0]] * (size_t)y + cell;
+        if (seen[flat]) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate %s row for this key", sp->what);
+            goto done;
+        }
+        seen[flat] = 1;
+        if (first_line_by_region && first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] == 0)
+            first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] = c.line;
+        for (int v = 0; v < sp->nvals; v++) {
+            double x;
+            int k = col[sp->nkeys + v];
+            if ((st = tq__csv_double(&c, k, &x)))
+                goto done;
+            if (x < sp->lo[v] || x > sp->hi[v]) {
+                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "%s %g out of range [%g, %g]", sp->vals[v], x,
+                                   sp->lo[v], sp->hi[v]);
+                goto done;
+            }
+            tq_dataset_array(ds, sp->arr[v], y, NULL)[cell] = x;
+        }
+        if (sp->arr[0] == TQ_TARIFF && key[0] == key[1] &&
+            tq_dataset_array(ds, TQ_TARIFF, y, NULL)[cell] != 0) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[sp->nkeys], "a region cannot levy a tariff on itself");
+            goto done;
+        }
+    }
+    st = rr < 0 ? (tq_status)rr : TQ_OK;
+done:
+    tq__free(r->ctx, seen);
+    tq__csv_close(&c);
+    return st;
+}
+
+static tq_status check_sums(reader *r, const long *first_line, const char *file, const char *field)
+{
+    /* alpha sums to 1 per region and year; beta + sum_k gamma = 1 per sector */
+    tq_dataset *ds = r->ds;
+    const int N = ds->N, J = ds->J;
+    for (int y = 0; y < ds->Y; y++) {
+        const double *alpha = tq_dataset_array(ds, TQ_ALPHA, y, NULL);
+        const double *beta = tq_dataset_array(ds, TQ_BETA, y, NULL);
+        const double *gamma = tq_dataset_array(ds, TQ_GAMMA, y, NULL);
+        for (int n = 0; n < N; n++) {
+            double s = 0;
+            for (int j = 0; j < J; j++) s += alpha[TQ_NJ(J, n, j)];
+            if (fabs(s - 1) > SHARE_TOL) {
+                char *p = tq__path_join(r->ctx, r->dir, file);
+                tq__error(r->ctx, TQ_ERR_INVALID, p, first_line[(size_t)y * (size_t)N + (size_t)n], field,
+                          "final-demand shares of region %s%s sum to %.9g, not 1", ds->rcode[n],
+                          ds->Y > 1 ? " in one year" : "", s);
+                tq__free(r->ctx, p);
+                return TQ_ERR_INVALID;
+            }
+            for (int j = 0; j < J; j++) {
+                double g = 0;
+                for (int k = 0; k < J; k++) g += gamma[TQ_NKJ(J, n, k, j)];
+                double b = beta[TQ_NJ(J, n, j)];
+                if (fabs(g + b - 1) > SHARE_TOL) {
+                    char *p = tq__path_join(r->ctx, r->dir, "io.csv");
+                    tq__error(r->ctx, TQ_ERR_INVALID, p, 0, "share",
+                              "input shares of %s sector %s sum to %.9g with value-added share %.9g: "
+                              "they must add to 1",
+                              ds->rcode[n], ds->scode[j], g, b);
+                    tq__free(r->ctx, p);
+                    return TQ_ERR_INVALID;
+                }
+            }
+        }
+    }
+    return TQ_OK;
+}
+
+tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
+{
+    *out = NULL;
+    reader r = {ctx, dir, NULL, {0}, {0}};
+    meta *m = tq__calloc(ctx, 1, sizeof *m);
+    long *first_line = NULL;
+    if (!m)
+        return TQ_ERR_NOMEM;
+    tq_status st;
+    int N, J;
+    if ((st = read_meta(&r, m)) || (st = count_rows(&r, "regions.csv", &N)) ||
+        (st = count_rows(&r, "sectors.csv", &J)))
+        goto fail;
+    if (N < 1 || J < 1) {
+        char *p = tq__path_join(ctx, dir, N < 1 ? "regions.csv" : "sectors.csv");
+        st = tq__error(ctx, TQ_ERR_PARSE, p, 1, NULL, "no %s listed", N < 1 ? "regions" : "sectors");
+        tq__free(ctx, p);
+        goto fail;
+    }
+    if ((st = tq_dataset_new(ctx, N, J, m->nyears > 0 ? m->nyears : 1, &r.ds)))
+        goto fail;
+    for (int y = 0; y < m->nyears; y++) r.ds->year[y] = m->years[y];
+    r.ds->has_io = m->has_io;
+    if ((st = tq_dataset_set_name(r.ds, m->name, m->source)) || (st = tq__index_init(ctx, &r.regions, (size_t)N)) ||
+        (st = tq__index_init(ctx, &r.sectors, (size_t)J)) || (st = read_regions(&r)) || (st = read_sectors(&r)))
+        goto fail;
+
+    const table_spec flows = {"flows.csv", 1, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
+                              {"value", NULL}, {TQ_Z, TQ_Z}, {0, 0}, {INFINITY, 0}, "flow"};
+    const table_spec tariffs = {"tariffs.csv", 0, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
+                                {"tariff", NULL}, {TQ_TARIFF, TQ_TARIFF}, {-0.99, 0}, {1000, 0}, "tariff"};
+    const table_spec io = {"io.csv", m->has_io, 3, {"region", "input", "sector"}, {'r', 's', 's'}, 1,
+                           {"share", NULL}, {TQ_GAMMA, TQ_GAMMA}, {0, 0}, {1, 0}, "input-output"};
+    const table_spec shares = {"shares.csv", m->has_io, 2, {"region", "sector", NULL}, {'r', 's', 0}, 2,
+                               {"va_share", "final_share"}, {TQ_BETA, TQ_ALPHA}, {0, 0}, {1, 1}, "share"};
+    const table_spec accounts = {"accounts.csv", m->has_io, 1, {"region", NULL, NULL}, {'r', 0, 0}, 2,
+                                 {"value_added", "deficit"}, {TQ_VA, TQ_DEFICIT}, {0, -INFINITY},
+                                 {INFINITY, INFINITY}, "accounts"};
+    first_line = tq__calloc(ctx, (size_t)N * (size_t)r.ds->Y, sizeof(long));
+    if (!first_line) {
+        st = TQ_ERR_NOMEM;
+        goto fail;
+    }
+    int have_io = 0, have_shares = 0, have_acc = 0;
+    if ((st = read_table(&r, &flows, NULL, NULL)) || (st = read_table(&r, &tariffs, NULL, NULL)) ||
+        (st = read_table(&r, &io, &have_io, NULL)) || (st = read_table(&r, &shares, &have_shares, first_line)) ||
+        (st = read_table(&r, &accounts, &have_acc, NULL)))
+        goto fail;
+    if (m->has_io) {
+        if ((st = check_sums(&r, first_line, "shares.csv", "final_share")))
+            goto fail;
+        st = tq_dataset_derive(ctx, r.ds);
+    } else {
+        st = tq_dataset_fill_no_io(ctx, r.ds);
+    }
+    if (st)
+        goto fail;
+    tq__index_free(&r.regions);
+    tq__index_free(&r.sectors);
+    tq__free(ctx, first_line);
+    tq__free(ctx, m);
+    *out = r.ds;
+    return TQ_OK;
+fail:
+    tq__index_free(&r.regions);
+    tq__index_free(&r.sectors);
+    tq__free(ctx, first_line);
+    tq__free(ctx, m);
+    tq_dataset_free(r.ds);
+    return st;
+}
+
+/* ---------------------------------------------------------------- writer --- */
+
+typedef struct out_file {
+    gzFile gz;
+    FILE *fp;
+    char *final_path, *part_path;
+} out_file;
+
+static tq_status out_open(tq_context *ctx, out_file *f, const char *dir, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    f->final_path = tq__path_join(ctx, dir, name);
+    if (!f->final_path)
+        return TQ_ERR_NOMEM;
+    size_t n = strlen(f->final_path);
+    f->part_path = tq__malloc(ctx, n + 6);
+    if (!f->part_path)
+        return TQ_ERR_NOMEM;
+    memcpy(f->part_path, f->final_path, n);
+    memcpy(f->part_path + n, ".part", 6);
+    int gz = n > 3 && strcmp(f->final_path + n - 3, ".gz") == 0;
+    if (gz)
+        f->gz = gzopen(f->part_path, "wb6");
+    else
+        f->fp = fopen(f->part_path, "wb");
+    if (!f->gz && !f->fp)
+        return tq__error(ctx, TQ_ERR_IO, f->part_path, 0, NULL, "cannot create: %s", strerror(errno));
+    return TQ_OK;
+}
+
+static int out_printf(out_file *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static int out_printf(out_file *f, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    if (f->gz)
+        return gzwrite(f->gz, buf, (unsigned)n) == n ? 0 : -1;
+    return fwrite(buf, 1, (size_t)n, f->fp) == (size_t)n ? 0 : -1;
+}
+
+static tq_status out_close(tq_context *ctx, out_file *f, int ok)
+{
+    int bad = 0;
+    if (f->gz)
+        bad = gzclose(f->gz) != Z_OK;
+    else if (f->fp)
+        bad = fclose(f->fp) != 0;
+    f->gz = NULL;
+    f->fp = NULL;
+    tq_status st = TQ_OK;
+    if (ok && bad)
+        st = tq__error(ctx, TQ_ERR_IO, f->part_path, 0, NULL, "write failed");
+    if ((!ok || bad) && f->part_path)
+        unlink(f->part_path);
+    return st;
+}
+
+static void out_free(tq_context *ctx, out_file *f)
+{
+    tq__free(ctx, f->final_path);
+    tq__free(ctx, f->part_path);
+}
+
+/* Quote a label for CSV if it holds a comma or quote: we replace both by safe
+ * characters instead, since our reader does not support quoted separators. */
+static void safe_label(char *dst, size_t cap, const char *s)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < cap; s++) dst[o++] = (*s == ',' ? ';' : (*s == '"' ? '\'' : *s));
+    dst[o] = 0;
+}
+
+enum { F_META, F_REGIONS, F_SECTORS, F_FLOWS, F_TARIFFS, F_IO, F_SHARES, F_ACCOUNTS, F_COUNT };
+static const char *const out_names[F_COUNT] = {"meta.csv",     "regions.csv", "sectors.csv", "flows.csv.gz",
+                                               "tariffs.csv.gz", "io.csv.gz", "shares.csv",  "accounts.csv"};
+
+tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite)
+{
+    const int N = ds->N, J = ds->J;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "cannot create folder: %s", strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "not a folder");
+    if (!overwrite) {
+        for (int f = 0; f < F_COUNT; f++) {
+            char *p = tq__find_file(ctx, dir, f == F_FLOWS ? "flows.csv" : f == F_TARIFFS ? "tariffs.csv" : f == F_IO ? "io.csv" : out_names[f]);
+            if (p) {
+                tq__error(ctx, TQ_ERR_EXISTS, p, 0, NULL, "already exists; refusing to overwrite (use --force)");
+                tq__free(ctx, p);
+                return TQ_ERR_EXISTS;
+            }
+        }
+    }
+    out_file of[F_COUNT];
+    memset(of, 0, sizeof of);
+    tq_status st = TQ_OK;
+    int werr = 0;
+    for (int f = 0; f < F_COUNT && !st; f++) st = out_open(ctx, &of[f], dir, out_names[f]);
+    if (st)
+        goto finish;
+    int ycol = ds->Y > 1 || ds->year[0] != 0;
+    const char *yh = ycol ? "year," : "";
+    char lab[512], lab2[512];
+    werr |= out_printf(&of[F_META], "key,value\nformat,tradeq\nversion,1\n");
+    safe_label(lab, sizeof lab, ds->name);
+    werr |= out_printf(&of[F_META], "name,%s\n", lab);
+    safe_label(lab, sizeof lab, ds->source);
+    werr |= out_printf(&of[F_META], "source,%s\nhas_io,%d\n", lab, ds->has_io);
+    if (ycol) {
+        werr |= out_printf(&of[F_META], "years,");
+        for (int y = 0; y < ds->Y; y++) werr |= out_printf(&of[F_META], "%s%d", y ? " " : "", ds->year[y]);
+        werr |= out_printf(&of[F_META], "\n");
+    }
+    werr |= out_printf(&of[F_REGIONS], "code,name\n");
+    for (int n = 0; n < N; n++) {
+        safe_label(lab, sizeof lab, ds->rcode[n]);
+        safe_label(lab2, sizeof lab2, ds->rname[n]);
+        werr |= out_printf(&of[F_REGIONS], "%s,%s\n", lab, lab2);
+    }
+    werr |= out_printf(&of[F_SECTORS], "code,name,tradable,theta\n");
+    for (int j = 0; j < J; j++) {
+        safe_label(lab, sizeof lab, ds->scode[j]);
+        safe_label(lab2, sizeof lab2, ds->sname[j]);
+        werr |= out_printf(&of[F_SECTORS], "%s,%s,%d,%.17g\n", lab, lab2, ds->tradable[j], ds->theta[j]);
+    }
+    werr |= out_printf(&of[F_FLOWS], "%sexporter,importer,sector,value\n", yh);
+    werr |= out_printf(&of[F_TARIFFS], "%sexporter,importer,sector,tariff\n", yh);
+    werr |= out_printf(&of[F_IO], "%sregion,input,sector,share\n", yh);
+    werr |= out_printf(&of[F_SHARES], "%sregion,sector,va_share,final_share\n", yh);
+    werr |= out_printf(&of[F_ACCOUNTS], "%sregion,value_added,deficit\n", yh);
+    for (int y = 0; y < ds->Y && !werr; y++) {
+        char yp[24] = "";
+        if (ycol)
+            snprintf(yp, sizeof yp, "%d,", ds->year[y]);
+        const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
+        const double *t = tq_dataset_array_const(ds, TQ_TARIFF, y, NULL);
+        const double *gamma = tq_dataset_array_const(ds, TQ_GAMMA, y, NULL);
+        const double *beta = tq_dataset_array_const(ds, TQ_BETA, y, NULL);
+        const double *alpha = tq_dataset_array_const(ds, TQ_ALPHA, y, NULL);
+        const double *VA = tq_dataset_array_const(ds, TQ_VA, y, NULL);
+        const double *D = tq_dataset_array_const(ds, TQ_DEFICIT, y, NULL);
+        for (int i = 0; i < N && !werr; i++)
+            for (int n = 0; n < N; n++)
+                for (int j = 0; j < J; j++) {
+                    size_t a = TQ_NIJ(N, J, n, i, j);
+                    /* zero cells are omitted: absent rows read as 0 */
+                    if (Z[a] != 0)
+                        werr |= out_printf(&of[F_FLOWS], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[i], ds->rcode[n],
+                                           ds->scode[j], Z[a]);
+                    if (t[a] != 0)
+                        werr |= out_printf(&of[F_TARIFFS], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[i],
+                                           ds->rcode[n], ds->scode[j], t[a]);
+                }
+        if (ds->has_io) {
+            for (int n = 0; n < N; n++) {
+                for (int k = 0; k < J; k++)
+                    for (int j = 0; j < J; j++) {
+                        double g = gamma[TQ_NKJ(J, n, k, j)];
+                        if (g != 0)
+                            werr |= out_printf(&of[F_IO], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[n], ds->scode[k],
+                                               ds->scode[j], g);
+                    }
+                for (int j = 0; j < J; j++)
+                    werr |= out_printf(&of[F_SHARES], "%s%s,%s,%.17g,%.17g\n", yp, ds->rcode[n], ds->scode[j],
+                                       beta[TQ_NJ(J, n, j)], alpha[TQ_NJ(J, n, j)]);
+                werr |= out_printf(&of[F_ACCOUNTS], "%s%s,%.17g,%.17g\n", yp, ds->rcode[n], VA[n], D[n]);
+            }
+        }
+    }
+    if (werr)
+        st = tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "write failed (disk full?)");
+finish:
+    for (int f = 0; f < F_COUNT; f++) {
+        tq_status s2 = out_close(ctx, &of[f], st == TQ_OK);
+        if (!st && s2)
+            st = s2;
+    }
+    /* all parts written: move them into place (a no-IO dataset omits the IO files) */
+    for (int f = 0; f < F_COUNT && !st; f++) {
+        int skip = !ds->has_io && (f == F_IO || f == F_SHARES || f == F_ACCOUNTS);
+        if (skip) {
+            unlink(of[f].part_path);
+            continue;
+        }
+        if (rename(of[f].part_path, of[f].final_path) != 0)
+            st = tq__error(ctx, TQ_ERR_IO, of[f].final_path, 0, NULL, "cannot rename: %s", strerror(errno));
+    }
+    if (st)
+        for (int f = 0; f < F_COUNT; f++)
+            if (of[f].part_path)
+                unlink(of[f].part_path);
+    for (int f = 0; f < F_COUNT; f++) out_free(ctx, &of[f]);
+    return st;
+}
