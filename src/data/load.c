@@ -6,12 +6,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* 1 if dir/name or dir/name.gz exists; an allocation failure is left in ctx and
+ * checked once after detection. */
 static int has(tq_context *ctx, const char *dir, const char *name)
 {
     char *p = tq__find_file(ctx, dir, name);
     int ok = p != NULL;
     tq__free(ctx, p);
     return ok;
+}
+
+static tq_status detect_failed(tq_context *ctx)
+{
+    return ctx->err.status == TQ_ERR_NOMEM ? TQ_ERR_NOMEM : TQ_OK;
 }
 
 static int has_prefix_file(const char *dir, const char *prefix);
@@ -26,7 +33,10 @@ tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out)
     if (!S_ISDIR(sb.st_mode))
         return tq__error(ctx, TQ_ERR_IO, path, 0, NULL,
                          "not a folder: a dataset is a folder of files (docs/formats.md)");
-    if (has(ctx, path, "meta.csv"))
+    int own = has(ctx, path, "meta.csv");
+    if (detect_failed(ctx))
+        return TQ_ERR_NOMEM;
+    if (own)
         return tq__read_tradeq(ctx, path, out);
     if (has(ctx, path, "trade_share.csv"))
         return tq__read_kite(ctx, path, out);
@@ -40,6 +50,8 @@ tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out)
         return tq__read_wiot(ctx, path, out);
     if (has_prefix_file(path, "flows_"))
         return tq__read_flows(ctx, path, out);
+    if (detect_failed(ctx))
+        return TQ_ERR_NOMEM;
     return tq__error(ctx, TQ_ERR_UNSUPPORTED, path, 0, NULL,
                      "no dataset layout recognised here (expected meta.csv for tradeq's own format; "
                      "see docs/formats.md)");

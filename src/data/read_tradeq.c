@@ -22,8 +22,11 @@ typedef struct reader {
 
 static tq_status open_in(reader *r, tq__csv *c, const char *name, int required, int *found)
 {
+    r->ctx->err.status = TQ_OK;
     char *p = tq__find_file(r->ctx, r->dir, name);
     *found = p != NULL;
+    if (!p && r->ctx->err.status == TQ_ERR_NOMEM)
+        return TQ_ERR_NOMEM;
     if (!p) {
         if (!required)
             return TQ_OK;

@@ -1,0 +1,163 @@
+/* Context, errors, allocator hook, CSV reader and string map. */
+#include "tq_test.h"
+
+#include <math.h>
+
+#include "core/internal.h"
+
+static int fail_after = -1; /* allocations left before failing; -1 = never */
+static int allocs;
+static void *count_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    allocs++;
+    return malloc(n);
+}
+static void *count_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    return realloc(p, n);
+}
+static void count_free(void *ud, void *p)
+{
+    (void)ud;
+    if (p)
+        allocs--;
+    free(p);
+}
+
+static void test_context_and_errors(void **state)
+{
+    (void)state;
+    tq_context *ctx = NULL;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    assert_int_equal(tq_last_error(ctx)->status, TQ_OK);
+    tq_status st = tq__error(ctx, TQ_ERR_PARSE, "a.csv", 7, "value", "not a number: '%s'", "x");
+    assert_int_equal(st, TQ_ERR_PARSE);
+    char buf[256];
+    tq_error_format(ctx, buf, sizeof buf);
+    assert_string_equal(buf, "a.csv:7: field 'value': not a number: 'x'");
+    assert_string_equal(tq_status_string(TQ_ERR_NOT_CONVERGED), "did not converge");
+    tq_context_cancel(ctx);
+    assert_int_equal(tq__progress(ctx, "solve", 0.5), TQ_ERR_CANCELLED);
+    tq_context_reset_cancel(ctx);
+    assert_int_equal(tq__progress(ctx, "solve", 0.5), TQ_OK);
+    tq_context_free(ctx);
+    tq_context_free(NULL);
+}
+
+static void test_allocator_failures(void **state)
+{
+    (void)state;
+    tq_allocator a = {count_malloc, count_realloc, count_free, NULL};
+    /* Fail the k-th allocation for every k until loading the tiny dataset succeeds:
+     * every failure must be reported as TQ_ERR_NOMEM (or IO for gz internals) and
+     * leak nothing. */
+    for (int k = 1;; k++) {
+        allocs = 0;
+        fail_after = -1;
+        tq_context *ctx = NULL;
+        assert_int_equal(tq_context_new(&ctx, &a), TQ_OK);
+        fail_after = k;
+        tq_dataset *ds = NULL;
+        tq_status st = tq_dataset_load(ctx, TQ_TEST_DATA "/tiny", &ds);
+        fail_after = -1;
+        tq_dataset_free(ds);
+        tq_context_free(ctx);
+        assert_int_equal(allocs, 0);
+        if (st == TQ_OK)
+            break;
+        assert_int_equal(st, TQ_ERR_NOMEM);
+        assert_true(k < 100000);
+    }
+}
+
+static void test_csv_reader(void **state)
+{
+    (void)state;
+    tq_context *ctx = NULL;
+    tq_context_new(&ctx, NULL);
+    char *dir = tq_test_tmpdir();
+    tq_test_write(dir, "a.csv", "\xEF\xBB\xBF" "x,\"y\",z\r\n1,2.5,\r\n\n3,1e400,nan\n4,5x,6\n");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    tq__csv c;
+    assert_int_equal(tq__csv_open(ctx, &c, path, ','), TQ_OK);
+    static const char *const want[] = {"x", "y", "z"};
+    int col[3];
+    assert_int_equal(tq__csv_read_header(&c, want, 3, col), TQ_OK);
+    assert_int_equal(col[0], 0);
+    assert_int_equal(col[1], 1);
+    assert_int_equal(tq__csv_next(&c), 1);
+    double v;
+    assert_int_equal(tq__csv_double(&c, 1, &v), TQ_OK);
+    assert_true(v == 2.5);
+    assert_int_equal(tq__csv_double(&c, 2, &v), TQ_ERR_PARSE); /* empty */
+    assert_int_equal(tq__csv_double_or(&c, 2, 0.0, &v), TQ_OK);
+    assert_int_equal(tq__csv_next(&c), 1); /* blank line skipped */
+    assert_int_equal(c.line, 4);
+    assert_int_equal(tq__csv_double(&c, 1, &v), TQ_ERR_PARSE); /* 1e400 overflows to inf */
+    tq_assert_error(ctx, "a.csv:4", "field 'y'", "not a finite number");
+    assert_int_equal(tq__csv_double(&c, 2, &v), TQ_ERR_PARSE);
+    tq_assert_error(ctx, "field 'z'", "not a finite number: 'nan'");
+    assert_int_equal(tq__csv_next(&c), 1);
+    assert_int_equal(tq__csv_double(&c, 1, &v), TQ_ERR_PARSE);
+    tq_assert_error(ctx, "a.csv:5", "not a number: '5x'");
+    assert_int_equal(tq__csv_next(&c), 0);
+    tq__csv_close(&c);
+
+    /* a missing column in the header is named */
+    assert_int_equal(tq__csv_open(ctx, &c, path, ','), TQ_OK);
+    static const char *const want2[] = {"x", "value"};
+    assert_int_equal(tq__csv_read_header(&c, want2, 2, col), TQ_ERR_PARSE);
+    tq_assert_error(ctx, "a.csv:1", "missing column 'value'");
+    tq__csv_close(&c);
+
+    /* missing file */
+    snprintf(path, sizeof path, "%s/none.csv", dir);
+    assert_int_equal(tq__csv_open(ctx, &c, path, ','), TQ_ERR_IO);
+    tq_assert_error(ctx, "none.csv", "file not found");
+    tq_test_rmtree(dir);
+    tq_context_free(ctx);
+}
+
+static void test_index(void **state)
+{
+    (void)state;
+    tq_context *ctx = NULL;
+    tq_context_new(&ctx, NULL);
+    tq__index ix;
+    assert_int_equal(tq__index_init(ctx, &ix, 2), TQ_OK);
+    char key[16];
+    for (int k = 0; k < 1000; k++) {
+        snprintf(key, sizeof key, "K%d", k);
+        assert_int_equal(tq__index_put(&ix, key, k), TQ_OK);
+    }
+    assert_int_equal(tq__index_put(&ix, "K5", 1), TQ_ERR_INVALID);
+    for (int k = 0; k < 1000; k++) {
+        snprintf(key, sizeof key, "K%d", k);
+        assert_int_equal(tq__index_get(&ix, key), k);
+    }
+    assert_int_equal(tq__index_get(&ix, "nope"), -1);
+    tq__index_free(&ix);
+    tq_context_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_context_and_errors),
+        cmocka_unit_test(test_allocator_failures),
+        cmocka_unit_test(test_csv_reader),
+        cmocka_unit_test(test_index),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
