@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: install, build (warnings are errors), run ctest; then again
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then each libFuzzer target
+# briefly when clang is present (FUZZ_SECONDS, default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== release build and tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTQ_WERROR=ON >/dev/null
+ninja -C build
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== ASan + UBSan build and tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTQ_SANITIZE=ON -DTQ_WERROR=ON >/dev/null
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+if command -v clang >/dev/null 2>&1; then
+  echo "== fuzz targets (${FUZZ_SECONDS:-10} s each)"
+  CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTQ_FUZZ=ON -DTQ_SANITIZE=ON >/dev/null
+  ninja -C build-fuzz
+  for f in build-fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=$(basename "$f")
+    corpus=$(mktemp -d)
+    [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+    "$f" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=4096 "$corpus" >"build-fuzz/$name.log" 2>&1 \
+      || { tail -50 "build-fuzz/$name.log"; echo "fuzz target $name failed"; exit 1; }
+    echo "$name: $(grep -c . "build-fuzz/$name.log") log lines, no crash"
+    rm -rf "$corpus"
+  done
+fi
+echo "== all tests passed"
