@@ -10,7 +10,7 @@
  * Every cell of every table must be present exactly once; shares must sum to one within
  * KITE_SHARE_TOL. Errors name the file, the line and the column.
  */
-#include "readers_extra.h"
+#include "readers.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -101,12 +101,39 @@ static void kite_free(kite *k)
 /* Open dir/name or dir/name.gz; a missing file is TQ_ERR_IO naming it. */
 static tq_status kite_open(kite *k, tq__csv *c, const char *name)
 {
-    char *path = tq__require_file(k->ctx, k->dir, name, "KITE");
-    if (!path)
-        return tq_last_error(k->ctx)->status != TQ_OK ? tq_last_error(k->ctx)->status : TQ_ERR_IO;
+    char *path = tq__find_file(k->ctx, k->dir, name);
+    if (!path) {
+        char *want = tq__path_join(k->ctx, k->dir, name);
+        if (!want)
+            return TQ_ERR_NOMEM;
+        tq_status st = tq__error(k->ctx, TQ_ERR_IO, want, 0, NULL,
+                                 "missing file (the KITE layout needs %s or %s.gz)", name, name);
+        tq__free(k->ctx, want);
+        return st;
+    }
     tq_status st = tq__csv_open(k->ctx, c, path, ',');
     tq__free(k->ctx, path);
     return st;
+}
+
+/* The folder's last path component, for the dataset name ("kite" if there is none). */
+static void kite_basename(const char *dir, char *out, size_t n)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    size_t m = len - start;
+    if (m == 0 || (m == 1 && dir[start] == '.') || dir[start] == '/') {
+        snprintf(out, n, "kite");
+        return;
+    }
+    if (m >= n)
+        m = n - 1;
+    memcpy(out, dir + start, m);
+    out[m] = '\0';
 }
 
 /* A code field: non-empty, no surrounding blanks. */
@@ -535,9 +562,7 @@ tq_status tq__read_kite(tq_context *ctx, const char *dir, tq_dataset **out)
         st = tq_dataset_set_year(ds, 0, KITE_YEAR);
     if (!st) {
         char name[128], source[1024];
-        tq__dir_basename(dir, name, sizeof name);
-        if (!name[0] || strcmp(name, ".") == 0)
-            snprintf(name, sizeof name, "kite");
+        kite_basename(dir, name, sizeof name);
         snprintf(source, sizeof source,
                  "KITE/Caliendo-Parro initial conditions (WIOD 2016 release, %d) read as "
                  "labelled from %s",
