@@ -95,6 +95,11 @@ void tq_dataset_free(tq_dataset *ds)
     tq__free(ctx, ds->name);
     tq__free(ctx, ds->source);
     for (int a = 0; a < TQ_ARRAY_COUNT; a++) tq__free(ctx, ds->arr[a]);
+    for (int g = 0; g < ds->ngroups; g++) {
+        tq__free(ctx, ds->groups[g].name);
+        tq__free(ctx, ds->groups[g].members);
+    }
+    tq__free(ctx, ds->groups);
     tq__free(ctx, ds);
 }
 
@@ -118,6 +123,10 @@ tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **o
         size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)ds->Y;
         memcpy(c->arr[a], ds->arr[a], total * sizeof(double));
     }
+    for (int g = 0; g < ds->ngroups; g++)
+        if ((st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name,
+                                       ds->groups[g].members, ds->groups[g].count)))
+            goto fail;
     *out = c;
     return TQ_OK;
 fail:
@@ -500,6 +509,11 @@ uint64_t tq_dataset_hash(const tq_dataset *ds)
         size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)ds->Y;
         h = fnv(h, ds->arr[a], total * sizeof(double));
     }
+    for (int g = 0; g < ds->ngroups; g++) {
+        h = fnv(h, ds->groups[g].name, strlen(ds->groups[g].name) + 1);
+        h = fnv(h, &ds->groups[g].kind, sizeof(int));
+        h = fnv(h, ds->groups[g].members, sizeof(int) * (size_t)ds->groups[g].count);
+    }
     return h;
 }
 
@@ -527,4 +541,86 @@ tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b,
         imports[j] = m;
     }
     return TQ_OK;
+}
+
+/* ---------------------------------------------------------------- groups --- */
+
+static int name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
+        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static tq__group *find_group(const tq_dataset *ds, tq_group_kind kind, const char *name)
+{
+    for (int g = 0; g < ds->ngroups; g++)
+        if (ds->groups[g].kind == (int)kind && name_eq(ds->groups[g].name, name))
+            return &ds->groups[g];
+    return NULL;
+}
+
+tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members,
+                               int count)
+{
+    int lim = kind == TQ_GROUP_REGION ? ds->N : ds->J;
+    if (!name || !*name || count < 1 || count > lim)
+        return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "bad group '%s'", name ? name : "");
+    for (int k = 0; k < count; k++)
+        if (members[k] < 0 || members[k] >= lim)
+            return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "group '%s': member index %d out of range",
+                             name, members[k]);
+    int *m = tq__malloc(ds->ctx, sizeof(int) * (size_t)count);
+    if (!m)
+        return TQ_ERR_NOMEM;
+    memcpy(m, members, sizeof(int) * (size_t)count);
+    tq__group *g = find_group(ds, kind, name);
+    if (g) {
+        tq__free(ds->ctx, g->members);
+        g->members = m;
+        g->count = count;
+        return TQ_OK;
+    }
+    tq__group *ng = tq__realloc(ds->ctx, ds->groups, sizeof(tq__group) * (size_t)(ds->ngroups + 1));
+    if (!ng) {
+        tq__free(ds->ctx, m);
+        return TQ_ERR_NOMEM;
+    }
+    ds->groups = ng;
+    char *nm = tq__strdup(ds->ctx, name);
+    if (!nm) {
+        tq__free(ds->ctx, m);
+        return TQ_ERR_NOMEM;
+    }
+    ds->groups[ds->ngroups++] = (tq__group){nm, (int)kind, count, m};
+    return TQ_OK;
+}
+
+int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind)
+{
+    int c = 0;
+    for (int g = 0; g < ds->ngroups; g++) c += ds->groups[g].kind == (int)kind;
+    return c;
+}
+
+const char *tq_dataset_group_name(const tq_dataset *ds, tq_group_kind kind, int g)
+{
+    for (int k = 0; k < ds->ngroups; k++)
+        if (ds->groups[k].kind == (int)kind && g-- == 0)
+            return ds->groups[k].name;
+    return NULL;
+}
+
+int tq_dataset_group(const tq_dataset *ds, tq_group_kind kind, const char *name, int *members)
+{
+    const tq__group *g = find_group(ds, kind, name);
+    if (!g)
+        return -1;
+    if (members)
+        memcpy(members, g->members, sizeof(int) * (size_t)g->count);
+    return g->count;
 }

@@ -9,6 +9,13 @@
 #define TQ_NKJ(J, n, k, j) ((((size_t)(n)) * (size_t)(J) + (size_t)(k)) * (size_t)(J) + (size_t)(j))
 #define TQ_NJ(J, n, j) (((size_t)(n)) * (size_t)(J) + (size_t)(j))
 
+typedef struct tq__group {
+    char *name;
+    int kind;
+    int count;
+    int *members;
+} tq__group;
+
 struct tq_dataset {
     tq_context *ctx; /* the context it was made with (allocator) */
     int N, J, Y;
@@ -22,6 +29,8 @@ struct tq_dataset {
     /* per-year arrays: arr[a] points to Y consecutive blocks of size len[a] */
     double *arr[TQ_ARRAY_COUNT];
     size_t len[TQ_ARRAY_COUNT];
+    tq__group *groups;
+    int ngroups;
 };
 
 /* Length of one year's block of array a for dimensions N, J. */

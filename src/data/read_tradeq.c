@@ -246,6 +246,60 @@ done:
     return st;
 }
 
+static tq_status read_groups(reader *r)
+{
+    tq__csv c;
+    int found;
+    tq_status st = open_in(r, &c, "groups.csv", 0, &found);
+    if (st || !found)
+        return st;
+    static const char *const want[] = {"kind", "group", "code"};
+    int col[3], rr;
+    int cap = (r->ds->N > r->ds->J ? r->ds->N : r->ds->J);
+    int *mem = tq__malloc(r->ctx, sizeof(int) * (size_t)cap);
+    if (!mem) {
+        tq__csv_close(&c);
+        return TQ_ERR_NOMEM;
+    }
+    if ((st = tq__csv_read_header(&c, want, 3, col)))
+        goto done;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, c.nheader)))
+            goto done;
+        const char *kind = tq__csv_str(&c, col[0]), *name = tq__csv_str(&c, col[1]);
+        int is_region = strcmp(kind, "region") == 0;
+        if (!is_region && strcmp(kind, "sector") != 0) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "kind must be 'region' or 'sector', not '%.40s'", kind);
+            goto done;
+        }
+        if (!*name) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "empty group name");
+            goto done;
+        }
+        int idx;
+        if ((st = lookup(&c, is_region ? &r->regions : &r->sectors, col[2], is_region ? "region" : "sector", &idx)))
+            goto done;
+        tq_group_kind gk = is_region ? TQ_GROUP_REGION : TQ_GROUP_SECTOR;
+        int n = tq_dataset_group(r->ds, gk, name, mem);
+        if (n < 0)
+            n = 0;
+        for (int k = 0; k < n; k++)
+            if (mem[k] == idx) {
+                st = tq__csv_error(&c, TQ_ERR_PARSE, col[2], "'%.40s' is listed twice in group '%.40s'",
+                                   tq__csv_str(&c, col[2]), name);
+                goto done;
+            }
+        mem[n++] = idx;
+        if ((st = tq_dataset_add_group(r->ds, gk, name, mem, n)))
+            goto done;
+    }
+    st = rr < 0 ? (tq_status)rr : TQ_OK;
+done:
+    tq__free(r->ctx, mem);
+    tq__csv_close(&c);
+    return st;
+}
+
 /* ------------------------------------------------------------- tables --- */
 
 /* A generic long table: key columns resolved to indices, value columns parsed, each
@@ -414,7 +468,8 @@ tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
     for (int y = 0; y < m->nyears; y++) r.ds->year[y] = m->years[y];
     r.ds->has_io = m->has_io;
     if ((st = tq_dataset_set_name(r.ds, m->name, m->source)) || (st = tq__index_init(ctx, &r.regions, (size_t)N)) ||
-        (st = tq__index_init(ctx, &r.sectors, (size_t)J)) || (st = read_regions(&r)) || (st = read_sectors(&r)))
+        (st = tq__index_init(ctx, &r.sectors, (size_t)J)) || (st = read_regions(&r)) || (st = read_sectors(&r)) ||
+        (st = read_groups(&r)))
         goto fail;
 
     const table_spec flows = {"flows.csv", 1, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
@@ -534,6 +589,17 @@ static void out_free(tq_context *ctx, out_file *f)
     tq__free(ctx, f->part_path);
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back to exactly v. */
+static const char *num(char *buf, double v)
+{
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 /* Quote a label for CSV if it holds a comma or quote: we replace both by safe
  * characters instead, since our reader does not support quoted separators. */
 static void safe_label(char *dst, size_t cap, const char *s)
@@ -543,9 +609,10 @@ static void safe_label(char *dst, size_t cap, const char *s)
     dst[o] = 0;
 }
 
-enum { F_META, F_REGIONS, F_SECTORS, F_FLOWS, F_TARIFFS, F_IO, F_SHARES, F_ACCOUNTS, F_COUNT };
-static const char *const out_names[F_COUNT] = {"meta.csv",     "regions.csv", "sectors.csv", "flows.csv.gz",
-                                               "tariffs.csv.gz", "io.csv.gz", "shares.csv",  "accounts.csv"};
+enum { F_META, F_REGIONS, F_SECTORS, F_FLOWS, F_TARIFFS, F_IO, F_SHARES, F_ACCOUNTS, F_GROUPS, F_COUNT };
+static const char *const out_names[F_COUNT] = {"meta.csv",       "regions.csv", "sectors.csv",
+                                               "flows.csv.gz",   "tariffs.csv.gz", "io.csv.gz",
+                                               "shares.csv",     "accounts.csv",   "groups.csv"};
 
 tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite)
 {
@@ -574,7 +641,7 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
         goto finish;
     int ycol = ds->Y > 1 || ds->year[0] != 0;
     const char *yh = ycol ? "year," : "";
-    char lab[512], lab2[512];
+    char lab[512], lab2[512], n1[32], n2[32];
     werr |= out_printf(&of[F_META], "key,value\nformat,tradeq\nversion,1\n");
     safe_label(lab, sizeof lab, ds->name);
     werr |= out_printf(&of[F_META], "name,%s\n", lab);
@@ -595,8 +662,17 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
     for (int j = 0; j < J; j++) {
         safe_label(lab, sizeof lab, ds->scode[j]);
         safe_label(lab2, sizeof lab2, ds->sname[j]);
-        werr |= out_printf(&of[F_SECTORS], "%s,%s,%d,%.17g\n", lab, lab2, ds->tradable[j], ds->theta[j]);
+        werr |= out_printf(&of[F_SECTORS], "%s,%s,%d,%s\n", lab, lab2, ds->tradable[j], num(n1, ds->theta[j]));
     }
+    werr |= out_printf(&of[F_GROUPS], "kind,group,code\n");
+    for (int g = 0; g < ds->ngroups; g++)
+        for (int k = 0; k < ds->groups[g].count; k++) {
+            int reg = ds->groups[g].kind == TQ_GROUP_REGION;
+            int m = ds->groups[g].members[k];
+            safe_label(lab, sizeof lab, ds->groups[g].name);
+            werr |= out_printf(&of[F_GROUPS], "%s,%s,%s\n", reg ? "region" : "sector", lab,
+                               reg ? ds->rcode[m] : ds->scode[m]);
+        }
     werr |= out_printf(&of[F_FLOWS], "%sexporter,importer,sector,value\n", yh);
     werr |= out_printf(&of[F_TARIFFS], "%sexporter,importer,sector,tariff\n", yh);
     werr |= out_printf(&of[F_IO], "%sregion,input,sector,share\n", yh);
@@ -619,11 +695,11 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
                     size_t a = TQ_NIJ(N, J, n, i, j);
                     /* zero cells are omitted: absent rows read as 0 */
                     if (Z[a] != 0)
-                        werr |= out_printf(&of[F_FLOWS], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[i], ds->rcode[n],
-                                           ds->scode[j], Z[a]);
+                        werr |= out_printf(&of[F_FLOWS], "%s%s,%s,%s,%s\n", yp, ds->rcode[i], ds->rcode[n],
+                                           ds->scode[j], num(n1, Z[a]));
                     if (t[a] != 0)
-                        werr |= out_printf(&of[F_TARIFFS], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[i],
-                                           ds->rcode[n], ds->scode[j], t[a]);
+                        werr |= out_printf(&of[F_TARIFFS], "%s%s,%s,%s,%s\n", yp, ds->rcode[i],
+                                           ds->rcode[n], ds->scode[j], num(n1, t[a]));
                 }
         if (ds->has_io) {
             for (int n = 0; n < N; n++) {
@@ -631,13 +707,13 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
                     for (int j = 0; j < J; j++) {
                         double g = gamma[TQ_NKJ(J, n, k, j)];
                         if (g != 0)
-                            werr |= out_printf(&of[F_IO], "%s%s,%s,%s,%.17g\n", yp, ds->rcode[n], ds->scode[k],
-                                               ds->scode[j], g);
+                            werr |= out_printf(&of[F_IO], "%s%s,%s,%s,%s\n", yp, ds->rcode[n], ds->scode[k],
+                                               ds->scode[j], num(n1, g));
                     }
                 for (int j = 0; j < J; j++)
-                    werr |= out_printf(&of[F_SHARES], "%s%s,%s,%.17g,%.17g\n", yp, ds->rcode[n], ds->scode[j],
-                                       beta[TQ_NJ(J, n, j)], alpha[TQ_NJ(J, n, j)]);
-                werr |= out_printf(&of[F_ACCOUNTS], "%s%s,%.17g,%.17g\n", yp, ds->rcode[n], VA[n], D[n]);
+                    werr |= out_printf(&of[F_SHARES], "%s%s,%s,%s,%s\n", yp, ds->rcode[n], ds->scode[j],
+                                       num(n1, beta[TQ_NJ(J, n, j)]), num(n2, alpha[TQ_NJ(J, n, j)]));
+                werr |= out_printf(&of[F_ACCOUNTS], "%s%s,%s,%s\n", yp, ds->rcode[n], num(n1, VA[n]), num(n2, D[n]));
             }
         }
     }
@@ -651,7 +727,8 @@ finish:
     }
     /* all parts written: move them into place (a no-IO dataset omits the IO files) */
     for (int f = 0; f < F_COUNT && !st; f++) {
-        int skip = !ds->has_io && (f == F_IO || f == F_SHARES || f == F_ACCOUNTS);
+        int skip = (!ds->has_io && (f == F_IO || f == F_SHARES || f == F_ACCOUNTS)) ||
+                   (f == F_GROUPS && ds->ngroups == 0);
         if (skip) {
             unlink(of[f].part_path);
             continue;

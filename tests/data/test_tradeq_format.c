@@ -65,6 +65,14 @@ static void test_tiny_values(void **state)
     assert_int_equal(tq_balance(ctx, ds, 0, 0, -1, ex, im), TQ_OK);
     assert_true(ex[0] == 40 && im[0] == 30);
     assert_int_equal(tq_balance(ctx, ds, 0, 0, 0, ex, im), TQ_ERR_INVALID);
+    int mem[3];
+    assert_int_equal(tq_dataset_group(ds, TQ_GROUP_REGION, "north", mem), 2);
+    assert_true(mem[0] == 0 && mem[1] == 1);
+    assert_int_equal(tq_dataset_group(ds, TQ_GROUP_SECTOR, "GOODS", mem), 1);
+    assert_int_equal(mem[0], 0);
+    assert_int_equal(tq_dataset_group(ds, TQ_GROUP_SECTOR, "North", mem), -1);
+    assert_int_equal(tq_dataset_group_count(ds, TQ_GROUP_SECTOR), 2);
+    assert_string_equal(tq_dataset_group_name(ds, TQ_GROUP_SECTOR, 1), "services");
     tq_dataset_free(ds);
 }
 
@@ -99,6 +107,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(tq_dataset_write(ctx, ds, out, 0), TQ_OK);
     tq_dataset *back = load_ok(out);
     assert_same(ds, back);
+    assert_int_equal(tq_dataset_group(back, TQ_GROUP_REGION, "North", NULL), 2);
     /* never overwrite without asking */
     assert_int_equal(tq_dataset_write(ctx, ds, out, 0), TQ_ERR_EXISTS);
     tq_assert_error(ctx, "refusing to overwrite");
@@ -180,6 +189,10 @@ static void test_bad_input(void **state)
          "must be positive"},
         {"tariffs.csv", "2020,BBB,AAA,G,0.1", "2020,AAA,AAA,G,0.1", TQ_ERR_PARSE, "tariffs.csv:2",
          "tariff on itself", NULL},
+        {"groups.csv", "region,North,BBB", "region,North,DDD", TQ_ERR_NOT_FOUND, "groups.csv:3", "field 'code'",
+         "unknown region code 'DDD'"},
+        {"groups.csv", "region,North,BBB", "region,North,AAA", TQ_ERR_PARSE, "groups.csv:3",
+         "listed twice in group 'North'", NULL},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const bad_case *b = &cases[k];

@@ -10,7 +10,7 @@
 #include "tradeq.h"
 
 static const char *const files[] = {"flows.csv", "tariffs.csv", "io.csv",      "shares.csv",
-                                    "accounts.csv", "meta.csv", "regions.csv", "sectors.csv"};
+                                    "accounts.csv", "meta.csv", "regions.csv", "sectors.csv", "groups.csv"};
 #define NFILES (sizeof files / sizeof files[0])
 static char dir[64];
 static char *orig[NFILES];
