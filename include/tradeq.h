@@ -230,8 +230,215 @@ uint64_t tq_dataset_hash(const tq_dataset *ds);
 tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b,
                      double *exports, double *imports);
 
+/* ---------------------------------------------------------------- groups --- */
+
+/* Named groups of regions (e.g. "EU28") or sectors (e.g. "autos", "agriculture"),
+ * shipped with a dataset so that users can name them in scenarios. Stored in the own
+ * format's groups.csv; aggregation drops them. */
+typedef enum tq_group_kind { TQ_GROUP_REGION = 0, TQ_GROUP_SECTOR = 1 } tq_group_kind;
+
+/* Add (or replace) a group of `count` member indices (copied). TQ_ERR_INVALID for a
+ * bad index or an empty group. */
+tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members,
+                               int count);
+/* Number of groups of a kind, and the name of group g (storage owned by ds). */
+int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind);
+const char *tq_dataset_group_name(const tq_dataset *ds, tq_group_kind kind, int g);
+/* Members of the group called `name` (case-insensitive): writes up to N (regions) or J
+ * (sectors) indices into members (may be NULL to just count) and returns the count, or
+ * -1 if there is no such group. */
+int tq_dataset_group(const tq_dataset *ds, tq_group_kind kind, const char *name, int *members);
+
 /* ================================================================ engine === */
-/* (the general-equilibrium engine; see MODEL.md (E1)-(E5)) */
+/* (the general-equilibrium engine; see MODEL.md (E1)-(E5) and docs/engine.md)
+ *
+ * Workflow: a tq_baseline is the base equilibrium made from one year of a dataset
+ * (by default recalibrated: the data's own equilibrium is solved first, so that a
+ * counterfactual never mixes the data's inconsistencies into its answer). A
+ * tq_scenario holds the shocks (new tariffs t', iceberg changes d^, the deficit
+ * closure). tq_solve() solves the counterfactual against the baseline and returns a
+ * tq_result with hats, levels, welfare and the terms-of-trade / volume-of-trade
+ * decomposition. tq_check_solution() recomputes (E0)-(E5) from a result.
+ *
+ * Index orders are those of the dataset (see the top of this file): [n,i,j] importer
+ * n, exporter i, sector j; [n,j]; [n]. Money is in the dataset's units (M USD). */
+
+/* Deficit closures, MODEL.md "Deficits (closure)". */
+typedef enum tq_closure {
+    TQ_CLOSURE_FIXED = 0,    /* (a) D'[n] = D_b[n], fixed in numeraire units */
+    TQ_CLOSURE_BALANCED = 1, /* (b) D' = 0; the baseline is solved with D = 0 as well
+                                (Caliendo-Parro's "zero aggregate deficit" case) */
+    TQ_CLOSURE_SHARE = 2,    /* (c) D'[n] = D_b[n] / sum_m VA_b[m] * sum_m w^[m] VA_b[m]:
+                                a fixed share of world value added (differs from (a) only
+                                under a wage numeraire) */
+    TQ_CLOSURE_TARGET = 3    /* (d) D'[n] given by the user (sums to 0), e.g. closing the
+                                US deficit (Dekle-Eaton-Kortum) */
+} tq_closure;
+
+/* How the base equilibrium is made from the data. */
+typedef enum tq_baseline_mode {
+    TQ_BASELINE_RECALIBRATE = 0, /* default: solve (E1)-(E5) on the data with unchanged
+                                    tariffs (and D = 0 for the balanced closure); that
+                                    equilibrium is the base. Results are changes relative
+                                    to it, which is the same as "solve the baseline first
+                                    and report changes relative to it". */
+    TQ_BASELINE_RAW = 1          /* take the data as if it were an equilibrium (changes
+                                    then include the data's own imbalance) */
+} tq_baseline_mode;
+
+typedef enum tq_method {
+    TQ_METHOD_ANDERSON = 0,   /* default: Anderson-accelerated joint fixed point */
+    TQ_METHOD_FIXED_POINT = 1 /* textbook damped nested fixed point (prices inside,
+                                 expenditure inside, damped wage update outside) */
+} tq_method;
+
+typedef struct tq_solver_options {
+    tq_method method;
+    double tol;           /* max relative residual of (E2), (E4) and (E5); default 1e-10 */
+    int max_iter;         /* outer iterations; default 2000 (Anderson), 20000 (fixed point) */
+    int anderson_m;       /* Anderson memory; default 8 */
+    double damping;       /* wage step scale in (0,1]; default 1 (Anderson), 0.5 (fixed point) */
+    int threads;          /* OpenMP threads; 0 = the OpenMP default */
+    tq_baseline_mode baseline_mode; /* used by tq_baseline_new; default RECALIBRATE */
+    int numeraire_region; /* -1 (default): world value added unchanged, sum w^ VA = sum VA;
+                             r >= 0: the wage of region r, w^[r] = 1 */
+} tq_solver_options;
+
+/* Fill *o with the defaults above. */
+void tq_solver_options_default(tq_solver_options *o);
+
+/* How a solve went. residual = max(res_e2, res_e4, res_e5). Relative residuals:
+ * (E2) max |log of P^ recomputed from c^ / P^|; (E4) max |X' - rhs| / sum_j X'[n,j];
+ * (E5) max |imports - exports - D'| / (w^[n] VA[n]). sweeps counts evaluations of the
+ * O(N^2 J) price-and-demand map (the unit of work); iterations counts outer steps. */
+typedef struct tq_solve_info {
+    tq_status status; /* TQ_OK or TQ_ERR_NOT_CONVERGED / TQ_ERR_CANCELLED */
+    int iterations;
+    int sweeps;
+    double residual, res_e2, res_e4, res_e5;
+    double seconds;
+    tq_method method;
+    int threads;
+} tq_solve_info;
+
+typedef struct tq_baseline tq_baseline;
+
+/* Make the base equilibrium from year index y of ds with the given closure (only
+ * TQ_CLOSURE_FIXED or TQ_CLOSURE_BALANCED: which deficits the base has). opt may be
+ * NULL (defaults); opt->baseline_mode chooses recalibration or the raw data. ds is
+ * copied: it may be freed afterwards. Needs VA > 0, theta > 0, shares in range.
+ * Errors: TQ_ERR_INVALID (bad data, message says which), TQ_ERR_NOT_CONVERGED (the
+ * recalibration did not converge; *out NULL), TQ_ERR_NOMEM, TQ_ERR_CANCELLED.
+ * *out is owned by the caller (tq_baseline_free). Not thread-safe on one ctx. */
+tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                          const tq_solver_options *opt, tq_baseline **out);
+void tq_baseline_free(tq_baseline *b);
+int tq_baseline_regions(const tq_baseline *b);
+int tq_baseline_sectors(const tq_baseline *b);
+/* The recalibration solve (zeros for TQ_BASELINE_RAW) and how far the data was from
+ * its own equilibrium: max_n |w^-1| and max_{n,j} |P^-1| of that solve. */
+const tq_solve_info *tq_baseline_info(const tq_baseline *b, double *moved_w, double *moved_p);
+/* Base arrays (owned by b): TQ_PI, TQ_TARIFF [n,i,j]; TQ_XJ, TQ_ALPHA, TQ_BETA [n,j];
+ * TQ_GAMMA [n,k,j]; TQ_VA, TQ_DEFICIT, TQ_I, TQ_R [n]; TQ_THETA [j]. NULL otherwise. */
+const double *tq_baseline_array(const tq_baseline *b, tq_array which, size_t *len);
+/* The base equilibrium as a dataset (Z = X pi / (1+t), VA, D, shares; labels of the
+ * dataset it was made from): the recalibrated data. *out owned by the caller. */
+tq_status tq_baseline_dataset(tq_context *ctx, const tq_baseline *b, tq_dataset **out);
+
+typedef struct tq_scenario tq_scenario;
+
+/* A scenario for baseline b: tariffs t' = the base tariffs, iceberg d^ = 1, closure =
+ * the baseline's. *out owned by the caller (tq_scenario_free). b must outlive it. */
+tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **out);
+void tq_scenario_free(tq_scenario *sc);
+/* Set t'[n,i,j] = rate (ad valorem, > -1). Any of n, i, j may be -1 for "all";
+ * domestic cells (n == i) are never changed. TQ_ERR_INVALID for bad indices or rate. */
+tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double rate);
+/* Set d^[n,i,j] = dhat (> 0), the iceberg (non-tariff) cost change; -1 means "all".
+ * d^[n,n,j] may be set (a domestic cost shock). */
+tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
+/* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. */
+double *tq_scenario_tariffs(tq_scenario *sc);
+double *tq_scenario_iceberg(tq_scenario *sc);
+/* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA) is
+ * copied and required for TQ_CLOSURE_TARGET, ignored otherwise. */
+tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target);
+
+typedef struct tq_result tq_result;
+
+/* Solve the counterfactual sc against baseline b, MODEL.md (E1)-(E5). opt may be NULL.
+ * On TQ_OK or TQ_ERR_NOT_CONVERGED, *out holds the result (owned by the caller,
+ * tq_result_free); on TQ_ERR_NOT_CONVERGED its info has the residual reached and the
+ * context's error message says so. On other errors *out is NULL. Uses OpenMP over
+ * independent loops (results are bitwise identical for any thread count). Cancellable
+ * through the context's progress callback. */
+tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
+                   const tq_solver_options *opt, tq_result **out);
+void tq_result_free(tq_result *r);
+const tq_solve_info *tq_result_info(const tq_result *r);
+
+/* Result arrays (owned by r; *len gets the length). Percent values are 100 * (x - 1). */
+typedef enum tq_result_array {
+    TQ_RES_WHAT = 0,   /* [n]     wage change w^ */
+    TQ_RES_PHAT,       /* [n,j]   price index change P^ (E2) */
+    TQ_RES_CHAT,       /* [n,j]   input cost change c^ (E1) */
+    TQ_RES_PI,         /* [n,i,j] counterfactual shares pi' (E3) */
+    TQ_RES_X,          /* [n,j]   counterfactual expenditure X' (E4), money */
+    TQ_RES_INCOME,     /* [n]     counterfactual income I' */
+    TQ_RES_REVENUE,    /* [n]     counterfactual tariff revenue R' */
+    TQ_RES_DEFICIT,    /* [n]     counterfactual deficit D' */
+    TQ_RES_WELFARE,    /* [n]     exact real income change I^ / prod_j P^^alpha, percent */
+    TQ_RES_EV,         /* [n]     equivalent variation (W^ - 1) I_b, money */
+    TQ_RES_REAL_WAGE,  /* [n]     w^ / prod_j P^^alpha, percent */
+    TQ_RES_CPI,        /* [n]     prod_j P^^alpha, percent */
+    TQ_RES_TOT,        /* [n]     terms-of-trade effect (CP2015 discrete form), percent */
+    TQ_RES_VOT,        /* [n]     volume-of-trade effect, percent */
+    TQ_RES_DECOMP,     /* [n]     TOT + VOT: CP2015 Table 2's "welfare", percent */
+    TQ_RES_DECOMP_GAP, /* [n]     WELFARE - DECOMP: the decomposition's approximation gap */
+    TQ_RES_TOT_NIJ,    /* [n,i,j] ToT contribution of partner i, sector j to n, percent */
+    TQ_RES_VOT_NIJ,    /* [n,i,j] VoT contribution of partner i, sector j to n, percent */
+    TQ_RES_ARRAY_COUNT
+} tq_res;
+const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
+
+/* Residuals of a solution recomputed from scratch from the baseline's arrays and the
+ * result's w^, P^, c^, pi', X', I', D' (independent of the solver's code). All
+ * relative: e0 = (E0) goods-market clearing of the base, max |X - sum gamma Y - alpha I|
+ * / sum_j X[n,j]; e1 = max |c^ / (E1) - 1|; e2 = max |P^ / (E2) - 1|; e3 = max
+ * |pi' - (E3)|; e4 = (E4) as in tq_solve_info; income = max |I' - (w^ VA + R' + D')| /
+ * I'; e5 = (E5) / (w^ VA); numeraire = |sum w^ VA / sum VA - 1| (or |w^[r] - 1|);
+ * deficit_sum = |sum D'| / sum VA. max is the largest of them. */
+typedef struct tq_check {
+    double e0, e1, e2, e3, e4, income, e5, numeraire, deficit_sum, max;
+} tq_check;
+tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
+                            const tq_result *r, const tq_solver_options *opt, tq_check *out);
+
+/* ----------------------------------------------------------- replication --- */
+
+/* A published reference reproduced: rows of (case, region, measure, paper value,
+ * tradeq value). name: "cp2015" (Caliendo & Parro 2015, Table 2; dir is the cp2015
+ * folder, holding base1993_with_deficits/ for the fixed-deficit case).
+ * *out owned by the caller (tq_replication_free). */
+typedef struct tq_replication tq_replication;
+typedef struct tq_replication_row {
+    const char *case_name; /* "balanced" or "deficits_fixed" */
+    const char *region;    /* ISO3 */
+    const char *measure;   /* "welfare", "tot", "vot", "real_wage", "welfare_exact" */
+    double paper;          /* published value (NAN if none) */
+    int paper_decimals;    /* its rounding (2 = to 0.01) */
+    double value;          /* tradeq, unrounded */
+    int exact;             /* 1 if tradeq is expected to match to the published rounding */
+} tq_replication_row;
+tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const tq_solver_options *opt,
+                       tq_replication **out);
+int tq_replication_count(const tq_replication *r);
+const tq_replication_row *tq_replication_get(const tq_replication *r, int k);
+/* A short note on what is and is not expected to match, and why (static storage of r). */
+const char *tq_replication_note(const tq_replication *r);
+/* Total time of the solves in seconds. */
+double tq_replication_seconds(const tq_replication *r);
+void tq_replication_free(tq_replication *r);
 
 #ifdef __cplusplus
 }

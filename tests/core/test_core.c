@@ -24,6 +24,8 @@ static void *count_realloc(void *ud, void *p, size_t n)
         return NULL;
     if (fail_after > 0)
         fail_after--;
+    if (!p)
+        allocs++;
     return realloc(p, n);
 }
 static void count_free(void *ud, void *p)
