@@ -1,12 +1,850 @@
-/* Placeholder until this reader lands (being written now); overwritten by it. */
+/* Readers for the Caliendo-Parro (2015) replication data (shared/data/cp2015):
+ *
+ * - tq__read_cp2015: the long-format folder (trade.csv.gz, intermediate_consumption.csv.gz,
+ *   final_consumption.csv, value_added.csv, deficit.csv, theta.csv, regions.csv,
+ *   sectors.csv). Money values are USD in the files and millions of USD in the dataset.
+ *   `value` in trade.csv is the PRE-tariff flow Z[n,i,j]: with it, gross output from
+ *   sales, sum_n value[n,i,j], equals value added plus intermediate costs of (i,j) to
+ *   4e-7, and imports - exports equals deficit.csv exactly; read as tariff-inclusive,
+ *   both identities fail by up to 15%. Final consumption sums to VA + R + D per region
+ *   with R = sum t * value, which again takes value as pre-tariff.
+ *   Gross output is taken from the cost side, GO = VA + sum_k IC, so that
+ *   beta = VA/GO and gamma[n,k,j] = IC[n,k,j]/GO[n,j] add to one exactly;
+ *   alpha = final consumption shares.
+ * - tq__read_cp_base: the authors' base year with deficits (base1993_with_deficits):
+ *   X[n,i,j] = pi * expenditure[n,j], Z = X / (1 + t), gamma = share_of_intermediates *
+ *   (1 - value_added_share), beta = value_added_share, alpha = final_demand_share,
+ *   D = -surplus. Units are the authors' scaled units (only ratios matter).
+ *
+ * Regions are coded by ISO3 (regions.csv of the long folder; a built-in table of the 31
+ * CP names for the base folder), sectors by the short codes of cp_sectors below.
+ */
+#include "cp2015.h"
 #include "readers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* CP2015's 40 sectors in their order, with our short codes. */
+static const struct {
+    const char *name;
+    const char *code;
+} cp_sectors[] = {
+    {"Agriculture", "AGR"},      {"Mining", "MIN"},           {"Food", "FOOD"},
+    {"Textile", "TEX"},          {"Wood", "WOOD"},            {"Paper", "PAPER"},
+    {"Petroleum", "PETRO"},      {"Chemicals", "CHEM"},       {"Plastic", "PLAST"},
+    {"Minerals", "MINER"},       {"Basic metals", "BMET"},    {"Metal products", "METP"},
+    {"Machinery n.e.c", "MACH"}, {"Office", "OFFICE"},        {"Electrical", "ELEC"},
+    {"Communication", "COMM"},   {"Medical", "MED"},          {"Auto", "AUTO"},
+    {"Other Transport", "OTRAN"}, {"Other", "OTHER"},         {"Electricity", "UTIL"},
+    {"Construction", "CONS"},    {"Retail", "RETAIL"},        {"Hotels", "HOTEL"},
+    {"Land Transport", "LTRAN"}, {"Water Transport", "WTRAN"}, {"Air Transport", "ATRAN"},
+    {"Aux Transport", "AUXT"},   {"Post", "POST"},            {"Finance", "FIN"},
+    {"Real State", "REAL"},      {"Renting Mach", "RENT"},    {"Computer", "COMP"},
+    {"R&D", "RD"},               {"Other Business", "OBUS"},  {"Public", "PUBL"},
+    {"Education", "EDU"},        {"Health", "HEALTH"},        {"Other services", "OSERV"},
+    {"Private", "PRIV"},
+};
+
+/* CP2015's 31 region names and ISO3 codes (as regions.csv of the long folder). */
+static const struct {
+    const char *name;
+    const char *iso3;
+} cp_regions[] = {
+    {"Argentina", "ARG"}, {"Australia", "AUS"},   {"Austria", "AUT"},      {"Brazil", "BRA"},
+    {"Canada", "CAN"},    {"Chile", "CHL"},       {"China", "CHN"},        {"Denmark", "DNK"},
+    {"Finland", "FIN"},   {"France", "FRA"},      {"Germany", "DEU"},      {"Greece", "GRC"},
+    {"Hungary", "HUN"},   {"India", "IND"},       {"Indonesia", "IDN"},    {"Ireland", "IRL"},
+    {"Italy", "ITA"},     {"Japan", "JPN"},       {"Korea", "KOR"},        {"Mexico", "MEX"},
+    {"Netherlands", "NLD"}, {"New Zealand", "NZL"}, {"Norway", "NOR"},     {"Portugal", "PRT"},
+    {"South Africa", "ZAF"}, {"Spain", "ESP"},    {"Sweden", "SWE"},       {"Turkey", "TUR"},
+    {"UK", "GBR"},        {"USA", "USA"},         {"Row", "ROW"},
+};
+
+#define CP_USD_TO_MUSD 1e-6
+
+static const char *sector_code(const char *name, char *buf, size_t n, int j)
+{
+    for (size_t k = 0; k < sizeof cp_sectors / sizeof cp_sectors[0]; k++)
+        if (strcmp(cp_sectors[k].name, name) == 0)
+            return cp_sectors[k].code;
+    snprintf(buf, n, "S%02d", j + 1);
+    return buf;
+}
+
+static const char *region_iso3(const char *name)
+{
+    for (size_t k = 0; k < sizeof cp_regions / sizeof cp_regions[0]; k++)
+        if (strcmp(cp_regions[k].name, name) == 0)
+            return cp_regions[k].iso3;
+    return name;
+}
+
+/* ------------------------------------------------------------ table helper --- */
+
+typedef struct table {
+    tq__csv c;
+    int open;
+    int col[8];
+} table;
+
+static tq_status table_open(tq_context *ctx, table *t, const char *dir, const char *name,
+                            const char *const *want, int n)
+{
+    memset(t, 0, sizeof *t);
+    char *path = tq__find_file(ctx, dir, name);
+    if (!path) {
+        char *p = tq__path_join(ctx, dir, name);
+        tq_status st = tq__error(ctx, TQ_ERR_IO, p ? p : name, 0, NULL,
+                                 "missing file (cp2015 layout; .gz also accepted)");
+        tq__free(ctx, p);
+        return st;
+    }
+    tq_status st = tq__csv_open(ctx, &t->c, path, ',');
+    tq__free(ctx, path);
+    if (st)
+        return st;
+    t->open = 1;
+    return tq__csv_read_header(&t->c, want, n, t->col);
+}
+
+static void table_close(table *t)
+{
+    if (t->open)
+        tq__csv_close(&t->c);
+    t->open = 0;
+}
+
+/* Index of the key in column k of the current row, or an error naming it. */
+static tq_status table_key(table *t, int k, const tq__index *ix, const char *what, int *out)
+{
+    const char *s = tq__csv_str(&t->c, t->col[k]);
+    int v = tq__index_get(ix, s);
+    if (v < 0)
+        return tq__csv_error(&t->c, TQ_ERR_PARSE, t->col[k], "unknown %s '%.60s'", what, s);
+    *out = v;
+    return TQ_OK;
+}
+
+static tq_status table_value(table *t, int k, double *out, int nonneg)
+{
+    tq_status st = tq__csv_double(&t->c, t->col[k], out);
+    if (st)
+        return st;
+    if (nonneg && *out < 0)
+        return tq__csv_error(&t->c, TQ_ERR_PARSE, t->col[k], "negative value %g", *out);
+    return TQ_OK;
+}
+
+/* Mark cell `cell` as seen; a second row for the same key is an error. */
+static tq_status table_once(table *t, unsigned char *seen, size_t cell)
+{
+    if (seen[cell])
+        return tq__csv_error(&t->c, TQ_ERR_PARSE, -1, "duplicate row for the same key");
+    seen[cell] = 1;
+    return TQ_OK;
+}
+
+/* Read a region list (regions.csv of the long folder). */
+static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names, int *N,
+                              char ***iso, char ***nm)
+{
+    static const char *const want[] = {"region", "iso3"};
+    table t;
+    tq_status st = table_open(ctx, &t, dir, "regions.csv", want, 2);
+    int cap = 0;
+    *N = 0;
+    while (!st) {
+        int r = tq__csv_next(&t.c);
+        if (r < 0) {
+            st = (tq_status)r;
+            break;
+        }
+        if (r == 0)
+            break;
+        if ((st = tq__csv_need(&t.c, t.c.nheader)))
+            break;
+        const char *name = tq__csv_str(&t.c, t.col[0]), *code = tq__csv_str(&t.c, t.col[1]);
+        if (!*name || !*code) {
+            st = tq__csv_error(&t.c, TQ_ERR_PARSE, *name ? t.col[1] : t.col[0], "empty value");
+            break;
+        }
+        if (tq__index_put(names, name, *N)) {
+            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "region '%s' listed twice", name);
+            break;
+        }
+        if (*N == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **a = tq__realloc(ctx, *iso, sizeof(char *) * (size_t)cap);
+            if (a)
+                *iso = a;
+            char **b = a ? tq__realloc(ctx, *nm, sizeof(char *) * (size_t)cap) : NULL;
+            if (b)
+                *nm = b;
+            if (!a || !b) {
+                st = TQ_ERR_NOMEM;
+                break;
+            }
+        }
+        (*iso)[*N] = tq__strdup(ctx, code);
+        (*nm)[*N] = tq__strdup(ctx, name);
+        (*N)++;
+        if (!(*iso)[*N - 1] || !(*nm)[*N - 1]) {
+            st = TQ_ERR_NOMEM;
+            break;
+        }
+    }
+    if (!st && *N == 0)
+        st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, NULL, "no regions in the file");
+    table_close(&t);
+    return st;
+}
+
+static void free_strs(tq_context *ctx, char **s, int n)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < n; k++)
+        tq__free(ctx, s[k]);
+    tq__free(ctx, s);
+}
+
+/* ---------------------------------------------------------------- long format --- */
+
 tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 {
     *out = NULL;
-    return tq__error(ctx, TQ_ERR_UNSUPPORTED, dir, 0, NULL, "this layout (cp2015) has no reader yet");
+    tq__index rix = {0}, six = {0};
+    char **riso = NULL, **rname = NULL;
+    int N = 0, J = 0;
+    tq_dataset *ds = NULL;
+    double *IC = NULL, *VAj = NULL, *F = NULL;
+    unsigned char *seen = NULL;
+    table t = {0};
+    tq_status st;
+    char buf[16];
+
+    if ((st = tq__index_init(ctx, &rix, 64)) || (st = tq__index_init(ctx, &six, 64)))
+        goto done;
+    if ((st = read_regions(ctx, dir, &rix, &N, &riso, &rname)))
+        goto done;
+
+    /* sectors.csv: order, names, tradable flags */
+    {
+        static const char *const want[] = {"sector", "tradable"};
+        int cap = 64, *trad = NULL;
+        char **snames = tq__calloc(ctx, (size_t)cap, sizeof(char *));
+        trad = tq__calloc(ctx, (size_t)cap, sizeof(int));
+        if (!snames || !trad) {
+            tq__free(ctx, snames);
+            tq__free(ctx, trad);
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
+        st = table_open(ctx, &t, dir, "sectors.csv", want, 2);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            if ((st = tq__csv_need(&t.c, t.c.nheader)))
+                break;
+            long tr;
+            if ((st = tq__csv_int(&t.c, t.col[1], &tr)))
+                break;
+            if (tr != 0 && tr != 1) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "tradable must be 0 or 1");
+                break;
+            }
+            const char *name = tq__csv_str(&t.c, t.col[0]);
+            if (!*name) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "empty sector name");
+                break;
+            }
+            if (tq__index_put(&six, name, J)) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "sector '%s' listed twice", name);
+                break;
+            }
+            if (J == cap) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, -1, "more than %d sectors", cap);
+                break;
+            }
+            snames[J] = tq__strdup(ctx, name);
+            trad[J] = (int)tr;
+            if (!snames[J++]) {
+                st = TQ_ERR_NOMEM;
+                break;
+            }
+        }
+        if (!st && J == 0)
+            st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, NULL, "no sectors in the file");
+        table_close(&t);
+        if (!st)
+            st = tq_dataset_new(ctx, N, J, 1, &ds);
+        for (int j = 0; !st && j < J; j++)
+            st = tq_dataset_set_sector(ds, j, sector_code(snames[j], buf, sizeof buf, j), snames[j],
+                                       trad[j]);
+        free_strs(ctx, snames, J);
+        tq__free(ctx, trad);
+        if (st)
+            goto done;
+    }
+    for (int n = 0; n < N; n++)
+        if ((st = tq_dataset_set_region(ds, n, riso[n], rname[n])))
+            goto done;
+    if ((st = tq_dataset_set_name(ds, "cp2015",
+                                  "Caliendo & Parro (2015) NAFTA data, 1993, 31 regions x 40 "
+                                  "sectors (long format); money in millions of USD")))
+        goto done;
+    tq_dataset_set_has_io(ds, 1);
+
+    const size_t NN = (size_t)N, JJ = (size_t)J;
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *tar = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
+    double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
+    double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
+    double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
+    IC = tq__calloc(ctx, NN * JJ * JJ, sizeof(double));
+    VAj = tq__calloc(ctx, NN * JJ, sizeof(double));
+    F = tq__calloc(ctx, NN * JJ, sizeof(double));
+    seen = tq__calloc(ctx, NN * JJ * (NN > JJ ? NN : JJ), 1);
+    if (!IC || !VAj || !F || !seen) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+
+    /* trade.csv: sector,exporter,importer,value,tariff (value pre-tariff, see above) */
+    {
+        static const char *const want[] = {"sector", "exporter", "importer", "value", "tariff"};
+        st = table_open(ctx, &t, dir, "trade.csv", want, 5);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0, i = 0, n = 0;
+            double v, tr;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_key(&t, 1, &rix, "region", &i)) || (st = table_key(&t, 2, &rix, "region", &n)) ||
+                (st = table_value(&t, 3, &v, 1)) || (st = table_value(&t, 4, &tr, 0)))
+                break;
+            if (tr <= -1.0) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "tariff %g is not above -1", tr);
+                break;
+            }
+            if (n == i && tr != 0) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "non-zero tariff on domestic trade");
+                break;
+            }
+            size_t cell = TQ_NIJ(N, J, n, i, j);
+            if ((st = table_once(&t, seen, cell)))
+                break;
+            Z[cell] = v * CP_USD_TO_MUSD;
+            tar[cell] = tr;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* intermediate_consumption.csv: input,sector,region,value */
+    memset(seen, 0, NN * JJ * JJ);
+    {
+        static const char *const want[] = {"input", "sector", "region", "value"};
+        st = table_open(ctx, &t, dir, "intermediate_consumption.csv", want, 4);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int k = 0, j = 0, n = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &k)) ||
+                (st = table_key(&t, 1, &six, "sector", &j)) || (st = table_key(&t, 2, &rix, "region", &n)) ||
+                (st = table_value(&t, 3, &v, 0)))
+                break;
+            /* The authors' data has one small negative cell (Canada, input Other into
+             * Basic metals); it is kept, as in their code, and logged. */
+            if (v < 0)
+                tq__log(ctx, TQ_LOG_WARN, "%s:%ld: negative intermediate consumption %g kept",
+                        t.c.path, t.c.line, v);
+            size_t cell = TQ_NKJ(J, n, k, j);
+            if ((st = table_once(&t, seen, cell)))
+                break;
+            IC[cell] = v * CP_USD_TO_MUSD;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* value_added.csv and final_consumption.csv: sector,region,value */
+    for (int pass = 0; pass < 2; pass++) {
+        static const char *const want[] = {"sector", "region", "value"};
+        double *dst = pass == 0 ? VAj : F;
+        memset(seen, 0, NN * JJ);
+        st = table_open(ctx, &t, dir, pass == 0 ? "value_added.csv" : "final_consumption.csv", want, 3);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0, n = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_value(&t, 2, &v, 1)))
+                break;
+            size_t cell = TQ_NJ(J, n, j);
+            if ((st = table_once(&t, seen, cell)))
+                break;
+            dst[cell] = v * CP_USD_TO_MUSD;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* deficit.csv: region,D (imports - exports) */
+    {
+        static const char *const want[] = {"region", "D"};
+        memset(seen, 0, NN);
+        st = table_open(ctx, &t, dir, "deficit.csv", want, 2);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int n = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
+                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)n)))
+                break;
+            D[n] = v * CP_USD_TO_MUSD;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* theta.csv: sector,value */
+    {
+        static const char *const want[] = {"sector", "value"};
+        memset(seen, 0, JJ);
+        st = table_open(ctx, &t, dir, "theta.csv", want, 2);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)j)))
+                break;
+            if (!(v > 0)) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
+                break;
+            }
+            theta[j] = v;
+        }
+        if (!st) {
+            for (int j = 0; j < J; j++)
+                if (!seen[j]) {
+                    st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, "value",
+                                   "no theta for sector '%s'", tq_dataset_sector_name(ds, j));
+                    break;
+                }
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* Shares: gross output from the cost side (see the file comment). */
+    for (int n = 0; n < N; n++) {
+        double va = 0, fsum = 0;
+        for (int j = 0; j < J; j++) {
+            double go = VAj[TQ_NJ(J, n, j)];
+            for (int k = 0; k < J; k++)
+                go += IC[TQ_NKJ(J, n, k, j)];
+            va += VAj[TQ_NJ(J, n, j)];
+            fsum += F[TQ_NJ(J, n, j)];
+            if (go > 0) {
+                beta[TQ_NJ(J, n, j)] = VAj[TQ_NJ(J, n, j)] / go;
+                for (int k = 0; k < J; k++)
+                    gamma[TQ_NKJ(J, n, k, j)] = IC[TQ_NKJ(J, n, k, j)] / go;
+            } else {
+                beta[TQ_NJ(J, n, j)] = 1.0;
+            }
+        }
+        if (!(fsum > 0)) {
+            st = tq__error(ctx, TQ_ERR_INVALID, dir, 0, "final_consumption",
+                           "region '%s' has no final consumption", rname[n]);
+            goto done;
+        }
+        for (int j = 0; j < J; j++)
+            alpha[TQ_NJ(J, n, j)] = F[TQ_NJ(J, n, j)] / fsum;
+        VA[n] = va;
+    }
+    st = tq_dataset_derive(ctx, ds);
+
+done:
+    table_close(&t);
+    tq__index_free(&rix);
+    tq__index_free(&six);
+    free_strs(ctx, riso, N);
+    free_strs(ctx, rname, N);
+    tq__free(ctx, IC);
+    tq__free(ctx, VAj);
+    tq__free(ctx, F);
+    tq__free(ctx, seen);
+    if (st) {
+        tq_dataset_free(ds);
+        return st;
+    }
+    *out = ds;
+    return TQ_OK;
 }
+
+/* ------------------------------------------------------ base with deficits --- */
+
+/* Collect distinct names of column k of a table in order of appearance. */
+static tq_status collect_names(tq_context *ctx, const char *dir, const char *file, const char *colname,
+                               tq__index *ix, char ***names, int *count)
+{
+    const char *want[] = {colname};
+    table t;
+    tq_status st = table_open(ctx, &t, dir, file, want, 1);
+    int cap = 0;
+    while (!st) {
+        int r = tq__csv_next(&t.c);
+        if (r <= 0) {
+            st = (tq_status)(r < 0 ? r : 0);
+            break;
+        }
+        if ((st = tq__csv_need(&t.c, t.c.nheader)))
+            break;
+        const char *s = tq__csv_str(&t.c, t.col[0]);
+        if (!*s) {
+            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "empty name");
+            break;
+        }
+        if (tq__index_get(ix, s) >= 0)
+            continue;
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **a = tq__realloc(ctx, *names, sizeof(char *) * (size_t)cap);
+            if (!a) {
+                st = TQ_ERR_NOMEM;
+                break;
+            }
+            *names = a;
+        }
+        (*names)[*count] = tq__strdup(ctx, s);
+        if (!(*names)[*count] || (st = tq__index_put(ix, s, *count))) {
+            st = st ? st : TQ_ERR_NOMEM;
+            break;
+        }
+        (*count)++;
+    }
+    if (!st && *count == 0)
+        st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, colname, "no rows");
+    table_close(&t);
+    return st;
+}
+
 tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
 {
     *out = NULL;
-    return tq__error(ctx, TQ_ERR_UNSUPPORTED, dir, 0, NULL, "this layout (cp_base) has no reader yet");
+    tq__index rix = {0}, six = {0};
+    char **rn = NULL, **sn = NULL;
+    int N = 0, J = 0;
+    tq_dataset *ds = NULL;
+    double *XJ = NULL, *share = NULL;
+    unsigned char *seen = NULL;
+    table t = {0};
+    tq_status st;
+    char buf[16];
+
+    if ((st = tq__index_init(ctx, &rix, 64)) || (st = tq__index_init(ctx, &six, 64)))
+        goto done;
+    if ((st = collect_names(ctx, dir, "region.csv", "region", &rix, &rn, &N)) ||
+        (st = collect_names(ctx, dir, "theta.csv", "sector", &six, &sn, &J)))
+        goto done;
+    if ((st = tq_dataset_new(ctx, N, J, 1, &ds)))
+        goto done;
+    for (int n = 0; n < N && !st; n++)
+        st = tq_dataset_set_region(ds, n, region_iso3(rn[n]), rn[n]);
+    if (st)
+        goto done;
+    if ((st = tq_dataset_set_name(ds, "cp2015_base_deficits",
+                                  "Caliendo & Parro (2015) 1993 base year with deficits "
+                                  "(their Equilibrium_with_deficit); money in the authors' scaled units")))
+        goto done;
+    tq_dataset_set_has_io(ds, 1);
+
+    const size_t NN = (size_t)N, JJ = (size_t)J;
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *tar = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
+    double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
+    double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
+    double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
+    XJ = tq__calloc(ctx, NN * JJ, sizeof(double));
+    share = tq__calloc(ctx, NN * JJ * JJ, sizeof(double));
+    seen = tq__calloc(ctx, NN * JJ * (NN > JJ ? NN : JJ), 1);
+    if (!XJ || !share || !seen) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+
+    /* theta.csv: sector,theta */
+    {
+        static const char *const want[] = {"sector", "theta"};
+        st = table_open(ctx, &t, dir, "theta.csv", want, 2);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)j)))
+                break;
+            if (!(v > 0)) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
+                break;
+            }
+            theta[j] = v;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* region.csv: region,value_added,surplus (surplus = exports - imports = -D) */
+    {
+        static const char *const want[] = {"region", "value_added", "surplus"};
+        memset(seen, 0, NN);
+        st = table_open(ctx, &t, dir, "region.csv", want, 3);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int n = 0;
+            double va, s;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
+                (st = table_value(&t, 1, &va, 1)) || (st = table_value(&t, 2, &s, 0)) ||
+                (st = table_once(&t, seen, (size_t)n)))
+                break;
+            VA[n] = va;
+            D[n] = -s;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* sector_region.csv: sector,region,value_added_share,final_demand_share,expenditure */
+    {
+        static const char *const want[] = {"sector", "region", "value_added_share", "final_demand_share",
+                                           "expenditure"};
+        memset(seen, 0, NN * JJ);
+        st = table_open(ctx, &t, dir, "sector_region.csv", want, 5);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0, n = 0;
+            double b, a, x;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_value(&t, 2, &b, 1)) ||
+                (st = table_value(&t, 3, &a, 1)) || (st = table_value(&t, 4, &x, 1)) ||
+                (st = table_once(&t, seen, TQ_NJ(J, n, j))))
+                break;
+            if (b > 1) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[2], "value-added share %g above 1", b);
+                break;
+            }
+            beta[TQ_NJ(J, n, j)] = b;
+            alpha[TQ_NJ(J, n, j)] = a;
+            XJ[TQ_NJ(J, n, j)] = x;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* io_shares.csv: region,input,sector,share_of_intermediates */
+    {
+        static const char *const want[] = {"region", "input", "sector", "share_of_intermediates"};
+        memset(seen, 0, NN * JJ * JJ);
+        st = table_open(ctx, &t, dir, "io_shares.csv", want, 4);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int n = 0, k = 0, j = 0;
+            double v;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
+                (st = table_key(&t, 1, &six, "sector", &k)) || (st = table_key(&t, 2, &six, "sector", &j)) ||
+                (st = table_value(&t, 3, &v, 0)) || (st = table_once(&t, seen, TQ_NKJ(J, n, k, j))))
+                break;
+            share[TQ_NKJ(J, n, k, j)] = v;
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    /* shares_tariffs.csv: sector,importer,exporter,pi,tariff */
+    {
+        static const char *const want[] = {"sector", "importer", "exporter", "pi", "tariff"};
+        memset(seen, 0, NN * NN * JJ);
+        st = table_open(ctx, &t, dir, "shares_tariffs.csv", want, 5);
+        while (!st) {
+            int r = tq__csv_next(&t.c);
+            if (r <= 0) {
+                st = (tq_status)(r < 0 ? r : 0);
+                break;
+            }
+            int j = 0, n = 0, i = 0;
+            double p, tr;
+            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
+                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_key(&t, 2, &rix, "region", &i)) ||
+                (st = table_value(&t, 3, &p, 1)) || (st = table_value(&t, 4, &tr, 0)))
+                break;
+            if (p > 1 + 1e-9) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "share %g above 1", p);
+                break;
+            }
+            if (tr <= -1.0) {
+                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "tariff %g is not above -1", tr);
+                break;
+            }
+            size_t cell = TQ_NIJ(N, J, n, i, j);
+            if ((st = table_once(&t, seen, cell)))
+                break;
+            tar[cell] = n == i ? 0.0 : tr;
+            Z[cell] = p * XJ[TQ_NJ(J, n, j)] / (1.0 + tar[cell]);
+        }
+        table_close(&t);
+        if (st)
+            goto done;
+    }
+
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < J; j++) {
+            double b = beta[TQ_NJ(J, n, j)];
+            for (int k = 0; k < J; k++)
+                gamma[TQ_NKJ(J, n, k, j)] = share[TQ_NKJ(J, n, k, j)] * (1.0 - b);
+        }
+    /* Tradable: any off-diagonal flow in the sector. */
+    for (int j = 0; j < J; j++) {
+        int tr = 0;
+        for (int n = 0; n < N && !tr; n++)
+            for (int i = 0; i < N; i++)
+                if (i != n && Z[TQ_NIJ(N, J, n, i, j)] > 0) {
+                    tr = 1;
+                    break;
+                }
+        if ((st = tq_dataset_set_sector(ds, j, sector_code(sn[j], buf, sizeof buf, j), sn[j], tr)))
+            goto done;
+    }
+    st = tq_dataset_derive(ctx, ds);
+
+done:
+    table_close(&t);
+    tq__index_free(&rix);
+    tq__index_free(&six);
+    free_strs(ctx, rn, N);
+    free_strs(ctx, sn, J);
+    tq__free(ctx, XJ);
+    tq__free(ctx, share);
+    tq__free(ctx, seen);
+    if (st) {
+        tq_dataset_free(ds);
+        return st;
+    }
+    *out = ds;
+    return TQ_OK;
+}
+
+/* ------------------------------------------------------ counterfactual tariffs --- */
+
+static int is_nafta(const char *iso)
+{
+    return strcmp(iso, "CAN") == 0 || strcmp(iso, "MEX") == 0 || strcmp(iso, "USA") == 0;
+}
+
+tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds,
+                                 int nafta_only, double *tariff)
+{
+    const int N = ds->N, J = ds->J;
+    const double *t0 = tq_dataset_array_const(ds, TQ_TARIFF, 0, NULL);
+    memcpy(tariff, t0, sizeof(double) * (size_t)N * (size_t)N * (size_t)J);
+
+    tq__index names = {0};
+    char **iso = NULL, **nm = NULL;
+    int RN = 0;
+    table t = {0};
+    int *rmap = NULL;
+    tq_status st = tq__index_init(ctx, &names, 64);
+    if (!st)
+        st = read_regions(ctx, dir, &names, &RN, &iso, &nm);
+    if (st)
+        goto done;
+    rmap = tq__calloc(ctx, (size_t)RN, sizeof(int));
+    if (!rmap) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    for (int r = 0; r < RN; r++)
+        rmap[r] = tq_dataset_find_region(ds, iso[r]);
+
+    static const char *const want[] = {"sector", "exporter", "importer", "tariff_cfl"};
+    st = table_open(ctx, &t, dir, "trade.csv", want, 4);
+    char buf[16];
+    while (!st) {
+        int r = tq__csv_next(&t.c);
+        if (r <= 0) {
+            st = (tq_status)(r < 0 ? r : 0);
+            break;
+        }
+        int ri = 0, rn = 0;
+        double v;
+        if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 1, &names, "region", &ri)) ||
+            (st = table_key(&t, 2, &names, "region", &rn)) || (st = table_value(&t, 3, &v, 0)))
+            break;
+        if (v <= -1.0) {
+            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "tariff %g is not above -1", v);
+            break;
+        }
+        int n = rmap[rn], i = rmap[ri];
+        int j = tq_dataset_find_sector(ds, sector_code(tq__csv_str(&t.c, t.col[0]), buf, sizeof buf, -1));
+        if (n < 0 || i < 0 || j < 0 || n == i)
+            continue;
+        if (nafta_only && !(is_nafta(iso[rn]) && is_nafta(iso[ri])))
+            continue;
+        tariff[TQ_NIJ(N, J, n, i, j)] = v;
+    }
+done:
+    table_close(&t);
+    tq__index_free(&names);
+    free_strs(ctx, iso, RN);
+    free_strs(ctx, nm, RN);
+    tq__free(ctx, rmap);
+    return st;
 }

@@ -1,0 +1,384 @@
+/* The base equilibrium of the engine and the scenario object (docs/engine.md).
+ *
+ * Baseline handling: real data is never an exact equilibrium of (E1)-(E5) (the market
+ * clearing (E0) and the trade balances are off). By default (TQ_BASELINE_RECALIBRATE)
+ * the data's own equilibrium is solved first with unchanged tariffs and the chosen
+ * deficits (the data's D, or D = 0 for the balanced closure), and that equilibrium
+ * (shares pi_b, expenditure X_b, value added w^ VA, income I_b) becomes the base. A
+ * counterfactual solved from it in changes is the same as "solve the baseline, solve the
+ * counterfactual from the data, report the ratio", because (E1)-(E5) use only pi, t,
+ * gamma, beta, alpha, VA and D', never the data's X. TQ_BASELINE_RAW takes the data as
+ * it is. */
+#include "ge.h"
+
+#include <math.h>
+#include <string.h>
+
+void tq_solver_options_default(tq_solver_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = TQ_METHOD_ANDERSON;
+    o->tol = 1e-10;
+    o->max_iter = 0; /* method default */
+    o->anderson_m = 8;
+    o->damping = 0; /* method default */
+    o->threads = 0;
+    o->baseline_mode = TQ_BASELINE_RECALIBRATE;
+    o->numeraire_region = -1;
+}
+
+void tq_baseline_free(tq_baseline *b)
+{
+    if (!b)
+        return;
+    tq_context *ctx = b->ctx;
+    tq__free(ctx, b->pi);
+    tq_dataset_free(b->labels);
+    tq__free(ctx, b);
+}
+
+static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out)
+{
+    *out = NULL;
+    tq_baseline *b = tq__calloc(ctx, 1, sizeof *b);
+    if (!b)
+        return TQ_ERR_NOMEM;
+    const size_t NN = (size_t)N, JJ = (size_t)J;
+    size_t total = 2 * NN * NN * JJ + NN * JJ * JJ + 3 * NN * JJ + JJ + 4 * NN;
+    double *p = tq__calloc(ctx, total, sizeof(double));
+    if (!p) {
+        tq__free(ctx, b);
+        return TQ_ERR_NOMEM;
+    }
+    b->ctx = ctx;
+    b->N = N;
+    b->J = J;
+    b->pi = p, p += NN * NN * JJ;
+    b->t = p, p += NN * NN * JJ;
+    b->gamma = p, p += NN * JJ * JJ;
+    b->beta = p, p += NN * JJ;
+    b->alpha = p, p += NN * JJ;
+    b->X = p, p += NN * JJ;
+    b->theta = p, p += JJ;
+    b->VA = p, p += NN;
+    b->D = p, p += NN;
+    b->I = p, p += NN;
+    b->R = p;
+    *out = b;
+    return TQ_OK;
+}
+
+/* The data taken as it is, after the checks the solver needs. */
+static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_baseline **out)
+{
+    const int N = ds->N, J = ds->J;
+    tq_baseline *b;
+    tq_status st = baseline_alloc(ctx, N, J, &b);
+    if (st)
+        return st;
+    const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
+    memcpy(b->pi, tq_dataset_array_const(ds, TQ_PI, y, NULL), NNJ * sizeof(double));
+    memcpy(b->t, tq_dataset_array_const(ds, TQ_TARIFF, y, NULL), NNJ * sizeof(double));
+    memcpy(b->gamma, tq_dataset_array_const(ds, TQ_GAMMA, y, NULL), NJ * J * sizeof(double));
+    memcpy(b->beta, tq_dataset_array_const(ds, TQ_BETA, y, NULL), NJ * sizeof(double));
+    memcpy(b->alpha, tq_dataset_array_const(ds, TQ_ALPHA, y, NULL), NJ * sizeof(double));
+    memcpy(b->X, tq_dataset_array_const(ds, TQ_XJ, y, NULL), NJ * sizeof(double));
+    memcpy(b->theta, tq_dataset_array_const(ds, TQ_THETA, y, NULL), (size_t)J * sizeof(double));
+    memcpy(b->VA, tq_dataset_array_const(ds, TQ_VA, y, NULL), (size_t)N * sizeof(double));
+    memcpy(b->D, tq_dataset_array_const(ds, TQ_DEFICIT, y, NULL), (size_t)N * sizeof(double));
+    memcpy(b->I, tq_dataset_array_const(ds, TQ_I, y, NULL), (size_t)N * sizeof(double));
+    memcpy(b->R, tq_dataset_array_const(ds, TQ_R, y, NULL), (size_t)N * sizeof(double));
+
+    const char *rc = NULL, *sc = NULL;
+    double wva = 0, dsum = 0;
+    for (int n = 0; n < N && !st; n++) {
+        rc = tq_dataset_region_code(ds, n);
+        if (!(b->VA[n] > 0) || !isfinite(b->VA[n]))
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "VA",
+                           "region %s: value added must be positive (is %g)", rc, b->VA[n]);
+        wva += b->VA[n];
+        dsum += b->D[n];
+        for (int j = 0; j < J && !st; j++) {
+            sc = tq_dataset_sector_code(ds, j);
+            const double be = b->beta[TQ_NJ(J, n, j)], al = b->alpha[TQ_NJ(J, n, j)];
+            if (!(be >= 0 && be <= 1))
+                st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "beta",
+                               "region %s sector %s: value-added share %g outside [0,1]", rc, sc, be);
+            else if (!(al >= 0 && al <= 1))
+                st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "alpha",
+                               "region %s sector %s: final-demand share %g outside [0,1]", rc, sc, al);
+            for (int k = 0; k < J && !st; k++)
+                if (!isfinite(b->gamma[TQ_NKJ(J, n, k, j)]))
+                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "gamma",
+                                   "region %s sector %s: input share not finite", rc, sc);
+            for (int i = 0; i < N && !st; i++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                if (!(b->pi[c] >= 0) || !(b->t[c] > -1))
+                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, b->pi[c] >= 0 ? "tariff" : "pi",
+                                   "importer %s exporter %s sector %s: bad share %g or tariff %g", rc,
+                                   tq_dataset_region_code(ds, i), sc, b->pi[c], b->t[c]);
+            }
+        }
+    }
+    for (int j = 0; j < J && !st; j++)
+        if (!(b->theta[j] > 0) || !isfinite(b->theta[j]))
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "theta", "sector %s: theta must be positive",
+                           tq_dataset_sector_code(ds, j));
+    if (!st && fabs(dsum) > 1e-6 * wva)
+        st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "D",
+                       "deficits sum to %g (%.3g of world value added), not 0: rebalance the dataset "
+                       "first (tq_dataset_rebalance)",
+                       dsum, dsum / wva);
+    if (st) {
+        tq_baseline_free(b);
+        return st;
+    }
+    /* remove a rounding-level world deficit in proportion to VA, so sum D = 0 (Walras) */
+    for (int n = 0; n < N; n++) b->D[n] -= dsum * b->VA[n] / wva;
+    *out = b;
+    return TQ_OK;
+}
+
+tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                          const tq_solver_options *opt, tq_baseline **out)
+{
+    *out = NULL;
+    tq_solver_options defo;
+    if (!opt) {
+        tq_solver_options_default(&defo);
+        opt = &defo;
+    }
+    if (!ds || y < 0 || y >= ds->Y)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "year", "bad year index %d", y);
+    if (closure != TQ_CLOSURE_FIXED && closure != TQ_CLOSURE_BALANCED)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "closure",
+                         "a baseline has fixed (data) or balanced (zero) deficits");
+    tq_baseline *raw = NULL;
+    tq_status st = baseline_raw(ctx, ds, y, &raw);
+    if (st)
+        return st;
+    raw->closure = closure;
+    raw->year = y;
+    if ((st = tq_dataset_clone(ctx, ds, &raw->labels))) {
+        tq_baseline_free(raw);
+        return st;
+    }
+    if (opt->baseline_mode == TQ_BASELINE_RAW) {
+        *out = raw;
+        return TQ_OK;
+    }
+
+    /* Recalibrate: solve the data's equilibrium with unchanged tariffs. */
+    const int N = raw->N, J = raw->J;
+    tq_result *r = NULL;
+    if ((st = tq__result_alloc(ctx, N, J, &r))) {
+        tq_baseline_free(raw);
+        return st;
+    }
+    st = tq__ge_solve(ctx, raw, raw->t, NULL, closure, NULL, opt, r);
+    if (st) {
+        if (st == TQ_ERR_NOT_CONVERGED)
+            tq__error(ctx, st, NULL, 0, NULL,
+                      "recalibrating the baseline: the data's own equilibrium did not converge "
+                      "(residual %.3g after %d iterations); try TQ_BASELINE_RAW or check the data",
+                      r->info.residual, r->info.iterations);
+        tq_result_free(r);
+        tq_baseline_free(raw);
+        return st;
+    }
+    tq_baseline *b = raw;
+    const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
+    memcpy(b->pi, r->arr[TQ_RES_PI], NNJ * sizeof(double));
+    memcpy(b->X, r->arr[TQ_RES_X], NJ * sizeof(double));
+    b->moved_w = b->moved_p = 0;
+    for (int n = 0; n < N; n++) {
+        double wh = r->arr[TQ_RES_WHAT][n];
+        b->moved_w = fmax(b->moved_w, fabs(wh - 1));
+        b->VA[n] *= wh;
+        b->D[n] = r->arr[TQ_RES_DEFICIT][n];
+        b->I[n] = r->arr[TQ_RES_INCOME][n];
+        b->R[n] = r->arr[TQ_RES_REVENUE][n];
+    }
+    for (size_t k = 0; k < NJ; k++) b->moved_p = fmax(b->moved_p, fabs(r->arr[TQ_RES_PHAT][k] - 1));
+    b->info = r->info;
+    tq_result_free(r);
+    *out = b;
+    return TQ_OK;
+}
+
+int tq_baseline_regions(const tq_baseline *b) { return b ? b->N : 0; }
+int tq_baseline_sectors(const tq_baseline *b) { return b ? b->J : 0; }
+
+const tq_solve_info *tq_baseline_info(const tq_baseline *b, double *moved_w, double *moved_p)
+{
+    if (moved_w)
+        *moved_w = b->moved_w;
+    if (moved_p)
+        *moved_p = b->moved_p;
+    return &b->info;
+}
+
+const double *tq_baseline_array(const tq_baseline *b, tq_array which, size_t *len)
+{
+    const size_t N = (size_t)b->N, J = (size_t)b->J;
+    const double *p = NULL;
+    size_t n = 0;
+    switch (which) {
+    case TQ_PI: p = b->pi, n = N * N * J; break;
+    case TQ_TARIFF: p = b->t, n = N * N * J; break;
+    case TQ_GAMMA: p = b->gamma, n = N * J * J; break;
+    case TQ_BETA: p = b->beta, n = N * J; break;
+    case TQ_ALPHA: p = b->alpha, n = N * J; break;
+    case TQ_XJ: p = b->X, n = N * J; break;
+    case TQ_THETA: p = b->theta, n = J; break;
+    case TQ_VA: p = b->VA, n = N; break;
+    case TQ_DEFICIT: p = b->D, n = N; break;
+    case TQ_I: p = b->I, n = N; break;
+    case TQ_R: p = b->R, n = N; break;
+    default: break;
+    }
+    if (len)
+        *len = p ? n : 0;
+    return p;
+}
+
+tq_status tq_baseline_dataset(tq_context *ctx, const tq_baseline *b, tq_dataset **out)
+{
+    *out = NULL;
+    const int N = b->N, J = b->J;
+    tq_dataset *ds;
+    tq_status st = tq_dataset_new(ctx, N, J, 1, &ds);
+    if (st)
+        return st;
+    const tq_dataset *l = b->labels;
+    for (int n = 0; n < N && !st; n++)
+        st = tq_dataset_set_region(ds, n, tq_dataset_region_code(l, n), tq_dataset_region_name(l, n));
+    for (int j = 0; j < J && !st; j++)
+        st = tq_dataset_set_sector(ds, j, tq_dataset_sector_code(l, j), tq_dataset_sector_name(l, j),
+                                   tq_dataset_sector_tradable(l, j));
+    if (!st)
+        st = tq_dataset_set_year(ds, 0, tq_dataset_year(l, b->year));
+    if (!st)
+        st = tq_dataset_set_name(ds, tq_dataset_name(l), tq_dataset_source(l));
+    if (st) {
+        tq_dataset_free(ds);
+        return st;
+    }
+    tq_dataset_set_has_io(ds, tq_dataset_has_io(l));
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL);
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < J; j++) {
+                size_t c = TQ_NIJ(N, J, n, i, j);
+                Z[c] = b->X[TQ_NJ(J, n, j)] * b->pi[c] / (1.0 + b->t[c]);
+            }
+    const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
+    memcpy(tq_dataset_array(ds, TQ_TARIFF, 0, NULL), b->t, NNJ * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_GAMMA, 0, NULL), b->gamma, NJ * J * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_BETA, 0, NULL), b->beta, NJ * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_ALPHA, 0, NULL), b->alpha, NJ * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_THETA, 0, NULL), b->theta, (size_t)J * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_VA, 0, NULL), b->VA, (size_t)N * sizeof(double));
+    memcpy(tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), b->D, (size_t)N * sizeof(double));
+    if ((st = tq_dataset_derive(ctx, ds))) {
+        tq_dataset_free(ds);
+        return st;
+    }
+    *out = ds;
+    return TQ_OK;
+}
+
+/* ---------------------------------------------------------------- scenario --- */
+
+tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **out)
+{
+    *out = NULL;
+    tq_scenario *sc = tq__calloc(ctx, 1, sizeof *sc);
+    if (!sc)
+        return TQ_ERR_NOMEM;
+    const size_t NNJ = (size_t)b->N * b->N * b->J;
+    sc->ctx = ctx;
+    sc->b = b;
+    sc->t = tq__malloc(ctx, NNJ * sizeof(double));
+    sc->d = tq__malloc(ctx, NNJ * sizeof(double));
+    sc->target = tq__calloc(ctx, (size_t)b->N, sizeof(double));
+    if (!sc->t || !sc->d || !sc->target) {
+        tq_scenario_free(sc);
+        return TQ_ERR_NOMEM;
+    }
+    memcpy(sc->t, b->t, NNJ * sizeof(double));
+    for (size_t k = 0; k < NNJ; k++) sc->d[k] = 1.0;
+    sc->closure = b->closure;
+    *out = sc;
+    return TQ_OK;
+}
+
+void tq_scenario_free(tq_scenario *sc)
+{
+    if (!sc)
+        return;
+    tq__free(sc->ctx, sc->t);
+    tq__free(sc->ctx, sc->d);
+    tq__free(sc->ctx, sc->target);
+    tq__free(sc->ctx, sc);
+}
+
+static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int tariff)
+{
+    const int N = sc->b->N, J = sc->b->J;
+    if (n < -1 || n >= N || i < -1 || i >= N || j < -1 || j >= J)
+        return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "index out of range: importer %d, exporter %d, sector %d (N = %d, J = %d)", n,
+                         i, j, N, J);
+    if (tariff ? !(v > -1) || !isfinite(v) : !(v > 0) || !isfinite(v))
+        return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, tariff ? "tariff" : "iceberg",
+                         tariff ? "a tariff must be above -1 (got %g)" : "an iceberg change must be positive (got %g)",
+                         v);
+    for (int a = n < 0 ? 0 : n; a < (n < 0 ? N : n + 1); a++)
+        for (int e = i < 0 ? 0 : i; e < (i < 0 ? N : i + 1); e++) {
+            if (tariff && a == e)
+                continue;
+            for (int s = j < 0 ? 0 : j; s < (j < 0 ? J : j + 1); s++)
+                (tariff ? sc->t : sc->d)[TQ_NIJ(N, J, a, e, s)] = v;
+        }
+    return TQ_OK;
+}
+
+tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double rate)
+{
+    return set_cells(sc, n, i, j, rate, 1);
+}
+
+tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat)
+{
+    return set_cells(sc, n, i, j, dhat, 0);
+}
+
+double *tq_scenario_tariffs(tq_scenario *sc) { return sc->t; }
+double *tq_scenario_iceberg(tq_scenario *sc) { return sc->d; }
+
+tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target)
+{
+    const int N = sc->b->N;
+    if (closure < TQ_CLOSURE_FIXED || closure > TQ_CLOSURE_TARGET)
+        return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "closure", "unknown closure %d", (int)closure);
+    if (closure == TQ_CLOSURE_TARGET) {
+        if (!target)
+            return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "closure",
+                             "the target closure needs the new deficits D'");
+        double s = 0, v = 0;
+        for (int n = 0; n < N; n++) {
+            if (!isfinite(target[n]))
+                return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'", "target deficit not finite");
+            s += target[n];
+            v += sc->b->VA[n];
+        }
+        if (fabs(s) > 1e-9 * v)
+            return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'",
+                             "target deficits sum to %g, not 0 (world trade must balance)", s);
+        /* remove the rounding-level remainder in proportion to VA (Walras) */
+        for (int n = 0; n < N; n++) sc->target[n] = target[n] - s * sc->b->VA[n] / v;
+    }
+    sc->closure = closure;
+    return TQ_OK;
+}
