@@ -96,7 +96,7 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
     tq__index gix;
     int gix_ok = 0;
     tq__csv c;
-    int col[2];
+    int col[2] = {0, 0};
     int r;
 
     memset(m, 0, sizeof *m);
@@ -113,8 +113,8 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
         return st;
     }
     st = tq__csv_read_header(&c, want, 2, col);
-    int cname = tq__csv_col(&c, "group_name");
-    int ctrad = sectors ? tq__csv_col(&c, "tradable") : -1;
+    int cname = st ? -1 : tq__csv_col(&c, "group_name");
+    int ctrad = (st || !sectors) ? -1 : tq__csv_col(&c, "tradable");
     if (!st) {
         st = tq__index_init(ctx, &gix, 64);
         gix_ok = (st == TQ_OK);

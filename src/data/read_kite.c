@@ -101,7 +101,10 @@ static void kite_free(kite *k)
 /* Open dir/name or dir/name.gz; a missing file is TQ_ERR_IO naming it. */
 static tq_status kite_open(kite *k, tq__csv *c, const char *name)
 {
+    tq__clear_error(k->ctx);
     char *path = tq__find_file(k->ctx, k->dir, name);
+    if (!path && tq_last_error(k->ctx)->status == TQ_ERR_NOMEM)
+        return TQ_ERR_NOMEM;
     if (!path) {
         char *want = tq__path_join(k->ctx, k->dir, name);
         if (!want)
@@ -151,7 +154,7 @@ static tq_status read_countries(kite *k)
 {
     static const char *const want[] = {"code"};
     tq__csv c;
-    int col[1];
+    int col[1] = {0};
     int cap = 0;
     tq_status st = kite_open(k, &c, "countries.csv");
     if (st)
@@ -204,7 +207,7 @@ static tq_status read_sectors(kite *k)
 {
     static const char *const want[] = {"code", "name", "tradable"};
     tq__csv c;
-    int col[3];
+    int col[3] = {0, 0, 0};
     int cap = 0;
     tq_status st = kite_open(k, &c, "sectors.csv");
     if (st)
@@ -290,7 +293,7 @@ static tq_status read_table(kite *k, const kite_table *t, double *vals, long *li
                             char **path_out)
 {
     tq__csv c;
-    int col[4];
+    int col[4] = {0, 0, 0, 0};
     size_t dims[3] = {1, 1, 1};
     size_t cells = 1;
     *path_out = NULL;

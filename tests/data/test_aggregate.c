@@ -235,6 +235,87 @@ static void test_bad_maps(void **state)
     tq_context_free(ctx);
 }
 
+/* ------------------------------------------------------ allocation faults --- */
+
+typedef struct fault_alloc {
+    long budget;
+    long live;
+} fault_alloc;
+
+static void *fa_malloc(void *ud, size_t size)
+{
+    fault_alloc *fa = ud;
+    if (fa->budget <= 0)
+        return NULL;
+    fa->budget--;
+    void *p = malloc(size ? size : 1);
+    if (p)
+        fa->live++;
+    return p;
+}
+
+static void *fa_realloc(void *ud, void *p, size_t size)
+{
+    fault_alloc *fa = ud;
+    if (!p)
+        return fa_malloc(ud, size);
+    if (fa->budget <= 0)
+        return NULL;
+    fa->budget--;
+    return realloc(p, size ? size : 1);
+}
+
+static void fa_free(void *ud, void *p)
+{
+    fault_alloc *fa = ud;
+    if (p) {
+        fa->live--;
+        free(p);
+    }
+}
+
+/* Every allocation of the aggregator may fail: TQ_ERR_NOMEM, no leak, then success. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    tq_context *base = NULL;
+    assert_int_equal(tq_context_new(&base, NULL), TQ_OK);
+    tq_dataset *ds = load_tiny(base);
+    char *dir = tq_test_tmpdir();
+    char rmap[4200], smap[4200];
+    snprintf(rmap, sizeof rmap, "%s/r.csv", dir);
+    snprintf(smap, sizeof smap, "%s/s.csv", dir);
+    tq_test_write(dir, "r.csv", "code,group,group_name\nAAA,AB,Aland-Borduria\nBBB,AB,\nCCC,CCC,\n");
+    tq_test_write(dir, "s.csv", "code,group,group_name,tradable\nG,ALL,All,1\nS,ALL,,\n");
+    int succeeded = 0;
+    long k;
+    for (k = 1; k < 100000 && !succeeded; k++) {
+        fault_alloc fa = {k, 0};
+        tq_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+        tq_context *ctx = NULL;
+        if (tq_context_new(&ctx, &al) != TQ_OK)
+            continue;
+        tq_dataset *out = NULL;
+        tq_status st = tq_dataset_aggregate(ctx, ds, rmap, smap, &out);
+        if (st == TQ_OK) {
+            assert_int_equal(tq_dataset_regions(out), 2);
+            assert_int_equal(tq_dataset_sectors(out), 1);
+            succeeded = 1;
+        } else {
+            assert_int_equal(st, TQ_ERR_NOMEM);
+            assert_null(out);
+        }
+        tq_dataset_free(out);
+        tq_context_free(ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    print_message("aggregate succeeded with %ld allocations allowed\n", k - 1);
+    assert_true(succeeded);
+    tq_dataset_free(ds);
+    tq_test_rmtree(dir);
+    tq_context_free(base);
+}
+
 /* ------------------------------------------------------- wiod2014: EU28 --- */
 
 static double sum_arr(const double *a, size_t n)
@@ -450,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_tiny_regions),
         cmocka_unit_test(test_tiny_sectors),
         cmocka_unit_test(test_bad_maps),
+        cmocka_unit_test(test_allocation_failures),
     };
     const struct CMUnitTest wiod[] = {
         cmocka_unit_test(test_wiod_eu28),

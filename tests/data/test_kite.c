@@ -247,6 +247,86 @@ static void test_missing_folder(void **state)
     tq_context_free(ctx);
 }
 
+/* ------------------------------------------------------ allocation faults --- */
+
+typedef struct fault_alloc {
+    long budget; /* allocations left before failing */
+    long live;   /* blocks currently allocated */
+} fault_alloc;
+
+static void *fa_malloc(void *ud, size_t size)
+{
+    fault_alloc *fa = ud;
+    if (fa->budget <= 0)
+        return NULL;
+    fa->budget--;
+    void *p = malloc(size ? size : 1);
+    if (p)
+        fa->live++;
+    return p;
+}
+
+static void *fa_realloc(void *ud, void *p, size_t size)
+{
+    fault_alloc *fa = ud;
+    if (!p)
+        return fa_malloc(ud, size);
+    if (fa->budget <= 0)
+        return NULL;
+    fa->budget--;
+    return realloc(p, size ? size : 1);
+}
+
+static void fa_free(void *ud, void *p)
+{
+    fault_alloc *fa = ud;
+    if (p) {
+        fa->live--;
+        free(p);
+    }
+}
+
+/* Every allocation of the reader may fail: the result is TQ_ERR_NOMEM, nothing leaks,
+ * and with enough memory the read succeeds (SQLite-style fault injection). */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    const char *dir = kf_mkdtemp();
+    assert_non_null(dir);
+    assert_int_equal(kf_write_set(dir, -1, NULL, 0, 0), 0);
+    int succeeded = 0;
+    long k;
+    for (k = 1; k < 100000 && !succeeded; k++) {
+        fault_alloc fa = {k, 0};
+        tq_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+        tq_context *ctx = NULL;
+        if (tq_context_new(&ctx, &al) != TQ_OK) {
+            assert_int_equal(fa.live, 0);
+            continue;
+        }
+        tq_dataset *ds = NULL;
+        tq_status st = tq__read_kite(ctx, dir, &ds);
+        if (st == TQ_OK) {
+            check_fixture_values(ds);
+            succeeded = 1;
+        } else {
+            if (st != TQ_ERR_NOMEM) {
+                char buf[1024];
+                tq_error_format(ctx, buf, sizeof buf);
+                print_error("budget %ld: status %d: %s\n", k, (int)st, buf);
+            }
+            assert_int_equal(st, TQ_ERR_NOMEM);
+            assert_null(ds);
+        }
+        tq_dataset_free(ds);
+        tq_context_free(ctx);
+        assert_int_equal(fa.live, 0);
+    }
+    print_message("reader succeeded with %ld allocations allowed\n", k - 1);
+    assert_true(succeeded);
+    kf_cleanup(dir);
+}
+
 /* ---------------------------------------------------------- wiod2014 data --- */
 
 static int have_wiod2014(void)
@@ -422,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_fixture_gz),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_missing_folder),
+        cmocka_unit_test(test_allocation_failures),
     };
     const struct CMUnitTest wiod[] = {
         cmocka_unit_test(test_wiod_dims),
