@@ -191,11 +191,13 @@ typedef struct tq_consistency {
 tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_consistency *out);
 
 /* Rebalance year index y (all years if y < 0) so that the data contract holds exactly
- * (docs/rebalancing.md): D := imports - exports from flows; VA := sum_j beta Y;
- * alpha := final demand F = XJ - sum_k gamma Y, negative cells set to 0, normalised.
- * Afterwards (E0) holds exactly unless some F was negative (reported in
- * *clipped_share, the clipped amount as a share of world final demand; may be NULL). */
-tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *clipped_share);
+ * (docs/rebalancing.md): D := imports - exports from the flows; final demand
+ * F = XJ - sum_k gamma Y; where F < 0 (more of a good used as an input than bought), that
+ * good's input shares are scaled down until F = 0 and the users' value-added shares
+ * raised by the same amount; VA := sum_j beta Y; alpha := F / sum_j F. Afterwards (E0)
+ * holds exactly. *moved_share (may be NULL) receives the intermediate use moved to
+ * value added, as a share of world final demand. */
+tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *moved_share);
 
 /* Read a dataset. path is a folder (or a file for single-file formats); the format is
  * detected from the files present (docs/formats.md): tradeq's own long CSV format,

@@ -442,12 +442,12 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *c
     tq_status st = tq_dataset_derive(ctx, ds);
     if (st)
         return st;
-    double clipped = 0, total_f = 0;
+    double moved = 0, total_f = 0;
     for (int yy = 0; yy < ds->Y; yy++) {
         if (y >= 0 && yy != y)
             continue;
-        const double *gamma = tq_dataset_array(ds, TQ_GAMMA, yy, NULL);
-        const double *beta = tq_dataset_array(ds, TQ_BETA, yy, NULL);
+        double *gamma = tq_dataset_array(ds, TQ_GAMMA, yy, NULL);
+        double *beta = tq_dataset_array(ds, TQ_BETA, yy, NULL);
         double *alpha = tq_dataset_array(ds, TQ_ALPHA, yy, NULL);
         double *VA = tq_dataset_array(ds, TQ_VA, yy, NULL);
         double *D = tq_dataset_array(ds, TQ_DEFICIT, yy, NULL);
@@ -457,21 +457,31 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *c
             double m, x;
             trade_totals(ds, yy, n, &m, &x);
             D[n] = m - x;
-            double va = 0;
-            for (int j = 0; j < J; j++) va += beta[TQ_NJ(J, n, j)] * Yo[TQ_NJ(J, n, j)];
-            VA[n] = va;
             double fsum = 0;
             for (int j = 0; j < J; j++) {
-                double f = XJ[TQ_NJ(J, n, j)];
-                for (int k = 0; k < J; k++) f -= gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
-                total_f += fabs(f);
+                double use = 0;
+                for (int k = 0; k < J; k++) use += gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
+                double f = XJ[TQ_NJ(J, n, j)] - use;
                 if (f < 0) {
-                    clipped += -f;
+                    /* More of good j is used as an input than n buys: scale j's input
+                     * shares down so that intermediate use equals spending, and give the
+                     * cost share to value added (cost shares still sum to one). */
+                    double s = use > 0 ? XJ[TQ_NJ(J, n, j)] / use : 0;
+                    for (int k = 0; k < J; k++) {
+                        double g = gamma[TQ_NKJ(J, n, j, k)];
+                        gamma[TQ_NKJ(J, n, j, k)] = g * s;
+                        beta[TQ_NJ(J, n, k)] += g * (1 - s);
+                    }
+                    moved += -f;
                     f = 0;
                 }
+                total_f += fabs(f);
                 alpha[TQ_NJ(J, n, j)] = f;
                 fsum += f;
             }
+            double va = 0;
+            for (int j = 0; j < J; j++) va += beta[TQ_NJ(J, n, j)] * Yo[TQ_NJ(J, n, j)];
+            VA[n] = va;
             if (fsum <= 0)
                 return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, ds->rcode[n],
                                  "cannot rebalance region %s: no final demand left after "
@@ -481,7 +491,7 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *c
         }
     }
     if (clipped_share)
-        *clipped_share = total_f > 0 ? clipped / total_f : 0;
+        *clipped_share = total_f > 0 ? moved / total_f : 0;
     return tq_dataset_derive(ctx, ds);
 }
 

@@ -276,7 +276,7 @@ static tq_status read_groups(reader *r)
             st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "empty group name");
             goto done;
         }
-        int idx;
+        int idx = -1;
         if ((st = lookup(&c, is_region ? &r->regions : &r->sectors, col[2], is_region ? "region" : "sector", &idx)))
             goto done;
         tq_group_kind gk = is_region ? TQ_GROUP_REGION : TQ_GROUP_SECTOR;

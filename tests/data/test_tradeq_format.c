@@ -244,6 +244,27 @@ static void test_rebalance(void **state)
     /* rebalancing a consistent dataset changes nothing measurable */
     tq_assert_close(VA[0], 203.0, 1e-14);
     tq_assert_close(D[1], 10.0, 1e-14);
+
+    /* negative final demand: CCC uses more goods as inputs (0.5*80 + 0.7*90 = 103) than
+     * it buys (80.5); rebalancing scales those input shares by 80.5/103 and moves the
+     * 22.5 to value added, keeping (E0) exact */
+    double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL);
+    double *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
+    gamma[(2 * 2 + 0) * 2 + 0] = 0.5; /* CCC: G in G */
+    beta[2 * 2 + 0] = 0.4;
+    gamma[(2 * 2 + 0) * 2 + 1] = 0.7; /* CCC: G in S */
+    gamma[(2 * 2 + 1) * 2 + 1] = 0.2; /* CCC: S in S */
+    beta[2 * 2 + 1] = 0.1;
+    double moved = 0;
+    assert_int_equal(tq_dataset_rebalance(ctx, ds, 0, &moved), TQ_OK);
+    assert_true(moved > 0);
+    tq_dataset_check(ctx, ds, 0, &c);
+    assert_true(c.e0_max_rel < 1e-14 && c.cost_share_max_dev < 1e-14 && c.va_max_rel < 1e-14);
+    tq_assert_close(gamma[(2 * 2 + 0) * 2 + 0], 0.5 * 80.5 / 103, 1e-14);
+    tq_assert_close(beta[2 * 2 + 0], 0.4 + 0.5 * (1 - 80.5 / 103), 1e-14);
+    const double *alpha = tq_dataset_array_const(ds, TQ_ALPHA, 0, NULL);
+    assert_true(alpha[2 * 2 + 0] == 0);
+    tq_assert_close(VA[2], 0.4 * 80 + 0.1 * 90 + 22.5, 1e-14);
     tq_dataset_free(ds);
 }
 

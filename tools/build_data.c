@@ -1,0 +1,190 @@
+/* build_data: build tradeq's embedded datasets from the reference data.
+ *
+ *   build_data SHARED_DATA_DIR OUT_DIR [--force]
+ *
+ * reads SHARED_DATA_DIR (the project's shared/data) and writes, in tradeq's own format:
+ *   OUT_DIR/wiod2014  WIOD 2016 release, 2014, 44 regions, with input-output links
+ *   OUT_DIR/icio      OECD ICIO Extended 2023, 81 regions x 28 sectors, 2011-2022, no IO
+ * The steps and why are in data/PROVENANCE.md. Output is deterministic: running it again
+ * on the same input gives the same bytes (a test checks the committed files). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/dataset.h"
+
+static tq_context *ctx;
+
+static int die(const char *what)
+{
+    char buf[2048];
+    tq_error_format(ctx, buf, sizeof buf);
+    fprintf(stderr, "build_data: %s: %s\n", what, buf);
+    return 1;
+}
+
+/* Add a group by codes; unknown codes are a bug in this file. */
+static int group(tq_dataset *ds, tq_group_kind kind, const char *name, const char *const *codes)
+{
+    int mem[256], n = 0;
+    for (; codes[n]; n++) {
+        int k = kind == TQ_GROUP_REGION ? tq_dataset_find_region(ds, codes[n]) : tq_dataset_find_sector(ds, codes[n]);
+        if (k < 0) {
+            fprintf(stderr, "build_data: group %s: unknown code %s\n", name, codes[n]);
+            return 1;
+        }
+        mem[n] = k;
+    }
+    return tq_dataset_add_group(ds, kind, name, mem, n) != TQ_OK;
+}
+
+/* Sector groups by tradable flag: goods = tradable goods sectors, services = the rest,
+ * all = every sector. */
+static int tradable_groups(tq_dataset *ds, int (*is_goods)(const tq_dataset *, int))
+{
+    const int J = tq_dataset_sectors(ds);
+    int g[512], s[512], a[512], ng = 0, ns = 0;
+    for (int j = 0; j < J; j++) {
+        a[j] = j;
+        if (is_goods(ds, j))
+            g[ng++] = j;
+        else
+            s[ns++] = j;
+    }
+    return tq_dataset_add_group(ds, TQ_GROUP_SECTOR, "goods", g, ng) ||
+           tq_dataset_add_group(ds, TQ_GROUP_SECTOR, "services", s, ns) ||
+           tq_dataset_add_group(ds, TQ_GROUP_SECTOR, "all", a, J);
+}
+
+static int wiod_goods(const tq_dataset *ds, int j) { return tq_dataset_sector_tradable(ds, j); }
+static int icio_goods(const tq_dataset *ds, int j) { return strcmp(tq_dataset_sector_code(ds, j), "SERV") != 0; }
+
+static const char *const eu28[] = {"AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN",
+                                   "FRA", "GBR", "GRC", "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA",
+                                   "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE", NULL};
+static const char *const eu27[] = {"AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN",
+                                   "FRA", "GRC", "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA", "MLT",
+                                   "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE", NULL};
+
+static void report(const tq_dataset *ds, const char *stage)
+{
+    tq_consistency c;
+    for (int y = 0; y < tq_dataset_years(ds); y++) {
+        if (tq_dataset_check(ctx, ds, y, &c) != TQ_OK)
+            continue;
+        printf("%s %s %d: E0 max %.3g of spending (%.3g of VA); D vs flows %.3g of VA; VA vs beta*Y %.3g; "
+               "sum D %.3g of world VA\n",
+               tq_dataset_name(ds), stage, tq_dataset_year(ds, y), c.e0_max_rel, c.e0_max_share_va,
+               c.deficit_flow_max_rel, c.va_max_rel, c.deficit_sum_rel);
+    }
+}
+
+static int build_wiod2014(const char *shared, const char *out, const char *maps, int force)
+{
+    char in[4200], map[4200], dst[4200];
+    snprintf(in, sizeof in, "%s/wiod2014", shared);
+    snprintf(map, sizeof map, "%s/wiod2014_sectors.csv", maps);
+    snprintf(dst, sizeof dst, "%s/wiod2014", out);
+    tq_dataset *raw = NULL, *ds = NULL;
+    if (tq_dataset_load(ctx, in, &raw) != TQ_OK)
+        return die(in);
+    report(raw, "as read");
+    /* 1. Tariffs the right way round (data/PROVENANCE.md): the file's row (origin=i,
+     *    destination=n) is i's tariff on imports from n, so the reader's t[n,i,j] (read as
+     *    labelled) holds the tariff that i levies on n. Transpose; no tariff on domestic
+     *    purchases; the pre-tariff flows the reader recovered (as the file was built) stay. */
+    const int N = raw->N, J = raw->J;
+    double *t = tq_dataset_array(raw, TQ_TARIFF, 0, NULL);
+    for (int n = 0; n < N; n++)
+        for (int i = n; i < N; i++)
+            for (int j = 0; j < J; j++) {
+                size_t a = TQ_NIJ(N, J, n, i, j), b = TQ_NIJ(N, J, i, n, j);
+                double x = t[a];
+                t[a] = (n == i) ? 0.0 : t[b];
+                t[b] = (n == i) ? 0.0 : x;
+            }
+    for (int j = 0; j < J; j++)
+        if (!tq_dataset_sector_tradable(raw, j))
+            for (int n = 0; n < N; n++)
+                for (int i = 0; i < N; i++) t[TQ_NIJ(N, J, n, i, j)] = 0.0;
+    tq_dataset_derive(ctx, raw);
+    /* 2. Service sectors of uncertain identity merged (C43-C46), names for all. */
+    if (tq_dataset_aggregate(ctx, raw, NULL, map, &ds) != TQ_OK)
+        return die(map);
+    tq_dataset_free(raw);
+    /* 3. Make the data contract hold exactly (docs/rebalancing.md). */
+    double clipped = 0;
+    report(ds, "tariffs swapped, before rebalancing");
+    if (tq_dataset_rebalance(ctx, ds, -1, &clipped) != TQ_OK)
+        return die("rebalance wiod2014");
+    printf("wiod2014 rebalanced: final demand clipped %.3g of world final demand\n", clipped);
+    report(ds, "rebalanced");
+    tq_dataset_set_name(ds, "wiod2014",
+                        "WIOD 2016 release, 2014 (Timmer et al. 2015), KITE initial conditions; tariffs read "
+                        "origin/destination swapped; see data/PROVENANCE.md");
+    static const char *const agri[] = {"C01", "C02", "C03", "C05", NULL};
+    static const char *const autos[] = {"C20", NULL};
+    static const char *const energy[] = {"C04", "C10", "C23", NULL};
+    if (tradable_groups(ds, wiod_goods) || group(ds, TQ_GROUP_SECTOR, "agriculture", agri) ||
+        group(ds, TQ_GROUP_SECTOR, "autos", autos) || group(ds, TQ_GROUP_SECTOR, "energy", energy) ||
+        group(ds, TQ_GROUP_REGION, "EU28", eu28) || group(ds, TQ_GROUP_REGION, "EU", eu28))
+        return die("groups");
+    if (tq_dataset_write(ctx, ds, dst, force) != TQ_OK)
+        return die(dst);
+    printf("wrote %s: %d regions x %d sectors\n", dst, ds->N, ds->J);
+    tq_dataset_free(ds);
+    return 0;
+}
+
+static int build_icio(const char *shared, const char *out, int force)
+{
+    char in[4200], dst[4200];
+    snprintf(in, sizeof in, "%s/icio", shared);
+    snprintf(dst, sizeof dst, "%s/icio", out);
+    tq_dataset *ds = NULL;
+    if (tq_dataset_load(ctx, in, &ds) != TQ_OK)
+        return die(in);
+    tq_dataset_set_name(ds, "icio",
+                        "OECD ICIO Extended 2023 edition, 2011-2022, tariffs Teti (2024) GTD; no input-output "
+                        "coefficients; see data/PROVENANCE.md");
+    static const char *const agri[] = {"A01", "A02", "A03", "C10T12", NULL};
+    static const char *const autos[] = {"C29", NULL};
+    static const char *const energy[] = {"B05", "B06", "C19", NULL};
+    if (tradable_groups(ds, icio_goods) || group(ds, TQ_GROUP_SECTOR, "agriculture", agri) ||
+        group(ds, TQ_GROUP_SECTOR, "autos", autos) || group(ds, TQ_GROUP_SECTOR, "energy", energy) ||
+        group(ds, TQ_GROUP_REGION, "EU27", eu27) || group(ds, TQ_GROUP_REGION, "EU28", eu28))
+        return die("groups");
+    if (tq_dataset_write(ctx, ds, dst, force) != TQ_OK)
+        return die(dst);
+    printf("wrote %s: %d regions x %d sectors x %d years\n", dst, ds->N, ds->J, ds->Y);
+    tq_dataset_free(ds);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int force = 0;
+    const char *pos[3] = {0};
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--force"))
+            force = 1;
+        else if (np < 3)
+            pos[np++] = argv[i];
+    }
+    if (np < 2) {
+        fprintf(stderr, "usage: build_data SHARED_DATA_DIR OUT_DIR [MAPS_DIR] [--force]\n"
+                        "  MAPS_DIR defaults to OUT_DIR/maps (the sector merge map for wiod2014)\n");
+        return 2;
+    }
+    char maps[4096];
+    if (np > 2)
+        snprintf(maps, sizeof maps, "%s", pos[2]);
+    else
+        snprintf(maps, sizeof maps, "%s/maps", pos[1]);
+    if (tq_context_new(&ctx, NULL) != TQ_OK)
+        return 1;
+    int rc = build_wiod2014(pos[0], pos[1], maps, force) || build_icio(pos[0], pos[1], force);
+    tq_context_free(ctx);
+    return rc;
+}
