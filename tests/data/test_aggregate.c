@@ -171,6 +171,69 @@ static void test_tiny_sectors(void **state)
     tq_context_free(ctx);
 }
 
+/* Several years: each year is aggregated with the same maps; year labels are kept. */
+static void test_tiny_years(void **state)
+{
+    (void)state;
+    tq_context *ctx = NULL;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *one = load_tiny(ctx);
+    tq_dataset *two = NULL;
+    assert_int_equal(tq_dataset_new(ctx, 3, 2, 2, &two), TQ_OK);
+    for (int n = 0; n < 3; n++)
+        assert_int_equal(tq_dataset_set_region(two, n, tq_dataset_region_code(one, n),
+                                               tq_dataset_region_name(one, n)), TQ_OK);
+    for (int j = 0; j < 2; j++)
+        assert_int_equal(tq_dataset_set_sector(two, j, tq_dataset_sector_code(one, j),
+                                               tq_dataset_sector_name(one, j),
+                                               tq_dataset_sector_tradable(one, j)), TQ_OK);
+    assert_int_equal(tq_dataset_set_year(two, 0, 2020), TQ_OK);
+    assert_int_equal(tq_dataset_set_year(two, 1, 2021), TQ_OK);
+    static const tq_array inputs[] = {TQ_Z, TQ_TARIFF, TQ_GAMMA, TQ_BETA, TQ_ALPHA, TQ_VA, TQ_DEFICIT};
+    for (int y = 0; y < 2; y++)
+        for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+            size_t len;
+            const double *src = tq_dataset_array_const(one, inputs[k], 0, &len);
+            double *dst = tq_dataset_array(two, inputs[k], y, NULL);
+            /* year 2021: every value doubles (shares and tariffs stay) */
+            int money = inputs[k] == TQ_Z || inputs[k] == TQ_VA || inputs[k] == TQ_DEFICIT;
+            for (size_t a = 0; a < len; a++)
+                dst[a] = src[a] * (y == 1 && money ? 2.0 : 1.0);
+        }
+    memcpy(tq_dataset_array(two, TQ_THETA, 0, NULL), tq_dataset_array_const(one, TQ_THETA, 0, NULL),
+           2 * sizeof(double));
+    assert_int_equal(tq_dataset_derive(ctx, two), TQ_OK);
+
+    char *dir = tq_test_tmpdir();
+    char map[4200];
+    snprintf(map, sizeof map, "%s/regions.csv", dir);
+    tq_test_write(dir, "regions.csv", "code,group\nAAA,AB\nBBB,AB\nCCC,CCC\n");
+    tq_dataset *ag = aggregate_ok(ctx, two, map, NULL);
+    assert_int_equal(tq_dataset_years(ag), 2);
+    assert_int_equal(tq_dataset_year(ag, 0), 2020);
+    assert_int_equal(tq_dataset_year(ag, 1), 2021);
+    assert_string_equal(tq_dataset_region_name(ag, 0), "AB"); /* no group_name: the code */
+    size_t len;
+    const double *z0 = tq_dataset_array_const(ag, TQ_Z, 0, &len);
+    const double *z1 = tq_dataset_array_const(ag, TQ_Z, 1, NULL);
+    const double *t0 = tq_dataset_array_const(ag, TQ_TARIFF, 0, NULL);
+    const double *t1 = tq_dataset_array_const(ag, TQ_TARIFF, 1, NULL);
+    for (size_t a = 0; a < len; a++) {
+        tq_assert_close(z1[a], 2.0 * z0[a], 1e-15);
+        tq_assert_close(t1[a], t0[a], 1e-15);
+    }
+    tq_assert_close(z0[TQ_NIJ(2, 2, 0, 0, 0)], 230.0, 1e-15);
+    const double *a0 = tq_dataset_array_const(ag, TQ_ALPHA, 0, NULL);
+    const double *a1 = tq_dataset_array_const(ag, TQ_ALPHA, 1, NULL);
+    tq_assert_close(a1[0], a0[0], 1e-14);
+    tq_assert_close(tq_dataset_array_const(ag, TQ_VA, 1, NULL)[0], 728.0, 1e-15);
+    tq_dataset_free(ag);
+    tq_dataset_free(two);
+    tq_dataset_free(one);
+    tq_test_rmtree(dir);
+    tq_context_free(ctx);
+}
+
 typedef struct bad_map {
     const char *label;
     int sectors;
@@ -530,6 +593,7 @@ int main(void)
     const struct CMUnitTest tiny[] = {
         cmocka_unit_test(test_tiny_regions),
         cmocka_unit_test(test_tiny_sectors),
+        cmocka_unit_test(test_tiny_years),
         cmocka_unit_test(test_bad_maps),
         cmocka_unit_test(test_allocation_failures),
     };
