@@ -7,9 +7,9 @@
  *   solved with D = 0 (their zero-deficit case). Reproduces all four columns.
  * - "deficits_fixed": the authors' base year with deficits
  *   (cp2015/base1993_with_deficits/, an exact equilibrium of their model), one
- *   counterfactual with D fixed. Reproduces terms of trade and real wage exactly; their
- *   welfare and VoT columns for this case come from code that computes the VoT on a
- *   different trade base (MODEL.md), so tradeq's decomposition sum differs there. The
+ *   counterfactual with D fixed. Reproduces terms of trade and real wage; their welfare
+ *   and VoT columns for this case come from code that computes the VoT on a different
+ *   trade base (MODEL.md), but tradeq's values still round to the published ones. The
  *   alternative, D fixed from the raw long data, lands about 0.01 away on every column
  *   (Mexico welfare 1.179 vs 1.17), so the base-with-deficits route is the one that
  *   matches the published numbers where the formula is the same.
@@ -38,13 +38,12 @@ static const double cp_paper[2][3][4] = {
 };
 
 static const char cp_note[] =
-    "balanced: the long-format data, baseline and counterfactual both solved with D = 0; "
-    "reproduces Table 2 (welfare = ToT + VoT, CP2015's first-order decomposition). "
-    "deficits_fixed: the authors' base year with deficits (base1993_with_deficits), one "
-    "counterfactual with D fixed; reproduces ToT and the real wage exactly; their welfare and "
-    "VoT columns for this case use a different trade base for the VoT, so those two differ "
-    "(Mexico 1.17 / 1.59 in the paper). welfare_exact is the exact real-income change "
-    "I^/P^, which the paper does not report.";
+    "balanced: the long-format data, baseline and counterfactual both solved with D = 0 "
+    "(reproduces the authors' unrounded values to 1e-4). deficits_fixed: the authors' base "
+    "year with deficits (base1993_with_deficits), one counterfactual with D fixed; ToT and "
+    "real wage are the authors' to 1e-4; their welfare and VoT for this case use a different "
+    "trade base for the VoT, yet tradeq's ToT + VoT still rounds to the published 0.01. "
+    "welfare_exact is the exact real-income change I^/P^, which the paper does not report.";
 
 static tq_status run_case(tq_context *ctx, tq_replication *rep, int which, const char *dir,
                           const tq_solver_options *opt)
