@@ -92,7 +92,10 @@ int tq_cmd_replicate(int argc, char **argv)
             const tq_replication_row *r = tq_replication_get(rep, k);
             printf("  {\"case\": \"%s\", \"region\": \"%s\", \"measure\": \"%s\", \"paper\": ", r->case_name,
                    r->region, r->measure);
-            json_num(r->paper);
+            if (isnan(r->paper))
+                printf("null");
+            else
+                printf("%.*f", r->paper_decimals, r->paper);
             printf(", \"paper_decimals\": %d, \"tradeq\": ", r->paper_decimals);
             json_num(r->value);
             printf(", \"diff\": ");
