@@ -120,7 +120,7 @@ static int build_wiod2014(const char *shared, const char *out, const char *maps,
     printf("wiod2014 rebalanced: final demand clipped %.3g of world final demand\n", clipped);
     report(ds, "rebalanced");
     tq_dataset_set_name(ds, "wiod2014",
-                        "WIOD 2016 release, 2014 (Timmer et al. 2015), KITE initial conditions; tariffs read "
+                        "WIOD 2016 release (2014; Timmer et al. 2015) via KITE initial conditions; tariffs read "
                         "origin/destination swapped; see data/PROVENANCE.md");
     static const char *const agri[] = {"C01", "C02", "C03", "C05", NULL};
     static const char *const autos[] = {"C20", NULL};
@@ -145,7 +145,7 @@ static int build_icio(const char *shared, const char *out, int force)
     if (tq_dataset_load(ctx, in, &ds) != TQ_OK)
         return die(in);
     tq_dataset_set_name(ds, "icio",
-                        "OECD ICIO Extended 2023 edition, 2011-2022, tariffs Teti (2024) GTD; no input-output "
+                        "OECD ICIO Extended 2023 edition (2011-2022) with Teti (2024) GTD tariffs; no input-output "
                         "coefficients; see data/PROVENANCE.md");
     static const char *const agri[] = {"A01", "A02", "A03", "C10T12", NULL};
     static const char *const autos[] = {"C29", NULL};

@@ -163,7 +163,7 @@ tq_status tq__csv_read_header(tq__csv *c, const char *const *want, int n, int *c
     c->header = tq__calloc(c->ctx, (size_t)c->nfields, sizeof(char *));
     if (!c->header)
         return TQ_ERR_NOMEM;
-    c->nheader = c->nfields;
+    c->nheader = 0;
     for (int k = 0; k < c->nfields; k++) {
         /* strip a UTF-8 byte-order mark from the first name */
         const char *f = c->fields[k];
@@ -173,6 +173,7 @@ tq_status tq__csv_read_header(tq__csv *c, const char *const *want, int n, int *c
         c->header[k] = tq__strdup(c->ctx, f);
         if (!c->header[k])
             return TQ_ERR_NOMEM;
+        c->nheader = k + 1;
     }
     for (int k = 0; k < n; k++) {
         col[k] = tq__csv_col(c, want[k]);

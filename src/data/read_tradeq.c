@@ -316,6 +316,7 @@ typedef struct table_spec {
     double lo[2];            /* allowed minimum (inclusive) */
     double hi[2];            /* allowed maximum (inclusive) */
     const char *what;        /* row description for messages */
+    int opt2;                /* the second value column may be absent */
 } table_spec;
 
 static size_t cell_index(const tq_dataset *ds, tq_array a, const int *k)
@@ -331,7 +332,8 @@ static size_t cell_index(const tq_dataset *ds, tq_array a, const int *k)
     }
 }
 
-static tq_status read_table(reader *r, const table_spec *sp, int *found_out, long *first_line_by_region)
+static tq_status read_table(reader *r, const table_spec *sp, int *found_out, long *first_line_by_region,
+                            int *has_second)
 {
     tq_dataset *ds = r->ds;
     tq__csv c;
@@ -344,7 +346,8 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
     const char *names[6];
     int col[6], nn = 0;
     for (int k = 0; k < sp->nkeys; k++) names[nn++] = sp->keys[k];
-    for (int k = 0; k < sp->nvals; k++) names[nn++] = sp->vals[k];
+    int nvals = sp->nvals;
+    for (int k = 0; k < nvals - (sp->opt2 ? 1 : 0); k++) names[nn++] = sp->vals[k];
     size_t cells = ds->len[sp->arr[0]] * (size_t)ds->Y;
     unsigned char *seen = tq__calloc(r->ctx, cells, 1);
     if (!seen) {
@@ -353,6 +356,13 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
     }
     if ((st = tq__csv_read_header(&c, names, nn, col)))
         goto done;
+    if (sp->opt2) {
+        col[nn] = tq__csv_col(&c, sp->vals[1]);
+        if (col[nn] < 0)
+            nvals = 1;
+    }
+    if (has_second)
+        *has_second = nvals == 2;
     int ycol = tq__csv_col(&c, "year");
     if (ycol < 0 && ds->Y > 1) {
         st = tq__error(r->ctx, TQ_ERR_PARSE, c.path, 1, "year",
@@ -380,7 +390,7 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
         seen[flat] = 1;
         if (first_line_by_region && first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] == 0)
             first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] = c.line;
-        for (int v = 0; v < sp->nvals; v++) {
+        for (int v = 0; v < nvals; v++) {
             double x;
             int k = col[sp->nkeys + v];
             if ((st = tq__csv_double(&c, k, &x)))
@@ -390,12 +400,11 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
                                    sp->lo[v], sp->hi[v]);
                 goto done;
             }
+            if (sp->arr[v] == TQ_TARIFF && key[0] == key[1] && x != 0) {
+                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "a region cannot levy a tariff on itself");
+                goto done;
+            }
             tq_dataset_array(ds, sp->arr[v], y, NULL)[cell] = x;
-        }
-        if (sp->arr[0] == TQ_TARIFF && key[0] == key[1] &&
-            tq_dataset_array(ds, TQ_TARIFF, y, NULL)[cell] != 0) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[sp->nkeys], "a region cannot levy a tariff on itself");
-            goto done;
         }
     }
     st = rr < 0 ? (tq_status)rr : TQ_OK;
@@ -472,26 +481,41 @@ tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
         (st = read_groups(&r)))
         goto fail;
 
-    const table_spec flows = {"flows.csv", 1, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
-                              {"value", NULL}, {TQ_Z, TQ_Z}, {0, 0}, {INFINITY, 0}, "flow"};
+    const table_spec flows = {"flows.csv", 1, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 2,
+                              {"value", "tariff"}, {TQ_Z, TQ_TARIFF}, {0, -0.99}, {INFINITY, 1000}, "flow", 1};
     const table_spec tariffs = {"tariffs.csv", 0, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
-                                {"tariff", NULL}, {TQ_TARIFF, TQ_TARIFF}, {-0.99, 0}, {1000, 0}, "tariff"};
+                                {"tariff", NULL}, {TQ_TARIFF, TQ_TARIFF}, {-0.99, 0}, {1000, 0}, "tariff", 0};
     const table_spec io = {"io.csv", m->has_io, 3, {"region", "input", "sector"}, {'r', 's', 's'}, 1,
-                           {"share", NULL}, {TQ_GAMMA, TQ_GAMMA}, {0, 0}, {1, 0}, "input-output"};
+                           {"share", NULL}, {TQ_GAMMA, TQ_GAMMA}, {0, 0}, {1, 0}, "input-output", 0};
     const table_spec shares = {"shares.csv", m->has_io, 2, {"region", "sector", NULL}, {'r', 's', 0}, 2,
-                               {"va_share", "final_share"}, {TQ_BETA, TQ_ALPHA}, {0, 0}, {1, 1}, "share"};
+                               {"va_share", "final_share"}, {TQ_BETA, TQ_ALPHA}, {0, 0}, {1, 1}, "share", 0};
     const table_spec accounts = {"accounts.csv", m->has_io, 1, {"region", NULL, NULL}, {'r', 0, 0}, 2,
                                  {"value_added", "deficit"}, {TQ_VA, TQ_DEFICIT}, {0, -INFINITY},
-                                 {INFINITY, INFINITY}, "accounts"};
+                                 {INFINITY, INFINITY}, "accounts", 0};
     first_line = tq__calloc(ctx, (size_t)N * (size_t)r.ds->Y, sizeof(long));
     if (!first_line) {
         st = TQ_ERR_NOMEM;
         goto fail;
     }
     int have_io = 0, have_shares = 0, have_acc = 0;
-    if ((st = read_table(&r, &flows, NULL, NULL)) || (st = read_table(&r, &tariffs, NULL, NULL)) ||
-        (st = read_table(&r, &io, &have_io, NULL)) || (st = read_table(&r, &shares, &have_shares, first_line)) ||
-        (st = read_table(&r, &accounts, &have_acc, NULL)))
+    int flow_tariffs = 0, have_tariffs = 0;
+    if ((st = read_table(&r, &flows, NULL, NULL, &flow_tariffs)))
+        goto fail;
+    if (flow_tariffs) {
+        /* tariffs come with the flows: a separate tariffs.csv would give them twice */
+        char *p = tq__find_file(ctx, dir, "tariffs.csv");
+        if (p) {
+            st = tq__error(ctx, TQ_ERR_PARSE, p, 0, NULL,
+                           "tariffs given twice: flows.csv has a 'tariff' column and tariffs.csv exists");
+            tq__free(ctx, p);
+            goto fail;
+        }
+    } else if ((st = read_table(&r, &tariffs, &have_tariffs, NULL, NULL))) {
+        goto fail;
+    }
+    if ((st = read_table(&r, &io, &have_io, NULL, NULL)) ||
+        (st = read_table(&r, &shares, &have_shares, first_line, NULL)) ||
+        (st = read_table(&r, &accounts, &have_acc, NULL, NULL)))
         goto fail;
     if (m->has_io) {
         if ((st = check_sums(&r, first_line, "shares.csv", "final_share")))
@@ -609,10 +633,9 @@ static void safe_label(char *dst, size_t cap, const char *s)
     dst[o] = 0;
 }
 
-enum { F_META, F_REGIONS, F_SECTORS, F_FLOWS, F_TARIFFS, F_IO, F_SHARES, F_ACCOUNTS, F_GROUPS, F_COUNT };
-static const char *const out_names[F_COUNT] = {"meta.csv",       "regions.csv", "sectors.csv",
-                                               "flows.csv.gz",   "tariffs.csv.gz", "io.csv.gz",
-                                               "shares.csv",     "accounts.csv",   "groups.csv"};
+enum { F_META, F_REGIONS, F_SECTORS, F_FLOWS, F_IO, F_SHARES, F_ACCOUNTS, F_GROUPS, F_COUNT };
+static const char *const out_names[F_COUNT] = {"meta.csv",  "regions.csv", "sectors.csv",  "flows.csv.gz",
+                                               "io.csv.gz", "shares.csv",  "accounts.csv", "groups.csv"};
 
 tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite)
 {
@@ -624,7 +647,7 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
         return tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "not a folder");
     if (!overwrite) {
         for (int f = 0; f < F_COUNT; f++) {
-            char *p = tq__find_file(ctx, dir, f == F_FLOWS ? "flows.csv" : f == F_TARIFFS ? "tariffs.csv" : f == F_IO ? "io.csv" : out_names[f]);
+            char *p = tq__find_file(ctx, dir, f == F_FLOWS ? "flows.csv" : f == F_IO ? "io.csv" : out_names[f]);
             if (p) {
                 tq__error(ctx, TQ_ERR_EXISTS, p, 0, NULL, "already exists; refusing to overwrite (use --force)");
                 tq__free(ctx, p);
@@ -673,8 +696,7 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
             werr |= out_printf(&of[F_GROUPS], "%s,%s,%s\n", reg ? "region" : "sector", lab,
                                reg ? ds->rcode[m] : ds->scode[m]);
         }
-    werr |= out_printf(&of[F_FLOWS], "%sexporter,importer,sector,value\n", yh);
-    werr |= out_printf(&of[F_TARIFFS], "%sexporter,importer,sector,tariff\n", yh);
+    werr |= out_printf(&of[F_FLOWS], "%sexporter,importer,sector,value,tariff\n", yh);
     werr |= out_printf(&of[F_IO], "%sregion,input,sector,share\n", yh);
     werr |= out_printf(&of[F_SHARES], "%sregion,sector,va_share,final_share\n", yh);
     werr |= out_printf(&of[F_ACCOUNTS], "%sregion,value_added,deficit\n", yh);
@@ -693,13 +715,10 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
             for (int n = 0; n < N; n++)
                 for (int j = 0; j < J; j++) {
                     size_t a = TQ_NIJ(N, J, n, i, j);
-                    /* zero cells are omitted: absent rows read as 0 */
-                    if (Z[a] != 0)
-                        werr |= out_printf(&of[F_FLOWS], "%s%s,%s,%s,%s\n", yp, ds->rcode[i], ds->rcode[n],
-                                           ds->scode[j], num(n1, Z[a]));
-                    if (t[a] != 0)
-                        werr |= out_printf(&of[F_TARIFFS], "%s%s,%s,%s,%s\n", yp, ds->rcode[i],
-                                           ds->rcode[n], ds->scode[j], num(n1, t[a]));
+                    /* cells with no flow and no tariff are omitted: absent rows read as 0 */
+                    if (Z[a] != 0 || t[a] != 0)
+                        werr |= out_printf(&of[F_FLOWS], "%s%s,%s,%s,%s,%s\n", yp, ds->rcode[i], ds->rcode[n],
+                                           ds->scode[j], num(n1, Z[a]), num(n2, t[a]));
                 }
         if (ds->has_io) {
             for (int n = 0; n < N; n++) {
