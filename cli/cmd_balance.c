@@ -207,10 +207,37 @@ int tq_cmd_balance(int argc, char **argv)
                cli_num(b2, sizeof b2, tm, 0), cli_num(b3, sizeof b3, bal, 0), ch);
         prev = bal;
     }
+    /* the same for the dataset's goods and services groups, when it names them */
+    static const char *const parts[] = {"goods", "services"};
+    for (int g = 0; g < 2; g++) {
+        int mem[4096];
+        int cnt = J <= 4096 ? tq_dataset_group(ds, TQ_GROUP_SECTOR, parts[g], mem) : -1;
+        if (cnt <= 0)
+            continue;
+        printf("%s:\n", parts[g]);
+        double gprev = 0;
+        for (int k = 0; k < ny; k++) {
+            double tx = 0, tm = 0;
+            for (int q = 0; q < cnt; q++) {
+                tx += ex[(size_t)k * J + mem[q]];
+                tm += im[(size_t)k * J + mem[q]];
+            }
+            char ch[48] = "";
+            if (k > 0)
+                snprintf(ch, sizeof ch, "%s", cli_num(b4, sizeof b4, tx - tm - gprev, 0));
+            printf("%-6d %16s %16s %16s %12s\n", tq_dataset_year(ds, ys[k]), cli_num(b1, sizeof b1, tx, 0),
+                   cli_num(b2, sizeof b2, tm, 0), cli_num(b3, sizeof b3, tx - tm, 0), ch);
+            gprev = tx - tm;
+        }
+    }
     if (by_sector) {
         printf("\nby sector, sorted by size of the %d balance\n", tq_dataset_year(ds, ys[last]));
-        printf("%-42s", "sector");
-        for (int k = 0; k < ny; k++) printf(" %8s %7d", "balance", tq_dataset_year(ds, ys[k]));
+        printf("%-50s", "sector");
+        for (int k = 0; k < ny; k++) {
+            char h[32];
+            snprintf(h, sizeof h, "balance %d", tq_dataset_year(ds, ys[k]));
+            printf(" %16s", h);
+        }
         if (ny > 1)
             printf(" %12s %8s", "change", "change%");
         printf(" %12s %12s\n", "exports", "imports");
@@ -219,9 +246,9 @@ int tq_cmd_balance(int argc, char **argv)
             double xl = ex[(size_t)last * J + j], ml = im[(size_t)last * J + j];
             if (xl == 0 && ml == 0 && (ny < 2 || (ex[j] == 0 && im[j] == 0)))
                 continue;
-            char name[43];
+            char name[51];
             snprintf(name, sizeof name, "%s", tq_dataset_sector_name(ds, j));
-            printf("%-42s", name);
+            printf("%-50s", name);
             for (int k = 0; k < ny; k++)
                 printf(" %16s", cli_num(b1, sizeof b1, ex[(size_t)k * J + j] - im[(size_t)k * J + j], 0));
             if (ny > 1) {
