@@ -33,6 +33,7 @@
 
 typedef struct meta {
     int N, J, F;
+    int cap[6]; /* allocated slots of rfile, rcode, rname, scode, sname, fcode (NULL-filled) */
     char **rfile, **rcode, **rname; /* [N] code in the files, dataset code, name */
     char **scode, **sname;          /* [J] */
     int *tradable;                  /* [J] */
@@ -40,23 +41,24 @@ typedef struct meta {
     tq__index rix, six, fix;
 } meta;
 
-static void strv_free(tq_context *ctx, char **v, int n)
+static void strv_free(tq_context *ctx, char **v, int cap)
 {
     if (!v)
         return;
-    for (int k = 0; k < n; k++)
-        tq__free(ctx, v[k]);
+    for (int k = 0; k < cap; k++)
+        if (v[k])
+            tq__free(ctx, v[k]);
     tq__free(ctx, v);
 }
 
 static void meta_free(tq_context *ctx, meta *m)
 {
-    strv_free(ctx, m->rfile, m->N);
-    strv_free(ctx, m->rcode, m->N);
-    strv_free(ctx, m->rname, m->N);
-    strv_free(ctx, m->scode, m->J);
-    strv_free(ctx, m->sname, m->J);
-    strv_free(ctx, m->fcode, m->F);
+    strv_free(ctx, m->rfile, m->cap[0]);
+    strv_free(ctx, m->rcode, m->cap[1]);
+    strv_free(ctx, m->rname, m->cap[2]);
+    strv_free(ctx, m->scode, m->cap[3]);
+    strv_free(ctx, m->sname, m->cap[4]);
+    strv_free(ctx, m->fcode, m->cap[5]);
     tq__free(ctx, m->tradable);
     tq__index_free(&m->rix);
     tq__index_free(&m->six);
@@ -82,6 +84,8 @@ static int nace_goods(const char *s)
            strcmp(s, "D") == 0;
 }
 
+/* Append a copy of s as element n; new slots are NULL so that meta_free can free
+ * every allocated slot after a failure half-way. */
 static tq_status push(tq_context *ctx, char ***v, int n, int *cap, const char *s)
 {
     if (n == *cap) {
@@ -89,6 +93,8 @@ static tq_status push(tq_context *ctx, char ***v, int n, int *cap, const char *s
         char **a = tq__realloc(ctx, *v, sizeof(char *) * (size_t)nc);
         if (!a)
             return TQ_ERR_NOMEM;
+        for (int k = *cap; k < nc; k++)
+            a[k] = NULL;
         *v = a;
         *cap = nc;
     }
@@ -119,9 +125,9 @@ static tq_status read_meta_file(tq_context *ctx, const char *dir, int which, met
     if (st)
         return st;
     static const char *const want[] = {"code", "name"};
-    int col[2], cap1 = 0, cap2 = 0, cap3 = 0, r;
+    int col[2], r;
     st = tq__csv_read_header(&c, want, 2, col);
-    int ctrad = tq__csv_col(&c, "tradable"), cnace = tq__csv_col(&c, "nace_rev1_1");
+    int ctrad = st ? -1 : tq__csv_col(&c, "tradable"), cnace = st ? -1 : tq__csv_col(&c, "nace_rev1_1");
     tq__index *ix = which == 0 ? &m->rix : which == 1 ? &m->six : &m->fix;
     int *count = which == 0 ? &m->N : which == 1 ? &m->J : &m->F;
     if (!st)
@@ -148,8 +154,9 @@ static tq_status read_meta_file(tq_context *ctx, const char *dir, int which, met
             break;
         int n = *count;
         if (which == 0) {
-            if ((st = push(ctx, &m->rfile, n, &cap1, code)) || (st = push(ctx, &m->rcode, n, &cap2, iso3_of(code))) ||
-                (st = push(ctx, &m->rname, n, &cap3, name)))
+            if ((st = push(ctx, &m->rfile, n, &m->cap[0], code)) ||
+                (st = push(ctx, &m->rcode, n, &m->cap[1], iso3_of(code))) ||
+                (st = push(ctx, &m->rname, n, &m->cap[2], name)))
                 break;
         } else if (which == 1) {
             long trad = 1;
@@ -163,11 +170,11 @@ static tq_status read_meta_file(tq_context *ctx, const char *dir, int which, met
             } else if (cnace >= 0) {
                 trad = nace_goods(tq__csv_str(&c, cnace));
             }
-            if ((st = push(ctx, &m->scode, n, &cap1, code)) || (st = push(ctx, &m->sname, n, &cap2, name)) ||
+            if ((st = push(ctx, &m->scode, n, &m->cap[3], code)) || (st = push(ctx, &m->sname, n, &m->cap[4], name)) ||
                 (st = push_int(ctx, &m->tradable, n, (int)trad)))
                 break;
         } else {
-            if ((st = push(ctx, &m->fcode, n, &cap1, code)))
+            if ((st = push(ctx, &m->fcode, n, &m->cap[5], code)))
                 break;
         }
         (*count)++;

@@ -74,4 +74,67 @@ static inline void rd_check_error(const tq_context *ctx, tq_status got, tq_statu
         fail_msg("message lacks the field: %s", msg);
 }
 
+/* An allocator that fails once its budget of allocations is spent, and counts live
+ * blocks, for allocation-failure sweeps: every failure must give TQ_ERR_NOMEM (or
+ * succeed), leave *out NULL and leak nothing. */
+typedef struct rd_budget {
+    long left, live;
+} rd_budget;
+static inline void *rd_malloc(void *ud, size_t n)
+{
+    rd_budget *b = ud;
+    if (b->left-- <= 0)
+        return NULL;
+    b->live++;
+    return malloc(n ? n : 1);
+}
+static inline void *rd_realloc(void *ud, void *p, size_t n)
+{
+    rd_budget *b = ud;
+    if (b->left-- <= 0)
+        return NULL;
+    void *q = realloc(p, n ? n : 1);
+    if (q && !p)
+        b->live++;
+    return q;
+}
+static inline void rd_free(void *ud, void *p)
+{
+    rd_budget *b = ud;
+    if (p) {
+        b->live--;
+        free(p);
+    }
+}
+
+/* Run reader on dir with budgets 0, 1, 2, ... until it succeeds. */
+static inline void rd_alloc_sweep(tq_status (*reader)(tq_context *, const char *, tq_dataset **), const char *dir)
+{
+    for (long k = 0;; k++) {
+        rd_budget b = {1 << 30, 0};
+        tq_allocator a = {rd_malloc, rd_realloc, rd_free, &b};
+        tq_context *ctx;
+        assert_int_equal(tq_context_new(&ctx, &a), TQ_OK);
+        b.left = k;
+        tq_dataset *ds = (tq_dataset *)1;
+        tq_status st = reader(ctx, dir, &ds);
+        if (st != TQ_OK && st != TQ_ERR_NOMEM) {
+            char msg[1024];
+            tq_error_format(ctx, msg, sizeof msg);
+            fail_msg("budget %ld: status %d, expected NOMEM: %s", k, st, msg);
+        }
+        if (st)
+            assert_null(ds);
+        else
+            assert_non_null(ds);
+        tq_dataset_free(st ? NULL : ds);
+        tq_context_free(ctx);
+        if (b.live != 0)
+            fail_msg("budget %ld: %ld blocks leaked", k, b.live);
+        if (st == TQ_OK)
+            break;
+        assert_true(k < 100000);
+    }
+}
+
 #endif

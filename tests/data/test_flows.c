@@ -323,10 +323,19 @@ static void test_wiod16(void **state)
     tq_context_free(ctx);
 }
 
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    char *d = tiny();
+    rd_alloc_sweep(tq__read_flows, d);
+    tq_test_rmtree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest local[] = {
         cmocka_unit_test(test_tiny_values),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_gzip_and_years),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_bad_files),
