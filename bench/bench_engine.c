@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -96,13 +97,30 @@ static tq_dataset *synthetic(tq_context *ctx, int N, int J, uint64_t seed)
 
 typedef struct row {
     char name[40];
-    int N, J;
+    int N, J, threads;
     const char *method;
-    double base_s, cf_s, residual;
+    double base_s, cf_s, wall_s, residual, check;
     int iters, sweeps, ok;
 } row;
 
-static row rows[64];
+static row rows[128];
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int tq_result_threads_hint(int threads)
+{
+#ifdef _OPENMP
+    return threads > 0 ? threads : omp_get_max_threads();
+#else
+    (void)threads;
+    return 1;
+#endif
+}
 static int nrows;
 
 static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure closure,
@@ -121,6 +139,7 @@ static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure cl
     w->N = tq_dataset_regions(ds);
     w->J = tq_dataset_sectors(ds);
     w->method = method == TQ_METHOD_ANDERSON ? "anderson" : "nested-fp";
+    w->threads = tq_result_threads_hint(threads);
     tq_status st = tq_baseline_new(ctx, ds, 0, closure, &o, &b);
     if (st) {
         char buf[512];
@@ -131,8 +150,13 @@ static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure cl
     w->base_s = tq_baseline_info(b, NULL, NULL)->seconds;
     tq_scenario_new(ctx, b, &sc);
     shock(ds, sc, ud);
+    double t0 = now();
     st = tq_solve(ctx, b, sc, &o, &r);
+    w->wall_s = now() - t0;
     if (r) {
+        tq_check k;
+        tq_check_solution(ctx, b, sc, r, NULL, &k);
+        w->check = k.max;
         const tq_solve_info *in = tq_result_info(r);
         w->cf_s = in->seconds;
         w->iters = in->iterations;
@@ -140,8 +164,9 @@ static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure cl
         w->residual = in->residual;
         w->ok = st == TQ_OK;
     }
-    fprintf(stderr, "  %-14s %4dx%-3d %-9s cf %.4f s (%d it, %d sweeps, res %.2g)%s\n", name, w->N, w->J,
-            w->method, w->cf_s, w->iters, w->sweeps, w->residual, w->ok ? "" : " NOT CONVERGED");
+    fprintf(stderr, "  %-10s %4dx%-3d %-9s %d thr: cf %.4f s (%d it, %d sweeps, res %.2g, check %.2g)%s\n", name,
+            w->N, w->J, w->method, w->threads, w->wall_s, w->iters, w->sweeps, w->residual, w->check,
+            w->ok ? "" : " NOT CONVERGED");
     tq_result_free(r);
     tq_scenario_free(sc);
     tq_baseline_free(b);
@@ -227,14 +252,19 @@ int main(int argc, char **argv)
     nth = 1;
 #endif
     char path[4096];
+    /* Anderson with one thread and with all of them (or only --threads T) */
+    int tl[2] = {1, nth}, nt = (threads > 0 || nth == 1) ? 1 : 2;
+    if (threads > 0)
+        tl[0] = threads;
 
     /* (a) CP2015 */
     snprintf(path, sizeof path, "%s/cp2015", data);
     tq_dataset *ds = NULL;
     if (tq_dataset_load(ctx, path, &ds) == TQ_OK) {
         g_cpdir = path;
-        run(ctx, "cp2015", ds, TQ_CLOSURE_BALANCED, shock_cp_dir, ctx, TQ_METHOD_ANDERSON, threads);
-        run(ctx, "cp2015", ds, TQ_CLOSURE_BALANCED, shock_cp_dir, ctx, TQ_METHOD_FIXED_POINT, threads);
+        for (int t = 0; t < nt; t++)
+            run(ctx, "cp2015", ds, TQ_CLOSURE_BALANCED, shock_cp_dir, ctx, TQ_METHOD_ANDERSON, tl[t]);
+        run(ctx, "cp2015", ds, TQ_CLOSURE_BALANCED, shock_cp_dir, ctx, TQ_METHOD_FIXED_POINT, nth);
         tq_dataset_free(ds);
     } else {
         fprintf(stderr, "(a) skipped: cannot load %s\n", path);
@@ -244,8 +274,9 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/wiod2014", data);
     ds = NULL;
     if (tq_dataset_load(ctx, path, &ds) == TQ_OK) {
-        run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_ANDERSON, threads);
-        run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_FIXED_POINT, threads);
+        for (int t = 0; t < nt; t++)
+            run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_ANDERSON, tl[t]);
+        run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_FIXED_POINT, nth);
         tq_dataset_free(ds);
     } else {
         char buf[512];
@@ -262,20 +293,32 @@ int main(int argc, char **argv)
         ds = synthetic(ctx, sizes[s][0], sizes[s][1], 12345u + (uint64_t)s);
         if (!ds)
             continue;
-        run(ctx, name, ds, TQ_CLOSURE_BALANCED, shock_synth, NULL, TQ_METHOD_ANDERSON, threads);
+        for (int t = 0; t < nt; t++)
+            run(ctx, name, ds, TQ_CLOSURE_BALANCED, shock_synth, NULL, TQ_METHOD_ANDERSON, tl[t]);
         if (sizes[s][0] <= max_nested)
-            run(ctx, name, ds, TQ_CLOSURE_BALANCED, shock_synth, NULL, TQ_METHOD_FIXED_POINT, threads);
+            run(ctx, name, ds, TQ_CLOSURE_BALANCED, shock_synth, NULL, TQ_METHOD_FIXED_POINT, nth);
         tq_dataset_free(ds);
     }
 
-    printf("machine: %s, %d OpenMP thread(s), tolerance 1e-10\n\n", cpu, nth);
-    printf("| case | N x J | method | baseline s | counterfactual s | iterations | sweeps | residual | converged |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    double load = -1;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &load) != 1)
+            load = -1;
+        fclose(lf);
+    }
+    printf("machine: %s, %d OpenMP thread(s) available, load average %.2f, tolerance 1e-10\n\n", cpu, nth, load);
+    printf("| case | N x J | method | threads | baseline s | counterfactual s | iterations | sweeps | residual | "
+           "checker max | converged |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < nrows; k++) {
         const row *w = &rows[k];
-        printf("| %s | %d x %d | %s | %.4f | %.4f | %d | %d | %.1e | %s |\n", w->name, w->N, w->J, w->method,
-               w->base_s, w->cf_s, w->iters, w->sweeps, w->residual, w->ok ? "yes" : "NO");
+        printf("| %s | %d x %d | %s | %d | %.4f | %.4f | %d | %d | %.1e | %.1e | %s |\n", w->name, w->N, w->J,
+               w->method, w->threads, w->base_s, w->wall_s, w->iters, w->sweeps, w->residual, w->check,
+               w->ok ? "yes" : "NO");
     }
+    printf("\nbaseline s = recalibration solve (once per dataset); counterfactual s = wall time of tq_solve "
+           "(solve, welfare and decomposition); sweeps = evaluations of the O(N^2 J) map.\n");
     tq_context_free(ctx);
     return 0;
 }

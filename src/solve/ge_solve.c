@@ -247,6 +247,16 @@ static void ge_map(ws *w, const double *x, double *g, double res[3])
     w->sweeps++;
 }
 
+/* Progress as the share of the way, in orders of magnitude, from the first residual r0
+ * to the tolerance. */
+static double progress_fraction(double r0, double r, double tol)
+{
+    if (!(r0 > tol) || !(r > 0) || !isfinite(r0))
+        return -1.0;
+    double f = log(r0 / r) / log(r0 / tol);
+    return f < 0 ? 0 : (f > 1 ? 1 : f);
+}
+
 static double maxres(const double r[3])
 {
     double m = r[0] > r[1] ? r[0] : r[1];
@@ -415,7 +425,7 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
     /* start at the base: w^ = P^ = 1, X' = X_b */
     for (size_t k = 0; k < NJ; k++) x[N + NJ + k] = b->X[k] / b->VA[k / (size_t)J];
 
-    double res[3] = {INFINITY, INFINITY, INFINITY}, best = INFINITY;
+    double res[3] = {INFINITY, INFINITY, INFINITY}, best = INFINITY, r0 = -1;
     tq_status st = TQ_ERR_NOT_CONVERGED;
     int it = 0, restarts = 0;
     if (anderson) {
@@ -423,6 +433,8 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
         for (it = 0; it < max_iter; it++) {
             ge_map(&w, x, g, res);
             double rr = maxres(res);
+            if (r0 < 0)
+                r0 = rr;
             if (rr < tol) {
                 st = TQ_OK;
                 break;
@@ -478,7 +490,7 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
                 }
             }
             k++;
-            if ((st = tq__progress(ctx, "solve", -1.0)) != TQ_OK)
+            if ((st = tq__progress(ctx, "solve", progress_fraction(r0, best, tol))) != TQ_OK)
                 break;
             st = TQ_ERR_NOT_CONVERGED;
         }
@@ -499,6 +511,8 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
                 memcpy(x + N + NJ, gXs, NJ * sizeof(double));
             }
             ge_map(&w, x, g, res);
+            if (r0 < 0)
+                r0 = maxres(res);
             if (maxres(res) < tol) {
                 st = TQ_OK;
                 break;
@@ -506,7 +520,7 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
             if (!isfinite(maxres(res)))
                 break;
             memcpy(x, g, (size_t)N * sizeof(double)); /* damped wage step */
-            if ((st = tq__progress(ctx, "solve", -1.0)) != TQ_OK)
+            if ((st = tq__progress(ctx, "solve", progress_fraction(r0, maxres(res), tol))) != TQ_OK)
                 break;
             st = TQ_ERR_NOT_CONVERGED;
         }
