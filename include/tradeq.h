@@ -416,6 +416,54 @@ typedef struct tq_check {
 tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
                             const tq_result *r, const tq_solver_options *opt, tq_check *out);
 
+/* -------------------------------------------------------- scenario files --- */
+/* Scenario files (YAML, docs/scenarios.md). A spec keeps the codes and values as
+ * written, with the file:line:column of each; they are resolved against a dataset and
+ * a baseline by tq_spec_apply(), whose errors name that place. */
+
+typedef struct tq_spec tq_spec;
+
+/* Parse a scenario file (one or more scenarios). *out owned by the caller
+ * (tq_spec_free). Errors: TQ_ERR_IO, TQ_ERR_PARSE with "file:line:column". */
+tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out);
+/* The same from text; origin names it in messages (and relative paths resolve
+ * against its folder). */
+tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const char *origin, tq_spec **out);
+/* A spec with one empty scenario called name (for command-line shocks). */
+tq_status tq_spec_new(tq_context *ctx, const char *name, tq_spec **out);
+void tq_spec_free(tq_spec *sp);
+/* Add "IMPORTER:EXPORTER:SECTORS=VALUE" (VALUE 20% set, +25pp / -5pp add points, x1.1
+ * scales 1+t; each field a code, a comma list, a group or all) to every scenario. */
+tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg);
+/* Override the closure / dataset of scenario k (k < 0: all). */
+tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure);
+tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
+
+int tq_spec_count(const tq_spec *sp);
+typedef struct tq_spec_info {
+    const char *name, *title, *description;
+    const char *origin;           /* the file it came from */
+    const char *dataset;          /* NULL: the default dataset */
+    const char *aggregate;        /* region map preset or path, or NULL */
+    const char *sector_aggregate; /* sector map preset or path, or NULL */
+    int year;                     /* 0: the last year of the data */
+    tq_closure closure;
+    int shocks;                   /* number of tariff / NTB entries */
+} tq_spec_info;
+/* Strings are owned by sp. */
+tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
+/* Apply scenario k's elasticity overrides to ds (before making the baseline). */
+tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_dataset *ds);
+/* Apply scenario k's tariff, retaliation and NTB shocks (in file order) and its closure
+ * (with the deficit targets) to sc, made for baseline b of dataset ds. */
+tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
+                        tq_scenario *sc);
+/* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
+ * (may be NULL) get the first shock's pair when it names one region each, else -1.
+ * Returns the count. */
+int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
+                          int *exporter);
+
 /* ----------------------------------------------------------- replication --- */
 
 /* A published reference reproduced: rows of (case, region, measure, paper value,
@@ -441,6 +489,47 @@ const char *tq_replication_note(const tq_replication *r);
 /* Total time of the solves in seconds. */
 double tq_replication_seconds(const tq_replication *r);
 void tq_replication_free(tq_replication *r);
+
+/* ---------------------------------------------------------------- results --- */
+/* Result files of solved scenarios (docs/results.md; JSON Schema in
+ * docs/results.schema.json). Five tables, each with a `scenario` column so that several
+ * runs sit side by side: regions, region_sector, bilateral (importer x exporter x sector,
+ * rows with trade before or after, or a changed tariff), decomposition (non-zero ToT /
+ * VoT contributions) and run (dataset, hash, year, closure, solver status). Money in
+ * the dataset's units (M USD); trade pre-tariff; before = baseline, after =
+ * counterfactual; *_pct = 100 (x^ - 1). Every table also carries the columns dataset,
+ * dataset_hash, closure and converged, so a row read on its own says where it is from. */
+
+/* Output formats, combined with |. Files in the output folder:
+ *   CSV   results_<table>.csv   (one per table; doubles round-trip exactly)
+ *   JSON  results.json          (every table per scenario; top-level "solver" and
+ *                                "regions" are those of the first run)
+ *   XLSX  results.xlsx          (one sheet per table; numbers to 16 digits)
+ *   DTA   results_<table>.dta   (Stata 14+ format 118; file label
+ *                                "tradeq <scenario> <dataset> <hash>") */
+enum { TQ_FORMAT_CSV = 1, TQ_FORMAT_JSON = 2, TQ_FORMAT_XLSX = 4, TQ_FORMAT_DTA = 8 };
+
+/* One solved scenario. The dataset (name, labels, hash, year) and the closure are
+ * those of base and sc. Strings are borrowed for the call. */
+typedef struct tq_run {
+    const char *scenario;      /* name, e.g. "us-japan-autos"; non-empty, distinct among runs */
+    const char *scenario_file; /* where it was read from; NULL or "" for the command line */
+    const char *description;   /* one line; NULL or "" */
+    const tq_baseline *base;
+    const tq_scenario *sc;     /* made from base */
+    const tq_result *res;      /* tq_solve(base, sc); a non-converged result is written with
+                                  converged = 0 */
+} tq_run;
+
+/* Write the results of runs[0..n-1] into folder dir (created if absent; a folder only,
+ * not its parents) in the given formats. Nothing is replaced unless overwrite is set:
+ * TQ_ERR_EXISTS names the first result file already there. Files are written under
+ * temporary names and renamed at the end, so a failure (TQ_ERR_IO, TQ_ERR_NOMEM,
+ * TQ_ERR_CANCELLED through the progress callback, TQ_ERR_UNSUPPORTED when a table
+ * exceeds Excel's 1,048,575 rows) leaves no result file and removes dir if this call
+ * created it. TQ_ERR_INVALID for bad arguments. Not thread-safe on one ctx. */
+tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
+                           int overwrite);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1113 @@
+/* Scenario files (docs/scenarios.md): YAML parsed with libyaml into a spec that keeps
+ * codes and values as written, with the file:line:column of each; codes, groups and
+ * values are resolved against a dataset and a baseline when applied, so that every
+ * error can point at the place in the file that caused it. */
+#include "../data/dataset.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+enum { SH_TARIFF = 0, SH_NTB_AVE = 1, SH_NTB_B = 2 };
+enum { OP_SET = 0, OP_ADD = 1, OP_SCALE = 2, OP_FROM_FILE = 3 };
+
+typedef struct sel {
+    char **codes; /* NULL codes with n = 0 means "all" */
+    int n;
+    char where[300];
+} sel;
+
+typedef struct shock {
+    int type, op;
+    int retaliation;
+    double value;
+    sel imp, exp_, sec;
+    char *pairs_file; /* resolved path, or NULL */
+    char where[300];  /* file:line:column of the entry */
+} shock;
+
+typedef struct target {
+    char *region;
+    double value;
+    char where[300];
+} target;
+
+typedef struct elas {
+    sel sec;
+    double theta;
+} elas;
+
+typedef struct scen {
+    char *name, *title, *description, *dataset, *aggregate, *sector_aggregate;
+    int year;
+    int closure; /* -1 unset */
+    shock *shocks;
+    int nshocks;
+    target *targets;
+    int ntargets;
+    elas *elas;
+    int nelas;
+} scen;
+
+struct tq_spec {
+    tq_context *ctx;
+    char *origin; /* the file name, for messages */
+    char *dir;    /* the file's folder, for relative paths */
+    scen *s;
+    int n;
+};
+
+/* -------------------------------------------------------------- helpers --- */
+
+static void free_sel(tq_context *ctx, sel *s)
+{
+    for (int k = 0; k < s->n; k++) tq__free(ctx, s->codes[k]);
+    tq__free(ctx, s->codes);
+    s->codes = NULL;
+    s->n = 0;
+}
+
+static void free_scen(tq_context *ctx, scen *s)
+{
+    tq__free(ctx, s->name);
+    tq__free(ctx, s->title);
+    tq__free(ctx, s->description);
+    tq__free(ctx, s->dataset);
+    tq__free(ctx, s->aggregate);
+    tq__free(ctx, s->sector_aggregate);
+    for (int k = 0; k < s->nshocks; k++) {
+        free_sel(ctx, &s->shocks[k].imp);
+        free_sel(ctx, &s->shocks[k].exp_);
+        free_sel(ctx, &s->shocks[k].sec);
+        tq__free(ctx, s->shocks[k].pairs_file);
+    }
+    tq__free(ctx, s->shocks);
+    for (int k = 0; k < s->ntargets; k++) tq__free(ctx, s->targets[k].region);
+    tq__free(ctx, s->targets);
+    for (int k = 0; k < s->nelas; k++) free_sel(ctx, &s->elas[k].sec);
+    tq__free(ctx, s->elas);
+}
+
+void tq_spec_free(tq_spec *sp)
+{
+    if (!sp)
+        return;
+    for (int k = 0; k < sp->n; k++) free_scen(sp->ctx, &sp->s[k]);
+    tq__free(sp->ctx, sp->s);
+    tq__free(sp->ctx, sp->origin);
+    tq__free(sp->ctx, sp->dir);
+    tq__free(sp->ctx, sp);
+}
+
+/* An error at a position: "file:line:column: message" (line/column 1-based). */
+static tq_status err_at(tq_spec *sp, const yaml_node_t *node, tq_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static tq_status err_at(tq_spec *sp, const yaml_node_t *node, tq_status st, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char file[600];
+    if (node)
+        snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)node->start_mark.line + 1,
+                 (unsigned long)node->start_mark.column + 1);
+    else
+        snprintf(file, sizeof file, "%s", sp->origin);
+    return tq__error(sp->ctx, st, file, 0, NULL, "%s", msg);
+}
+
+static void where_of(const tq_spec *sp, const yaml_node_t *node, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s:%lu:%lu", sp->origin, (unsigned long)node->start_mark.line + 1,
+             (unsigned long)node->start_mark.column + 1);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static tq_status dup_scalar(tq_spec *sp, const yaml_node_t *n, const char *key, char **out)
+{
+    const char *s = scalar(n);
+    if (!s)
+        return err_at(sp, n, TQ_ERR_PARSE, "'%s' takes a single value", key);
+    tq__free(sp->ctx, *out);
+    *out = tq__strdup(sp->ctx, s);
+    return *out ? TQ_OK : TQ_ERR_NOMEM;
+}
+
+/* Strip spaces; parse "<number><suffix>" where suffix is one of the allowed ones.
+ * Returns 0 on success and the suffix found in *suf ("" for none). */
+static int parse_value(const char *s, double *v, const char **suf)
+{
+    char buf[64];
+    size_t o = 0;
+    for (; *s && o + 1 < sizeof buf; s++)
+        if (!isspace((unsigned char)*s))
+            buf[o++] = *s;
+    buf[o] = 0;
+    static const char *const sufs[] = {"pp", "%", ""};
+    for (int k = 0; k < 3; k++) {
+        size_t L = strlen(sufs[k]), n = strlen(buf);
+        if (n > L && strcmp(buf + n - L, sufs[k]) == 0) {
+            char num[64];
+            memcpy(num, buf, n - L);
+            num[n - L] = 0;
+            const char *p = num;
+            if (*p == '+')
+                p++;
+            if (tq__parse_double(p, v) == 0) {
+                *suf = sufs[k];
+                return 0;
+            }
+        }
+    }
+    return -1;
+}
+
+static tq_status parse_sel(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, const char *key, sel *out)
+{
+    free_sel(sp->ctx, out);
+    where_of(sp, n, out->where, sizeof out->where);
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *s = scalar(n);
+        if (!*s)
+            return err_at(sp, n, TQ_ERR_PARSE, "'%s' is empty (name a code, a list, a group or all)", key);
+        if (strcmp(s, "all") == 0 || strcmp(s, "ALL") == 0)
+            return TQ_OK; /* n = 0: all */
+        out->codes = tq__calloc(sp->ctx, 1, sizeof(char *));
+        if (!out->codes || !(out->codes[0] = tq__strdup(sp->ctx, s)))
+            return TQ_ERR_NOMEM;
+        out->n = 1;
+        return TQ_OK;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return err_at(sp, n, TQ_ERR_PARSE, "'%s' takes a code, a list [A, B] or a group", key);
+    int cnt = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt == 0)
+        return err_at(sp, n, TQ_ERR_PARSE, "'%s' is an empty list", key);
+    out->codes = tq__calloc(sp->ctx, (size_t)cnt, sizeof(char *));
+    if (!out->codes)
+        return TQ_ERR_NOMEM;
+    for (int k = 0; k < cnt; k++) {
+        yaml_node_t *it = yaml_document_get_node(doc, n->data.sequence.items.start[k]);
+        const char *s = scalar(it);
+        if (!s || !*s)
+            return err_at(sp, it, TQ_ERR_PARSE, "'%s': list items must be codes or group names", key);
+        if (!(out->codes[k] = tq__strdup(sp->ctx, s)))
+            return TQ_ERR_NOMEM;
+        out->n = k + 1;
+    }
+    return TQ_OK;
+}
+
+static tq_status grow(tq_spec *sp, void **arr, int *n, size_t size)
+{
+    void *p = tq__realloc(sp->ctx, *arr, size * (size_t)(*n + 1));
+    if (!p)
+        return TQ_ERR_NOMEM;
+    memset((char *)p + size * (size_t)*n, 0, size);
+    *arr = p;
+    (*n)++;
+    return TQ_OK;
+}
+
+/* ------------------------------------------------------------- shocks --- */
+
+static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, int is_ntb,
+                             int retaliation)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(sp, n, TQ_ERR_PARSE,
+                      "each %s entry is a mapping (importer:, exporter:, sectors:, and a value)",
+                      is_ntb ? "ntb" : "tariff");
+    tq_status st = grow(sp, (void **)&s->shocks, &s->nshocks, sizeof(shock));
+    if (st)
+        return st;
+    shock *sh = &s->shocks[s->nshocks - 1];
+    where_of(sp, n, sh->where, sizeof sh->where);
+    sh->retaliation = retaliation;
+    sh->type = -1;
+    int have_imp = 0, have_exp = 0, have_sec = 0, have_val = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
+        const char *k = scalar(kn);
+        if (!k)
+            return err_at(sp, kn, TQ_ERR_PARSE, "keys must be plain words");
+        if (!strcmp(k, "importer")) {
+            st = parse_sel(sp, doc, vn, k, &sh->imp);
+            have_imp = 1;
+        } else if (!strcmp(k, "exporter")) {
+            st = parse_sel(sp, doc, vn, k, &sh->exp_);
+            have_exp = 1;
+        } else if (!strcmp(k, "sectors") || !strcmp(k, "sector")) {
+            st = parse_sel(sp, doc, vn, k, &sh->sec);
+            have_sec = 1;
+        } else if (!strcmp(k, "pairs_file") && is_ntb) {
+            const char *f = scalar(vn);
+            if (!f || !*f)
+                return err_at(sp, vn, TQ_ERR_PARSE, "pairs_file takes a file name");
+            char *path = f[0] == '/' ? tq__strdup(sp->ctx, f) : tq__path_join(sp->ctx, sp->dir, f);
+            if (!path)
+                return TQ_ERR_NOMEM;
+            tq__free(sp->ctx, sh->pairs_file);
+            sh->pairs_file = path;
+            have_imp = have_exp = 1;
+        } else {
+            int is_val = !strcmp(k, "set") || !strcmp(k, "add") || !strcmp(k, "scale") || !strcmp(k, "ave") ||
+                         !strcmp(k, "partial_effect");
+            if (!is_val)
+                return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' in a %s entry (see docs/scenarios.md)", k,
+                              is_ntb ? "ntb" : "tariff");
+            if (have_val)
+                return err_at(sp, kn, TQ_ERR_PARSE, "give one value per entry (set, add or scale; ave or partial_effect)");
+            have_val = 1;
+            int tariff_key = !strcmp(k, "set") || !strcmp(k, "add") || !strcmp(k, "scale");
+            if (tariff_key == is_ntb)
+                return err_at(sp, kn, TQ_ERR_PARSE, "'%s' belongs in %s", k,
+                              tariff_key ? "tariffs: or retaliation:" : "ntb:");
+            const char *v = scalar(vn);
+            double x;
+            const char *suf = "";
+            if (!v || parse_value(v, &x, &suf))
+                return err_at(sp, vn, TQ_ERR_PARSE, "'%s' needs a number, not '%.40s'", k, v ? v : "(a list)");
+            if (!strcmp(k, "set")) {
+                if (strcmp(suf, "%"))
+                    return err_at(sp, vn, TQ_ERR_PARSE, "set takes a percentage, e.g. 'set: 20%%' (hint: 'add: 25pp' adds points)");
+                sh->type = SH_TARIFF, sh->op = OP_SET, sh->value = x / 100;
+                if (sh->value <= -1)
+                    return err_at(sp, vn, TQ_ERR_INVALID, "a tariff of %g%% is below -100%%", x);
+            } else if (!strcmp(k, "add")) {
+                if (strcmp(suf, "pp"))
+                    return err_at(sp, vn, TQ_ERR_PARSE, "add takes percentage points, e.g. 'add: 25pp' or 'add: -5pp'");
+                sh->type = SH_TARIFF, sh->op = OP_ADD, sh->value = x / 100;
+            } else if (!strcmp(k, "scale")) {
+                if (*suf || !(x > 0))
+                    return err_at(sp, vn, TQ_ERR_PARSE, "scale takes a positive number that multiplies 1+t, e.g. 'scale: 1.1'");
+                sh->type = SH_TARIFF, sh->op = OP_SCALE, sh->value = x;
+            } else if (!strcmp(k, "ave")) {
+                if (strcmp(suf, "%"))
+                    return err_at(sp, vn, TQ_ERR_PARSE, "ave takes a percentage, e.g. 'ave: 10%%'");
+                if (x <= -100)
+                    return err_at(sp, vn, TQ_ERR_INVALID, "an ad valorem equivalent of %g%% is below -100%%", x);
+                sh->type = SH_NTB_AVE, sh->op = OP_SET, sh->value = x / 100;
+            } else {
+                if (!strcmp(v, "from_file")) {
+                    sh->type = SH_NTB_B, sh->op = OP_FROM_FILE;
+                } else {
+                    if (*suf)
+                        return err_at(sp, vn, TQ_ERR_PARSE, "partial_effect takes a plain number (the gravity coefficient b)");
+                    sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = x;
+                }
+            }
+        }
+        if (st)
+            return st;
+    }
+    if (!have_val)
+        return err_at(sp, n, TQ_ERR_PARSE, "this entry has no value (%s)",
+                      is_ntb ? "ave: 10% or partial_effect: 0.5" : "set: 20%, add: 25pp or scale: 1.1");
+    if (!have_imp || !have_exp)
+        return err_at(sp, n, TQ_ERR_PARSE, "this entry needs importer: and exporter: (use 'all' for every region)");
+    if (!have_sec)
+        return err_at(sp, n, TQ_ERR_PARSE, "this entry needs sectors: (a code, a list, a group, or all)");
+    if ((sh->op == OP_FROM_FILE) != (sh->pairs_file != NULL))
+        return err_at(sp, n, TQ_ERR_PARSE, "partial_effect: from_file goes with pairs_file:, and pairs_file: with it");
+    return TQ_OK;
+}
+
+static tq_status parse_list(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, int is_ntb, int retaliation,
+                            const char *key)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return err_at(sp, n, TQ_ERR_PARSE, "'%s' is a list of entries, each starting with '- '", key);
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        tq_status st = parse_shock(sp, doc, yaml_document_get_node(doc, *it), s, is_ntb, retaliation);
+        if (st)
+            return st;
+    }
+    return TQ_OK;
+}
+
+static int closure_of(const char *s)
+{
+    if (!s)
+        return -1;
+    if (!strcmp(s, "fixed"))
+        return TQ_CLOSURE_FIXED;
+    if (!strcmp(s, "balanced"))
+        return TQ_CLOSURE_BALANCED;
+    if (!strcmp(s, "share"))
+        return TQ_CLOSURE_SHARE;
+    if (!strcmp(s, "target"))
+        return TQ_CLOSURE_TARGET;
+    return -1;
+}
+
+/* Parse the keys of one scenario mapping into s. `top` allows `scenarios:`. */
+static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, yaml_node_t **scenarios)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(sp, n, TQ_ERR_PARSE, "a scenario is a mapping of keys (name:, tariffs:, ...)");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
+        const char *k = scalar(kn);
+        tq_status st = TQ_OK;
+        if (!k)
+            return err_at(sp, kn, TQ_ERR_PARSE, "keys must be plain words");
+        if (!strcmp(k, "name")) {
+            st = dup_scalar(sp, vn, k, &s->name);
+            if (!st)
+                for (const char *c = s->name; *c; c++)
+                    if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+                        return err_at(sp, vn, TQ_ERR_PARSE, "name may hold letters, digits, '-', '_' and '.' only");
+        } else if (!strcmp(k, "title")) {
+            st = dup_scalar(sp, vn, k, &s->title);
+        } else if (!strcmp(k, "description")) {
+            st = dup_scalar(sp, vn, k, &s->description);
+        } else if (!strcmp(k, "closure")) {
+            s->closure = closure_of(scalar(vn));
+            if (s->closure < 0)
+                return err_at(sp, vn, TQ_ERR_PARSE, "closure is fixed, balanced, share or target");
+        } else if (!strcmp(k, "data")) {
+            if (vn->type != YAML_MAPPING_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "data: is a mapping (dataset:, aggregate:, year:)");
+            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
+                yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
+                const char *kk = scalar(k2);
+                if (kk && !strcmp(kk, "dataset")) {
+                    const char *d = scalar(v2);
+                    if (d && (d[0] == '.' || strchr(d, '/')) && d[0] != '/') {
+                        /* a path: relative to the scenario file */
+                        tq__free(sp->ctx, s->dataset);
+                        s->dataset = tq__path_join(sp->ctx, sp->dir, d);
+                        st = s->dataset ? TQ_OK : TQ_ERR_NOMEM;
+                    } else {
+                        st = dup_scalar(sp, v2, kk, &s->dataset);
+                    }
+                } else if (kk && !strcmp(kk, "aggregate")) {
+                    st = dup_scalar(sp, v2, kk, &s->aggregate);
+                } else if (kk && !strcmp(kk, "sector_aggregate")) {
+                    st = dup_scalar(sp, v2, kk, &s->sector_aggregate);
+                } else if (kk && !strcmp(kk, "year")) {
+                    double y;
+                    const char *v = scalar(v2);
+                    if (!v || tq__parse_double(v, &y) || y != floor(y) || y < 1000 || y > 3000)
+                        return err_at(sp, v2, TQ_ERR_PARSE, "year is a four-digit year");
+                    s->year = (int)y;
+                } else {
+                    return err_at(sp, k2, TQ_ERR_PARSE, "unknown key '%s' under data: (dataset, aggregate, sector_aggregate, year)",
+                                  kk ? kk : "?");
+                }
+                if (st)
+                    return st;
+            }
+        } else if (!strcmp(k, "elasticities")) {
+            if (vn->type != YAML_MAPPING_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "elasticities: maps sector codes or groups to theta, e.g. 'autos: 5'");
+            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
+                yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
+                double th;
+                const char *v = scalar(v2);
+                if (!v || tq__parse_double(v, &th) || !(th > 0))
+                    return err_at(sp, v2, TQ_ERR_PARSE, "a trade elasticity is a positive number");
+                if ((st = grow(sp, (void **)&s->elas, &s->nelas, sizeof(elas))))
+                    return st;
+                s->elas[s->nelas - 1].theta = th;
+                if ((st = parse_sel(sp, doc, k2, "elasticities", &s->elas[s->nelas - 1].sec)))
+                    return st;
+            }
+        } else if (!strcmp(k, "tariffs")) {
+            st = parse_list(sp, doc, vn, s, 0, 0, k);
+        } else if (!strcmp(k, "retaliation")) {
+            st = parse_list(sp, doc, vn, s, 0, 1, k);
+        } else if (!strcmp(k, "ntb")) {
+            st = parse_list(sp, doc, vn, s, 1, 0, k);
+        } else if (!strcmp(k, "deficits")) {
+            if (vn->type != YAML_MAPPING_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "deficits: maps region codes to new deficits in M USD, e.g. 'USA: 0'");
+            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
+                yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
+                double d;
+                const char *v = scalar(v2);
+                if (!v || tq__parse_double(v, &d))
+                    return err_at(sp, v2, TQ_ERR_PARSE, "a deficit target is a number in M USD");
+                if ((st = grow(sp, (void **)&s->targets, &s->ntargets, sizeof(target))))
+                    return st;
+                target *t = &s->targets[s->ntargets - 1];
+                t->value = d;
+                where_of(sp, k2, t->where, sizeof t->where);
+                if ((st = dup_scalar(sp, k2, "deficits", &t->region)))
+                    return st;
+            }
+            if (s->closure < 0 || s->closure == TQ_CLOSURE_TARGET)
+                s->closure = TQ_CLOSURE_TARGET;
+        } else if (!strcmp(k, "scenarios") && scenarios) {
+            if (vn->type != YAML_SEQUENCE_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "scenarios: is a list of scenarios");
+            *scenarios = vn;
+        } else {
+            return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' (see docs/scenarios.md)", k);
+        }
+        if (st)
+            return st;
+    }
+    if (s->ntargets > 0 && s->closure != TQ_CLOSURE_TARGET)
+        return err_at(sp, n, TQ_ERR_PARSE, "deficits: needs closure: target");
+    return TQ_OK;
+}
+
+static char *dup_or_null(tq_context *ctx, const char *s, int *fail)
+{
+    if (!s)
+        return NULL;
+    char *d = tq__strdup(ctx, s);
+    if (!d)
+        *fail = 1;
+    return d;
+}
+
+/* Copy the defaults of the top level into a child scenario where it has none. */
+static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
+{
+    int fail = 0;
+    if (!c->dataset)
+        c->dataset = dup_or_null(sp->ctx, top->dataset, &fail);
+    if (!c->aggregate)
+        c->aggregate = dup_or_null(sp->ctx, top->aggregate, &fail);
+    if (!c->sector_aggregate)
+        c->sector_aggregate = dup_or_null(sp->ctx, top->sector_aggregate, &fail);
+    if (!c->year)
+        c->year = top->year;
+    if (c->closure < 0)
+        c->closure = top->closure;
+    if (c->nelas == 0 && top->nelas > 0) {
+        for (int k = 0; k < top->nelas && !fail; k++) {
+            if (grow(sp, (void **)&c->elas, &c->nelas, sizeof(elas)))
+                return TQ_ERR_NOMEM;
+            elas *e = &c->elas[c->nelas - 1];
+            e->theta = top->elas[k].theta;
+            memcpy(e->sec.where, top->elas[k].sec.where, sizeof e->sec.where);
+            if (top->elas[k].sec.n) {
+                e->sec.codes = tq__calloc(sp->ctx, (size_t)top->elas[k].sec.n, sizeof(char *));
+                if (!e->sec.codes)
+                    return TQ_ERR_NOMEM;
+                for (int q = 0; q < top->elas[k].sec.n; q++) {
+                    e->sec.codes[q] = dup_or_null(sp->ctx, top->elas[k].sec.codes[q], &fail);
+                    e->sec.n = q + 1;
+                }
+            }
+        }
+    }
+    return fail ? TQ_ERR_NOMEM : TQ_OK;
+}
+
+static tq_status new_spec(tq_context *ctx, const char *origin, tq_spec **out)
+{
+    tq_spec *sp = tq__calloc(ctx, 1, sizeof *sp);
+    if (!sp)
+        return TQ_ERR_NOMEM;
+    sp->ctx = ctx;
+    sp->origin = tq__strdup(ctx, origin);
+    const char *slash = strrchr(origin, '/');
+    sp->dir = slash ? tq__malloc(ctx, (size_t)(slash - origin) + 1) : tq__strdup(ctx, ".");
+    if (!sp->origin || !sp->dir) {
+        tq_spec_free(sp);
+        return TQ_ERR_NOMEM;
+    }
+    if (slash) {
+        memcpy(sp->dir, origin, (size_t)(slash - origin));
+        sp->dir[slash - origin] = 0;
+    }
+    *out = sp;
+    return TQ_OK;
+}
+
+tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const char *origin, tq_spec **out)
+{
+    *out = NULL;
+    tq_spec *sp;
+    tq_status st = new_spec(ctx, origin ? origin : "(scenario)", &sp);
+    if (st)
+        return st;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        tq_spec_free(sp);
+        return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory (YAML parser)");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        char file[600];
+        snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)parser.problem_mark.line + 1,
+                 (unsigned long)parser.problem_mark.column + 1);
+        st = tq__error(ctx, TQ_ERR_PARSE, file, 0, NULL, "malformed YAML: %s%s%s", parser.problem ? parser.problem : "?",
+                       parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        tq_spec_free(sp);
+        return st;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    scen top;
+    memset(&top, 0, sizeof top);
+    top.closure = -1;
+    yaml_node_t *list = NULL;
+    if (!root) {
+        st = err_at(sp, NULL, TQ_ERR_PARSE, "empty scenario file");
+        goto done;
+    }
+    if ((st = parse_scen(sp, &doc, root, &top, &list)))
+        goto done;
+    if (list) {
+        if (top.nshocks || top.ntargets) {
+            st = err_at(sp, list, TQ_ERR_PARSE,
+                        "with scenarios: the shocks go inside each scenario, not at the top level");
+            goto done;
+        }
+        int cnt = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
+        if (cnt == 0) {
+            st = err_at(sp, list, TQ_ERR_PARSE, "scenarios: is empty");
+            goto done;
+        }
+        sp->s = tq__calloc(ctx, (size_t)cnt, sizeof(scen));
+        if (!sp->s) {
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
+        for (int k = 0; k < cnt; k++) {
+            yaml_node_t *it = yaml_document_get_node(&doc, list->data.sequence.items.start[k]);
+            sp->s[k].closure = -1;
+            sp->n = k + 1;
+            if ((st = parse_scen(sp, &doc, it, &sp->s[k], NULL)) || (st = inherit(sp, &top, &sp->s[k])))
+                goto done;
+            if (!sp->s[k].name) {
+                st = err_at(sp, it, TQ_ERR_PARSE, "each scenario in scenarios: needs a name:");
+                goto done;
+            }
+            for (int q = 0; q < k; q++)
+                if (!strcmp(sp->s[q].name, sp->s[k].name)) {
+                    st = err_at(sp, it, TQ_ERR_PARSE, "two scenarios are named '%s'", sp->s[k].name);
+                    goto done;
+                }
+        }
+    } else {
+        sp->s = tq__calloc(ctx, 1, sizeof(scen));
+        if (!sp->s) {
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
+        sp->s[0] = top;
+        sp->n = 1;
+        memset(&top, 0, sizeof top);
+        if (!sp->s[0].name) {
+            /* default name: the file name without folder and extension */
+            const char *b = strrchr(sp->origin, '/');
+            b = b ? b + 1 : sp->origin;
+            char nm[128];
+            snprintf(nm, sizeof nm, "%s", b);
+            char *dot = strrchr(nm, '.');
+            if (dot)
+                *dot = 0;
+            sp->s[0].name = tq__strdup(ctx, nm);
+            if (!sp->s[0].name)
+                st = TQ_ERR_NOMEM;
+        }
+    }
+done:
+    free_scen(ctx, &top);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    if (st) {
+        tq_spec_free(sp);
+        return st;
+    }
+    *out = sp;
+    return TQ_OK;
+}
+
+tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tq__error(ctx, TQ_ERR_IO, path, 0, NULL, "cannot open the scenario file");
+    size_t cap = 1 << 16, len = 0;
+    char *buf = tq__malloc(ctx, cap);
+    if (!buf) {
+        fclose(f);
+        return TQ_ERR_NOMEM;
+    }
+    size_t r;
+    while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += r;
+        if (len == cap) {
+            if (cap > ((size_t)64 << 20)) {
+                fclose(f);
+                tq__free(ctx, buf);
+                return tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "scenario file larger than 64 MiB");
+            }
+            char *nb = tq__realloc(ctx, buf, cap * 2);
+            if (!nb) {
+                fclose(f);
+                tq__free(ctx, buf);
+                return TQ_ERR_NOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    tq_status st = tq_spec_parse(ctx, buf, len, path, out);
+    tq__free(ctx, buf);
+    return st;
+}
+
+tq_status tq_spec_new(tq_context *ctx, const char *name, tq_spec **out)
+{
+    *out = NULL;
+    tq_spec *sp;
+    tq_status st = new_spec(ctx, "(command line)", &sp);
+    if (st)
+        return st;
+    sp->s = tq__calloc(ctx, 1, sizeof(scen));
+    if (!sp->s || !(sp->s[0].name = tq__strdup(ctx, name && *name ? name : "command-line"))) {
+        tq_spec_free(sp);
+        return TQ_ERR_NOMEM;
+    }
+    sp->s[0].closure = -1;
+    sp->n = 1;
+    *out = sp;
+    return TQ_OK;
+}
+
+/* "IMP:EXP:SECTORS=VALUE" with lists separated by commas. */
+static tq_status arg_sel(tq_spec *sp, const char *text, size_t n, sel *out, const char *where)
+{
+    snprintf(out->where, sizeof out->where, "%s", where);
+    if (n == 0)
+        return tq__error(sp->ctx, TQ_ERR_PARSE, where, 0, NULL, "empty field in IMP:EXP:SECTORS=VALUE");
+    if ((n == 3 && (!strncmp(text, "all", 3) || !strncmp(text, "ALL", 3))))
+        return TQ_OK;
+    int cnt = 1;
+    for (size_t k = 0; k < n; k++) cnt += text[k] == ',';
+    out->codes = tq__calloc(sp->ctx, (size_t)cnt, sizeof(char *));
+    if (!out->codes)
+        return TQ_ERR_NOMEM;
+    size_t a = 0;
+    for (int c = 0; c < cnt; c++) {
+        size_t b = a;
+        while (b < n && text[b] != ',') b++;
+        if (b == a)
+            return tq__error(sp->ctx, TQ_ERR_PARSE, where, 0, NULL, "empty code in a list");
+        out->codes[c] = tq__malloc(sp->ctx, b - a + 1);
+        if (!out->codes[c])
+            return TQ_ERR_NOMEM;
+        memcpy(out->codes[c], text + a, b - a);
+        out->codes[c][b - a] = 0;
+        out->n = c + 1;
+        a = b + 1;
+    }
+    return TQ_OK;
+}
+
+tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg)
+{
+    char where[300];
+    snprintf(where, sizeof where, "--tariff %.200s", arg);
+    const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *eq = c2 ? strchr(c2 + 1, '=') : NULL;
+    if (!c1 || !c2 || !eq)
+        return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
+                         "expected IMPORTER:EXPORTER:SECTORS=VALUE, e.g. USA:CHN:all=20%% or USA:JPN:autos=+25pp");
+    /* the value first, so that a bad flag adds nothing */
+    const char *v = eq + 1;
+    double x;
+    const char *suf = "";
+    int op;
+    double value;
+    if (v[0] == 'x' || v[0] == '*') {
+        if (tq__parse_double(v + 1, &x) || !(x > 0))
+            return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL, "x<factor> takes a positive number, e.g. x1.1");
+        op = OP_SCALE, value = x;
+    } else if (parse_value(v, &x, &suf) == 0 && !strcmp(suf, "%")) {
+        if (x <= -100)
+            return tq__error(ctx, TQ_ERR_INVALID, where, 0, NULL, "a tariff of %g%% is below -100%%", x);
+        op = OP_SET, value = x / 100;
+    } else if (parse_value(v, &x, &suf) == 0 && !strcmp(suf, "pp")) {
+        op = OP_ADD, value = x / 100;
+    } else {
+        return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
+                         "VALUE is 20%% (set), +25pp or -5pp (add points) or x1.1 (scale 1+t), not '%.40s'", v);
+    }
+    for (int k = 0; k < sp->n; k++) {
+        scen *s = &sp->s[k];
+        tq_status st = grow(sp, (void **)&s->shocks, &s->nshocks, sizeof(shock));
+        if (st)
+            return st;
+        shock *sh = &s->shocks[s->nshocks - 1];
+        snprintf(sh->where, sizeof sh->where, "%s", where);
+        sh->type = SH_TARIFF;
+        sh->op = op;
+        sh->value = value;
+        if ((st = arg_sel(sp, arg, (size_t)(c1 - arg), &sh->imp, where)) ||
+            (st = arg_sel(sp, c1 + 1, (size_t)(c2 - c1 - 1), &sh->exp_, where)) ||
+            (st = arg_sel(sp, c2 + 1, (size_t)(eq - c2 - 1), &sh->sec, where))) {
+            free_sel(ctx, &sh->imp);
+            free_sel(ctx, &sh->exp_);
+            free_sel(ctx, &sh->sec);
+            s->nshocks--;
+            return st;
+        }
+    }
+    return TQ_OK;
+}
+
+tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure)
+{
+    for (int q = 0; q < sp->n; q++)
+        if (k < 0 || q == k)
+            sp->s[q].closure = (int)closure;
+    return TQ_OK;
+}
+
+tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset)
+{
+    for (int q = 0; q < sp->n; q++)
+        if (k < 0 || q == k) {
+            char *d = tq__strdup(sp->ctx, dataset);
+            if (!d)
+                return TQ_ERR_NOMEM;
+            tq__free(sp->ctx, sp->s[q].dataset);
+            sp->s[q].dataset = d;
+        }
+    return TQ_OK;
+}
+
+int tq_spec_count(const tq_spec *sp) { return sp->n; }
+
+tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out)
+{
+    if (k < 0 || k >= sp->n)
+        return TQ_ERR_INVALID;
+    const scen *s = &sp->s[k];
+    out->name = s->name;
+    out->title = s->title ? s->title : "";
+    out->description = s->description ? s->description : "";
+    out->origin = sp->origin;
+    out->dataset = s->dataset;
+    out->aggregate = s->aggregate;
+    out->sector_aggregate = s->sector_aggregate;
+    out->year = s->year;
+    out->closure = s->closure < 0 ? TQ_CLOSURE_FIXED : (tq_closure)s->closure;
+    out->shocks = s->nshocks;
+    return TQ_OK;
+}
+
+/* ------------------------------------------------------------- resolve --- */
+
+static int code_eq_ci(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+/* Mark the members of a selection in mask (length N or J); error at sel->where. */
+static tq_status resolve(tq_context *ctx, const tq_dataset *ds, const sel *s, tq_group_kind kind, unsigned char *mask)
+{
+    int lim = kind == TQ_GROUP_REGION ? ds->N : ds->J;
+    if (s->n == 0) {
+        memset(mask, 1, (size_t)lim);
+        return TQ_OK;
+    }
+    memset(mask, 0, (size_t)lim);
+    int *mem = tq__malloc(ctx, sizeof(int) * (size_t)lim);
+    if (!mem)
+        return TQ_ERR_NOMEM;
+    for (int k = 0; k < s->n; k++) {
+        const char *c = s->codes[k];
+        int idx = -1;
+        for (int q = 0; q < lim && idx < 0; q++) {
+            const char *code = kind == TQ_GROUP_REGION ? ds->rcode[q] : ds->scode[q];
+            if (code_eq_ci(code, c))
+                idx = q;
+        }
+        if (idx >= 0) {
+            mask[idx] = 1;
+            continue;
+        }
+        int cnt = tq_dataset_group(ds, kind, c, mem);
+        if (cnt < 0 && code_eq_ci(c, "all")) {
+            memset(mask, 1, (size_t)lim);
+            continue;
+        }
+        if (cnt < 0) {
+            char groups[400] = "";
+            size_t o = 0;
+            for (int g = 0; g < tq_dataset_group_count(ds, kind) && o + 40 < sizeof groups; g++)
+                o += (size_t)snprintf(groups + o, sizeof groups - o, "%s%s", g ? ", " : "",
+                                      tq_dataset_group_name(ds, kind, g));
+            tq__free(ctx, mem);
+            return tq__error(ctx, TQ_ERR_NOT_FOUND, s->where, 0, NULL,
+                             "unknown %s '%s' in dataset %s (hint: tradeq info --%s lists codes; groups: %s)",
+                             kind == TQ_GROUP_REGION ? "region" : "sector or group", c, ds->name,
+                             kind == TQ_GROUP_REGION ? "regions" : "sectors", o ? groups : "none, besides all");
+        }
+        for (int q = 0; q < cnt; q++) mask[mem[q]] = 1;
+    }
+    tq__free(ctx, mem);
+    return TQ_OK;
+}
+
+tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_dataset *ds)
+{
+    if (k < 0 || k >= sp->n)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "scenario index %d out of range", k);
+    const scen *s = &sp->s[k];
+    unsigned char *mask = tq__malloc(ctx, (size_t)ds->J);
+    if (!mask)
+        return TQ_ERR_NOMEM;
+    for (int e = 0; e < s->nelas; e++) {
+        tq_status st = resolve(ctx, ds, &s->elas[e].sec, TQ_GROUP_SECTOR, mask);
+        if (st) {
+            tq__free(ctx, mask);
+            return st;
+        }
+        for (int j = 0; j < ds->J; j++)
+            if (mask[j])
+                ds->theta[j] = s->elas[e].theta;
+    }
+    tq__free(ctx, mask);
+    return TQ_OK;
+}
+
+/* Read a pairs file (exporter,importer,value) into a [n,i] matrix of b values (NAN = not listed). */
+static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, double *b)
+{
+    const int N = ds->N;
+    for (size_t q = 0; q < (size_t)N * (size_t)N; q++) b[q] = NAN;
+    tq__csv c;
+    tq_status st = tq__csv_open(ctx, &c, path, ',');
+    if (st)
+        return st;
+    static const char *const want[] = {"exporter", "importer", "value"};
+    int col[3], rr;
+    if ((st = tq__csv_read_header(&c, want, 3, col)))
+        goto done;
+    while ((rr = tq__csv_next(&c)) > 0) {
+        if ((st = tq__csv_need(&c, c.nheader)))
+            goto done;
+        int idx[2];
+        for (int k = 0; k < 2; k++) {
+            idx[k] = tq_dataset_find_region(ds, tq__csv_str(&c, col[k]));
+            if (idx[k] < 0) {
+                st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[k], "unknown region code '%.40s'", tq__csv_str(&c, col[k]));
+                goto done;
+            }
+        }
+        double v;
+        if ((st = tq__csv_double(&c, col[2], &v)))
+            goto done;
+        size_t cell = (size_t)idx[1] * (size_t)N + (size_t)idx[0];
+        if (!isnan(b[cell])) {
+            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate pair");
+            goto done;
+        }
+        b[cell] = v;
+    }
+    st = rr < 0 ? (tq_status)rr : TQ_OK;
+done:
+    tq__csv_close(&c);
+    return st;
+}
+
+tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
+                        tq_scenario *sc)
+{
+    if (k < 0 || k >= sp->n)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "scenario index %d out of range", k);
+    const scen *s = &sp->s[k];
+    const int N = ds->N, J = ds->J;
+    if (tq_baseline_regions(b) != N || tq_baseline_sectors(b) != J)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "baseline and dataset differ in size");
+    unsigned char *mi = tq__malloc(ctx, (size_t)N), *me = tq__malloc(ctx, (size_t)N), *ms = tq__malloc(ctx, (size_t)J);
+    double *pairs = NULL, *tgt = NULL;
+    tq_status st = TQ_OK;
+    if (!mi || !me || !ms) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    double *t = tq_scenario_tariffs(sc), *d = tq_scenario_iceberg(sc);
+    const double *theta = tq_baseline_array(b, TQ_THETA, NULL);
+    for (int q = 0; q < s->nshocks; q++) {
+        const shock *sh = &s->shocks[q];
+        if (sh->pairs_file) {
+            if (!pairs && !(pairs = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N))) {
+                st = TQ_ERR_NOMEM;
+                goto done;
+            }
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, pairs)))
+                goto done;
+            memset(mi, 1, (size_t)N);
+            memset(me, 1, (size_t)N);
+        } else if ((st = resolve(ctx, ds, &sh->imp, TQ_GROUP_REGION, mi)) ||
+                   (st = resolve(ctx, ds, &sh->exp_, TQ_GROUP_REGION, me))) {
+            goto done;
+        }
+        if ((st = resolve(ctx, ds, &sh->sec, TQ_GROUP_SECTOR, ms)))
+            goto done;
+        int touched = 0;
+        for (int n = 0; n < N; n++) {
+            if (!mi[n])
+                continue;
+            for (int i = 0; i < N; i++) {
+                if (!me[i] || (n == i && sh->type == SH_TARIFF))
+                    continue;
+                if (n == i && !pairs)
+                    continue; /* trade-cost shocks to listed pairs leave domestic trade alone */
+                double bval = sh->value;
+                if (sh->op == OP_FROM_FILE) {
+                    bval = pairs[(size_t)n * (size_t)N + (size_t)i];
+                    if (isnan(bval))
+                        continue;
+                }
+                for (int j = 0; j < J; j++) {
+                    if (!ms[j])
+                        continue;
+                    size_t a = TQ_NIJ(N, J, n, i, j);
+                    touched++;
+                    if (sh->type == SH_TARIFF) {
+                        double nt = sh->op == OP_SET ? sh->value : sh->op == OP_ADD ? t[a] + sh->value
+                                                                                     : (1 + t[a]) * sh->value - 1;
+                        if (!(nt > -1)) {
+                            st = tq__error(ctx, TQ_ERR_INVALID, sh->where, 0, NULL,
+                                           "this shock takes %s's tariff on %s in %s to %.4g%%, below -100%%",
+                                           ds->rcode[n], ds->rcode[i], ds->scode[j], 100 * nt);
+                            goto done;
+                        }
+                        t[a] = nt;
+                    } else if (sh->type == SH_NTB_AVE) {
+                        d[a] *= 1 + sh->value;
+                    } else {
+                        /* flows at given prices scale by exp(b): (d^)^(-theta) = exp(b) */
+                        d[a] *= exp(-bval / theta[j]);
+                    }
+                }
+            }
+        }
+        if (!touched) {
+            st = tq__error(ctx, TQ_ERR_INVALID, sh->where, 0, NULL,
+                           "this shock selects no trade flow (importer and exporter are the same region?)");
+            goto done;
+        }
+    }
+    int closure = s->closure < 0 ? TQ_CLOSURE_FIXED : s->closure;
+    if (closure == TQ_CLOSURE_TARGET) {
+        if (s->ntargets == 0) {
+            st = tq__error(ctx, TQ_ERR_INVALID, sp->origin, 0, NULL, "closure target needs deficits: (e.g. 'USA: 0')");
+            goto done;
+        }
+        const double *D = tq_baseline_array(b, TQ_DEFICIT, NULL), *VA = tq_baseline_array(b, TQ_VA, NULL);
+        tgt = tq__malloc(ctx, sizeof(double) * (size_t)N);
+        if (!tgt) {
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
+        memset(mi, 0, (size_t)N);
+        double change = 0, va_free = 0, world_va = 0;
+        for (int n = 0; n < N; n++) {
+            tgt[n] = D[n];
+            world_va += VA[n];
+        }
+        for (int q = 0; q < s->ntargets; q++) {
+            int n = tq_dataset_find_region(ds, s->targets[q].region);
+            if (n < 0) {
+                st = tq__error(ctx, TQ_ERR_NOT_FOUND, s->targets[q].where, 0, NULL,
+                               "unknown region '%s' in deficits: (hint: tradeq info --regions)", s->targets[q].region);
+                goto done;
+            }
+            if (mi[n]) {
+                st = tq__error(ctx, TQ_ERR_PARSE, s->targets[q].where, 0, NULL, "region %s is listed twice", ds->rcode[n]);
+                goto done;
+            }
+            mi[n] = 1;
+            change += s->targets[q].value - D[n];
+            tgt[n] = s->targets[q].value;
+        }
+        for (int n = 0; n < N; n++)
+            if (!mi[n])
+                va_free += VA[n];
+        if (va_free <= 0) {
+            double sum = 0;
+            for (int n = 0; n < N; n++) sum += tgt[n];
+            if (fabs(sum) > 1e-6 * world_va) {
+                st = tq__error(ctx, TQ_ERR_INVALID, s->targets[0].where, 0, NULL,
+                               "the deficit targets cover every region and sum to %.6g M USD, not 0 (hint: leave "
+                               "some region out to absorb the change)",
+                               sum);
+                goto done;
+            }
+        } else {
+            for (int n = 0; n < N; n++)
+                if (!mi[n])
+                    tgt[n] -= change * VA[n] / va_free;
+        }
+        if ((st = tq_scenario_set_closure(sc, TQ_CLOSURE_TARGET, tgt)))
+            goto done;
+    } else {
+        st = tq_scenario_set_closure(sc, (tq_closure)closure, NULL);
+    }
+done:
+    tq__free(ctx, mi);
+    tq__free(ctx, me);
+    tq__free(ctx, ms);
+    tq__free(ctx, pairs);
+    tq__free(ctx, tgt);
+    return st;
+}
+
+int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
+                          int *exporter)
+{
+    if (importer)
+        *importer = -1;
+    if (exporter)
+        *exporter = -1;
+    if (k < 0 || k >= sp->n)
+        return 0;
+    memset(mask, 0, (size_t)ds->N);
+    const scen *s = &sp->s[k];
+    for (int q = 0; q < s->nshocks; q++) {
+        const shock *sh = &s->shocks[q];
+        const sel *pair[2] = {&sh->imp, &sh->exp_};
+        for (int w = 0; w < 2; w++)
+            for (int c = 0; c < pair[w]->n; c++) {
+                int n = tq_dataset_find_region(ds, pair[w]->codes[c]);
+                if (n >= 0)
+                    mask[n] = 1;
+            }
+        if (q == 0 && sh->imp.n == 1 && sh->exp_.n == 1) {
+            if (importer)
+                *importer = tq_dataset_find_region(ds, sh->imp.codes[0]);
+            if (exporter)
+                *exporter = tq_dataset_find_region(ds, sh->exp_.codes[0]);
+        }
+    }
+    for (int q = 0; q < s->ntargets; q++) {
+        int n = tq_dataset_find_region(ds, s->targets[q].region);
+        if (n >= 0)
+            mask[n] = 1;
+    }
+    int cnt = 0;
+    for (int n = 0; n < ds->N; n++) cnt += mask[n];
+    return cnt;
+}
