@@ -11,6 +11,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"run", tq_cmd_run, "solve scenarios (files or --tariff flags) and report welfare, wages, trade"},
     {"info", tq_cmd_info, "describe a dataset: dimensions, years, totals, consistency"},
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},

@@ -1,0 +1,564 @@
+/* tradeq run: solve scenarios (files and/or --tariff flags) and report the results. */
+#include "commands.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void help(void)
+{
+    printf("usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
+           "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
+           "                  [--force] [--check] [--top K]\n\n"
+           "Solves each scenario in general equilibrium (MODEL.md (E1)-(E5)) and prints welfare,\n"
+           "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
+           "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
+           "the US raises its tariff on Japanese motor vehicles by 25 points.\n\n"
+           "  --tariff IMP:EXP:SECTORS=VALUE  VALUE is 20%% (set), +25pp / -5pp (add points) or\n"
+           "                  x1.1 (scale 1+t); each field a code, a comma list, a group or all;\n"
+           "                  repeatable; added to every scenario given in files\n"
+           "  --closure C     deficit closure (default: the scenario's, else fixed)\n"
+           "  --out DIR       write result files into DIR (never overwrites without --force)\n"
+           "  --format LIST   comma list of table, csv, json, xlsx, dta (default: table, plus csv\n"
+           "                  when --out is given); json alone prints JSON to stdout without --out\n"
+           "  --check         recompute (E0)-(E5) from the solution and print the residuals\n"
+           "  --top K         regions shown besides those named in the scenario (default 6)\n"
+           "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
+}
+
+/* ---------------------------------------------------------------- progress --- */
+
+typedef struct progress {
+    int tty;
+    double start;
+    int shown;
+    const char *label;
+} progress;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int on_progress(void *ud, const char *stage, double fraction)
+{
+    progress *p = ud;
+    double el = now() - p->start;
+    if (!p->tty || el < 1.0)
+        return 0;
+    static const char spin[] = "|/-\\";
+    if (fraction >= 0)
+        fprintf(stderr, "\r%s: %s %3.0f%% %.1fs  ", p->label, stage, 100 * fraction, el);
+    else
+        fprintf(stderr, "\r%s: %s %c %.1fs  ", p->label, stage, spin[p->shown % 4], el);
+    p->shown++;
+    return 0;
+}
+
+static void progress_done(progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r%60s\r", "");
+    p->shown = 0;
+}
+
+/* ------------------------------------------------------------------ loading --- */
+
+typedef struct loaded {
+    char key[PATH_MAX * 2];
+    tq_dataset *ds;
+} loaded;
+
+/* The map file of an aggregation preset: a path as is, else data/maps/<dataset>_<preset>.csv. */
+static int preset_path(const char *dataset, const char *preset, char *out, size_t cap)
+{
+    struct stat sb;
+    if (strchr(preset, '/') || strstr(preset, ".csv")) {
+        snprintf(out, cap, "%s", preset);
+        return 0;
+    }
+    const char *base = strrchr(dataset, '/');
+    base = base ? base + 1 : dataset;
+    snprintf(out, cap, "%s/maps/%s_%s.csv", cli_data_dir(), base, preset);
+    if (stat(out, &sb) != 0) {
+        fprintf(stderr, "tradeq run: no aggregation preset '%s' for dataset %s (looked for %s)\n", preset, base, out);
+        return -1;
+    }
+    return 0;
+}
+
+static tq_dataset *load_for(tq_context *ctx, const tq_spec_info *si, const char *data_override, loaded *cache,
+                            int *ncache)
+{
+    const char *dataset = data_override ? data_override : si->dataset;
+    char key[PATH_MAX * 2];
+    snprintf(key, sizeof key, "%s|%s|%s", dataset ? dataset : "", si->aggregate ? si->aggregate : "",
+             si->sector_aggregate ? si->sector_aggregate : "");
+    for (int k = 0; k < *ncache; k++)
+        if (!strcmp(cache[k].key, key))
+            return cache[k].ds;
+    cli_data_opts o = {dataset, NULL, NULL};
+    char rm[PATH_MAX], sm[PATH_MAX];
+    const char *dname = dataset ? dataset : "wiod2014";
+    if (si->aggregate) {
+        if (preset_path(dname, si->aggregate, rm, sizeof rm))
+            return NULL;
+        o.region_map = rm;
+    }
+    if (si->sector_aggregate) {
+        if (preset_path(dname, si->sector_aggregate, sm, sizeof sm))
+            return NULL;
+        o.sector_map = sm;
+    }
+    tq_dataset *ds = cli_load(ctx, &o);
+    if (!ds)
+        return NULL;
+    if (*ncache < 16) {
+        snprintf(cache[*ncache].key, sizeof cache[*ncache].key, "%s", key);
+        cache[(*ncache)++].ds = ds;
+    }
+    return ds;
+}
+
+/* The default scenario file, shipped beside the embedded data. */
+static int default_scenario(char *out, size_t cap)
+{
+    struct stat sb;
+    snprintf(out, cap, "%s/../scenarios/us-japan-autos.yaml", cli_data_dir());
+    if (stat(out, &sb) == 0)
+        return 0;
+    snprintf(out, cap, "%s/scenarios/us-japan-autos.yaml", cli_data_dir());
+    return stat(out, &sb) == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- printing --- */
+
+typedef struct solved {
+    tq_spec_info si;
+    const tq_spec *spec;
+    int k;
+    tq_dataset *ds;        /* owned by the cache or by this (own_ds) */
+    int own_ds;
+    tq_baseline *base;
+    tq_scenario *sc;
+    tq_result *res;
+    int year_index;
+} solved;
+
+static const char *bn(char *b, size_t cap, double musd)
+{
+    return cli_num(b, cap, musd / 1000.0, 1);
+}
+
+/* Bilateral trade net of tariffs from shares and spending: M[n,i,j] = X[n,j] pi[n,i,j] / (1+t). */
+static double trade(const double *XJ, const double *pi, const double *t, int N, int J, int n, int i, int j)
+{
+    size_t a = ((size_t)n * N + i) * J + j;
+    return XJ[(size_t)n * J + j] * pi[a] / (1 + t[a]);
+}
+
+static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
+{
+    const tq_dataset *ds = s->ds;
+    const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
+    const tq_solve_info *info = tq_result_info(s->res);
+    const double *wel = tq_result_array(s->res, TQ_RES_WELFARE, NULL);
+    const double *ev = tq_result_array(s->res, TQ_RES_EV, NULL);
+    const double *rw = tq_result_array(s->res, TQ_RES_REAL_WAGE, NULL);
+    const double *cpi = tq_result_array(s->res, TQ_RES_CPI, NULL);
+    const double *rev1 = tq_result_array(s->res, TQ_RES_REVENUE, NULL);
+    const double *rev0 = tq_baseline_array(s->base, TQ_R, NULL);
+    const double *XJ0 = tq_baseline_array(s->base, TQ_XJ, NULL), *pi0 = tq_baseline_array(s->base, TQ_PI, NULL);
+    const double *t0 = tq_baseline_array(s->base, TQ_TARIFF, NULL);
+    const double *XJ1 = tq_result_array(s->res, TQ_RES_X, NULL), *pi1 = tq_result_array(s->res, TQ_RES_PI, NULL);
+    const double *t1 = tq_scenario_tariffs(s->sc);
+    static const char *const cl[] = {"fixed deficits", "balanced trade", "deficits as a share of world VA",
+                                     "deficit targets"};
+    char b1[48], b2[48], b3[48], b4[48];
+
+    printf("\n== %s%s%s\n", s->si.name, s->si.title[0] ? ": " : "", s->si.title);
+    if (s->si.description[0])
+        printf("%s\n", s->si.description);
+    printf("data %s, %d (%d regions x %d sectors%s); closure: %s\n", tq_dataset_name(ds),
+           tq_dataset_year(ds, s->year_index), N, J, tq_dataset_has_io(ds) ? ", input-output links" :
+           ", NO input-output links: a multi-sector model without intermediate inputs",
+           cl[s->si.closure]);
+    printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
+           info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual,
+           info->seconds);
+
+    /* regions: those named in the scenario, then the largest welfare changes */
+    unsigned char *named = calloc((size_t)N, 1);
+    int *order = malloc(sizeof(int) * (size_t)N);
+    int imp = -1, exp_ = -1;
+    tq_spec_named_regions(s->spec, s->k, ds, named, &imp, &exp_);
+    int cnt = 0;
+    for (int n = 0; n < N; n++)
+        if (named[n])
+            order[cnt++] = n;
+    int shown_named = cnt;
+    for (int r = 0; r < top && cnt < N; r++) {
+        int best = -1;
+        for (int n = 0; n < N; n++) {
+            int used = 0;
+            for (int q = 0; q < cnt; q++) used |= order[q] == n;
+            if (!used && (best < 0 || fabs(wel[n]) > fabs(wel[best])))
+                best = n;
+        }
+        if (best >= 0)
+            order[cnt++] = best;
+    }
+    printf("\n%-28s %10s %10s %10s %9s %20s\n", "region", "welfare %", "EV USD bn", "real wage", "CPI %",
+           "tariff rev. USD bn");
+    for (int q = 0; q < cnt; q++) {
+        int n = order[q];
+        if (q == shown_named && shown_named > 0)
+            printf("%-28s\n", "  largest other changes:");
+        char name[29];
+        snprintf(name, sizeof name, "%s %s", tq_dataset_region_code(ds, n), tq_dataset_region_name(ds, n));
+        snprintf(b3, sizeof b3, "%s -> %s", bn(b1, sizeof b1, rev0[n]), bn(b2, sizeof b2, rev1[n]));
+        printf("%-28s %+10.3f %10s %+9.3f%% %+8.3f%% %20s\n", name, wel[n], bn(b4, sizeof b4, ev[n]), rw[n], cpi[n],
+               b3);
+    }
+    double wsum = 0, evsum = 0;
+    for (int n = 0; n < N; n++) evsum += ev[n], wsum += 0;
+    printf("%-28s %10s %10s\n", "world", "", bn(b1, sizeof b1, evsum));
+    (void)wsum;
+    printf("(welfare: change in real income I/P; EV: equivalent variation; real wage: w/P)\n");
+
+    if (imp >= 0 && exp_ >= 0 && imp != exp_) {
+        /* the pair's balance, from the importer's side: its exports to the exporter minus imports */
+        printf("\n%s trade with %s by sector, USD bn (before tariffs): before -> after\n",
+               tq_dataset_region_name(ds, imp), tq_dataset_region_name(ds, exp_));
+        printf("%-46s %17s %17s %17s\n", "sector", "exports", "imports", "balance");
+        double tx0 = 0, tx1 = 0, tm0 = 0, tm1 = 0;
+        int *sorder = malloc(sizeof(int) * (size_t)J);
+        double *key = malloc(sizeof(double) * (size_t)J);
+        for (int j = 0; j < J; j++) {
+            double x0 = trade(XJ0, pi0, t0, N, J, exp_, imp, j), m0 = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
+            double x1 = trade(XJ1, pi1, t1, N, J, exp_, imp, j), m1 = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
+            tx0 += x0, tx1 += x1, tm0 += m0, tm1 += m1;
+            sorder[j] = j;
+            key[j] = fabs(x1 - m1) + fabs(x0 - m0);
+        }
+        for (int a = 0; a < J; a++)
+            for (int b = a + 1; b < J; b++)
+                if (key[sorder[b]] > key[sorder[a]]) {
+                    int tmp = sorder[a];
+                    sorder[a] = sorder[b];
+                    sorder[b] = tmp;
+                }
+        for (int r = 0; r < J && r < 8; r++) {
+            int j = sorder[r];
+            double x0 = trade(XJ0, pi0, t0, N, J, exp_, imp, j), m0 = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
+            double x1 = trade(XJ1, pi1, t1, N, J, exp_, imp, j), m1 = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
+            char name[47], c1[40], c2[40], c3[40];
+            snprintf(name, sizeof name, "%s", tq_dataset_sector_name(ds, j));
+            snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, x0), bn(b2, sizeof b2, x1));
+            snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, m0), bn(b2, sizeof b2, m1));
+            snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, x0 - m0), bn(b2, sizeof b2, x1 - m1));
+            printf("%-46s %17s %17s %17s\n", name, c1, c2, c3);
+        }
+        char c1[40], c2[40], c3[40];
+        snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, tx0), bn(b2, sizeof b2, tx1));
+        snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, tm0), bn(b2, sizeof b2, tm1));
+        snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, tx0 - tm0), bn(b2, sizeof b2, tx1 - tm1));
+        printf("%-46s %17s %17s %17s\n", "all sectors", c1, c2, c3);
+        free(sorder);
+        free(key);
+    }
+    if (check) {
+        tq_check c;
+        if (tq_check_solution(ctx, s->base, s->sc, s->res, NULL, &c) == TQ_OK)
+            printf("\ncheck (independent recomputation, relative residuals): E1 %.2g, E2 %.2g, E3 %.2g, E4 %.2g, "
+                   "income %.2g, E5 %.2g, numeraire %.2g, sum D' %.2g; max %.2g\n",
+                   c.e1, c.e2, c.e3, c.e4, c.income, c.e5, c.numeraire, c.deficit_sum, c.max);
+        else
+            cli_print_error(ctx);
+    }
+    free(named);
+    free(order);
+}
+
+/* ------------------------------------------------------------------ the command --- */
+
+static int parse_closure(const char *s, tq_closure *c)
+{
+    static const char *const names[] = {"fixed", "balanced", "share", "target"};
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(s, names[k])) {
+            *c = (tq_closure)k;
+            return 0;
+        }
+    return -1;
+}
+
+int tq_cmd_run(int argc, char **argv)
+{
+    const char *files[64];
+    int nfiles = 0;
+    const char *tariffs[256];
+    int ntariffs = 0;
+    const char *data = NULL, *outdir = NULL, *formats = NULL;
+    int force = 0, check = 0, top = 6, have_closure = 0;
+    tq_closure closure = TQ_CLOSURE_FIXED;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help();
+            return CLI_OK;
+        } else if (!strcmp(a, "--tariff") && has_val) {
+            if (ntariffs == 256)
+                return cli_usage_error("run", "too many --tariff flags");
+            tariffs[ntariffs++] = argv[++i];
+        } else if (!strcmp(a, "--data") && has_val) {
+            data = argv[++i];
+        } else if (!strcmp(a, "--closure") && has_val) {
+            if (parse_closure(argv[++i], &closure))
+                return cli_usage_error("run", "--closure is fixed, balanced, share or target, not '%s'", argv[i]);
+            have_closure = 1;
+        } else if (!strcmp(a, "--out") && has_val) {
+            outdir = argv[++i];
+        } else if (!strcmp(a, "--format") && has_val) {
+            formats = argv[++i];
+        } else if (!strcmp(a, "--top") && has_val) {
+            top = atoi(argv[++i]);
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
+        } else if (!strcmp(a, "--check")) {
+            check = 1;
+        } else if (a[0] == '-') {
+            return cli_usage_error("run", "unknown option '%s' (or a missing value)", a);
+        } else {
+            if (nfiles == 64)
+                return cli_usage_error("run", "too many scenario files");
+            files[nfiles++] = a;
+        }
+    }
+    unsigned fmt = 0;
+    int want_table = 0;
+    {
+        const char *f = formats ? formats : (outdir ? "table,csv" : "table");
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", f);
+        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+            if (!strcmp(tok, "table"))
+                want_table = 1;
+            else if (!strcmp(tok, "csv"))
+                fmt |= TQ_FORMAT_CSV;
+            else if (!strcmp(tok, "json"))
+                fmt |= TQ_FORMAT_JSON;
+            else if (!strcmp(tok, "xlsx"))
+                fmt |= TQ_FORMAT_XLSX;
+            else if (!strcmp(tok, "dta"))
+                fmt |= TQ_FORMAT_DTA;
+            else
+                return cli_usage_error("run", "unknown format '%s' (table, csv, json, xlsx, dta)", tok);
+        }
+    }
+    int json_stdout = !outdir && (fmt & TQ_FORMAT_JSON);
+    if (!outdir && (fmt & ~(unsigned)TQ_FORMAT_JSON))
+        return cli_usage_error("run", "csv, xlsx and dta need --out DIR");
+    if (json_stdout && fmt != TQ_FORMAT_JSON)
+        return cli_usage_error("run", "without --out only json can go to standard output");
+
+    tq_context *ctx = cli_context();
+    progress prog = {isatty(2), now(), 0, "tradeq run"};
+    tq_context_set_progress(ctx, on_progress, &prog);
+    int rc = CLI_FAIL;
+    tq_spec *specs[65];
+    int nspecs = 0;
+    loaded cache[16];
+    int ncache = 0;
+    solved *runs = NULL;
+    int nruns = 0;
+    char dflt[PATH_MAX + 64];
+
+    /* 1. the scenarios */
+    if (nfiles == 0 && ntariffs == 0) {
+        if (default_scenario(dflt, sizeof dflt)) {
+            fprintf(stderr, "tradeq run: the default scenario us-japan-autos.yaml is not installed; give a file\n");
+            goto done;
+        }
+        files[nfiles++] = dflt;
+    }
+    for (int f = 0; f < nfiles; f++) {
+        if (tq_spec_load(ctx, files[f], &specs[nspecs]) != TQ_OK) {
+            cli_print_error(ctx);
+            goto done;
+        }
+        nspecs++;
+    }
+    if (nspecs == 0) {
+        if (tq_spec_new(ctx, "command-line", &specs[nspecs]) != TQ_OK) {
+            cli_print_error(ctx);
+            goto done;
+        }
+        nspecs++;
+    }
+    for (int s = 0; s < nspecs; s++) {
+        for (int t = 0; t < ntariffs; t++)
+            if (tq_spec_add_tariff_arg(ctx, specs[s], tariffs[t]) != TQ_OK) {
+                cli_print_error(ctx);
+                goto done;
+            }
+        if (have_closure)
+            tq_spec_set_closure(specs[s], -1, closure);
+    }
+    int total = 0;
+    for (int s = 0; s < nspecs; s++) total += tq_spec_count(specs[s]);
+    runs = calloc((size_t)total, sizeof(solved));
+    if (!runs)
+        goto done;
+
+    /* 2. resolve and solve every scenario before writing anything */
+    for (int s = 0; s < nspecs; s++)
+        for (int k = 0; k < tq_spec_count(specs[s]); k++) {
+            solved *r = &runs[nruns++];
+            r->spec = specs[s];
+            r->k = k;
+            tq_spec_get(specs[s], k, &r->si);
+            tq_dataset *ds = load_for(ctx, &r->si, data, cache, &ncache);
+            if (!ds)
+                goto done;
+            r->ds = ds;
+            r->year_index = tq_dataset_years(ds) - 1;
+            if (r->si.year) {
+                r->year_index = tq_dataset_find_year(ds, r->si.year);
+                if (r->year_index < 0) {
+                    fprintf(stderr, "tradeq: %s: scenario %s asks for year %d, not in dataset %s\n", r->si.origin,
+                            r->si.name, r->si.year, tq_dataset_name(ds));
+                    goto done;
+                }
+            }
+            /* elasticity overrides change the data: work on a copy */
+            tq_dataset *copy = NULL;
+            if (tq_dataset_clone(ctx, ds, &copy) != TQ_OK || tq_spec_apply_data(ctx, specs[s], k, copy) != TQ_OK) {
+                tq_dataset_free(copy);
+                cli_print_error(ctx);
+                goto done;
+            }
+            r->ds = copy;
+            r->own_ds = 1;
+            if (!tq_dataset_has_io(copy))
+                fprintf(stderr, "note: dataset %s has no input-output coefficients: scenario %s is solved as a "
+                                "multi-sector model without intermediate inputs\n",
+                        tq_dataset_name(copy), r->si.name);
+            tq_closure bc = r->si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
+            prog.label = r->si.name;
+            if (tq_baseline_new(ctx, copy, r->year_index, bc, NULL, &r->base) != TQ_OK ||
+                tq_scenario_new(ctx, r->base, &r->sc) != TQ_OK ||
+                tq_spec_apply(ctx, specs[s], k, copy, r->base, r->sc) != TQ_OK) {
+                progress_done(&prog);
+                cli_print_error(ctx);
+                goto done;
+            }
+            tq_status st = tq_solve(ctx, r->base, r->sc, NULL, &r->res);
+            progress_done(&prog);
+            if (st != TQ_OK) {
+                cli_print_error(ctx);
+                goto done; /* a result that did not converge is not passed off as one */
+            }
+        }
+
+    /* 3. report */
+    if (want_table && !json_stdout) {
+        for (int q = 0; q < nruns; q++) print_scenario(ctx, &runs[q], top, check);
+        if (nruns > 1) {
+            printf("\nside by side: welfare change, percent\n%-8s", "region");
+            for (int q = 0; q < nruns; q++) printf(" %14.14s", runs[q].si.name);
+            printf("\n");
+            const tq_dataset *ds0 = runs[0].ds;
+            for (int n = 0; n < tq_dataset_regions(ds0); n++) {
+                unsigned char *m = calloc((size_t)tq_dataset_regions(ds0), 1);
+                int named = 0;
+                for (int q = 0; q < nruns && m; q++) {
+                    if (tq_dataset_regions(runs[q].ds) != tq_dataset_regions(ds0))
+                        continue;
+                    tq_spec_named_regions(runs[q].spec, runs[q].k, runs[q].ds, m, NULL, NULL);
+                    named |= m[n];
+                }
+                free(m);
+                if (!named)
+                    continue;
+                printf("%-8s", tq_dataset_region_code(ds0, n));
+                for (int q = 0; q < nruns; q++) {
+                    int rn = tq_dataset_find_region(runs[q].ds, tq_dataset_region_code(ds0, n));
+                    if (rn < 0)
+                        printf(" %14s", "-");
+                    else
+                        printf(" %+14.3f", tq_result_array(runs[q].res, TQ_RES_WELFARE, NULL)[rn]);
+                }
+                printf("\n");
+            }
+        }
+    }
+    if (fmt) {
+        tq_run *tr = calloc((size_t)nruns, sizeof(tq_run));
+        if (!tr)
+            goto done;
+        for (int q = 0; q < nruns; q++) {
+            tr[q].scenario = runs[q].si.name;
+            tr[q].scenario_file = runs[q].si.origin;
+            tr[q].description = runs[q].si.title;
+            tr[q].base = runs[q].base;
+            tr[q].sc = runs[q].sc;
+            tr[q].res = runs[q].res;
+        }
+        tq_status st;
+        if (json_stdout) {
+            /* JSON to standard output: write into a private temporary folder, then copy */
+            char tmpl[] = "/tmp/tradeq-run-XXXXXX";
+            if (!mkdtemp(tmpl)) {
+                fprintf(stderr, "tradeq run: cannot create a temporary folder\n");
+                free(tr);
+                goto done;
+            }
+            char sub[64], file[96];
+            snprintf(sub, sizeof sub, "%s/out", tmpl);
+            snprintf(file, sizeof file, "%s/results.json", sub);
+            st = tq_results_write(ctx, tr, nruns, sub, TQ_FORMAT_JSON, 0);
+            if (st == TQ_OK) {
+                FILE *f = fopen(file, "rb");
+                char buf[65536];
+                size_t got;
+                while (f && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, stdout);
+                if (f)
+                    fclose(f);
+                remove(file);
+            }
+            remove(sub);
+            remove(tmpl);
+        } else {
+            st = tq_results_write(ctx, tr, nruns, outdir, fmt, force);
+        }
+        free(tr);
+        if (st != TQ_OK) {
+            cli_print_error(ctx);
+            goto done;
+        }
+        if (!json_stdout)
+            printf("\nresults written to %s\n", outdir);
+    }
+    rc = CLI_OK;
+done:
+    for (int q = 0; q < nruns; q++) {
+        tq_result_free(runs[q].res);
+        tq_scenario_free(runs[q].sc);
+        tq_baseline_free(runs[q].base);
+        if (runs[q].own_ds)
+            tq_dataset_free(runs[q].ds);
+    }
+    free(runs);
+    for (int c = 0; c < ncache; c++) tq_dataset_free(cache[c].ds);
+    for (int s = 0; s < nspecs; s++) tq_spec_free(specs[s]);
+    tq_context_free(ctx);
+    return rc;
+}
