@@ -527,7 +527,9 @@ typedef struct tq_run {
  * temporary names and renamed at the end, so a failure (TQ_ERR_IO, TQ_ERR_NOMEM,
  * TQ_ERR_CANCELLED through the progress callback, TQ_ERR_UNSUPPORTED when a table
  * exceeds Excel's 1,048,575 rows) leaves no result file and removes dir if this call
- * created it. TQ_ERR_INVALID for bad arguments. Not thread-safe on one ctx. */
+ * created it. TQ_ERR_INVALID for bad arguments. Progress is reported as stage
+ * "write results" (per file, and every 32768 rows inside a file). Not thread-safe on
+ * one ctx. */
 tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
                            int overwrite);
 

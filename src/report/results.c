@@ -434,6 +434,35 @@ static tq_status add_run(tq_context *ctx, table *T, const tq_run *run, const run
     return st;
 }
 
+/* -------------------------------------------------------------- progress --- */
+
+/* Inside a file, report every PROGRESS_ROWS rows, so that a progress bar moves and a
+ * cancellation is honoured while a large table (bilateral) is written. */
+#define PROGRESS_ROWS 32768
+
+typedef struct prog {
+    tq_context *ctx;
+    int file, nfiles; /* the file being written, of nfiles */
+    size_t done, total; /* rows of that file */
+    tq_status st;     /* TQ_ERR_CANCELLED once asked to stop */
+} prog;
+
+static void prog_file(prog *p, size_t total)
+{
+    p->done = 0;
+    p->total = total;
+}
+
+/* Non-zero when the caller asked to stop (p->st says so). */
+static int prog_row(prog *p)
+{
+    if (++p->done % PROGRESS_ROWS)
+        return 0;
+    double within = p->total ? (double)p->done / (double)p->total : 0.0;
+    p->st = tq__progress(p->ctx, "write results", (p->file + within) / p->nfiles);
+    return p->st != TQ_OK;
+}
+
 /* ------------------------------------------------------------------- CSV --- */
 
 /* Shortest decimal that reads back as the same double (at most 17 digits). */
@@ -469,7 +498,7 @@ static void csv_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static tq_status write_csv(tq_context *ctx, const table *t, const char *path, const char *final)
+static tq_status write_csv(tq_context *ctx, const table *t, const char *path, const char *final, prog *pg)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -481,7 +510,8 @@ static tq_status write_csv(tq_context *ctx, const table *t, const char *path, co
         fputs(t->cols[k].name, f);
     }
     fputc('\n', f);
-    for (size_t r = 0; r < t->nrows; r++) {
+    prog_file(pg, t->nrows);
+    for (size_t r = 0; r < t->nrows && !prog_row(pg); r++) {
         const cell *row = t->cells + r * (size_t)t->ncols;
         for (int k = 0; k < t->ncols; k++) {
             if (k)
@@ -500,8 +530,8 @@ static tq_status write_csv(tq_context *ctx, const table *t, const char *path, co
     }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
-        return tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "write failed (disk full?)");
-    return TQ_OK;
+        return pg->st ? pg->st : tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "write failed (disk full?)");
+    return pg->st;
 }
 
 /* ------------------------------------------------------------------ JSON --- */
@@ -597,10 +627,10 @@ static json_t *json_solver(const run_info *ri)
 }
 
 /* The rows of run r of table t as a JSON array, one row per line. */
-static int json_rows(FILE *f, const table *t, int r)
+static int json_rows(FILE *f, const table *t, int r, prog *pg)
 {
     int bad = fprintf(f, "[") < 0;
-    for (size_t k = t->first[r]; k < t->first[r + 1] && !bad; k++) {
+    for (size_t k = t->first[r]; k < t->first[r + 1] && !bad && !prog_row(pg); k++) {
         bad |= fputs(k > t->first[r] ? ",\n" : "\n", f) < 0;
         bad |= json_put(f, json_row(t, k));
     }
@@ -609,19 +639,21 @@ static int json_rows(FILE *f, const table *t, int r)
 }
 
 static tq_status write_json(tq_context *ctx, const table *T, const run_info *ri, int n, const char *path,
-                            const char *final)
+                            const char *final, prog *pg)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
         return tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "cannot create: %s", strerror(errno));
     /* Streamed: the outer structure by hand, each row through jansson, so that memory
      * stays flat however large the bilateral table is. */
+    prog_file(pg, T[TB_REGIONS].first[1] + T[TB_REGIONS].nrows + T[TB_REGION_SECTOR].nrows +
+                      T[TB_BILATERAL].nrows + T[TB_DECOMPOSITION].nrows);
     int bad = fprintf(f, "{\"tradeq\": \"%s\",\n\"results_version\": 1,\n\"solver\": ", TQ_VERSION_STRING) < 0;
     bad |= json_put(f, json_solver(&ri[0]));
     bad |= fputs(",\n\"regions\": ", f) < 0;
-    bad |= json_rows(f, &T[TB_REGIONS], 0);
+    bad |= json_rows(f, &T[TB_REGIONS], 0, pg);
     bad |= fputs(",\n\"scenarios\": [", f) < 0;
-    for (int r = 0; r < n && !bad; r++) {
+    for (int r = 0; r < n && !bad && !pg->st; r++) {
         bad |= fputs(r ? ",\n{\"name\": " : "\n{\"name\": ", f) < 0;
         bad |= json_put(f, json_str(ri[r].name));
         bad |= fputs(",\n\"run\": ", f) < 0;
@@ -630,14 +662,15 @@ static tq_status write_json(tq_context *ctx, const table *T, const run_info *ri,
         bad |= json_put(f, json_solver(&ri[r]));
         for (int tb = 0; tb < TB_RUN && !bad; tb++) {
             bad |= fprintf(f, ",\n\"%s\": ", T[tb].name) < 0;
-            bad |= json_rows(f, &T[tb], r);
+            bad |= json_rows(f, &T[tb], r, pg);
         }
         bad |= fputs("}", f) < 0;
     }
     bad |= fputs("\n]}\n", f) < 0;
     bad |= ferror(f);
-    if (fclose(f) != 0 || bad)
-        return tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "write failed (out of memory or disk full?)");
+    if (fclose(f) != 0 || bad || pg->st)
+        return pg->st ? pg->st
+                      : tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "write failed (out of memory or disk full?)");
     return TQ_OK;
 }
 
@@ -646,7 +679,7 @@ static tq_status write_json(tq_context *ctx, const table *T, const run_info *ri,
 #define XLSX_MAX_ROWS 1048576 /* Excel's limit, header row included */
 #define XLSX_MAX_STR 32767
 
-static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, const char *final)
+static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, const char *final, prog *pg)
 {
     for (int tb = 0; tb < TB_COUNT; tb++) {
         if (T[tb].nrows + 1 > XLSX_MAX_ROWS)
@@ -664,6 +697,9 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
     /* constant_memory: rows go to disk as they are written (in order), so a large
      * bilateral table does not sit in memory twice. */
     lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
+    size_t total = 0;
+    for (int tb = 0; tb < TB_COUNT; tb++) total += T[tb].nrows;
+    prog_file(pg, total);
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb)
         return tq__error(ctx, TQ_ERR_NOMEM, final, 0, NULL, "cannot start the workbook");
@@ -674,7 +710,7 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
     else
         err = LXW_ERROR_MEMORY_MALLOC_FAILED;
     const char *field = NULL;
-    for (int tb = 0; tb < TB_COUNT && !err; tb++) {
+    for (int tb = 0; tb < TB_COUNT && !err && !pg->st; tb++) {
         const table *t = &T[tb];
         field = t->name;
         lxw_worksheet *ws = workbook_add_worksheet(wb, t->name);
@@ -685,7 +721,7 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
         worksheet_freeze_panes(ws, 1, 0);
         for (int k = 0; k < t->ncols && !err; k++)
             err = worksheet_write_string(ws, 0, (lxw_col_t)k, t->cols[k].name, bold);
-        for (size_t r = 0; r < t->nrows && !err; r++) {
+        for (size_t r = 0; r < t->nrows && !err && !prog_row(pg); r++) {
             const cell *row = t->cells + r * (size_t)t->ncols;
             lxw_row_t xr = (lxw_row_t)(r + 1);
             for (int k = 0; k < t->ncols && !err; k++) {
@@ -708,6 +744,8 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
     /* workbook_close also frees wb, so it runs even after an error (the .part file it
      * may leave is removed by the caller). */
     lxw_error cerr = workbook_close(wb);
+    if (pg->st)
+        return pg->st;
     if (err)
         return tq__error(ctx, err == LXW_ERROR_MEMORY_MALLOC_FAILED ? TQ_ERR_NOMEM : TQ_ERR_IO, final, 0, field,
                          "xlsx: %s", lxw_strerror(err));
@@ -738,7 +776,7 @@ static void utf8_cut(char *s, size_t max)
 }
 
 static tq_status write_dta(tq_context *ctx, const table *t, const char *file_label, const char *path,
-                           const char *final)
+                           const char *final, prog *pg)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -803,7 +841,12 @@ static tq_status write_dta(tq_context *ctx, const table *t, const char *file_lab
     field = NULL;
     if ((err = readstat_begin_writing_dta(w, f, (long)t->nrows)))
         goto done;
+    prog_file(pg, t->nrows);
     for (size_t r = 0; r < t->nrows && !err; r++) {
+        if (prog_row(pg)) {
+            st = pg->st;
+            goto done;
+        }
         const cell *row = t->cells + r * (size_t)t->ncols;
         if ((err = readstat_begin_row(w)))
             break;
@@ -988,14 +1031,16 @@ tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const cha
             snprintf(label, sizeof label, "tradeq %d scenarios %s %s", n, ri[0].dataset, ri[0].hash);
         utf8_cut(label, DTA_MAX_LABEL);
     }
+    prog pg = {ctx, 0, ntg, 0, 0, TQ_OK};
     for (int k = 0; k < ntg && !st; k++) {
         target *g = &tg[k];
         written = k + 1;
+        pg.file = k;
         switch (g->kind) {
-        case TQ_FORMAT_CSV: st = write_csv(ctx, &T[g->table], g->part, g->final); break;
-        case TQ_FORMAT_JSON: st = write_json(ctx, T, ri, n, g->part, g->final); break;
-        case TQ_FORMAT_XLSX: st = write_xlsx(ctx, T, g->part, g->final); break;
-        case TQ_FORMAT_DTA: st = write_dta(ctx, &T[g->table], label, g->part, g->final); break;
+        case TQ_FORMAT_CSV: st = write_csv(ctx, &T[g->table], g->part, g->final, &pg); break;
+        case TQ_FORMAT_JSON: st = write_json(ctx, T, ri, n, g->part, g->final, &pg); break;
+        case TQ_FORMAT_XLSX: st = write_xlsx(ctx, T, g->part, g->final, &pg); break;
+        case TQ_FORMAT_DTA: st = write_dta(ctx, &T[g->table], label, g->part, g->final, &pg); break;
         }
         if (!st)
             st = tq__progress(ctx, "write results", (double)(k + 1) / ntg);

@@ -992,13 +992,105 @@ static void test_not_converged(void **state)
     tq_test_rmtree(dir);
 }
 
+/* A larger economy (40 regions x 25 sectors: 40,000 bilateral rows): the writers report
+ * progress inside a file, in order, and a cancellation there leaves nothing. */
+static double fractions[4096];
+static int nfractions, stop_at;
+static int record_cb(void *ud, const char *stage, double fraction)
+{
+    (void)ud;
+    (void)stage;
+    if (nfractions < 4096)
+        fractions[nfractions] = fraction;
+    return ++nfractions == stop_at;
+}
+
+static void test_progress_large(void **state)
+{
+    (void)state;
+    const int N = 40, J = 25;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds;
+    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
+    char code[16];
+    for (int n = 0; n < N; n++) {
+        snprintf(code, sizeof code, "R%02d", n);
+        tq_dataset_set_region(ds, n, code, code);
+    }
+    for (int j = 0; j < J; j++) {
+        snprintf(code, sizeof code, "S%02d", j);
+        tq_dataset_set_sector(ds, j, code, code, 1);
+    }
+    tq_dataset_set_name(ds, "grid", "test");
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
+    double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
+    for (int j = 0; j < J; j++) theta[j] = 4;
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < J; j++) {
+                size_t a = ((size_t)n * N + i) * J + j;
+                Z[a] = n == i ? 200.0 : 1.0 + (n * 7 + i * 3 + j) % 11;
+                t[a] = n == i ? 0.0 : 0.05;
+            }
+    assert_int_equal(tq_dataset_fill_no_io(ctx, ds), TQ_OK);
+    assert_int_equal(tq_dataset_derive(ctx, ds), TQ_OK);
+    tq_baseline *b;
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+    tq_scenario *sc;
+    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.25), TQ_OK);
+    tq_result *r;
+    assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r};
+    char *dir = tq_test_tmpdir();
+    char *out = path_in(dir, "out");
+    const unsigned fmt = TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_DTA;
+    tq_context_set_progress(ctx, record_cb, NULL);
+    nfractions = 0;
+    stop_at = -1;
+    assert_int_equal(tq_results_write(ctx, &run, 1, out, fmt, 0), TQ_OK);
+    assert_true(nfractions > 1 + 11 && nfractions <= 4096); /* reports inside the bilateral files */
+    int inside = 0;
+    for (int k = 0; k < nfractions; k++) {
+        assert_true(fractions[k] >= 0 && fractions[k] <= 1);
+        if (k)
+            assert_true(fractions[k] >= fractions[k - 1]);
+        double f11 = fractions[k] * 11;
+        if (!inside && fabs(f11 - round(f11)) > 1e-9)
+            inside = k + 1;
+    }
+    assert_true(inside > 0);
+    ttable bil;
+    char *p = path_in(out, "results_bilateral.dta");
+    read_dta(p, &bil);
+    free(p);
+    assert_int_equal(bil.nrows, (size_t)N * N * J);
+    tt_free(&bil);
+    /* cancel at the first report inside a file */
+    char *out2 = path_in(dir, "out2");
+    nfractions = 0;
+    stop_at = inside;
+    assert_int_equal(tq_results_write(ctx, &run, 1, out2, fmt, 0), TQ_ERR_CANCELLED);
+    assert_int_equal(dir_entries(out2), -1);
+    tq_context_set_progress(ctx, NULL, NULL);
+    free(out2);
+    free(out);
+    tq_test_rmtree(dir);
+    tq_result_free(r);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats_agree), cmocka_unit_test(test_values),
         cmocka_unit_test(test_overwrite),     cmocka_unit_test(test_failures_leave_nothing),
         cmocka_unit_test(test_cancel),        cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_not_converged),   cmocka_unit_test(test_progress_large),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
