@@ -506,7 +506,7 @@ int tq_cmd_run(int argc, char **argv)
             goto done;
         for (int q = 0; q < nruns; q++) {
             tr[q].scenario = runs[q].si.name;
-            tr[q].scenario_file = runs[q].si.origin;
+            tr[q].scenario_file = strcmp(runs[q].si.origin, "(command line)") ? runs[q].si.origin : "";
             tr[q].description = runs[q].si.title;
             tr[q].base = runs[q].base;
             tr[q].sc = runs[q].sc;

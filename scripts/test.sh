@@ -5,6 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+
+# test-only npm packages (the JSON Schema validator); package-lock.json pins them
+if [ "${TQ_SKIP_NPM:-0}" != 1 ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  if [ ! -d "tests/schema/node_modules/ajv" ]; then
+    (cd "tests/schema" && npm ci --no-audit --no-fund --silent)
+  fi
+fi
 jobs=$(nproc)
 
 echo "== release build and tests"
