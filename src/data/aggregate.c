@@ -478,6 +478,43 @@ static void map_stem(const char *path, char *out, size_t n)
     out[m] = '\0';
 }
 
+/* Carry the dataset's named groups over: a group survives when it is a union of whole
+ * new regions (sectors), e.g. "EU28" after merging its members into one region, or
+ * "autos" when the sectors are not aggregated; other groups are dropped. */
+static tq_status carry_groups(tq_context *ctx, const tq_dataset *ds, const agg_map *rm, const agg_map *sm,
+                              tq_dataset *nd)
+{
+    int cap = ds->N > ds->J ? ds->N : ds->J;
+    int *mem = tq__malloc(ctx, sizeof(int) * (size_t)cap);
+    unsigned char *in = tq__malloc(ctx, (size_t)cap), *hit = tq__malloc(ctx, (size_t)cap);
+    tq_status st = (mem && in && hit) ? TQ_OK : TQ_ERR_NOMEM;
+    for (int g = 0; g < ds->ngroups && !st; g++) {
+        const tq__group *gr = &ds->groups[g];
+        const agg_map *m = gr->kind == TQ_GROUP_REGION ? rm : sm;
+        memset(in, 0, (size_t)m->n_from);
+        memset(hit, 0, (size_t)m->n_groups);
+        for (int k = 0; k < gr->count; k++) {
+            in[gr->members[k]] = 1;
+            hit[m->group[gr->members[k]]] = 1;
+        }
+        int whole = 1;
+        for (int k = 0; k < m->n_from && whole; k++)
+            if (hit[m->group[k]] && !in[k])
+                whole = 0;
+        if (!whole)
+            continue;
+        int n = 0;
+        for (int q = 0; q < m->n_groups; q++)
+            if (hit[q])
+                mem[n++] = q;
+        st = tq_dataset_add_group(nd, (tq_group_kind)gr->kind, gr->name, mem, n);
+    }
+    tq__free(ctx, mem);
+    tq__free(ctx, in);
+    tq__free(ctx, hit);
+    return st;
+}
+
 tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map,
                                const char *sector_map, tq_dataset **out)
 {
@@ -552,7 +589,7 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
             goto done;
     }
     aggregate_theta(ds, &rm, &sm, tq_dataset_array(nd, TQ_THETA, 0, NULL));
-    if ((st = tq_dataset_derive(ctx, nd)))
+    if ((st = carry_groups(ctx, ds, &rm, &sm, nd)) || (st = tq_dataset_derive(ctx, nd)))
         goto done;
     st = tq__progress(ctx, "aggregate", 1.0);
 

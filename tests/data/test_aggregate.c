@@ -557,7 +557,7 @@ static void test_wiod_majors_sectors10(void **state)
     tq_dataset *ds = NULL;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     assert_int_equal(tq_dataset_load(ctx, wiod, &ds), TQ_OK);
-    tq_dataset *ag = aggregate_ok(ctx, ds, MAPS "/wiod2014_majors.csv", MAPS "/wiod2014_sectors10.csv");
+    tq_dataset *ag = aggregate_ok(ctx, ds, MAPS "/wiod2014_majors.csv", MAPS "/wiod2014-raw_sectors10.csv");
     assert_int_equal(tq_dataset_regions(ag), 9);
     assert_int_equal(tq_dataset_sectors(ag), 10);
     static const char *const order[] = {"USA", "JPN", "CHN", "EU28", "CAN", "MEX", "KOR", "IND", "ROW"};
@@ -588,6 +588,35 @@ static void test_wiod_majors_sectors10(void **state)
     tq_context_free(ctx);
 }
 
+
+/* Named groups survive aggregation when they are unions of whole new regions/sectors. */
+static void test_groups_carried(void **state)
+{
+    (void)state;
+    tq_context *c = NULL;
+    tq_context_new(&c, NULL);
+    tq_dataset *ds = NULL, *ag = NULL;
+    assert_int_equal(tq_dataset_load(c, TQ_TEST_DATA "/tiny", &ds), TQ_OK);
+    char *dir = tq_test_tmpdir();
+    tq_test_write(dir, "r.csv", "code,group\nAAA,NB\nBBB,NB\nCCC,CCC\n");
+    tq_test_write(dir, "r2.csv", "code,group\nAAA,AC\nBBB,BBB\nCCC,AC\n");
+    char p1[4200], p2[4200];
+    snprintf(p1, sizeof p1, "%s/r.csv", dir);
+    snprintf(p2, sizeof p2, "%s/r2.csv", dir);
+    assert_int_equal(tq_dataset_aggregate(c, ds, p1, NULL, &ag), TQ_OK);
+    int mem[4];
+    assert_int_equal(tq_dataset_group(ag, TQ_GROUP_REGION, "North", mem), 1); /* AAA+BBB = NB */
+    assert_int_equal(mem[0], tq_dataset_find_region(ag, "NB"));
+    assert_int_equal(tq_dataset_group(ag, TQ_GROUP_SECTOR, "goods", mem), 1); /* sectors untouched */
+    tq_dataset_free(ag);
+    assert_int_equal(tq_dataset_aggregate(c, ds, p2, NULL, &ag), TQ_OK);
+    assert_int_equal(tq_dataset_group(ag, TQ_GROUP_REGION, "North", mem), -1); /* AAA's group holds CCC */
+    tq_dataset_free(ag);
+    tq_dataset_free(ds);
+    tq_test_rmtree(dir);
+    tq_context_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tiny[] = {
@@ -600,6 +629,7 @@ int main(void)
     const struct CMUnitTest wiod[] = {
         cmocka_unit_test(test_wiod_eu28),
         cmocka_unit_test(test_wiod_majors_sectors10),
+        cmocka_unit_test(test_groups_carried),
     };
     if (cmocka_run_group_tests_name("aggregate_tiny", tiny, NULL, NULL))
         return 1;
