@@ -88,8 +88,9 @@ const char *cli_data_dir(void)
         for (size_t k = 0; k < 2; k++) {
             char cand[PATH_MAX + 32];
             snprintf(cand, sizeof cand, "%s%s", exe, rel[k]);
-            if (is_dir(cand) && strlen(cand) < sizeof dir) {
-                snprintf(dir, sizeof dir, "%s", cand);
+            size_t len = strlen(cand);
+            if (is_dir(cand) && len < sizeof dir) {
+                memcpy(dir, cand, len + 1);
                 return dir;
             }
         }
