@@ -301,6 +301,131 @@ static int small_lsq(int m, double *H, double *rhs)
     return info == 0 ? 0 : -1;
 }
 
+/* Shock of homotopy parameter s in [0,1]: t_s = t_b + s (t' - t_b), d_s = d^^s, and
+ * A = pi kappa_s^(-theta), B = A / (1+t_s), j-major for the hot loops. */
+static void setup_shock(ws *w, const double *t1, const double *d1, double s)
+{
+    const tq_baseline *b = w->b;
+    const int N = w->N, J = w->J;
+#pragma omp parallel for schedule(static) num_threads(w->nth) if (w->par)
+    for (int j = 0; j < J; j++) {
+        const double th = b->theta[j];
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < N; i++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                const double pv = b->pi[c];
+                double a = 0, bb = 0;
+                if (pv > 0) {
+                    const double ts = s == 1.0 ? t1[c] : b->t[c] + s * (t1[c] - b->t[c]);
+                    double kap = (1.0 + ts) / (1.0 + b->t[c]);
+                    if (d1 && d1[c] != 1.0)
+                        kap *= s == 1.0 ? d1[c] : pow(d1[c], s);
+                    a = kap == 1.0 ? pv : pv * pow(kap, -th);
+                    bb = a / (1.0 + ts);
+                }
+                w->A[((size_t)j * N + n) * N + i] = a;
+                w->B[((size_t)j * N + n) * N + i] = bb;
+            }
+    }
+}
+
+/* Anderson work arrays. */
+typedef struct aa {
+    int m;
+    size_t nx;
+    double *g, *f, *fprev, *gprev, *xbest, *dF, *dG, *H, *rhs;
+} aa;
+
+/* Anderson-accelerated iterations of the joint map from x, at most `budget` of them.
+ * TQ_OK: converged (x is the solution and the workspace holds the map at x).
+ * TQ_ERR_NOT_CONVERGED: budget spent or stalled (no tenfold progress in `stall`
+ * iterations); x is the best iterate (workspace not at x). TQ_ERR_CANCELLED. */
+static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, int stall, int *used,
+                              double res[3], double *r0, double final_tol)
+{
+    const size_t nx = h->nx;
+    const int m = h->m;
+    double *g = h->g, *f = h->f;
+    double best = INFINITY, best_ref = INFINITY;
+    int k = 0, restarts = 0, it, it_ref = 0;
+    tq_status st = TQ_ERR_NOT_CONVERGED;
+    for (it = 0; it < budget; it++) {
+        ge_map(w, x, g, res);
+        double rr = maxres(res);
+        if (*r0 < 0)
+            *r0 = rr;
+        if (rr < tol) {
+            st = TQ_OK;
+            break;
+        }
+        if (!isfinite(rr) || (it > 5 && rr > 1e4 * best)) {
+            /* blown up: restart from the best iterate with a plain step */
+            if (!isfinite(best) || restarts >= 50)
+                break;
+            memcpy(x, h->xbest, nx * sizeof(double));
+            k = 0;
+            restarts++;
+            ge_map(w, x, g, res);
+            rr = maxres(res);
+        }
+        if (rr < best) {
+            best = rr;
+            memcpy(h->xbest, x, nx * sizeof(double));
+        }
+        if (best < 0.1 * best_ref) {
+            best_ref = best;
+            it_ref = it;
+        } else if (it - it_ref > stall) {
+            break;
+        }
+        for (size_t e = 0; e < nx; e++) f[e] = g[e] - x[e];
+        if (k > 0) {
+            const int col = (k - 1) % m;
+            double *df = h->dF + (size_t)col * nx, *dg = h->dG + (size_t)col * nx;
+            for (size_t e = 0; e < nx; e++) {
+                df[e] = f[e] - h->fprev[e];
+                dg[e] = g[e] - h->gprev[e];
+            }
+        }
+        memcpy(h->fprev, f, nx * sizeof(double));
+        memcpy(h->gprev, g, nx * sizeof(double));
+        const int mk = k < m ? k : m;
+        memcpy(x, g, nx * sizeof(double));
+        if (mk > 0) {
+            /* min || f - dF gamma ||: normal equations, solved by SVD */
+            for (int a = 0; a < mk; a++) {
+                const double *fa = h->dF + (size_t)a * nx;
+                double sum = 0;
+                for (size_t e = 0; e < nx; e++) sum += fa[e] * f[e];
+                h->rhs[a] = sum;
+                for (int c = 0; c <= a; c++) {
+                    const double *fc = h->dF + (size_t)c * nx;
+                    double hh = 0;
+                    for (size_t e = 0; e < nx; e++) hh += fa[e] * fc[e];
+                    h->H[(size_t)a * mk + c] = h->H[(size_t)c * mk + a] = hh;
+                }
+            }
+            if (small_lsq(mk, h->H, h->rhs) == 0) {
+                for (int a = 0; a < mk; a++) {
+                    const double ga = h->rhs[a];
+                    if (!isfinite(ga))
+                        continue;
+                    const double *dga = h->dG + (size_t)a * nx;
+                    for (size_t e = 0; e < nx; e++) x[e] -= ga * dga[e];
+                }
+            }
+        }
+        k++;
+        if ((st = tq__progress(w->ctx, "solve", progress_fraction(*r0, best, final_tol))) != TQ_OK)
+            break;
+        st = TQ_ERR_NOT_CONVERGED;
+    }
+    *used = it + (st == TQ_OK ? 1 : 0);
+    if (st != TQ_OK && isfinite(best))
+        memcpy(x, h->xbest, nx * sizeof(double));
+    return st;
+}
+
 tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1,
                        tq_closure closure, const double *target, const tq_solver_options *opt,
                        tq_result *r)
@@ -341,7 +466,7 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
     const size_t nx = w.nx;
     const int hist = anderson ? m : 0;
     /* One allocation for every work array (no allocation inside the iterations). */
-    size_t total = 2 * NNJ + (size_t)N * 6 + NJ * 6 + nx * (6 + 2 * (size_t)hist) + (size_t)hist * hist + 2 * (size_t)hist;
+    size_t total = 2 * NNJ + (size_t)N * 6 + NJ * 6 + nx * (7 + 2 * (size_t)hist) + (size_t)hist * hist + (size_t)hist;
     double *mem = tq__calloc(ctx, total, sizeof(double));
     if (!mem)
         return TQ_ERR_NOMEM;
@@ -380,30 +505,9 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
     p += (size_t)hist * hist;
     double *rhs = p;
     p += hist;
-    double *gam = p;
-    p += hist;
-    (void)gam;
+    double *gam_x = p; /* Anderson: the last solved point of the continuation */
+    p += nx;
 
-    /* A = pi kappa^(-theta), B = A / (1+t'), j-major for the hot loops. */
-#pragma omp parallel for schedule(static) num_threads(w.nth) if (w.par)
-    for (int j = 0; j < J; j++) {
-        const double th = b->theta[j];
-        for (int n = 0; n < N; n++)
-            for (int i = 0; i < N; i++) {
-                const size_t c = TQ_NIJ(N, J, n, i, j);
-                const double pv = b->pi[c];
-                double a = 0, bb = 0;
-                if (pv > 0) {
-                    double kap = (1.0 + t1[c]) / (1.0 + b->t[c]);
-                    if (d1)
-                        kap *= d1[c];
-                    a = kap == 1.0 ? pv : pv * pow(kap, -th);
-                    bb = a / (1.0 + t1[c]);
-                }
-                w.A[((size_t)j * N + n) * N + i] = a;
-                w.B[((size_t)j * N + n) * N + i] = bb;
-            }
-    }
     /* Diagonal Newton step for the wage from the base's trade (see the file comment). */
     for (int n = 0; n < N; n++) {
         double d = 0;
@@ -427,76 +531,53 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
 
     double res[3] = {INFINITY, INFINITY, INFINITY}, best = INFINITY, r0 = -1;
     tq_status st = TQ_ERR_NOT_CONVERGED;
-    int it = 0, restarts = 0;
+    int it = 0, iters = 0;
     if (anderson) {
-        int k = 0; /* history length since the last restart */
-        for (it = 0; it < max_iter; it++) {
-            ge_map(&w, x, g, res);
-            double rr = maxres(res);
-            if (r0 < 0)
-                r0 = rr;
-            if (rr < tol) {
-                st = TQ_OK;
-                break;
+        /* Continuation on the shock: try the whole shock; if Anderson stalls, go back to
+         * the last solved fraction s of the shock and take a smaller step (intermediate
+         * steps solved to 1e-6 only). Ordinary shocks converge in the first attempt. */
+        aa h = {m, nx, g, f, fprev, gprev, xbest, dF, dG, H, rhs};
+        double s_done = 0.0, ds = 1.0, s_cur = -1.0;
+        double *xsave = gam_x;
+        for (;;) {
+            const double s_try = s_done + ds >= 1.0 - 1e-12 ? 1.0 : s_done + ds;
+            if (s_try != s_cur) {
+                setup_shock(&w, t1, d1, s_try);
+                s_cur = s_try;
             }
-            if (!isfinite(rr) || (it > 5 && rr > 1e4 * best)) {
-                /* blown up: restart from the best iterate with a plain step */
-                if (!isfinite(best) || restarts >= 50)
+            memcpy(xsave, x, nx * sizeof(double));
+            const double stol = s_try == 1.0 ? tol : fmax(tol, 1e-6);
+            int used = 0;
+            st = anderson_run(&w, &h, x, stol, max_iter - it, 150, &used, res, &r0, tol);
+            it += used;
+            if (st == TQ_OK) {
+                if (s_try == 1.0)
                     break;
-                memcpy(x, xbest, nx * sizeof(double));
-                k = 0;
-                restarts++;
-                ge_map(&w, x, g, res);
-                rr = maxres(res);
+                s_done = s_try;
+                ds *= 2.0;
+                continue;
             }
-            if (rr < best) {
-                best = rr;
-                memcpy(xbest, x, nx * sizeof(double));
-            }
-            for (size_t e = 0; e < nx; e++) f[e] = g[e] - x[e];
-            if (k > 0) {
-                const int col = (k - 1) % m;
-                double *df = dF + (size_t)col * nx, *dg = dG + (size_t)col * nx;
-                for (size_t e = 0; e < nx; e++) {
-                    df[e] = f[e] - fprev[e];
-                    dg[e] = g[e] - gprev[e];
+            if (st == TQ_ERR_CANCELLED || it >= max_iter || ds < 1.0 / 1024) {
+                if (st != TQ_ERR_CANCELLED)
+                    st = TQ_ERR_NOT_CONVERGED;
+                if (s_cur != 1.0) { /* report the full shock's residual at the best point */
+                    setup_shock(&w, t1, d1, 1.0);
+                    s_cur = 1.0;
                 }
-            }
-            memcpy(fprev, f, nx * sizeof(double));
-            memcpy(gprev, g, nx * sizeof(double));
-            const int mk = k < m ? k : m;
-            memcpy(x, g, nx * sizeof(double));
-            if (mk > 0) {
-                for (int a = 0; a < mk; a++) {
-                    const double *fa = dF + (size_t)a * nx;
-                    double s = 0;
-                    for (size_t e = 0; e < nx; e++) s += fa[e] * f[e];
-                    rhs[a] = s;
-                    for (int c = 0; c <= a; c++) {
-                        const double *fc = dF + (size_t)c * nx;
-                        double h = 0;
-                        for (size_t e = 0; e < nx; e++) h += fa[e] * fc[e];
-                        H[(size_t)a * mk + c] = H[(size_t)c * mk + a] = h;
-                    }
-                }
-                if (small_lsq(mk, H, rhs) == 0) {
-                    for (int a = 0; a < mk; a++) {
-                        const double ga = rhs[a];
-                        if (!isfinite(ga))
-                            continue;
-                        const double *dga = dG + (size_t)a * nx;
-                        for (size_t e = 0; e < nx; e++) x[e] -= ga * dga[e];
-                    }
-                }
-            }
-            k++;
-            if ((st = tq__progress(ctx, "solve", progress_fraction(r0, best, tol))) != TQ_OK)
                 break;
-            st = TQ_ERR_NOT_CONVERGED;
+            }
+            tq__log(ctx, TQ_LOG_DEBUG, "solve: stalled at residual %.3g with %.4g of the shock; step %.4g",
+                    maxres(res), s_try, ds / 4);
+            memcpy(x, xsave, nx * sizeof(double));
+            ds /= 4.0;
         }
+        if (st != TQ_OK)
+            ge_map(&w, x, g, res); /* the workspace at the reported point */
+        iters = it;
     } else {
         double *glP = g + N, *gXs = g + N + NJ;
         const double itol = tol * 0.01;
+        setup_shock(&w, t1, d1, 1.0);
         for (it = 0; it < max_iter; it++) {
             double e2 = INFINITY, r2[2] = {INFINITY, INFINITY};
             for (int k = 0; k < 100000 && e2 > itol; k++) {
@@ -524,17 +605,12 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
                 break;
             st = TQ_ERR_NOT_CONVERGED;
         }
+        iters = it + (st == TQ_OK ? 1 : 0);
     }
-    if (st == TQ_ERR_NOT_CONVERGED || st == TQ_ERR_CANCELLED) {
-        /* report the best iterate */
-        if (best < maxres(res)) {
-            memcpy(x, xbest, nx * sizeof(double));
-            ge_map(&w, x, g, res);
-        }
-    }
+    (void)best;
     finish(&w, x, g, r);
     r->info.status = st == TQ_OK ? TQ_OK : st;
-    r->info.iterations = it + (st == TQ_OK ? 1 : 0);
+    r->info.iterations = iters;
     r->info.sweeps = w.sweeps;
     r->info.res_e2 = res[0];
     r->info.res_e4 = res[1];

@@ -465,6 +465,40 @@ static void test_threads_bitwise(void **state)
     tq_context_free(ctx);
 }
 
+/* Large shocks (300% tariffs, a fivefold iceberg cost) need the continuation on the
+ * shock; the answer still passes the checker. */
+static void test_large_shock(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    tq_context_new(&ctx, NULL);
+    const int N = 8, J = 4;
+    tq_dataset *ds = make_economy(ctx, N, J, 1, 1, 61);
+    tq_baseline *b;
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+    for (int c = 0; c < 2; c++) {
+        tq_scenario *sc;
+        tq_scenario_new(ctx, b, &sc);
+        if (c == 0)
+            tq_scenario_set_tariff(sc, -1, -1, -1, 3.0);
+        else
+            for (int n = 0; n < N; n++)
+                for (int i = 0; i < N; i++)
+                    if (i != n)
+                        tq_scenario_set_iceberg(sc, n, i, -1, 5.0);
+        tq_result *r;
+        assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
+        check_ok(ctx, b, sc, r, 1e-9);
+        /* both shocks make every region poorer */
+        for (int n = 0; n < N; n++) assert_true(tq_result_array(r, TQ_RES_WELFARE, NULL)[n] < 0);
+        tq_result_free(r);
+        tq_scenario_free(sc);
+    }
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 static int cancel_cb(void *ud, const char *stage, double f)
 {
     (void)stage;
@@ -528,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_one_sector),        cmocka_unit_test(test_closures),
         cmocka_unit_test(test_decomposition),     cmocka_unit_test(test_methods_and_no_io),
         cmocka_unit_test(test_threads_bitwise),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_large_shock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
