@@ -101,7 +101,7 @@ static double stage_prices(ws *w, const double *x, double *glP)
     const double *lw = x, *lP = x + N;
 
     /* MODEL.md (E1): log c^ = beta log w^ + sum_k gamma[n,k,j] log P^[n,k] */
-#pragma omp parallel for schedule(static) num_threads(w->nth) if (w->par)
+#pragma omp parallel for schedule(dynamic, 2) num_threads(w->nth) if (w->par)
     for (int n = 0; n < N; n++) {
         double *lc = w->lc + (size_t)n * J;
         for (int j = 0; j < J; j++) lc[j] = b->beta[TQ_NJ(J, n, j)] * lw[n];
@@ -117,7 +117,7 @@ static double stage_prices(ws *w, const double *x, double *glP)
 
     /* MODEL.md (E2) */
     double e2 = 0;
-#pragma omp parallel for collapse(2) schedule(static) num_threads(w->nth) if (w->par) reduction(max : e2)
+#pragma omp parallel for collapse(2) schedule(dynamic, 8) num_threads(w->nth) if (w->par) reduction(max : e2)
     for (int j = 0; j < J; j++) {
         for (int n = 0; n < N; n++) {
             const double *a = w->A + ((size_t)j * N + n) * N;
@@ -154,7 +154,7 @@ static void stage_demand(ws *w, const double *x, double *gXs, double *glw, doubl
     }
     /* sales Y'[i,j] = c^[i,j]^-theta sum_n B[n,i,j] X'[n,j] / S[n,j] (pi' of (E3)) */
     const int nb = (N + IBLOCK - 1) / IBLOCK;
-#pragma omp parallel for collapse(2) schedule(static) num_threads(w->nth) if (w->par)
+#pragma omp parallel for collapse(2) schedule(dynamic, 1) num_threads(w->nth) if (w->par)
     for (int j = 0; j < J; j++) {
         for (int ib = 0; ib < nb; ib++) {
             const int i0 = ib * IBLOCK, i1 = i0 + IBLOCK < N ? i0 + IBLOCK : N;
@@ -176,7 +176,7 @@ static void stage_demand(ws *w, const double *x, double *gXs, double *glw, doubl
     tq__closure_deficits(b, w->closure, w->target, w->what, w->Dp);
 
     double e4 = 0, e5 = 0;
-#pragma omp parallel for schedule(static) num_threads(w->nth) if (w->par) reduction(max : e4, e5)
+#pragma omp parallel for schedule(dynamic, 2) num_threads(w->nth) if (w->par) reduction(max : e4, e5)
     for (int n = 0; n < N; n++) {
         double purchases = 0, rev = 0, sales = 0;
         for (int j = 0; j < J; j++) {
@@ -461,7 +461,7 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
     w.nth = 1;
 #endif
     for (int n = 0; n < N; n++) w.world_va += b->VA[n];
-    w.par = w.nth > 1 && (double)NNJ + (double)NJ * J >= 2e5;
+    w.par = w.nth > 1 && (double)NNJ + (double)NJ * J >= 1e6;
 
     const size_t nx = w.nx;
     const int hist = anderson ? m : 0;

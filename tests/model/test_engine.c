@@ -436,7 +436,7 @@ static void test_threads_bitwise(void **state)
     (void)state;
     tq_context *ctx;
     tq_context_new(&ctx, NULL);
-    const int N = 60, J = 60; /* large enough for the parallel loops to run */
+    const int N = 130, J = 60; /* large enough for the parallel loops to run (N^2 J + N J^2 >= 1e6) */
     tq_dataset *ds = make_economy(ctx, N, J, 1, 0, 41);
     tq_solver_options o;
     tq_solver_options_default(&o);
