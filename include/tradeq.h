@@ -289,7 +289,8 @@ typedef enum tq_baseline_mode {
 } tq_baseline_mode;
 
 typedef enum tq_method {
-    TQ_METHOD_ANDERSON = 0,   /* default: Anderson-accelerated joint fixed point */
+    TQ_METHOD_ANDERSON = 0,   /* default: Anderson-accelerated joint fixed point, with
+                                 continuation on the shock when it stalls */
     TQ_METHOD_FIXED_POINT = 1 /* textbook damped nested fixed point (prices inside,
                                  expenditure inside, damped wage update outside) */
 } tq_method;
@@ -297,7 +298,8 @@ typedef enum tq_method {
 typedef struct tq_solver_options {
     tq_method method;
     double tol;           /* max relative residual of (E2), (E4) and (E5); default 1e-10 */
-    int max_iter;         /* outer iterations; default 2000 (Anderson), 20000 (fixed point) */
+    int max_iter;         /* outer iterations, all continuation steps included; 0 = default:
+                             2000 (Anderson), 20000 (fixed point) */
     int anderson_m;       /* Anderson memory; default 8 */
     double damping;       /* wage step scale in (0,1]; default 1 (Anderson), 0.5 (fixed point) */
     int threads;          /* OpenMP threads; 0 = the OpenMP default */
