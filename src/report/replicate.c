@@ -9,10 +9,9 @@
  *   (cp2015/base1993_with_deficits/, an exact equilibrium of their model), one
  *   counterfactual with D fixed. Reproduces terms of trade and real wage; their welfare
  *   and VoT columns for this case come from code that computes the VoT on a different
- *   trade base (MODEL.md), but tradeq's values still round to the published ones. The
- *   alternative, D fixed from the raw long data, lands about 0.01 away on every column
- *   (Mexico welfare 1.179 vs 1.17), so the base-with-deficits route is the one that
- *   matches the published numbers where the formula is the same.
+ *   trade base (MODEL.md), but tradeq's values still round to the published ones.
+ *   Recalibrating the long data with D fixed gives the same numbers to 1e-4
+ *   (docs/engine.md); the base year is used because it needs no recalibration.
  */
 #include "../data/cp2015.h"
 #include "../data/readers.h"
