@@ -306,6 +306,10 @@ typedef struct tq_solver_options {
     tq_baseline_mode baseline_mode; /* used by tq_baseline_new; default RECALIBRATE */
     int numeraire_region; /* -1 (default): world value added unchanged, sum w^ VA = sum VA;
                              r >= 0: the wage of region r, w^[r] = 1 */
+    const struct tq_result *start; /* NULL (default: start at the base), or a result of a
+                             solve against the same baseline to start from (e.g. the previous
+                             step of a tariff search); borrowed, not freed; ignored by
+                             tq_baseline_new */
 } tq_solver_options;
 
 /* Fill *o with the defaults above. */

@@ -180,6 +180,7 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
     tq_solver_options o2 = *opt;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
     o2.tol = tol * 1e-2;
+    o2.start = NULL;
     st = tq__ge_solve(ctx, raw, raw->t, NULL, closure, NULL, &o2, r);
     if (st == TQ_ERR_NOT_CONVERGED && r->info.residual < tol) {
         tq__clear_error(ctx);

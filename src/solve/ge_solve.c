@@ -526,8 +526,17 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
         w.lam[n] = 1.0 / (d > 0.05 ? d : 0.05);
     }
 
-    /* start at the base: w^ = P^ = 1, X' = X_b */
-    for (size_t k = 0; k < NJ; k++) x[N + NJ + k] = b->X[k] / b->VA[k / (size_t)J];
+    /* start at the base (w^ = P^ = 1, X' = X_b) or at a given earlier solution */
+    const tq_result *s0 = opt->start;
+    if (s0 && s0->N == N && s0->J == J) {
+        for (int n = 0; n < N; n++) x[n] = log(s0->arr[TQ_RES_WHAT][n]);
+        for (size_t k = 0; k < NJ; k++) {
+            x[N + k] = log(s0->arr[TQ_RES_PHAT][k]);
+            x[N + NJ + k] = s0->arr[TQ_RES_X][k] / b->VA[k / (size_t)J];
+        }
+    } else {
+        for (size_t k = 0; k < NJ; k++) x[N + NJ + k] = b->X[k] / b->VA[k / (size_t)J];
+    }
 
     double res[3] = {INFINITY, INFINITY, INFINITY}, best = INFINITY, r0 = -1;
     tq_status st = TQ_ERR_NOT_CONVERGED;

@@ -306,6 +306,27 @@ static void test_closures(void **state)
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
     for (int n = 0; n < N; n++) assert_true(fabs(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] - D[n]) < 1e-12);
     check_ok(ctx, b, sc, r, 1e-9);
+    {
+        /* warm start: from its own solution a solve stops at once; from a nearby one it
+         * needs fewer sweeps than from the base */
+        tq_solver_options ws;
+        tq_solver_options_default(&ws);
+        ws.start = r;
+        tq_result *r2;
+        assert_int_equal(tq_solve(ctx, b, sc, &ws, &r2), TQ_OK);
+        assert_int_equal(tq_result_info(r2)->sweeps, 1);
+        tq_result_free(r2);
+        tq_scenario_set_tariff(sc, 0, -1, -1, 0.31);
+        assert_int_equal(tq_solve(ctx, b, sc, &ws, &r2), TQ_OK);
+        tq_result *r3;
+        assert_int_equal(tq_solve(ctx, b, sc, NULL, &r3), TQ_OK);
+        assert_true(tq_result_info(r2)->sweeps < tq_result_info(r3)->sweeps);
+        for (int n = 0; n < N; n++)
+            assert_true(fabs(tq_result_array(r2, TQ_RES_WHAT, NULL)[n] - tq_result_array(r3, TQ_RES_WHAT, NULL)[n]) < 1e-9);
+        tq_result_free(r2);
+        tq_result_free(r3);
+        tq_scenario_set_tariff(sc, 0, -1, -1, 0.3);
+    }
     double w_fixed[5];
     memcpy(w_fixed, tq_result_array(r, TQ_RES_WHAT, NULL), sizeof w_fixed);
     tq_result_free(r);
