@@ -8,3 +8,4 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build
 ./build/tradeq info
 ./build/tradeq balance USA JPN --by sector
+./build/tradeq run
