@@ -5,37 +5,6 @@
 
 #include "core/internal.h"
 
-static int fail_after = -1; /* allocations left before failing; -1 = never */
-static int allocs;
-static void *count_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    allocs++;
-    return malloc(n);
-}
-static void *count_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    if (!p)
-        allocs++;
-    return realloc(p, n);
-}
-static void count_free(void *ud, void *p)
-{
-    (void)ud;
-    if (p)
-        allocs--;
-    free(p);
-}
-
 static void test_context_and_errors(void **state)
 {
     (void)state;
@@ -59,27 +28,9 @@ static void test_context_and_errors(void **state)
 static void test_allocator_failures(void **state)
 {
     (void)state;
-    tq_allocator a = {count_malloc, count_realloc, count_free, NULL};
     /* Fail the k-th allocation for every k until loading the tiny dataset succeeds:
-     * every failure must be reported as TQ_ERR_NOMEM (or IO for gz internals) and
-     * leak nothing. */
-    for (int k = 1;; k++) {
-        allocs = 0;
-        fail_after = -1;
-        tq_context *ctx = NULL;
-        assert_int_equal(tq_context_new(&ctx, &a), TQ_OK);
-        fail_after = k;
-        tq_dataset *ds = NULL;
-        tq_status st = tq_dataset_load(ctx, TQ_TEST_DATA "/tiny", &ds);
-        fail_after = -1;
-        tq_dataset_free(ds);
-        tq_context_free(ctx);
-        assert_int_equal(allocs, 0);
-        if (st == TQ_OK)
-            break;
-        assert_int_equal(st, TQ_ERR_NOMEM);
-        assert_true(k < 100000);
-    }
+     * every failure must be reported as TQ_ERR_NOMEM and leak nothing. */
+    tq_test_read_sweep(tq_dataset_load, TQ_TEST_DATA "/tiny", NULL);
 }
 
 static void test_csv_reader(void **state)

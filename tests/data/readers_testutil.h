@@ -1,5 +1,6 @@
-/* Helpers for the reader tests (test_wiot.c, test_square.c, test_flows.c): files in
- * temporary folders, and a check that an error names file, line and field. */
+/* Helpers for the reader tests (test_wiot.c, test_square.c, test_flows.c, test_kite.c,
+ * test_aggregate.c): files in temporary folders, checks that an error names file, line
+ * and field, and the main() of a test with local and shared-data groups. */
 #ifndef TQ_READERS_TESTUTIL_H
 #define TQ_READERS_TESTUTIL_H
 
@@ -44,97 +45,98 @@ static inline int rd_have_shared(const char *rel)
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* Check the last error: status, that its file ends with `file`, its line (-1: any)
- * and its field (NULL: any, "": none); the one-line message must name all three.
- * Prints the message when a check fails. */
-static inline void rd_check_error(const tq_context *ctx, tq_status got, tq_status want, const char *file,
-                                  long line, const char *field)
+/* Check the last error of a case (label: named in a failure, or NULL): status got and
+ * the recorded one are want, its file ends with `file`, its line (-1: any), its field
+ * (NULL: any, "": none) and, if message is not NULL, its message contains message; the
+ * one-line message must name file, line and field. Prints the message when a check fails. */
+static inline void rd_check_case(const char *label, const tq_context *ctx, tq_status got, tq_status want,
+                                 const char *file, long line, const char *field, const char *message)
 {
     const tq_error *e = tq_last_error(ctx);
     char msg[2048];
     tq_error_format(ctx, msg, sizeof msg);
+    const char *lb = label ? label : "", *sep = label ? ": " : "";
     if (got != want || e->status != want)
-        fail_msg("status %d (recorded %d), expected %d: %s", got, e->status, want, msg);
+        fail_msg("%s%sstatus %d (recorded %d), expected %d: %s", lb, sep, got, e->status, want, msg);
     size_t lf = strlen(e->file), lw = strlen(file);
     if (lf < lw || strcmp(e->file + lf - lw, file) != 0)
-        fail_msg("file '%s' does not end with '%s': %s", e->file, file, msg);
+        fail_msg("%s%sfile '%s' does not end with '%s': %s", lb, sep, e->file, file, msg);
     if (line >= 0 && e->line != line)
-        fail_msg("line %ld, expected %ld: %s", e->line, line, msg);
+        fail_msg("%s%sline %ld, expected %ld: %s", lb, sep, e->line, line, msg);
     if (field && strcmp(e->field, field) != 0)
-        fail_msg("field '%s', expected '%s': %s", e->field, field, msg);
+        fail_msg("%s%sfield '%s', expected '%s': %s", lb, sep, e->field, field, msg);
+    if (message && !strstr(e->message, message))
+        fail_msg("%s%smessage lacks '%s': %s", lb, sep, message, msg);
     if (!strstr(msg, file))
-        fail_msg("message lacks the file: %s", msg);
+        fail_msg("%s%smessage lacks the file: %s", lb, sep, msg);
     if (line > 0) {
         char l[32];
         snprintf(l, sizeof l, ":%ld:", line);
         if (!strstr(msg, l))
-            fail_msg("message lacks the line: %s", msg);
+            fail_msg("%s%smessage lacks the line: %s", lb, sep, msg);
     }
     if (field && *field && !strstr(msg, field))
-        fail_msg("message lacks the field: %s", msg);
+        fail_msg("%s%smessage lacks the field: %s", lb, sep, msg);
 }
 
-/* An allocator that fails once its budget of allocations is spent, and counts live
- * blocks, for allocation-failure sweeps: every failure must give TQ_ERR_NOMEM (or
- * succeed), leave *out NULL and leak nothing. */
-typedef struct rd_budget {
-    long left, live;
-} rd_budget;
-static inline void *rd_malloc(void *ud, size_t n)
+/* rd_check_case without a label or a message to look for. */
+static inline void rd_check_error(const tq_context *ctx, tq_status got, tq_status want, const char *file,
+                                  long line, const char *field)
 {
-    rd_budget *b = ud;
-    if (b->left-- <= 0)
-        return NULL;
-    b->live++;
-    return malloc(n ? n : 1);
-}
-static inline void *rd_realloc(void *ud, void *p, size_t n)
-{
-    rd_budget *b = ud;
-    if (b->left-- <= 0)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        b->live++;
-    return q;
-}
-static inline void rd_free(void *ud, void *p)
-{
-    rd_budget *b = ud;
-    if (p) {
-        b->live--;
-        free(p);
-    }
+    rd_check_case(NULL, ctx, got, want, file, line, field, NULL);
 }
 
-/* Run reader on dir with budgets 0, 1, 2, ... until it succeeds. */
-static inline void rd_alloc_sweep(tq_status (*reader)(tq_context *, const char *, tq_dataset **), const char *dir)
+/* Read dir with read on a new context: the read must fail as rd_check_case checks and
+ * leave its output NULL. */
+static inline void rd_check_read(const char *label, tq_test_reader read, const char *dir, tq_status want,
+                                 const char *file, long line, const char *field, const char *message)
 {
-    for (long k = 0;; k++) {
-        rd_budget b = {1 << 30, 0};
-        tq_allocator a = {rd_malloc, rd_realloc, rd_free, &b};
-        tq_context *ctx;
-        assert_int_equal(tq_context_new(&ctx, &a), TQ_OK);
-        b.left = k;
-        tq_dataset *ds = (tq_dataset *)1;
-        tq_status st = reader(ctx, dir, &ds);
-        if (st != TQ_OK && st != TQ_ERR_NOMEM) {
-            char msg[1024];
-            tq_error_format(ctx, msg, sizeof msg);
-            fail_msg("budget %ld: status %d, expected NOMEM: %s", k, st, msg);
+    tq_context *ctx;
+    tq_dataset *ds = (tq_dataset *)1;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    rd_check_case(label, ctx, read(ctx, dir, &ds), want, file, line, field, message);
+    assert_null(ds);
+    tq_context_free(ctx);
+}
+
+/* The allocation-failure test of a reader on a folder that make() writes (removed with
+ * tq_test_rmtree): put RD_ALLOC_TEST(x) in the test list, x a static rd_alloc_case. */
+typedef struct rd_alloc_case {
+    char *(*make)(void);
+    tq_test_reader read;
+} rd_alloc_case;
+
+static inline void rd_test_alloc_failures(void **state)
+{
+    const rd_alloc_case *ac = *state;
+    char *d = ac->make();
+    tq_test_read_sweep(ac->read, d, NULL);
+    tq_test_rmtree(d);
+}
+#define RD_ALLOC_TEST(ac) {"test_alloc_failures", rd_test_alloc_failures, NULL, NULL, &(ac)}
+
+/* main() of a reader test: run the group `local`; then, when every folder named in the
+ * NULL-terminated list `needs` is in TQ_SHARED_DATA, the group `shared` (named
+ * "<name>, shared data"), else return 77 (skipped). */
+static inline int rd_run(const char *name, const struct CMUnitTest *local, size_t nlocal,
+                         const struct CMUnitTest *shared, size_t nshared, const char *const *needs)
+{
+    int fails = _cmocka_run_group_tests(name, local, nlocal, NULL, NULL);
+    if (fails)
+        return fails;
+    for (size_t k = 0; needs[k]; k++) {
+        if (!rd_have_shared(needs[k])) {
+            printf("SKIP: %s/%s is absent (tests that need ../shared/data are skipped without it)\n",
+                   TQ_SHARED_DATA, needs[k]);
+            return 77;
         }
-        if (st)
-            assert_null(ds);
-        else
-            assert_non_null(ds);
-        tq_dataset_free(st ? NULL : ds);
-        tq_context_free(ctx);
-        if (b.live != 0)
-            fail_msg("budget %ld: %ld blocks leaked", k, b.live);
-        if (st == TQ_OK)
-            break;
-        assert_true(k < 100000);
     }
+    char sname[256];
+    snprintf(sname, sizeof sname, "%s, shared data", name);
+    return _cmocka_run_group_tests(sname, shared, nshared, NULL, NULL);
 }
+#define RD_RUN(name, local, shared, ...)                                                           \
+    rd_run((name), (local), sizeof(local) / sizeof(local)[0], (shared), sizeof(shared) / sizeof(shared)[0], \
+           (const char *const[]){__VA_ARGS__, NULL})
 
 #endif

@@ -3,7 +3,7 @@
  * (skipped when the shared data are absent). */
 #include <math.h>
 
-#include "tq_test.h"
+#include "readers_testutil.h"
 
 #include "data/dataset.h"
 #include "data/readers.h"
@@ -282,16 +282,8 @@ static void test_bad_maps(void **state)
             tq_test_write(dir, "map.csv", b->content);
         tq_dataset *out = (tq_dataset *)(uintptr_t)1;
         tq_status st = tq_dataset_aggregate(ctx, ds, b->sectors ? NULL : map, b->sectors ? map : NULL, &out);
-        const tq_error *e = tq_last_error(ctx);
-        int ok = st == b->status && out == NULL && strstr(e->file, "map.csv") && e->line == b->line &&
-                 (b->field ? strcmp(e->field, b->field) == 0 : 1) &&
-                 (!b->message || strstr(e->message, b->message));
-        if (!ok) {
-            char buf[1200];
-            tq_error_format(ctx, buf, sizeof buf);
-            fail_msg("case '%s': status %d (want %d), line %ld (want %ld), field '%s': %s", b->label,
-                     (int)st, (int)b->status, e->line, b->line, e->field, buf);
-        }
+        rd_check_case(b->label, ctx, st, b->status, "map.csv", b->line, b->field, b->message);
+        assert_null(out);
     }
     tq_dataset_free(ds);
     tq_test_rmtree(dir);
@@ -300,41 +292,24 @@ static void test_bad_maps(void **state)
 
 /* ------------------------------------------------------ allocation faults --- */
 
-typedef struct fault_alloc {
-    long budget;
-    long live;
-} fault_alloc;
+typedef struct aggregate_arg {
+    const tq_dataset *ds;
+    const char *rmap, *smap;
+} aggregate_arg;
 
-static void *fa_malloc(void *ud, size_t size)
+static tq_status aggregate_op(tq_context *ctx, void *arg)
 {
-    fault_alloc *fa = ud;
-    if (fa->budget <= 0)
-        return NULL;
-    fa->budget--;
-    void *p = malloc(size ? size : 1);
-    if (p)
-        fa->live++;
-    return p;
-}
-
-static void *fa_realloc(void *ud, void *p, size_t size)
-{
-    fault_alloc *fa = ud;
-    if (!p)
-        return fa_malloc(ud, size);
-    if (fa->budget <= 0)
-        return NULL;
-    fa->budget--;
-    return realloc(p, size ? size : 1);
-}
-
-static void fa_free(void *ud, void *p)
-{
-    fault_alloc *fa = ud;
-    if (p) {
-        fa->live--;
-        free(p);
+    const aggregate_arg *aa = arg;
+    tq_dataset *out = (tq_dataset *)(uintptr_t)1;
+    tq_status st = tq_dataset_aggregate(ctx, aa->ds, aa->rmap, aa->smap, &out);
+    if (st == TQ_OK) {
+        assert_int_equal(tq_dataset_regions(out), 2);
+        assert_int_equal(tq_dataset_sectors(out), 1);
+        tq_dataset_free(out);
+    } else {
+        assert_null(out);
     }
+    return st;
 }
 
 /* Every allocation of the aggregator may fail: TQ_ERR_NOMEM, no leak, then success. */
@@ -350,30 +325,9 @@ static void test_allocation_failures(void **state)
     snprintf(smap, sizeof smap, "%s/s.csv", dir);
     tq_test_write(dir, "r.csv", "code,group,group_name\nAAA,AB,Aland-Borduria\nBBB,AB,\nCCC,CCC,\n");
     tq_test_write(dir, "s.csv", "code,group,group_name,tradable\nG,ALL,All,1\nS,ALL,,\n");
-    int succeeded = 0;
-    long k;
-    for (k = 1; k < 100000 && !succeeded; k++) {
-        fault_alloc fa = {k, 0};
-        tq_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
-        tq_context *ctx = NULL;
-        if (tq_context_new(&ctx, &al) != TQ_OK)
-            continue;
-        tq_dataset *out = NULL;
-        tq_status st = tq_dataset_aggregate(ctx, ds, rmap, smap, &out);
-        if (st == TQ_OK) {
-            assert_int_equal(tq_dataset_regions(out), 2);
-            assert_int_equal(tq_dataset_sectors(out), 1);
-            succeeded = 1;
-        } else {
-            assert_int_equal(st, TQ_ERR_NOMEM);
-            assert_null(out);
-        }
-        tq_dataset_free(out);
-        tq_context_free(ctx);
-        assert_int_equal(fa.live, 0);
-    }
-    print_message("aggregate succeeded with %ld allocations allowed\n", k - 1);
-    assert_true(succeeded);
+    aggregate_arg aa = {ds, rmap, smap};
+    long k = tq_test_alloc_sweep(aggregate_op, &aa, TQ_ERR_NOMEM, TQ_SWEEP_FRESH_CONTEXT);
+    print_message("aggregate succeeded with %ld allocations allowed\n", k);
     tq_dataset_free(ds);
     tq_test_rmtree(dir);
     tq_context_free(base);

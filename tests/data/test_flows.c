@@ -130,12 +130,7 @@ static void bad_row(int r, const char *repl, tq_status want, long line, const ch
 {
     char *d = tiny();
     write_flows(d, "flows_2000.csv", r, repl);
-    tq_context *ctx;
-    tq_dataset *ds = (tq_dataset *)1;
-    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    rd_check_error(ctx, tq__read_flows(ctx, d, &ds), want, "flows_2000.csv", line, field);
-    assert_null(ds);
-    tq_context_free(ctx);
+    rd_check_read(NULL, tq__read_flows, d, want, "flows_2000.csv", line, field, NULL);
     tq_test_rmtree(d);
 }
 
@@ -323,34 +318,20 @@ static void test_wiod16(void **state)
     tq_context_free(ctx);
 }
 
-static void test_alloc_failures(void **state)
-{
-    (void)state;
-    char *d = tiny();
-    rd_alloc_sweep(tq__read_flows, d);
-    tq_test_rmtree(d);
-}
+static rd_alloc_case alloc_case = {tiny, tq__read_flows};
 
 int main(void)
 {
     const struct CMUnitTest local[] = {
         cmocka_unit_test(test_tiny_values),
-        cmocka_unit_test(test_alloc_failures),
+        RD_ALLOC_TEST(alloc_case),
         cmocka_unit_test(test_gzip_and_years),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_bad_files),
     };
-    int fails = cmocka_run_group_tests_name("flows reader", local, NULL, NULL);
-    if (fails)
-        return fails;
-    if (!rd_have_shared("icio") || !rd_have_shared("wiod16")) {
-        printf("SKIP: %s/icio or wiod16 is absent (tests that need ../shared/data are skipped without it)\n",
-               TQ_SHARED_DATA);
-        return 77;
-    }
     const struct CMUnitTest shared[] = {
         cmocka_unit_test(test_icio),
         cmocka_unit_test(test_wiod16),
     };
-    return cmocka_run_group_tests_name("flows reader, shared data", shared, NULL, NULL);
+    return RD_RUN("flows reader", local, shared, "icio", "wiod16");
 }

@@ -1,17 +1,6 @@
 /* Tests of the KITE reader (src/data/read_kite.c): a hand-checkable 2x2 fixture, every
  * kind of malformed input, and the shipped wiod2014 folder (skipped when absent). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
+#include "readers_testutil.h"
 
 #include "data/kite_fixture.h"
 #include "data/readers.h"
@@ -209,29 +198,13 @@ static void test_bad_inputs(void **state)
     size_t n = sizeof bad_cases / sizeof bad_cases[0];
     for (size_t k = 0; k < n; k++) {
         const bad_case *bc = &bad_cases[k];
-        tq_context *ctx = NULL;
-        tq_dataset *ds = (tq_dataset *)(uintptr_t)1;
-        assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
         const char *dir = kf_mkdtemp();
         assert_non_null(dir);
         assert_int_equal(kf_write_set(dir, bc->file, bc->content, bc->content ? strlen(bc->content) : 0, 0), 0);
-        tq_status st = tq__read_kite(ctx, dir, &ds);
-        const tq_error *e = tq_last_error(ctx);
-        char buf[1200];
-        tq_error_format(ctx, buf, sizeof buf);
-        int ok = st == bc->status && ds == NULL && e->status == bc->status &&
-                 strstr(e->file, kf_names[bc->file]) != NULL && e->line == bc->line &&
-                 (bc->field ? strcmp(e->field, bc->field) == 0 : e->field[0] == '\0') &&
-                 (!bc->message || strstr(e->message, bc->message) != NULL);
-        if (!ok) {
-            print_error("case '%s': status %d (want %d), line %ld (want %ld), field '%s' (want '%s')\n"
-                        "  message: %s\n",
-                        bc->label, (int)st, (int)bc->status, e->line, bc->line, e->field,
-                        bc->field ? bc->field : "", buf);
-        }
+        /* a NULL field in the table: the error names no field */
+        rd_check_read(bc->label, tq__read_kite, dir, bc->status, kf_names[bc->file], bc->line,
+                      bc->field ? bc->field : "", bc->message);
         kf_cleanup(dir);
-        tq_context_free(ctx);
-        assert_true(ok);
     }
 }
 
@@ -249,43 +222,6 @@ static void test_missing_folder(void **state)
 
 /* ------------------------------------------------------ allocation faults --- */
 
-typedef struct fault_alloc {
-    long budget; /* allocations left before failing */
-    long live;   /* blocks currently allocated */
-} fault_alloc;
-
-static void *fa_malloc(void *ud, size_t size)
-{
-    fault_alloc *fa = ud;
-    if (fa->budget <= 0)
-        return NULL;
-    fa->budget--;
-    void *p = malloc(size ? size : 1);
-    if (p)
-        fa->live++;
-    return p;
-}
-
-static void *fa_realloc(void *ud, void *p, size_t size)
-{
-    fault_alloc *fa = ud;
-    if (!p)
-        return fa_malloc(ud, size);
-    if (fa->budget <= 0)
-        return NULL;
-    fa->budget--;
-    return realloc(p, size ? size : 1);
-}
-
-static void fa_free(void *ud, void *p)
-{
-    fault_alloc *fa = ud;
-    if (p) {
-        fa->live--;
-        free(p);
-    }
-}
-
 /* Every allocation of the reader may fail: the result is TQ_ERR_NOMEM, nothing leaks,
  * and with enough memory the read succeeds (SQLite-style fault injection). */
 static void test_allocation_failures(void **state)
@@ -294,36 +230,8 @@ static void test_allocation_failures(void **state)
     const char *dir = kf_mkdtemp();
     assert_non_null(dir);
     assert_int_equal(kf_write_set(dir, -1, NULL, 0, 0), 0);
-    int succeeded = 0;
-    long k;
-    for (k = 1; k < 100000 && !succeeded; k++) {
-        fault_alloc fa = {k, 0};
-        tq_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
-        tq_context *ctx = NULL;
-        if (tq_context_new(&ctx, &al) != TQ_OK) {
-            assert_int_equal(fa.live, 0);
-            continue;
-        }
-        tq_dataset *ds = NULL;
-        tq_status st = tq__read_kite(ctx, dir, &ds);
-        if (st == TQ_OK) {
-            check_fixture_values(ds);
-            succeeded = 1;
-        } else {
-            if (st != TQ_ERR_NOMEM) {
-                char buf[1024];
-                tq_error_format(ctx, buf, sizeof buf);
-                print_error("budget %ld: status %d: %s\n", k, (int)st, buf);
-            }
-            assert_int_equal(st, TQ_ERR_NOMEM);
-            assert_null(ds);
-        }
-        tq_dataset_free(ds);
-        tq_context_free(ctx);
-        assert_int_equal(fa.live, 0);
-    }
-    print_message("reader succeeded with %ld allocations allowed\n", k - 1);
-    assert_true(succeeded);
+    long k = tq_test_read_sweep(tq__read_kite, dir, check_fixture_values);
+    print_message("reader succeeded with %ld allocations allowed\n", k);
     kf_cleanup(dir);
 }
 

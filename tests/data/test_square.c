@@ -90,12 +90,7 @@ static void bad(const char *file, const char *text, tq_status want, long line, c
         tq_test_write(d, file, text);
     else
         rd_remove(d, file);
-    tq_context *ctx;
-    tq_dataset *ds = (tq_dataset *)1;
-    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    rd_check_error(ctx, tq__read_square(ctx, d, &ds), want, file, line, field);
-    assert_null(ds);
-    tq_context_free(ctx);
+    rd_check_read(NULL, tq__read_square, d, want, file, line, field, NULL);
     tq_test_rmtree(d);
 }
 
@@ -178,29 +173,15 @@ static void test_liberation(void **state)
     tq_context_free(ctx);
 }
 
-static void test_alloc_failures(void **state)
-{
-    (void)state;
-    char *d = tiny();
-    rd_alloc_sweep(tq__read_square, d);
-    tq_test_rmtree(d);
-}
+static rd_alloc_case alloc_case = {tiny, tq__read_square};
 
 int main(void)
 {
     const struct CMUnitTest local[] = {
         cmocka_unit_test(test_tiny_values),
-        cmocka_unit_test(test_alloc_failures),
+        RD_ALLOC_TEST(alloc_case),
         cmocka_unit_test(test_bad_input),
     };
-    int fails = cmocka_run_group_tests_name("square reader", local, NULL, NULL);
-    if (fails)
-        return fails;
-    if (!rd_have_shared("liberation2025")) {
-        printf("SKIP: %s/liberation2025 is absent (tests that need ../shared/data are skipped without it)\n",
-               TQ_SHARED_DATA);
-        return 77;
-    }
     const struct CMUnitTest shared[] = {cmocka_unit_test(test_liberation)};
-    return cmocka_run_group_tests_name("square reader, shared data", shared, NULL, NULL);
+    return RD_RUN("square reader", local, shared, "liberation2025");
 }

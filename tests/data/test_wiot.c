@@ -121,12 +121,7 @@ static void bad_table(const char *head, int r, const char *repl, tq_status want,
 {
     char *d = tiny();
     write_table(d, "wiot_2009.csv", head, r, repl);
-    tq_context *ctx;
-    tq_dataset *ds = (tq_dataset *)1;
-    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    rd_check_error(ctx, tq__read_wiot(ctx, d, &ds), want, "wiot_2009.csv", line, field);
-    assert_null(ds);
-    tq_context_free(ctx);
+    rd_check_read(NULL, tq__read_wiot, d, want, "wiot_2009.csv", line, field, NULL);
     tq_test_rmtree(d);
 }
 
@@ -274,30 +269,16 @@ static void test_wiod2013(void **state)
     tq_context_free(ctx);
 }
 
-static void test_alloc_failures(void **state)
-{
-    (void)state;
-    char *d = tiny();
-    rd_alloc_sweep(tq__read_wiot, d);
-    tq_test_rmtree(d);
-}
+static rd_alloc_case alloc_case = {tiny, tq__read_wiot};
 
 int main(void)
 {
     const struct CMUnitTest local[] = {
         cmocka_unit_test(test_tiny_values),
-        cmocka_unit_test(test_alloc_failures),
+        RD_ALLOC_TEST(alloc_case),
         cmocka_unit_test(test_bad_table),
         cmocka_unit_test(test_bad_files),
     };
-    int fails = cmocka_run_group_tests_name("wiot reader", local, NULL, NULL);
-    if (fails)
-        return fails;
-    if (!rd_have_shared("wiod2013")) {
-        printf("SKIP: %s/wiod2013 is absent (tests that need ../shared/data are skipped without it)\n",
-               TQ_SHARED_DATA);
-        return 77;
-    }
     const struct CMUnitTest shared[] = {cmocka_unit_test(test_wiod2013)};
-    return cmocka_run_group_tests_name("wiot reader, shared data", shared, NULL, NULL);
+    return RD_RUN("wiot reader", local, shared, "wiod2013");
 }

@@ -911,48 +911,27 @@ static void test_cancel(void **state)
     tq_test_rmtree(dir);
 }
 
-/* Fail the k-th allocation of the library for k = 0, 1, ...: each failure is
- * TQ_ERR_NOMEM and leaves nothing (ASan checks for leaks). */
-static long alloc_left;
-static void *fail_malloc(void *ud, size_t n)
+/* Fail the k-th allocation of the library for k = 0, 1, ... on one context: each
+ * failure is TQ_ERR_NOMEM and leaves nothing, neither files nor live blocks. */
+static tq_status write_all_op(tq_context *ctx, void *arg)
 {
-    (void)ud;
-    return alloc_left-- > 0 ? malloc(n) : NULL;
-}
-static void *fail_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return alloc_left-- > 0 ? realloc(p, n) : NULL;
-}
-static void fail_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
+    const char *out = arg;
+    const unsigned all = TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_XLSX | TQ_FORMAT_DTA;
+    tq_status st = tq_results_write(ctx, F.runs, 2, out, all, 0);
+    if (st != TQ_OK)
+        assert_int_equal(dir_entries(out), -1);
+    return st;
 }
 
 static void test_alloc_failures(void **state)
 {
     (void)state;
-    tq_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
-    alloc_left = 1000;
-    tq_context *ctx;
-    assert_int_equal(tq_context_new(&ctx, &a), TQ_OK);
     char *dir = tq_test_tmpdir();
     char *out = path_in(dir, "out");
-    const unsigned all = TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_XLSX | TQ_FORMAT_DTA;
-    long k = 0;
-    for (;; k++) {
-        alloc_left = k;
-        tq_status st = tq_results_write(ctx, F.runs, 2, out, all, 0);
-        if (st == TQ_OK)
-            break;
-        assert_int_equal(st, TQ_ERR_NOMEM);
-        assert_int_equal(dir_entries(out), -1);
-        assert_true(k < 1000);
-    }
+    long k = tq_test_alloc_sweep(write_all_op, out, TQ_ERR_NOMEM, TQ_SWEEP_ONE_CONTEXT);
+    assert_true(k <= 1000);
     assert_true(k > 5);
     assert_int_equal(dir_entries(out), 12);
-    tq_context_free(ctx);
     free(out);
     tq_test_rmtree(dir);
 }
