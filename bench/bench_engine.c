@@ -57,7 +57,8 @@ static tq_dataset *synthetic(tq_context *ctx, int N, int J, uint64_t seed)
     double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
     double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
     double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-    for (int j = 0; j < J; j++) theta[j] = 2.0 + 8.0 * urand();
+    for (int j = 0; j < J; j++)
+        theta[j] = 2.0 + 8.0 * urand();
     double *size = malloc(sizeof(double) * (size_t)N);
     for (int n = 0; n < N; n++) {
         size[n] = exp(3.0 * urand());
@@ -69,11 +70,14 @@ static tq_dataset *synthetic(tq_context *ctx, int N, int J, uint64_t seed)
             double b = 0.3 + 0.4 * urand();
             beta[n * J + j] = b;
             double gs = 0, gw[512];
-            for (int k = 0; k < J; k++) gs += (gw[k] = urand() * urand());
-            for (int k = 0; k < J; k++) gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
+            for (int k = 0; k < J; k++)
+                gs += (gw[k] = urand() * urand());
+            for (int k = 0; k < J; k++)
+                gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
             asum += (alpha[n * J + j] = 0.2 + urand());
         }
-        for (int j = 0; j < J; j++) alpha[n * J + j] /= asum;
+        for (int j = 0; j < J; j++)
+            alpha[n * J + j] /= asum;
         for (int j = 0; j < J; j++) {
             /* spending of n on j split across exporters: home bias, gravity-like sizes */
             double X = VA[n] * 2.0 / J;
@@ -165,8 +169,8 @@ static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure cl
         w->residual = in->residual;
         w->ok = st == TQ_OK;
     }
-    fprintf(stderr, "  %-10s %4dx%-3d %-9s %d thr: cf %.4f s (%d it, %d sweeps, res %.2g, check %.2g)%s\n", name,
-            w->N, w->J, w->method, w->threads, w->wall_s, w->iters, w->sweeps, w->residual, w->check,
+    fprintf(stderr, "  %-10s %4dx%-3d %-9s %d thr: cf %.4f s (%d it, %d sweeps, res %.2g, check %.2g)%s\n", name, w->N,
+            w->J, w->method, w->threads, w->wall_s, w->iters, w->sweeps, w->residual, w->check,
             w->ok ? "" : " NOT CONVERGED");
     tq_result_free(r);
     tq_scenario_free(sc);

@@ -117,8 +117,7 @@ int tq_cmd_balance(int argc, char **argv)
             char *end;
             long v = strtol(p, &end, 10);
             if (end == p || (*end && *end != ',')) {
-                fprintf(stderr, "tradeq balance: --years takes a comma-separated list of years, not '%s'\n",
-                        years_arg);
+                fprintf(stderr, "tradeq balance: --years takes a comma-separated list of years, not '%s'\n", years_arg);
                 goto done;
             }
             int yi = tq_dataset_find_year(ds, (int)v);
@@ -263,8 +262,7 @@ int tq_cmd_balance(int argc, char **argv)
         }
         if (ny > 1)
             printf("(change and change%%: %d on %d; change%% is relative to |balance %d|)\n",
-                   tq_dataset_year(ds, ys[last]), tq_dataset_year(ds, ys[last - 1]),
-                   tq_dataset_year(ds, ys[last - 1]));
+                   tq_dataset_year(ds, ys[last]), tq_dataset_year(ds, ys[last - 1]), tq_dataset_year(ds, ys[last - 1]));
     }
     rc = CLI_OK;
 done:

@@ -55,9 +55,8 @@ int tq_cmd_convert(int argc, char **argv)
         cli_print_error(ctx);
         goto done;
     }
-    printf("wrote %s (%d regions x %d sectors, %d year%s) to %s\n", tq_dataset_name(ds),
-           tq_dataset_regions(ds), tq_dataset_sectors(ds), tq_dataset_years(ds),
-           tq_dataset_years(ds) > 1 ? "s" : "", outdir);
+    printf("wrote %s (%d regions x %d sectors, %d year%s) to %s\n", tq_dataset_name(ds), tq_dataset_regions(ds),
+           tq_dataset_sectors(ds), tq_dataset_years(ds), tq_dataset_years(ds) > 1 ? "s" : "", outdir);
     rc = CLI_OK;
 done:
     tq_dataset_free(ds);

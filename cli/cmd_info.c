@@ -53,7 +53,8 @@ int tq_cmd_info(int argc, char **argv)
         }
     }
     int tradable = 0;
-    for (int j = 0; j < J; j++) tradable += tq_dataset_sector_tradable(ds, j);
+    for (int j = 0; j < J; j++)
+        tradable += tq_dataset_sector_tradable(ds, j);
     printf("dataset    %s\n", tq_dataset_name(ds)[0] ? tq_dataset_name(ds) : "(unnamed)");
     if (tq_dataset_source(ds)[0])
         printf("source     %s\n", tq_dataset_source(ds));
@@ -63,10 +64,11 @@ int tq_cmd_info(int argc, char **argv)
         printf("%d\n", tq_dataset_year(ds, 0));
     else
         printf("%d-%d (%d years)\n", tq_dataset_year(ds, 0), tq_dataset_year(ds, Y - 1), Y);
-    printf("io links   %s\n", tq_dataset_has_io(ds) ? "yes (input-output shares from data)"
-                                                     : "no (flows only: gamma = 0, beta = 1)");
+    printf("io links   %s\n",
+           tq_dataset_has_io(ds) ? "yes (input-output shares from data)" : "no (flows only: gamma = 0, beta = 1)");
     printf("regions    ");
-    for (int n = 0; n < N && n < 12; n++) printf("%s%s", n ? " " : "", tq_dataset_region_code(ds, n));
+    for (int n = 0; n < N && n < 12; n++)
+        printf("%s%s", n ? " " : "", tq_dataset_region_code(ds, n));
     printf("%s\n", N > 12 ? " ..." : "");
     printf("sectors    ");
     for (int j = 0; j < J && j < 4; j++)
@@ -78,13 +80,15 @@ int tq_cmd_info(int argc, char **argv)
     const double *VA = tq_dataset_array_const(ds, TQ_VA, y, NULL);
     const double *R = tq_dataset_array_const(ds, TQ_R, y, NULL);
     double go = 0, trade = 0, va = 0, rev = 0;
-    for (int k = 0; k < N * J; k++) go += Yo[k];
+    for (int k = 0; k < N * J; k++)
+        go += Yo[k];
     for (int n = 0; n < N; n++) {
         va += VA[n];
         rev += R[n];
         for (int i = 0; i < N; i++)
             if (i != n)
-                for (int j = 0; j < J; j++) trade += Z[((size_t)n * N + i) * J + j];
+                for (int j = 0; j < J; j++)
+                    trade += Z[((size_t)n * N + i) * J + j];
     }
     char b1[64], b2[64], b3[64], b4[64];
     printf("\ntotals %d (M USD)\n", tq_dataset_year(ds, y));
@@ -127,8 +131,8 @@ int tq_cmd_info(int argc, char **argv)
         printf("\nsectors (code, tradable, theta, name)\n");
         const double *theta = tq_dataset_array_const(ds, TQ_THETA, 0, NULL);
         for (int j = 0; j < J; j++)
-            printf("  %-8s %d %7.3f  %s\n", tq_dataset_sector_code(ds, j), tq_dataset_sector_tradable(ds, j),
-                   theta[j], tq_dataset_sector_name(ds, j));
+            printf("  %-8s %d %7.3f  %s\n", tq_dataset_sector_code(ds, j), tq_dataset_sector_tradable(ds, j), theta[j],
+                   tq_dataset_sector_name(ds, j));
     }
     tq_dataset_free(ds);
     tq_context_free(ctx);

@@ -90,8 +90,8 @@ int tq_cmd_replicate(int argc, char **argv)
         printf(" \"note\": \"%s\",\n \"rows\": [\n", tq_replication_note(rep));
         for (int k = 0; k < n; k++) {
             const tq_replication_row *r = tq_replication_get(rep, k);
-            printf("  {\"case\": \"%s\", \"region\": \"%s\", \"measure\": \"%s\", \"paper\": ", r->case_name,
-                   r->region, r->measure);
+            printf("  {\"case\": \"%s\", \"region\": \"%s\", \"measure\": \"%s\", \"paper\": ", r->case_name, r->region,
+                   r->measure);
             if (isnan(r->paper))
                 printf("null");
             else
@@ -105,21 +105,21 @@ int tq_cmd_replicate(int argc, char **argv)
         printf(" ]}\n");
     } else {
         printf("Caliendo & Parro (2015), Table 2: NAFTA's tariff changes, percent (data: %s)\n\n", data);
-        printf("%-15s %-6s %-14s %8s %10s %9s  %s\n", "case", "region", "measure", "paper", "tradeq", "diff",
-               "match");
+        printf("%-15s %-6s %-14s %8s %10s %9s  %s\n", "case", "region", "measure", "paper", "tradeq", "diff", "match");
         for (int k = 0; k < n; k++) {
             const tq_replication_row *r = tq_replication_get(rep, k);
             if (isnan(r->paper))
-                printf("%-15s %-6s %-14s %8s %10.4f %9s  %s\n", r->case_name, r->region, r->measure, "-",
-                       r->value, "-", "(not in the paper)");
+                printf("%-15s %-6s %-14s %8s %10.4f %9s  %s\n", r->case_name, r->region, r->measure, "-", r->value, "-",
+                       "(not in the paper)");
             else
-                printf("%-15s %-6s %-14s %8.2f %10.4f %+9.4f  %s\n", r->case_name, r->region, r->measure,
-                       r->paper, r->value, r->value - r->paper, matches(r) ? "yes" : "NO");
+                printf("%-15s %-6s %-14s %8.2f %10.4f %+9.4f  %s\n", r->case_name, r->region, r->measure, r->paper,
+                       r->value, r->value - r->paper, matches(r) ? "yes" : "NO");
         }
         printf("\nwelfare = terms of trade + volume of trade (the paper's decomposition); "
                "welfare_exact = real income change.\n%s\n",
                tq_replication_note(rep));
-        printf("%s; solves took %.3f s.\n", bad ? "SOME PUBLISHED NUMBERS NOT REPRODUCED" : "all published numbers reproduced to their rounding",
+        printf("%s; solves took %.3f s.\n",
+               bad ? "SOME PUBLISHED NUMBERS NOT REPRODUCED" : "all published numbers reproduced to their rounding",
                tq_replication_seconds(rep));
     }
     tq_replication_free(rep);

@@ -143,7 +143,7 @@ typedef struct solved {
     tq_spec_info si;
     const tq_spec *spec;
     int k;
-    tq_dataset *ds;        /* owned by the cache or by this (own_ds) */
+    tq_dataset *ds; /* owned by the cache or by this (own_ds) */
     int own_ds;
     tq_baseline *base;
     tq_scenario *sc;
@@ -186,12 +186,12 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
     if (s->si.description[0])
         printf("%s\n", s->si.description);
     printf("data %s, %d (%d regions x %d sectors%s); closure: %s\n", tq_dataset_name(ds),
-           tq_dataset_year(ds, s->year_index), N, J, tq_dataset_has_io(ds) ? ", input-output links" :
-           ", NO input-output links: a multi-sector model without intermediate inputs",
+           tq_dataset_year(ds, s->year_index), N, J,
+           tq_dataset_has_io(ds) ? ", input-output links"
+                                 : ", NO input-output links: a multi-sector model without intermediate inputs",
            cl[s->si.closure]);
     printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
-           info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual,
-           info->seconds);
+           info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual, info->seconds);
 
     /* regions: those named in the scenario, then the largest welfare changes */
     unsigned char *named = calloc((size_t)N, 1);
@@ -207,7 +207,8 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
         int best = -1;
         for (int n = 0; n < N; n++) {
             int used = 0;
-            for (int q = 0; q < cnt; q++) used |= order[q] == n;
+            for (int q = 0; q < cnt; q++)
+                used |= order[q] == n;
             if (!used && (best < 0 || fabs(wel[n]) > fabs(wel[best])))
                 best = n;
         }
@@ -227,7 +228,8 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
                b3);
     }
     double wsum = 0, evsum = 0;
-    for (int n = 0; n < N; n++) evsum += ev[n], wsum += 0;
+    for (int n = 0; n < N; n++)
+        evsum += ev[n], wsum += 0;
     printf("%-28s %10s %10s\n", "world", "", bn(b1, sizeof b1, evsum));
     (void)wsum;
     printf("(welfare: change in real income I/P; EV: equivalent variation; real wage: w/P)\n");
@@ -413,7 +415,8 @@ int tq_cmd_run(int argc, char **argv)
             tq_spec_set_closure(specs[s], -1, closure);
     }
     int total = 0;
-    for (int s = 0; s < nspecs; s++) total += tq_spec_count(specs[s]);
+    for (int s = 0; s < nspecs; s++)
+        total += tq_spec_count(specs[s]);
     runs = calloc((size_t)total, sizeof(solved));
     if (!runs)
         goto done;
@@ -448,8 +451,9 @@ int tq_cmd_run(int argc, char **argv)
             r->ds = copy;
             r->own_ds = 1;
             if (!tq_dataset_has_io(copy))
-                fprintf(stderr, "note: dataset %s has no input-output coefficients: scenario %s is solved as a "
-                                "multi-sector model without intermediate inputs\n",
+                fprintf(stderr,
+                        "note: dataset %s has no input-output coefficients: scenario %s is solved as a "
+                        "multi-sector model without intermediate inputs\n",
                         tq_dataset_name(copy), r->si.name);
             tq_closure bc = r->si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
             prog.label = r->si.name;
@@ -470,10 +474,12 @@ int tq_cmd_run(int argc, char **argv)
 
     /* 3. report */
     if (want_table && !json_stdout) {
-        for (int q = 0; q < nruns; q++) print_scenario(ctx, &runs[q], top, check);
+        for (int q = 0; q < nruns; q++)
+            print_scenario(ctx, &runs[q], top, check);
         if (nruns > 1) {
             printf("\nside by side: welfare change, percent\n%-8s", "region");
-            for (int q = 0; q < nruns; q++) printf(" %14.14s", runs[q].si.name);
+            for (int q = 0; q < nruns; q++)
+                printf(" %14.14s", runs[q].si.name);
             printf("\n");
             const tq_dataset *ds0 = runs[0].ds;
             for (int n = 0; n < tq_dataset_regions(ds0); n++) {
@@ -529,7 +535,8 @@ int tq_cmd_run(int argc, char **argv)
                 FILE *f = fopen(file, "rb");
                 char buf[65536];
                 size_t got;
-                while (f && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, stdout);
+                while (f && (got = fread(buf, 1, sizeof buf, f)) > 0)
+                    fwrite(buf, 1, got, stdout);
                 if (f)
                     fclose(f);
                 remove(file);
@@ -557,8 +564,10 @@ done:
             tq_dataset_free(runs[q].ds);
     }
     free(runs);
-    for (int c = 0; c < ncache; c++) tq_dataset_free(cache[c].ds);
-    for (int s = 0; s < nspecs; s++) tq_spec_free(specs[s]);
+    for (int c = 0; c < ncache; c++)
+        tq_dataset_free(cache[c].ds);
+    for (int s = 0; s < nspecs; s++)
+        tq_spec_free(specs[s]);
     tq_context_free(ctx);
     return rc;
 }

@@ -120,8 +120,10 @@ tq_dataset *cli_load(tq_context *ctx, const cli_data_opts *opts)
         if (dd[0] && is_dir(cand)) {
             snprintf(path, sizeof path, "%s", cand);
         } else if (!opts->data) {
-            fprintf(stderr, "tradeq: no embedded default dataset '%s' in this build (looked in '%s'); "
-                            "give --data PATH\n", want, dd[0] ? dd : "(no data folder found)");
+            fprintf(stderr,
+                    "tradeq: no embedded default dataset '%s' in this build (looked in '%s'); "
+                    "give --data PATH\n",
+                    want, dd[0] ? dd : "(no data folder found)");
             return NULL;
         }
     }
@@ -159,7 +161,8 @@ const char *cli_num(char *buf, size_t cap, double v, int decimals)
             buf[o++] = ',';
         buf[o++] = raw[k];
     }
-    for (const char *p = dot; p && *p && o + 1 < cap; p++) buf[o++] = *p;
+    for (const char *p = dot; p && *p && o + 1 < cap; p++)
+        buf[o++] = *p;
     buf[o] = 0;
     return buf;
 }

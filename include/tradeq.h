@@ -113,12 +113,12 @@ typedef enum tq_array {
     TQ_DEFICIT, /* [n]     trade deficit D = imports - exports, M USD */
     TQ_THETA,   /* [j]     trade elasticity (not per year; year index ignored) */
     /* derived (read-only for users) */
-    TQ_X,       /* [n,i,j] tariff-inclusive spending (1+t) Z */
-    TQ_XJ,      /* [n,j]   total spending of n on sector j */
-    TQ_PI,      /* [n,i,j] expenditure shares X[n,i,j] / XJ[n,j] (0 where XJ = 0) */
-    TQ_Y,       /* [i,j]   gross output sum_n Z[n,i,j] */
-    TQ_R,       /* [n]     tariff revenue sum t Z */
-    TQ_I,       /* [n]     income VA + R + D */
+    TQ_X,  /* [n,i,j] tariff-inclusive spending (1+t) Z */
+    TQ_XJ, /* [n,j]   total spending of n on sector j */
+    TQ_PI, /* [n,i,j] expenditure shares X[n,i,j] / XJ[n,j] (0 where XJ = 0) */
+    TQ_Y,  /* [i,j]   gross output sum_n Z[n,i,j] */
+    TQ_R,  /* [n]     tariff revenue sum t Z */
+    TQ_I,  /* [n]     income VA + R + D */
     TQ_ARRAY_COUNT
 } tq_array;
 
@@ -135,8 +135,7 @@ int tq_dataset_years(const tq_dataset *ds);
 
 /* Labels. Strings are copied in; getters return storage owned by ds. */
 tq_status tq_dataset_set_region(tq_dataset *ds, int n, const char *code, const char *name);
-tq_status tq_dataset_set_sector(tq_dataset *ds, int j, const char *code, const char *name,
-                                int tradable);
+tq_status tq_dataset_set_sector(tq_dataset *ds, int j, const char *code, const char *name, int tradable);
 tq_status tq_dataset_set_year(tq_dataset *ds, int y, int year);
 tq_status tq_dataset_set_name(tq_dataset *ds, const char *name, const char *source);
 const char *tq_dataset_name(const tq_dataset *ds);   /* short name, e.g. "cp2015" */
@@ -173,19 +172,19 @@ tq_status tq_dataset_fill_no_io(tq_context *ctx, tq_dataset *ds);
 /* How far a dataset is from the data contract of MODEL.md for year index y.
  * Relative measures are fractions (0.01 = 1%). */
 typedef struct tq_consistency {
-    double e0_max_rel;       /* max over n,j of |XJ - sum_k gamma Y - alpha I| / XJ (E0) */
-    double e0_max_share_va;  /* same residual, as a share of the region's VA */
+    double e0_max_rel;      /* max over n,j of |XJ - sum_k gamma Y - alpha I| / XJ (E0) */
+    double e0_max_share_va; /* same residual, as a share of the region's VA */
     int e0_worst_region, e0_worst_sector;
-    double alpha_sum_max_dev;   /* max_n |sum_j alpha[n,j] - 1| */
+    double alpha_sum_max_dev;     /* max_n |sum_j alpha[n,j] - 1| */
     double beta_range_violations; /* count of beta outside (0,1] or gamma < 0 */
-    double cost_share_max_dev;  /* max |beta + sum_k gamma - 1| over sectors with output */
-    double pi_sum_max_dev;      /* max |sum_i pi[n,i,j] - 1| where XJ > 0 */
-    double deficit_sum_rel;     /* |sum_n D| / world VA */
-    double deficit_flow_max_rel; /* max_n |D - (imports - exports)| / VA[n] */
+    double cost_share_max_dev;    /* max |beta + sum_k gamma - 1| over sectors with output */
+    double pi_sum_max_dev;        /* max |sum_i pi[n,i,j] - 1| where XJ > 0 */
+    double deficit_sum_rel;       /* |sum_n D| / world VA */
+    double deficit_flow_max_rel;  /* max_n |D - (imports - exports)| / VA[n] */
     int deficit_worst_region;
-    double va_max_rel;          /* max_n |VA - sum_j beta Y| / VA */
+    double va_max_rel; /* max_n |VA - sum_j beta Y| / VA */
     int va_worst_region;
-    int negative_flows;         /* count of Z < 0 */
+    int negative_flows; /* count of Z < 0 */
 } tq_consistency;
 
 tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_consistency *out);
@@ -218,8 +217,8 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
  * Trade inside a new region group becomes its domestic trade; tariffs are aggregated
  * with trade weights; input-output shares are re-derived from values. *out is owned
  * by the caller. */
-tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map,
-                               const char *sector_map, tq_dataset **out);
+tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map, const char *sector_map,
+                               tq_dataset **out);
 
 /* A content hash of the dataset (FNV-1a 64 over labels and arrays), for tracing results. */
 uint64_t tq_dataset_hash(const tq_dataset *ds);
@@ -229,8 +228,7 @@ uint64_t tq_dataset_hash(const tq_dataset *ds);
 /* Bilateral trade of region a with partner b in year index y, by sector (pre-tariff
  * values, M USD): exports[j] = Z[b,a,j], imports[j] = Z[a,b,j]. Arrays of length J
  * supplied by the caller. b may be -1 for "all partners". */
-tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b,
-                     double *exports, double *imports);
+tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports, double *imports);
 
 /* ---------------------------------------------------------------- groups --- */
 
@@ -241,8 +239,7 @@ typedef enum tq_group_kind { TQ_GROUP_REGION = 0, TQ_GROUP_SECTOR = 1 } tq_group
 
 /* Add (or replace) a group of `count` member indices (copied). TQ_ERR_INVALID for a
  * bad index or an empty group. */
-tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members,
-                               int count);
+tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members, int count);
 /* Number of groups of a kind, and the name of group g (storage owned by ds). */
 int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind);
 const char *tq_dataset_group_name(const tq_dataset *ds, tq_group_kind kind, int g);
@@ -297,19 +294,19 @@ typedef enum tq_method {
 
 typedef struct tq_solver_options {
     tq_method method;
-    double tol;           /* max relative residual of (E2), (E4) and (E5); default 1e-10 */
-    int max_iter;         /* outer iterations, all continuation steps included; 0 = default:
-                             2000 (Anderson), 20000 (fixed point) */
-    int anderson_m;       /* Anderson memory; default 8 */
-    double damping;       /* wage step scale in (0,1]; default 1 (Anderson), 0.5 (fixed point) */
-    int threads;          /* OpenMP threads; 0 = the OpenMP default */
+    double tol;                     /* max relative residual of (E2), (E4) and (E5); default 1e-10 */
+    int max_iter;                   /* outer iterations, all continuation steps included; 0 = default:
+                                       2000 (Anderson), 20000 (fixed point) */
+    int anderson_m;                 /* Anderson memory; default 8 */
+    double damping;                 /* wage step scale in (0,1]; default 1 (Anderson), 0.5 (fixed point) */
+    int threads;                    /* OpenMP threads; 0 = the OpenMP default */
     tq_baseline_mode baseline_mode; /* used by tq_baseline_new; default RECALIBRATE */
-    int numeraire_region; /* -1 (default): world value added unchanged, sum w^ VA = sum VA;
-                             r >= 0: the wage of region r, w^[r] = 1 */
-    const struct tq_result *start; /* NULL (default: start at the base), or a result of a
-                             solve against the same baseline to start from (e.g. the previous
-                             step of a tariff search); borrowed, not freed; ignored by
-                             tq_baseline_new */
+    int numeraire_region;           /* -1 (default): world value added unchanged, sum w^ VA = sum VA;
+                                       r >= 0: the wage of region r, w^[r] = 1 */
+    const struct tq_result *start;  /* NULL (default: start at the base), or a result of a
+                              solve against the same baseline to start from (e.g. the previous
+                              step of a tariff search); borrowed, not freed; ignored by
+                              tq_baseline_new */
 } tq_solver_options;
 
 /* Fill *o with the defaults above. */
@@ -380,8 +377,8 @@ typedef struct tq_result tq_result;
  * context's error message says so. On other errors *out is NULL. Uses OpenMP over
  * independent loops (results are bitwise identical for any thread count). Cancellable
  * through the context's progress callback. */
-tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
-                   const tq_solver_options *opt, tq_result **out);
+tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_solver_options *opt,
+                   tq_result **out);
 void tq_result_free(tq_result *r);
 const tq_solve_info *tq_result_info(const tq_result *r);
 
@@ -419,8 +416,8 @@ const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
 typedef struct tq_check {
     double e0, e1, e2, e3, e4, income, e5, numeraire, deficit_sum, max;
 } tq_check;
-tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
-                            const tq_result *r, const tq_solver_options *opt, tq_check *out);
+tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
+                            const tq_solver_options *opt, tq_check *out);
 
 /* -------------------------------------------------------- scenario files --- */
 /* Scenario files (YAML, docs/scenarios.md). A spec keeps the codes and values as
@@ -454,7 +451,7 @@ typedef struct tq_spec_info {
     const char *sector_aggregate; /* sector map preset or path, or NULL */
     int year;                     /* 0: the last year of the data */
     tq_closure closure;
-    int shocks;                   /* number of tariff / NTB entries */
+    int shocks; /* number of tariff / NTB entries */
 } tq_spec_info;
 /* Strings are owned by sp. */
 tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
@@ -522,9 +519,9 @@ typedef struct tq_run {
     const char *scenario_file; /* where it was read from; NULL or "" for the command line */
     const char *description;   /* one line; NULL or "" */
     const tq_baseline *base;
-    const tq_scenario *sc;     /* made from base */
-    const tq_result *res;      /* tq_solve(base, sc); a non-converged result is written with
-                                  converged = 0 */
+    const tq_scenario *sc; /* made from base */
+    const tq_result *res;  /* tq_solve(base, sc); a non-converged result is written with
+                              converged = 0 */
 } tq_run;
 
 /* Write the results of runs[0..n-1] into folder dir (created if absent; a folder only,

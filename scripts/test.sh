@@ -18,6 +18,11 @@ if [ "${TQ_SKIP_NPM:-0}" != 1 ]; then
 fi
 jobs=$(nproc)
 
+if command -v clang-format >/dev/null 2>&1 && [ -d .git ]; then
+  echo "== formatting (.clang-format)"
+  git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+fi
+
 echo "== release build and tests"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTQ_WERROR=ON >/dev/null
 ninja -C build

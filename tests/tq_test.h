@@ -229,24 +229,24 @@ static inline long tq_test_read_sweep(tq_test_reader read, const char *dir, void
 }
 
 /* Assert that the last error's formatted line contains every non-NULL needle. */
-#define tq_assert_error(ctx, ...)                                                                  \
-    do {                                                                                           \
-        char tq__msg[2048];                                                                        \
-        tq_error_format((ctx), tq__msg, sizeof tq__msg);                                           \
-        const char *tq__needles[] = {__VA_ARGS__, NULL};                                           \
-        for (int tq__k = 0; tq__needles[tq__k]; tq__k++) {                                         \
-            if (!strstr(tq__msg, tq__needles[tq__k]))                                              \
-                fail_msg("error '%s' lacks '%s'", tq__msg, tq__needles[tq__k]);                    \
-        }                                                                                          \
+#define tq_assert_error(ctx, ...)                                                                                      \
+    do {                                                                                                               \
+        char tq__msg[2048];                                                                                            \
+        tq_error_format((ctx), tq__msg, sizeof tq__msg);                                                               \
+        const char *tq__needles[] = {__VA_ARGS__, NULL};                                                               \
+        for (int tq__k = 0; tq__needles[tq__k]; tq__k++) {                                                             \
+            if (!strstr(tq__msg, tq__needles[tq__k]))                                                                  \
+                fail_msg("error '%s' lacks '%s'", tq__msg, tq__needles[tq__k]);                                        \
+        }                                                                                                              \
     } while (0)
 
 /* Relative closeness: |a-b| <= tol * max(1, |b|). */
-#define tq_assert_close(a, b, tol)                                                                 \
-    do {                                                                                           \
-        double tq__a = (a), tq__b = (b);                                                           \
-        double tq__s = fabs(tq__b) > 1 ? fabs(tq__b) : 1;                                          \
-        if (!(fabs(tq__a - tq__b) <= (tol)*tq__s))                                                 \
-            fail_msg("%s = %.12g, expected %.12g (tol %g)", #a, tq__a, tq__b, (double)(tol));      \
+#define tq_assert_close(a, b, tol)                                                                                     \
+    do {                                                                                                               \
+        double tq__a = (a), tq__b = (b);                                                                               \
+        double tq__s = fabs(tq__b) > 1 ? fabs(tq__b) : 1;                                                              \
+        if (!(fabs(tq__a - tq__b) <= (tol)*tq__s))                                                                     \
+            fail_msg("%s = %.12g, expected %.12g (tol %g)", #a, tq__a, tq__b, (double)(tol));                          \
     } while (0)
 
 #endif

@@ -56,8 +56,14 @@ static int tradable_groups(tq_dataset *ds, int (*is_goods)(const tq_dataset *, i
            tq_dataset_add_group(ds, TQ_GROUP_SECTOR, "all", a, J);
 }
 
-static int wiod_goods(const tq_dataset *ds, int j) { return tq_dataset_sector_tradable(ds, j); }
-static int icio_goods(const tq_dataset *ds, int j) { return strcmp(tq_dataset_sector_code(ds, j), "SERV") != 0; }
+static int wiod_goods(const tq_dataset *ds, int j)
+{
+    return tq_dataset_sector_tradable(ds, j);
+}
+static int icio_goods(const tq_dataset *ds, int j)
+{
+    return strcmp(tq_dataset_sector_code(ds, j), "SERV") != 0;
+}
 
 static const char *const eu28[] = {"AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN",
                                    "FRA", "GBR", "GRC", "HRV", "HUN", "IRL", "ITA", "LTU", "LUX", "LVA",
@@ -106,7 +112,8 @@ static int build_wiod2014(const char *shared, const char *out, const char *maps,
     for (int j = 0; j < J; j++)
         if (!tq_dataset_sector_tradable(raw, j))
             for (int n = 0; n < N; n++)
-                for (int i = 0; i < N; i++) t[TQ_NIJ(N, J, n, i, j)] = 0.0;
+                for (int i = 0; i < N; i++)
+                    t[TQ_NIJ(N, J, n, i, j)] = 0.0;
     tq_dataset_derive(ctx, raw);
     /* 2. Service sectors of uncertain identity merged (C43-C46), names for all. */
     if (tq_dataset_aggregate(ctx, raw, NULL, map, &ds) != TQ_OK)

@@ -36,10 +36,10 @@ static tq_context *ctx;
 typedef struct naics {
     char code[16];
     char name[128];
-    int sector;          /* index into sec[], -1 if not in the concordance */
+    int sector; /* index into sec[], -1 if not in the concordance */
     int in_conc;
-    double w_imp;        /* 2017 US imports from China, USD */
-    double w_exp;        /* 2017 US exports to China, USD (Jan-Dec summed) */
+    double w_imp; /* 2017 US imports from China, USD */
+    double w_exp; /* 2017 US exports to China, USD (Jan-Dec summed) */
     int has_w_imp;
     double imp[2], exp[2]; /* tariff levels at T0, T1, percent; NAN if absent or empty */
 } naics;
@@ -161,8 +161,8 @@ static int read_concordance(const char *path)
         const char *code = tq__csv_str(&c, col[0]), *s = tq__csv_str(&c, col[2]);
         int j = find_sector(s);
         if (j < 0 || !sec[j].goods) {
-            fprintf(stderr, "build_us_china: %s:%ld: NAICS %s maps to '%s', not a goods sector of the dataset\n",
-                    path, c.line, code, s);
+            fprintf(stderr, "build_us_china: %s:%ld: NAICS %s maps to '%s', not a goods sector of the dataset\n", path,
+                    c.line, code, s);
             bad = 1;
             continue;
         }
@@ -337,8 +337,7 @@ static int check(void)
         }
         if ((x->w_imp > 0 && (isnan(x->imp[0]) || isnan(x->imp[1]))) ||
             (x->w_exp > 0 && (isnan(x->exp[0]) || isnan(x->exp[1])))) {
-            fprintf(stderr, "build_us_china: NAICS %s has trade in 2017 but no tariff in %s or %s\n", x->code, T0,
-                    T1);
+            fprintf(stderr, "build_us_china: NAICS %s has trade in 2017 but no tariff in %s or %s\n", x->code, T0, T1);
             bad = 1;
         }
     }
@@ -383,8 +382,7 @@ static void entries(FILE *f, int side, const int *order, int nord)
             continue;
         }
         double l0 = r2(a.l0), l1 = r2(a.l1), d = r2(l1 - l0);
-        fprintf(f, "  # %s %s (NAICS %s); weight: %s %.2f bn USD\n", sec[s].code, sec[s].name, codes, wname,
-                a.w / 1e9);
+        fprintf(f, "  # %s %s (NAICS %s); weight: %s %.2f bn USD\n", sec[s].code, sec[s].name, codes, wname, a.w / 1e9);
         fprintf(f, "  # Dec 2017 %.2f%% -> Dec 2019 %.2f%%: increase %+.2f points\n", l0, l1, d);
         fprintf(f, "  - importer: %s\n    exporter: %s\n    sectors: %s\n    add: %.2fpp\n", imp, exp, sec[s].code, d);
     }
@@ -549,18 +547,19 @@ int main(int argc, char **argv)
         for (int q = 0; q < nun; q++)
             fprintf(f, "#   %s %s\n", sec[unused[q]].code, sec[unused[q]].name);
     }
-    fprintf(f, "\nname: %s\n"
-               "title: US-China tariff war 2018-2019 (US Section 301 tariffs and China's retaliation) by sector\n"
-               "description: >\n"
-               "  The increase in the trade-weighted US tariff on Chinese goods (MFN plus Section 301) and in\n"
-               "  China's tariff on US goods (MFN plus retaliation) from December 2017 to December 2019, by\n"
-               "  NAICS-3 industry (Waugh's tradewar-tracker), mapped to %s goods sectors with 2017\n"
-               "  trade weights and added in points to the dataset's own baseline tariffs.\n"
-               "data:\n"
-               "  dataset: %s\n"
-               "closure: fixed\n"
-               "tariffs:\n",
-               name, dsname, dsname);
+    fprintf(f,
+            "\nname: %s\n"
+            "title: US-China tariff war 2018-2019 (US Section 301 tariffs and China's retaliation) by sector\n"
+            "description: >\n"
+            "  The increase in the trade-weighted US tariff on Chinese goods (MFN plus Section 301) and in\n"
+            "  China's tariff on US goods (MFN plus retaliation) from December 2017 to December 2019, by\n"
+            "  NAICS-3 industry (Waugh's tradewar-tracker), mapped to %s goods sectors with 2017\n"
+            "  trade weights and added in points to the dataset's own baseline tariffs.\n"
+            "data:\n"
+            "  dataset: %s\n"
+            "closure: fixed\n"
+            "tariffs:\n",
+            name, dsname, dsname);
     entries(f, 0, order, nord);
     fprintf(f, "retaliation:\n");
     entries(f, 1, order, nord);
@@ -590,8 +589,8 @@ int main(int argc, char **argv)
     for (int side = 0; side < 2; side++)
         printf("%s overall (all codes): Dec 2017 %.2f%%, Dec 2019 %.2f%%, %.2f bn; goods codes: %.2f%%, %.2f%%, "
                "%.2f bn\n",
-               side ? "CHN on USA" : "USA on CHN", ov[side].l0, ov[side].l1, ov[side].w / 1e9, cv[side].l0,
-               cv[side].l1, cv[side].w / 1e9);
+               side ? "CHN on USA" : "USA on CHN", ov[side].l0, ov[side].l1, ov[side].w / 1e9, cv[side].l0, cv[side].l1,
+               cv[side].w / 1e9);
     fprintf(stderr, "build_us_china: wrote %s\n", pos[1]);
     return 0;
 }

@@ -13,20 +13,20 @@
 #define TC_W16_MAX 64     /* WIOD-16 sectors we accept in wiod16/sectors.csv */
 #define TC_USITC_COLS 112 /* columns of the USITC 2017 file */
 #define TC_LINE_MAX 65536
-#define TC_GOODS_MAX 64   /* goods sectors we handle */
+#define TC_GOODS_MAX 64 /* goods sectors we handle */
 
 struct tc_result {
     tq_context *ctx;
     tq_dataset *ds; /* wiod2014 as read: Z pre-tariff, TQ_TARIFF as labelled */
     int N, J, G;
-    int row;           /* index of ROW in ds, -1 if absent */
-    int *goods;        /* [G] sector index in ds (goods = tradable sectors, in ds order) */
-    char (*w16)[16];   /* [G] WIOD-16 sector code */
+    int row;             /* index of ROW in ds, -1 if absent */
+    int *goods;          /* [G] sector index in ds (goods = tradable sectors, in ds order) */
+    char (*w16)[16];     /* [G] WIOD-16 sector code */
     char (*w16name)[96]; /* [G] its name */
-    int *group_size;   /* [G] goods sectors of wiod2014 that share g's WIOD-16 sector */
-    double *teti;      /* [n,i,g] Teti 2014 rate importer n levies on exporter i */
-    tc_cell *cell;     /* [n*G + g] */
-    tc_usitc *us;      /* [G] */
+    int *group_size;     /* [G] goods sectors of wiod2014 that share g's WIOD-16 sector */
+    double *teti;        /* [n,i,g] Teti 2014 rate importer n levies on exporter i */
+    tc_cell *cell;       /* [n*G + g] */
+    tc_usitc *us;        /* [G] */
     int us_lines, us_unmapped, us_dropped;
 };
 
@@ -110,8 +110,7 @@ static int read_concordance(tc_result *r, const char *dir, char *err, size_t n)
     tq__csv_close(&c);
     for (int g = 0; rc == 0 && g < r->G; g++)
         if (!r->w16[g][0])
-            rc = err_msg(err, n, "%s: goods sector %s is not mapped", path,
-                      tq_dataset_sector_code(r->ds, r->goods[g]));
+            rc = err_msg(err, n, "%s: goods sector %s is not mapped", path, tq_dataset_sector_code(r->ds, r->goods[g]));
     for (int g = 0; g < r->G; g++) {
         r->group_size[g] = 0;
         for (int h = 0; h < r->G; h++)
@@ -140,7 +139,8 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
         tq__free(r->ctx, path);
         return err_ctx(r, err, n, "wiod16 sectors");
     }
-    for (int g = 0; g < r->G; g++) w16idx[g] = -1;
+    for (int g = 0; g < r->G; g++)
+        w16idx[g] = -1;
     while (rc == 0 && (k = tq__csv_next(&c)) != 0) {
         if (k < 0 || tq__csv_need(&c, c.nheader) || S == TC_W16_MAX) {
             rc = err_ctx(r, err, n, "wiod16 sectors");
@@ -151,7 +151,7 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
             if (!strcmp(r->w16[g], code[S])) {
                 if (strcmp(tq__csv_str(&c, col[2]), "1") != 0)
                     rc = err_msg(err, n, "concordance maps a goods sector to the non-goods WIOD-16 sector %s%s",
-                              code[S], NULL);
+                                 code[S], NULL);
                 w16idx[g] = S;
                 snprintf(r->w16name[g], sizeof r->w16name[g], "%s", tq__csv_str(&c, col[1]));
             }
@@ -161,8 +161,8 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
     tq__free(r->ctx, path);
     for (int g = 0; rc == 0 && g < r->G; g++)
         if (w16idx[g] < 0)
-            rc = err_msg(err, n, "concordance names WIOD-16 sector '%s', absent from wiod16/sectors.csv%s",
-                      r->w16[g], NULL);
+            rc = err_msg(err, n, "concordance names WIOD-16 sector '%s', absent from wiod16/sectors.csv%s", r->w16[g],
+                         NULL);
     if (rc)
         return rc;
 
@@ -189,16 +189,16 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
         int m = tq_dataset_find_region(r->ds, tq__csv_str(&c, col[1]));
         const char *sc = tq__csv_str(&c, col[2]);
         int s = 0;
-        while (s < S && strcmp(code[s], sc) != 0) s++;
+        while (s < S && strcmp(code[s], sc) != 0)
+            s++;
         if (e < 0 || m < 0 || s == S) {
             rc = err_msg(err, n, "wiod16 2014: region or sector of %s/%s not in wiod2014 / sectors.csv",
-                      tq__csv_str(&c, col[0]), tq__csv_str(&c, col[1]));
+                         tq__csv_str(&c, col[0]), tq__csv_str(&c, col[1]));
             break;
         }
         size_t a = ((size_t)m * (size_t)r->N + (size_t)e) * (size_t)S + (size_t)s;
         if (seen[a]) {
-            rc = err_msg(err, n, "wiod16 2014: duplicate row %s,%s", tq__csv_str(&c, col[0]),
-                      tq__csv_str(&c, col[1]));
+            rc = err_msg(err, n, "wiod16 2014: duplicate row %s,%s", tq__csv_str(&c, col[0]), tq__csv_str(&c, col[1]));
             break;
         }
         seen[a] = 1;
@@ -222,7 +222,8 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
 static int split_quoted(char *s, char **f, int max)
 {
     size_t L = strlen(s);
-    while (L && (s[L - 1] == '\n' || s[L - 1] == '\r')) s[--L] = '\0';
+    while (L && (s[L - 1] == '\n' || s[L - 1] == '\r'))
+        s[--L] = '\0';
     int k = 0;
     char *p = s;
     for (;;) {
@@ -266,16 +267,19 @@ static int split_quoted(char *s, char **f, int max)
 /* "2.5%" (whole = 1: nothing after) or "6.5% on the entire set" (whole = 0). */
 static int parse_percent(const char *s, int whole, double *out)
 {
-    while (*s == ' ') s++;
+    while (*s == ' ')
+        s++;
     if (!isdigit((unsigned char)*s) && *s != '.')
         return -1;
     char *end;
     double v = strtod(s, &end);
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     if (*end != '%')
         return -1;
     end++;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     if (whole && *end)
         return -1;
     *out = v / 100.0;
@@ -285,7 +289,8 @@ static int parse_percent(const char *s, int whole, double *out)
 static int parse_fraction(const char *s, double *out)
 {
     double v;
-    while (*s == ' ') s++;
+    while (*s == ' ')
+        s++;
     if (!*s || tq__parse_double(s, &v) || !(v >= 0.0) || v >= 9999.0) /* 9999.99 = n/a */
         return -1;
     *out = v;
@@ -308,7 +313,8 @@ enum { LINE_FREE, LINE_ADVAL, LINE_AVE, LINE_ROUNDED, LINE_OTHER };
  * plain percentage, or other (specific, compound, ... without an equivalent). */
 static int classify(const char *text, const char *type, const char *ave, const char *adval, double *rate)
 {
-    while (*text == ' ') text++;
+    while (*text == ' ')
+        text++;
     *rate = 0.0;
     if (!strncmp(text, "Free", 4) || !strncmp(text, "free", 4))
         return LINE_FREE;
@@ -347,7 +353,8 @@ static int cmp_line(const void *a, const void *b)
 /* hs2_to_wiod2014.csv: chap[0..99] = goods index, -1 = excluded, -2 = not listed. */
 static int read_hs2(tc_result *r, const char *dir, int *chap, char *err, size_t n)
 {
-    for (int h = 0; h < 100; h++) chap[h] = -2;
+    for (int h = 0; h < 100; h++)
+        chap[h] = -2;
     char *path = tq__path_join(r->ctx, dir, "hs2_to_wiod2014.csv");
     if (!path)
         return err_msg(err, n, "out of memory%s%s", NULL, NULL);
@@ -407,15 +414,20 @@ static int read_usitc(tc_result *r, const char *shared, const char *concordance,
         if (lineno == 1) {
             nf = k;
             for (int q = 0; q < k; q++) {
-                if (!strcmp(f[q], "hts8")) c_hts = q;
-                if (!strcmp(f[q], "mfn_text_rate")) c_text = q;
-                if (!strcmp(f[q], "mfn_rate_type_code")) c_type = q;
-                if (!strcmp(f[q], "mfn_ave")) c_ave = q;
-                if (!strcmp(f[q], "mfn_ad_val_rate")) c_adval = q;
-                if (!strcmp(f[q], "begin_effect_date")) c_begin = q;
+                if (!strcmp(f[q], "hts8"))
+                    c_hts = q;
+                if (!strcmp(f[q], "mfn_text_rate"))
+                    c_text = q;
+                if (!strcmp(f[q], "mfn_rate_type_code"))
+                    c_type = q;
+                if (!strcmp(f[q], "mfn_ave"))
+                    c_ave = q;
+                if (!strcmp(f[q], "mfn_ad_val_rate"))
+                    c_adval = q;
+                if (!strcmp(f[q], "begin_effect_date"))
+                    c_begin = q;
             }
-            if (k != TC_USITC_COLS || c_hts < 0 || c_text < 0 || c_type < 0 || c_ave < 0 || c_adval < 0 ||
-                c_begin < 0)
+            if (k != TC_USITC_COLS || c_hts < 0 || c_text < 0 || c_type < 0 || c_ave < 0 || c_adval < 0 || c_begin < 0)
                 rc = err_msg(err, n, "%s: unexpected header (want the 112 USITC columns)%s", path, NULL);
             continue;
         }
@@ -496,8 +508,10 @@ static int read_usitc(tc_result *r, const char *shared, const char *concordance,
         s->from_ave += u->kind == LINE_AVE;
         s->rounded += u->kind == LINE_ROUNDED;
         sum[chap[h]] += u->rate;
-        if (u->rate < s->min) s->min = u->rate;
-        if (u->rate > s->max) s->max = u->rate;
+        if (u->rate < s->min)
+            s->min = u->rate;
+        if (u->rate > s->max)
+            s->max = u->rate;
     }
     for (int g = 0; g < r->G; g++) {
         tc_usitc *s = &r->us[g];
@@ -616,12 +630,30 @@ void tc_free(tc_result *r)
 
 /* --------------------------------------------------------------- getters --- */
 
-int tc_regions(const tc_result *r) { return r->N; }
-int tc_goods(const tc_result *r) { return r->G; }
-const char *tc_region_code(const tc_result *r, int n) { return tq_dataset_region_code(r->ds, n); }
-const char *tc_goods_code(const tc_result *r, int g) { return tq_dataset_sector_code(r->ds, r->goods[g]); }
-const char *tc_goods_name(const tc_result *r, int g) { return tq_dataset_sector_name(r->ds, r->goods[g]); }
-const char *tc_goods_wiod16(const tc_result *r, int g) { return r->w16[g]; }
+int tc_regions(const tc_result *r)
+{
+    return r->N;
+}
+int tc_goods(const tc_result *r)
+{
+    return r->G;
+}
+const char *tc_region_code(const tc_result *r, int n)
+{
+    return tq_dataset_region_code(r->ds, n);
+}
+const char *tc_goods_code(const tc_result *r, int g)
+{
+    return tq_dataset_sector_code(r->ds, r->goods[g]);
+}
+const char *tc_goods_name(const tc_result *r, int g)
+{
+    return tq_dataset_sector_name(r->ds, r->goods[g]);
+}
+const char *tc_goods_wiod16(const tc_result *r, int g)
+{
+    return r->w16[g];
+}
 
 const tc_cell *tc_cell_at(const tc_result *r, int n, int g)
 {
@@ -643,13 +675,15 @@ const tc_usitc *tc_usitc_get(const tc_result *r, const char *sector)
 
 void tc_usitc_counts(const tc_result *r, int *lines, int *unmapped, int *versions_dropped)
 {
-    if (lines) *lines = r->us_lines;
-    if (unmapped) *unmapped = r->us_unmapped;
-    if (versions_dropped) *versions_dropped = r->us_dropped;
+    if (lines)
+        *lines = r->us_lines;
+    if (unmapped)
+        *unmapped = r->us_unmapped;
+    if (versions_dropped)
+        *versions_dropped = r->us_dropped;
 }
 
-double tc_rate(const tc_result *r, int table, const char *importer, const char *exporter,
-               const char *sector)
+double tc_rate(const tc_result *r, int table, const char *importer, const char *exporter, const char *sector)
 {
     int n = tq_dataset_find_region(r->ds, importer), i = tq_dataset_find_region(r->ds, exporter);
     int g = goods_index(r, sector);
@@ -681,9 +715,12 @@ void tc_deviation(const tc_result *r, int flags, double *mad_labelled, double *m
             k++;
         }
     }
-    if (mad_labelled) *mad_labelled = sw > 0 ? sl / sw : NAN;
-    if (mad_swapped) *mad_swapped = sw > 0 ? ss / sw : NAN;
-    if (cells) *cells = k;
+    if (mad_labelled)
+        *mad_labelled = sw > 0 ? sl / sw : NAN;
+    if (mad_swapped)
+        *mad_swapped = sw > 0 ? ss / sw : NAN;
+    if (cells)
+        *cells = k;
 }
 
 int tc_count_above(const tc_result *r, double threshold_pts)
@@ -729,7 +766,8 @@ int tc_write_csv(const tc_result *r, FILE *f)
     int usa = tq_dataset_find_region(r->ds, "USA");
     fputs("importer,sector,sector_name,wiod16_sector,import_weight_musd,labelled_pct,swapped_pct,"
           "teti_simple_avg_pct,swapped_minus_teti_pts,labelled_minus_teti_pts,row_weight_share,"
-          "teti_zero_weight_share,swapped_ex_row_pct,teti_ex_row_pct,usitc_mfn_simple_avg_pct,usitc_lines,usitc_lines_averaged,"
+          "teti_zero_weight_share,swapped_ex_row_pct,teti_ex_row_pct,usitc_mfn_simple_avg_pct,usitc_lines,usitc_lines_"
+          "averaged,"
           "usitc_lines_not_adval\n",
           f);
     for (int n = 0; n < r->N; n++)
@@ -789,7 +827,6 @@ static const char *PCT(double x)
     return b;
 }
 
-
 static void append(char *buf, size_t len, const char *text)
 {
     size_t L = strlen(buf);
@@ -814,8 +851,7 @@ static void reason(const tc_result *r, int n, int g, char *buf, size_t len)
         append(buf, len, t);
     }
     if (up && c->teti_zero_share >= 0.2) {
-        snprintf(t, sizeof t,
-                 "wiod2014 taxes %.0f%% of imports that Teti has at 0 (preferential partners or no data)",
+        snprintf(t, sizeof t, "wiod2014 taxes %.0f%% of imports that Teti has at 0 (preferential partners or no data)",
                  100.0 * c->teti_zero_share);
         append(buf, len, t);
     }
@@ -832,8 +868,7 @@ static void reason(const tc_result *r, int n, int g, char *buf, size_t len)
     if (!strcmp(r->w16[g], "C10-C12") && !up)
         append(buf, len, "Teti C10-C12 is the unweighted mean of food (ISIC 15) and tobacco (ISIC 16) line averages");
     else if (r->group_size[g] > 1) {
-        snprintf(t, sizeof t, "Teti rate is for WIOD-16 %s (%s), wider than this sector", r->w16[g],
-                 r->w16name[g]);
+        snprintf(t, sizeof t, "Teti rate is for WIOD-16 %s (%s), wider than this sector", r->w16[g], r->w16name[g]);
         append(buf, len, t);
     }
     /* largest contribution to the gap among partners */
@@ -851,17 +886,21 @@ static void reason(const tc_result *r, int n, int g, char *buf, size_t len)
         }
     }
     if (!buf[0] || (row_noted && r->group_size[g] == 1))
-        append(buf, len, up ? "wiod2014 higher than Teti on the main partners (source of wiod2014 unknown)"
-                            : "Teti higher on the main partners (simple average over lines)");
+        append(buf, len,
+               up ? "wiod2014 higher than Teti on the main partners (source of wiod2014 unknown)"
+                  : "Teti higher on the main partners (simple average over lines)");
     if (best >= 0) {
         double w = Z[TQ_NIJ(r->N, r->J, n, best, r->goods[g])] / c->weight;
-        snprintf(t, sizeof t, "largest gap: %s (%.0f%% of imports) %.1f vs %.1f", tc_region_code(r, best),
-                 100.0 * w, 100.0 * rate_at(r, TC_SWAPPED, n, best, g), 100.0 * rate_at(r, TC_TETI, n, best, g));
+        snprintf(t, sizeof t, "largest gap: %s (%.0f%% of imports) %.1f vs %.1f", tc_region_code(r, best), 100.0 * w,
+                 100.0 * rate_at(r, TC_SWAPPED, n, best, g), 100.0 * rate_at(r, TC_TETI, n, best, g));
         append(buf, len, t);
     }
 }
 
-typedef struct gap { int n, g; double d; } gap;
+typedef struct gap {
+    int n, g;
+    double d;
+} gap;
 
 static int cmp_gap(const void *a, const void *b)
 {
@@ -876,7 +915,10 @@ static int cmp_gap(const void *a, const void *b)
 int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts)
 {
     int cells, above_l = 0, above_s = tc_count_above(r, threshold_pts);
-    static const struct { int flags; const char *what; } dev[] = {
+    static const struct {
+        int flags;
+        const char *what;
+    } dev[] = {
         {0, "mean absolute deviation from Teti, all cells"},
         {TC_DEV_NO_ROW_IMPORTER, "same, without ROW as importer"},
         {TC_DEV_EX_ROW, "same, without ROW as importer or partner (averages over the other 42 partners)"},
@@ -890,8 +932,9 @@ int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts)
             if (c->weight > 0 && fabs(c->labelled - c->teti) * 100.0 > threshold_pts)
                 above_l++;
         }
-    fprintf(f, "Importer x goods-sector cells with imports: %d of %d. Rates in percent, differences in "
-               "percentage points.\n\n",
+    fprintf(f,
+            "Importer x goods-sector cells with imports: %d of %d. Rates in percent, differences in "
+            "percentage points.\n\n",
             cells, r->N * r->G);
     fprintf(f, "| measure | as labelled | swapped |\n|---|---|---|\n");
     for (size_t d = 0; d < sizeof dev / sizeof dev[0]; d++) {
@@ -938,8 +981,9 @@ int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts)
                 gaps[k++] = (gap){n, g, d};
         }
     qsort(gaps, (size_t)k, sizeof *gaps, cmp_gap);
-    fprintf(f, "\nCells where the swapped table and Teti differ by more than %.0f points (%d), largest "
-               "first:\n\n",
+    fprintf(f,
+            "\nCells where the swapped table and Teti differ by more than %.0f points (%d), largest "
+            "first:\n\n",
             threshold_pts, k);
     fprintf(f, "| importer | sector | imports $bn | as labelled | swapped | Teti | swapped - Teti | swapped ex "
                "ROW | Teti ex ROW | reason |\n");
@@ -958,12 +1002,13 @@ int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts)
     if (usa >= 0 && jpn >= 0) {
         int lines, unmapped, dropped;
         tc_usitc_counts(r, &lines, &unmapped, &dropped);
-        fprintf(f, "\nUS side against the USITC 2017 MFN schedule (%d HTS-8 lines after keeping the latest of "
-                   "%d duplicated versions; %d lines in chapters 97-99 left out). USITC = simple average over "
-                   "free and ad valorem lines; lines with specific or compound rates have no ad valorem "
-                   "equivalent in the file and are left out (counted). Japan pays MFN rates in the US (no "
-                   "preference), so US on JPN is the like-for-like comparison; the all-partner average "
-                   "includes NAFTA and other preferences.\n\n",
+        fprintf(f,
+                "\nUS side against the USITC 2017 MFN schedule (%d HTS-8 lines after keeping the latest of "
+                "%d duplicated versions; %d lines in chapters 97-99 left out). USITC = simple average over "
+                "free and ad valorem lines; lines with specific or compound rates have no ad valorem "
+                "equivalent in the file and are left out (counted). Japan pays MFN rates in the US (no "
+                "preference), so US on JPN is the like-for-like comparison; the all-partner average "
+                "includes NAFTA and other preferences.\n\n",
                 lines, dropped, unmapped);
         fprintf(f, "| sector | lines | averaged | not ad valorem | USITC MFN | min-max | US on JPN: as labelled "
                    "| swapped | Teti | US all partners: swapped | Teti |\n");

@@ -83,8 +83,7 @@ void tc_usitc_counts(const tc_result *r, int *lines, int *unmapped, int *version
 
 /* Bilateral rate importer -> exporter in a goods sector from one table (TC_*); NAN if a
  * code is unknown. */
-double tc_rate(const tc_result *r, int table, const char *importer, const char *exporter,
-               const char *sector);
+double tc_rate(const tc_result *r, int table, const char *importer, const char *exporter, const char *sector);
 
 /* Mean absolute deviation from Teti over importer x goods cells with weight > 0, in
  * percentage points, of the labelled and swapped tables. flags: TC_DEV_NO_ROW_IMPORTER

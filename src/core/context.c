@@ -77,10 +77,19 @@ void tq_context_set_progress(tq_context *ctx, tq_progress_fn fn, void *ud)
     ctx->progress_ud = ud;
 }
 
-void tq_context_cancel(tq_context *ctx) { atomic_store(&ctx->cancelled, 1); }
-void tq_context_reset_cancel(tq_context *ctx) { atomic_store(&ctx->cancelled, 0); }
+void tq_context_cancel(tq_context *ctx)
+{
+    atomic_store(&ctx->cancelled, 1);
+}
+void tq_context_reset_cancel(tq_context *ctx)
+{
+    atomic_store(&ctx->cancelled, 0);
+}
 
-const tq_error *tq_last_error(const tq_context *ctx) { return &ctx->err; }
+const tq_error *tq_last_error(const tq_context *ctx)
+{
+    return &ctx->err;
+}
 
 int tq_error_format(const tq_context *ctx, char *buf, size_t n)
 {
@@ -96,8 +105,7 @@ int tq_error_format(const tq_context *ctx, char *buf, size_t n)
     }
     if (e->field[0] && w < sizeof where)
         snprintf(where + w, sizeof where - w, "field '%s': ", e->field);
-    return snprintf(buf, n, "%s%s", where,
-                    e->message[0] ? e->message : tq_status_string(e->status));
+    return snprintf(buf, n, "%s%s", where, e->message[0] ? e->message : tq_status_string(e->status));
 }
 
 void *tq__malloc(tq_context *ctx, size_t size)
@@ -154,8 +162,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
-tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field,
-                    const char *fmt, ...)
+tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field, const char *fmt, ...)
 {
     if (!ctx)
         return st;
@@ -171,7 +178,10 @@ tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, 
     return st;
 }
 
-void tq__clear_error(tq_context *ctx) { memset(&ctx->err, 0, sizeof ctx->err); }
+void tq__clear_error(tq_context *ctx)
+{
+    memset(&ctx->err, 0, sizeof ctx->err);
+}
 
 void tq__log(tq_context *ctx, int level, const char *fmt, ...)
 {
@@ -191,7 +201,6 @@ tq_status tq__progress(tq_context *ctx, const char *stage, double fraction)
     if (!stop && ctx->progress_fn)
         stop = ctx->progress_fn(ctx->progress_ud, stage, fraction);
     if (stop)
-        return tq__error(ctx, TQ_ERR_CANCELLED, NULL, 0, NULL, "cancelled during %s",
-                         stage ? stage : "operation");
+        return tq__error(ctx, TQ_ERR_CANCELLED, NULL, 0, NULL, "cancelled during %s", stage ? stage : "operation");
     return TQ_OK;
 }

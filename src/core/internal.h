@@ -30,8 +30,7 @@ char *tq__strdup(tq_context *ctx, const char *s);
 /* Record an error and return its status, so that callers can write
  *     return tq__error(ctx, TQ_ERR_PARSE, file, line, "value", "not a number: '%s'", s);
  * file and field may be NULL; line 0 means "no line". */
-tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field,
-                    const char *fmt, ...)
+tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
@@ -55,16 +54,16 @@ tq_status tq__progress(tq_context *ctx, const char *stage, double fraction);
  * read never quote a separator). Blank lines are skipped. */
 typedef struct tq__csv {
     tq_context *ctx;
-    void *gz;           /* gzFile */
-    char *path;         /* owned copy */
-    char *buf;          /* current line */
+    void *gz;   /* gzFile */
+    char *path; /* owned copy */
+    char *buf;  /* current line */
     size_t cap;
-    long line;          /* 1-based line number of the current row */
+    long line; /* 1-based line number of the current row */
     char sep;
-    char **fields;      /* pointers into buf */
+    char **fields; /* pointers into buf */
     int nfields;
     int capfields;
-    char **header;      /* owned copies of the header fields (after tq__csv_read_header) */
+    char **header; /* owned copies of the header fields (after tq__csv_read_header) */
     int nheader;
 } tq__csv;
 

@@ -15,12 +15,12 @@
 
 /* One mapping: member index -> group index, plus the groups' labels. */
 typedef struct agg_map {
-    int n_from;     /* number of original codes */
+    int n_from; /* number of original codes */
     int n_groups;
-    int *group;     /* [n_from] group of each original code */
-    char **gcode;   /* [n_groups] owned */
-    char **gname;   /* [n_groups] owned, NULL = default */
-    int *tradable;  /* [n_groups] -1 = not given */
+    int *group;    /* [n_from] group of each original code */
+    char **gcode;  /* [n_groups] owned */
+    char **gname;  /* [n_groups] owned, NULL = default */
+    int *tradable; /* [n_groups] -1 = not given */
     int cap;
 } agg_map;
 
@@ -86,8 +86,7 @@ static tq_status map_identity(tq_context *ctx, agg_map *m, int n, const char *(*
 
 /* Read a mapping file `code,group[,group_name[,tradable]]` over the codes of ds
  * (regions if sectors == 0). Groups are numbered in order of first appearance. */
-static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const tq_dataset *ds,
-                          int sectors)
+static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const tq_dataset *ds, int sectors)
 {
     static const char *const want[] = {"code", "group"};
     const char *kind = sectors ? "sector" : "region";
@@ -131,13 +130,12 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
         const char *grp = tq__csv_str(&c, col[1]);
         int k = sectors ? tq_dataset_find_sector(ds, code) : tq_dataset_find_region(ds, code);
         if (k < 0) {
-            st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[0], "unknown %s code '%s' (not in the dataset)",
-                               kind, code);
+            st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[0], "unknown %s code '%s' (not in the dataset)", kind, code);
             break;
         }
         if (line_of[k]) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "%s '%s' is mapped twice (also on line %ld)",
-                               kind, code, line_of[k]);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "%s '%s' is mapped twice (also on line %ld)", kind, code,
+                               line_of[k]);
             break;
         }
         if (!grp || !*grp) {
@@ -168,9 +166,8 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
                         break;
                     }
                 } else if (strcmp(m->gname[g], nm) != 0) {
-                    st = tq__csv_error(&c, TQ_ERR_INVALID, cname,
-                                       "group '%s' is named '%s' here but '%s' before", grp, nm,
-                                       m->gname[g]);
+                    st = tq__csv_error(&c, TQ_ERR_INVALID, cname, "group '%s' is named '%s' here but '%s' before", grp,
+                                       nm, m->gname[g]);
                     break;
                 }
             }
@@ -186,9 +183,8 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
                     break;
                 }
                 if (m->tradable[g] >= 0 && m->tradable[g] != (int)t) {
-                    st = tq__csv_error(&c, TQ_ERR_INVALID, ctrad,
-                                       "group '%s' is tradable=%ld here but %d before", grp, t,
-                                       m->tradable[g]);
+                    st = tq__csv_error(&c, TQ_ERR_INVALID, ctrad, "group '%s' is tradable=%ld here but %d before", grp,
+                                       t, m->tradable[g]);
                     break;
                 }
                 m->tradable[g] = (int)t;
@@ -200,8 +196,8 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
             if (!line_of[k]) {
                 const char *code = sectors ? tq_dataset_sector_code(ds, k) : tq_dataset_region_code(ds, k);
                 st = tq__error(ctx, TQ_ERR_INVALID, c.path, c.line > 0 ? c.line : 1, "code",
-                               "%s '%s' is not mapped: every %s of the dataset needs a row", kind,
-                               code ? code : "?", kind);
+                               "%s '%s' is not mapped: every %s of the dataset needs a row", kind, code ? code : "?",
+                               kind);
                 break;
             }
     }
@@ -230,8 +226,8 @@ static const char *group_label(const agg_map *m, int g, const char *(*code)(cons
     return m->gcode[g];
 }
 
-static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, const agg_map *rm,
-                                const agg_map *sm, tq_dataset *out, double *cnt)
+static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, const agg_map *rm, const agg_map *sm,
+                                tq_dataset *out, double *cnt)
 {
     const int N = ds->N, J = ds->J, N2 = rm->n_groups, J2 = sm->n_groups;
     const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
@@ -248,8 +244,7 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
     double *alpha2 = tq_dataset_array(out, TQ_ALPHA, y, NULL);
     double *VA2 = tq_dataset_array(out, TQ_VA, y, NULL);
     double *D2 = tq_dataset_array(out, TQ_DEFICIT, y, NULL);
-    if (!Z || !t || !gamma || !beta || !alpha || !VA || !D || !Z2 || !t2 || !gamma2 || !beta2 ||
-        !alpha2 || !VA2 || !D2)
+    if (!Z || !t || !gamma || !beta || !alpha || !VA || !D || !Z2 || !t2 || !gamma2 || !beta2 || !alpha2 || !VA2 || !D2)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "aggregate: dataset arrays missing");
 
     const size_t NJ = (size_t)N * (size_t)J, N2J2 = (size_t)N2 * (size_t)J2;
@@ -461,10 +456,22 @@ static void aggregate_theta(const tq_dataset *ds, const agg_map *rm, const agg_m
     }
 }
 
-static const char *rcode_of(const tq_dataset *ds, int k) { return tq_dataset_region_code(ds, k); }
-static const char *rname_of(const tq_dataset *ds, int k) { return tq_dataset_region_name(ds, k); }
-static const char *scode_of(const tq_dataset *ds, int k) { return tq_dataset_sector_code(ds, k); }
-static const char *sname_of(const tq_dataset *ds, int k) { return tq_dataset_sector_name(ds, k); }
+static const char *rcode_of(const tq_dataset *ds, int k)
+{
+    return tq_dataset_region_code(ds, k);
+}
+static const char *rname_of(const tq_dataset *ds, int k)
+{
+    return tq_dataset_region_name(ds, k);
+}
+static const char *scode_of(const tq_dataset *ds, int k)
+{
+    return tq_dataset_sector_code(ds, k);
+}
+static const char *sname_of(const tq_dataset *ds, int k)
+{
+    return tq_dataset_sector_name(ds, k);
+}
 
 /* Last path component without extension, for the new dataset's name. */
 static void map_stem(const char *path, char *out, size_t n)
@@ -515,8 +522,8 @@ static tq_status carry_groups(tq_context *ctx, const tq_dataset *ds, const agg_m
     return st;
 }
 
-tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map,
-                               const char *sector_map, tq_dataset **out)
+tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map, const char *sector_map,
+                               tq_dataset **out)
 {
     agg_map rm, sm;
     tq_dataset *nd = NULL;
@@ -531,11 +538,9 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
     memset(&rm, 0, sizeof rm);
     memset(&sm, 0, sizeof sm);
 
-    st = region_map ? map_read(ctx, &rm, region_map, ds, 0)
-                    : map_identity(ctx, &rm, ds->N, rcode_of, ds);
+    st = region_map ? map_read(ctx, &rm, region_map, ds, 0) : map_identity(ctx, &rm, ds->N, rcode_of, ds);
     if (!st)
-        st = sector_map ? map_read(ctx, &sm, sector_map, ds, 1)
-                        : map_identity(ctx, &sm, ds->J, scode_of, ds);
+        st = sector_map ? map_read(ctx, &sm, sector_map, ds, 1) : map_identity(ctx, &sm, ds->J, scode_of, ds);
     if (st)
         goto done;
 
@@ -565,9 +570,8 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
         const char *dn = tq_dataset_name(ds) ? tq_dataset_name(ds) : "dataset";
         snprintf(name, sizeof name, "%s%s%s%s%s", dn, *rs ? "+" : "", rs, *ss ? "+" : "", ss);
         snprintf(source, sizeof source, "%s; aggregated to %d regions x %d sectors%s%s%s%s",
-                 tq_dataset_source(ds) ? tq_dataset_source(ds) : "", N2, J2,
-                 region_map ? " by " : "", region_map ? region_map : "", sector_map ? " and " : "",
-                 sector_map ? sector_map : "");
+                 tq_dataset_source(ds) ? tq_dataset_source(ds) : "", N2, J2, region_map ? " by " : "",
+                 region_map ? region_map : "", sector_map ? " and " : "", sector_map ? sector_map : "");
         st = tq_dataset_set_name(nd, name, source);
     }
     if (st)

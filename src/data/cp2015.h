@@ -13,7 +13,7 @@
  * the file keep ds's baseline tariff. If nafta_only is non-zero, only pairs among CAN,
  * MEX and USA take the file's value (the others keep ds's baseline tariff).
  * Errors name file, line and field. */
-tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds,
-                                 int nafta_only, double *tariff);
+tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds, int nafta_only,
+                                 double *tariff);
 
 #endif

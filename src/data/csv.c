@@ -66,8 +66,8 @@ static int read_line(tq__csv *c)
             int err;
             const char *msg = gzerror((gzFile)c->gz, &err);
             if (err != Z_OK && err != Z_STREAM_END) {
-                tq__error(c->ctx, TQ_ERR_IO, c->path, c->line + 1, NULL,
-                          "read error (corrupt or truncated gzip?): %s", msg);
+                tq__error(c->ctx, TQ_ERR_IO, c->path, c->line + 1, NULL, "read error (corrupt or truncated gzip?): %s",
+                          msg);
                 return TQ_ERR_IO;
             }
             if (len == 0)
@@ -104,8 +104,10 @@ static int read_line(tq__csv *c)
 static char *unquote(char *s)
 {
     size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ')) s[--n] = 0;
-    while (*s == ' ') s++, n--;
+    while (n > 0 && (s[n - 1] == ' '))
+        s[--n] = 0;
+    while (*s == ' ')
+        s++, n--;
     if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
         s[n - 1] = 0;
         s++;
@@ -120,7 +122,8 @@ int tq__csv_next(tq__csv *c)
         if (r <= 0)
             return r;
         char *p = c->buf;
-        while (*p == ' ' || *p == '\t') p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
         if (*p == 0)
             continue; /* blank line */
         c->nfields = 0;
@@ -167,8 +170,7 @@ tq_status tq__csv_read_header(tq__csv *c, const char *const *want, int n, int *c
     for (int k = 0; k < c->nfields; k++) {
         /* strip a UTF-8 byte-order mark from the first name */
         const char *f = c->fields[k];
-        if (k == 0 && (unsigned char)f[0] == 0xEF && (unsigned char)f[1] == 0xBB &&
-            (unsigned char)f[2] == 0xBF)
+        if (k == 0 && (unsigned char)f[0] == 0xEF && (unsigned char)f[1] == 0xBB && (unsigned char)f[2] == 0xBF)
             f += 3;
         c->header[k] = tq__strdup(c->ctx, f);
         if (!c->header[k])
@@ -178,8 +180,8 @@ tq_status tq__csv_read_header(tq__csv *c, const char *const *want, int n, int *c
     for (int k = 0; k < n; k++) {
         col[k] = tq__csv_col(c, want[k]);
         if (col[k] < 0)
-            return tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, want[k],
-                             "missing column '%s' in the header", want[k]);
+            return tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, want[k], "missing column '%s' in the header",
+                             want[k]);
     }
     return TQ_OK;
 }
@@ -207,8 +209,7 @@ tq_status tq__csv_need(tq__csv *c, int n)
 {
     if (c->nfields >= n)
         return TQ_OK;
-    return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d",
-                         c->nfields, n);
+    return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d", c->nfields, n);
 }
 
 const char *tq__csv_str(const tq__csv *c, int k)
@@ -225,7 +226,8 @@ int tq__parse_double(const char *s, double *out)
     double v = strtod(s, &end);
     if (end == s)
         return -1;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     if (*end)
         return -1;
     if (!isfinite(v))
@@ -237,8 +239,7 @@ int tq__parse_double(const char *s, double *out)
 tq_status tq__csv_double_or(tq__csv *c, int k, double empty_value, double *out)
 {
     if (k >= c->nfields)
-        return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing",
-                             c->nfields, k + 1);
+        return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing", c->nfields, k + 1);
     const char *s = c->fields[k];
     if (!*s) {
         if (isnan(empty_value))
@@ -262,8 +263,7 @@ tq_status tq__csv_double(tq__csv *c, int k, double *out)
 tq_status tq__csv_int(tq__csv *c, int k, long *out)
 {
     if (k >= c->nfields)
-        return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing",
-                             c->nfields, k + 1);
+        return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing", c->nfields, k + 1);
     const char *s = c->fields[k];
     char *end;
     errno = 0;
@@ -333,7 +333,8 @@ tq_status tq__index_init(tq_context *ctx, tq__index *ix, size_t expected)
     memset(ix, 0, sizeof *ix);
     ix->ctx = ctx;
     size_t cap = 16;
-    while (cap < expected * 2 + 1) cap *= 2;
+    while (cap < expected * 2 + 1)
+        cap *= 2;
     ix->keys = tq__calloc(ctx, cap, sizeof(char *));
     ix->vals = tq__calloc(ctx, cap, sizeof(int));
     if (!ix->keys || !ix->vals) {
@@ -364,7 +365,8 @@ static tq_status index_grow(tq__index *ix)
     for (size_t k = 0; k < ix->cap; k++)
         if (ix->keys[k]) {
             size_t h = hash_str(ix->keys[k]) & (bigger.cap - 1);
-            while (bigger.keys[h]) h = (h + 1) & (bigger.cap - 1);
+            while (bigger.keys[h])
+                h = (h + 1) & (bigger.cap - 1);
             bigger.keys[h] = ix->keys[k];
             bigger.vals[h] = ix->vals[k];
             bigger.count++;

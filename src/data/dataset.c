@@ -32,8 +32,8 @@ tq_status tq_dataset_new(tq_context *ctx, int N, int J, int years, tq_dataset **
 {
     *out = NULL;
     if (N < 1 || J < 1 || years < 1 || N > 100000 || J > 100000 || years > 1000)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                         "bad dataset dimensions: %d regions, %d sectors, %d years", N, J, years);
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "bad dataset dimensions: %d regions, %d sectors, %d years",
+                         N, J, years);
     tq_dataset *ds = tq__calloc(ctx, 1, sizeof *ds);
     if (!ds)
         return TQ_ERR_NOMEM;
@@ -50,8 +50,7 @@ tq_status tq_dataset_new(tq_context *ctx, int N, int J, int years, tq_dataset **
     ds->sname = tq__calloc(ctx, (size_t)J, sizeof(char *));
     ds->tradable = tq__calloc(ctx, (size_t)J, sizeof(int));
     ds->year = tq__calloc(ctx, (size_t)years, sizeof(int));
-    if (!ds->name || !ds->source || !ds->rcode || !ds->rname || !ds->scode || !ds->sname ||
-        !ds->tradable || !ds->year)
+    if (!ds->name || !ds->source || !ds->rcode || !ds->rname || !ds->scode || !ds->sname || !ds->tradable || !ds->year)
         goto nomem;
     for (int a = 0; a < TQ_ARRAY_COUNT; a++) {
         ds->len[a] = tq__array_len((tq_array)a, N, J);
@@ -69,15 +68,15 @@ tq_status tq_dataset_new(tq_context *ctx, int N, int J, int years, tq_dataset **
     return TQ_OK;
 nomem:
     tq_dataset_free(ds);
-    return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory for a %d x %d x %d dataset", N, J,
-                     years);
+    return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory for a %d x %d x %d dataset", N, J, years);
 }
 
 static void free_strs(tq_context *ctx, char **v, int n)
 {
     if (!v)
         return;
-    for (int k = 0; k < n; k++) tq__free(ctx, v[k]);
+    for (int k = 0; k < n; k++)
+        tq__free(ctx, v[k]);
     tq__free(ctx, v);
 }
 
@@ -94,7 +93,8 @@ void tq_dataset_free(tq_dataset *ds)
     tq__free(ctx, ds->year);
     tq__free(ctx, ds->name);
     tq__free(ctx, ds->source);
-    for (int a = 0; a < TQ_ARRAY_COUNT; a++) tq__free(ctx, ds->arr[a]);
+    for (int a = 0; a < TQ_ARRAY_COUNT; a++)
+        tq__free(ctx, ds->arr[a]);
     for (int g = 0; g < ds->ngroups; g++) {
         tq__free(ctx, ds->groups[g].name);
         tq__free(ctx, ds->groups[g].members);
@@ -124,8 +124,8 @@ tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **o
         memcpy(c->arr[a], ds->arr[a], total * sizeof(double));
     }
     for (int g = 0; g < ds->ngroups; g++)
-        if ((st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name,
-                                       ds->groups[g].members, ds->groups[g].count)))
+        if ((st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name, ds->groups[g].members,
+                                       ds->groups[g].count)))
             goto fail;
     *out = c;
     return TQ_OK;
@@ -134,11 +134,26 @@ fail:
     return st;
 }
 
-int tq_dataset_regions(const tq_dataset *ds) { return ds->N; }
-int tq_dataset_sectors(const tq_dataset *ds) { return ds->J; }
-int tq_dataset_years(const tq_dataset *ds) { return ds->Y; }
-int tq_dataset_has_io(const tq_dataset *ds) { return ds->has_io; }
-void tq_dataset_set_has_io(tq_dataset *ds, int has_io) { ds->has_io = has_io ? 1 : 0; }
+int tq_dataset_regions(const tq_dataset *ds)
+{
+    return ds->N;
+}
+int tq_dataset_sectors(const tq_dataset *ds)
+{
+    return ds->J;
+}
+int tq_dataset_years(const tq_dataset *ds)
+{
+    return ds->Y;
+}
+int tq_dataset_has_io(const tq_dataset *ds)
+{
+    return ds->has_io;
+}
+void tq_dataset_set_has_io(tq_dataset *ds, int has_io)
+{
+    ds->has_io = has_io ? 1 : 0;
+}
 
 static tq_status replace_str(tq_dataset *ds, char **slot, const char *s)
 {
@@ -187,8 +202,14 @@ tq_status tq_dataset_set_name(tq_dataset *ds, const char *name, const char *sour
     return st;
 }
 
-const char *tq_dataset_name(const tq_dataset *ds) { return ds->name; }
-const char *tq_dataset_source(const tq_dataset *ds) { return ds->source; }
+const char *tq_dataset_name(const tq_dataset *ds)
+{
+    return ds->name;
+}
+const char *tq_dataset_source(const tq_dataset *ds)
+{
+    return ds->source;
+}
 const char *tq_dataset_region_code(const tq_dataset *ds, int n)
 {
     return (n >= 0 && n < ds->N && ds->rcode[n]) ? ds->rcode[n] : "";
@@ -209,7 +230,10 @@ int tq_dataset_sector_tradable(const tq_dataset *ds, int j)
 {
     return (j >= 0 && j < ds->J) ? ds->tradable[j] : 0;
 }
-int tq_dataset_year(const tq_dataset *ds, int y) { return (y >= 0 && y < ds->Y) ? ds->year[y] : 0; }
+int tq_dataset_year(const tq_dataset *ds, int y)
+{
+    return (y >= 0 && y < ds->Y) ? ds->year[y] : 0;
+}
 
 int tq_dataset_find_region(const tq_dataset *ds, const char *code)
 {
@@ -395,7 +419,8 @@ tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_cons
             }
             /* (E0): X[n,j] = sum_k gamma[n,j,k] Y[n,k] + alpha[n,j] I[n] */
             double rhs = alpha[TQ_NJ(J, n, j)] * I[n];
-            for (int k = 0; k < J; k++) rhs += gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
+            for (int k = 0; k < J; k++)
+                rhs += gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
             double x = XJ[TQ_NJ(J, n, j)];
             double res = fabs(x - rhs);
             double rel = x > 0 ? res / x : (res > 0 ? INFINITY : 0);
@@ -409,7 +434,8 @@ tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_cons
                 out->e0_max_share_va = sva;
             if (x > 0) {
                 double ps = 0;
-                for (int i = 0; i < N; i++) ps += pi[TQ_NIJ(N, J, n, i, j)];
+                for (int i = 0; i < N; i++)
+                    ps += pi[TQ_NIJ(N, J, n, i, j)];
                 if (fabs(ps - 1) > out->pi_sum_max_dev)
                     out->pi_sum_max_dev = fabs(ps - 1);
             }
@@ -460,7 +486,8 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *c
             double fsum = 0;
             for (int j = 0; j < J; j++) {
                 double use = 0;
-                for (int k = 0; k < J; k++) use += gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
+                for (int k = 0; k < J; k++)
+                    use += gamma[TQ_NKJ(J, n, j, k)] * Yo[TQ_NJ(J, n, k)];
                 double f = XJ[TQ_NJ(J, n, j)] - use;
                 if (f < 0) {
                     /* More of good j is used as an input than n buys: scale j's input
@@ -480,14 +507,16 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *c
                 fsum += f;
             }
             double va = 0;
-            for (int j = 0; j < J; j++) va += beta[TQ_NJ(J, n, j)] * Yo[TQ_NJ(J, n, j)];
+            for (int j = 0; j < J; j++)
+                va += beta[TQ_NJ(J, n, j)] * Yo[TQ_NJ(J, n, j)];
             VA[n] = va;
             if (fsum <= 0)
                 return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, ds->rcode[n],
                                  "cannot rebalance region %s: no final demand left after "
                                  "intermediate use",
                                  ds->rcode[n]);
-            for (int j = 0; j < J; j++) alpha[TQ_NJ(J, n, j)] /= fsum;
+            for (int j = 0; j < J; j++)
+                alpha[TQ_NJ(J, n, j)] /= fsum;
         }
     }
     if (clipped_share)
@@ -512,8 +541,10 @@ uint64_t tq_dataset_hash(const tq_dataset *ds)
     uint64_t h = 1469598103934665603ULL;
     int dims[4] = {ds->N, ds->J, ds->Y, ds->has_io};
     h = fnv(h, dims, sizeof dims);
-    for (int n = 0; n < ds->N; n++) h = fnv(h, ds->rcode[n], strlen(ds->rcode[n]) + 1);
-    for (int j = 0; j < ds->J; j++) h = fnv(h, ds->scode[j], strlen(ds->scode[j]) + 1);
+    for (int n = 0; n < ds->N; n++)
+        h = fnv(h, ds->rcode[n], strlen(ds->rcode[n]) + 1);
+    for (int j = 0; j < ds->J; j++)
+        h = fnv(h, ds->scode[j], strlen(ds->scode[j]) + 1);
     h = fnv(h, ds->year, sizeof(int) * (size_t)ds->Y);
     for (int a = 0; a <= TQ_THETA; a++) {
         size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)ds->Y;
@@ -529,15 +560,13 @@ uint64_t tq_dataset_hash(const tq_dataset *ds)
 
 /* --------------------------------------------------------------- balance --- */
 
-tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports,
-                     double *imports)
+tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports, double *imports)
 {
     const int N = ds->N, J = ds->J;
     if (y < 0 || y >= ds->Y || a < 0 || a >= N || b < -1 || b >= N)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "tq_balance: index out of range");
     if (a == b)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                         "a region's balance with itself is not trade");
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "a region's balance with itself is not trade");
     const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
     for (int j = 0; j < J; j++) {
         double x = 0, m = 0;
@@ -574,16 +603,15 @@ static tq__group *find_group(const tq_dataset *ds, tq_group_kind kind, const cha
     return NULL;
 }
 
-tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members,
-                               int count)
+tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members, int count)
 {
     int lim = kind == TQ_GROUP_REGION ? ds->N : ds->J;
     if (!name || !*name || count < 1 || count > lim)
         return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "bad group '%s'", name ? name : "");
     for (int k = 0; k < count; k++)
         if (members[k] < 0 || members[k] >= lim)
-            return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "group '%s': member index %d out of range",
-                             name, members[k]);
+            return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "group '%s': member index %d out of range", name,
+                             members[k]);
     int *m = tq__malloc(ds->ctx, sizeof(int) * (size_t)count);
     if (!m)
         return TQ_ERR_NOMEM;
@@ -613,7 +641,8 @@ tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *n
 int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind)
 {
     int c = 0;
-    for (int g = 0; g < ds->ngroups; g++) c += ds->groups[g].kind == (int)kind;
+    for (int g = 0; g < ds->ngroups; g++)
+        c += ds->groups[g].kind == (int)kind;
     return c;
 }
 

@@ -34,8 +34,7 @@ static int year_of(const char *name, const char *prefix)
     return y;
 }
 
-tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *prefix,
-                              tq__year_files *out)
+tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *prefix, tq__year_files *out)
 {
     memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
@@ -62,8 +61,8 @@ tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *pref
             if (out->year[k] == y)
                 dup = k;
         if (dup >= 0) {
-            st = tq__error(ctx, TQ_ERR_INVALID, path, 0, NULL,
-                           "year %d is also in %s: keep one of the two files", y, out->path[dup]);
+            st = tq__error(ctx, TQ_ERR_INVALID, path, 0, NULL, "year %d is also in %s: keep one of the two files", y,
+                           out->path[dup]);
             tq__free(ctx, path);
             break;
         }
@@ -88,8 +87,8 @@ tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *pref
     }
     closedir(d);
     if (!st && out->count == 0)
-        st = tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "missing file: no %sYYYY.csv or %sYYYY.csv.gz here",
-                       prefix, prefix);
+        st = tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "missing file: no %sYYYY.csv or %sYYYY.csv.gz here", prefix,
+                       prefix);
     if (st) {
         tq__year_files_free(ctx, out);
         return st;
@@ -141,8 +140,7 @@ void tq__dir_basename(const char *dir, char *buf, size_t n)
 tq_status tq__csv_exact(tq__csv *c, int n)
 {
     if (c->nfields < n)
-        return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d",
-                             c->nfields, n);
+        return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d", c->nfields, n);
     if (c->nfields > n)
         return tq__csv_error(c, TQ_ERR_PARSE, n, "extra field: %d fields, expected %d", c->nfields, n);
     return TQ_OK;

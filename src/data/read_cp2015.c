@@ -31,19 +31,45 @@ static const struct {
     const char *name;
     const char *code;
 } cp_sectors[] = {
-    {"Agriculture", "AGR"},      {"Mining", "MIN"},           {"Food", "FOOD"},
-    {"Textile", "TEX"},          {"Wood", "WOOD"},            {"Paper", "PAPER"},
-    {"Petroleum", "PETRO"},      {"Chemicals", "CHEM"},       {"Plastic", "PLAST"},
-    {"Minerals", "MINER"},       {"Basic metals", "BMET"},    {"Metal products", "METP"},
-    {"Machinery n.e.c", "MACH"}, {"Office", "OFFICE"},        {"Electrical", "ELEC"},
-    {"Communication", "COMM"},   {"Medical", "MED"},          {"Auto", "AUTO"},
-    {"Other Transport", "OTRAN"}, {"Other", "OTHER"},         {"Electricity", "UTIL"},
-    {"Construction", "CONS"},    {"Retail", "RETAIL"},        {"Hotels", "HOTEL"},
-    {"Land Transport", "LTRAN"}, {"Water Transport", "WTRAN"}, {"Air Transport", "ATRAN"},
-    {"Aux Transport", "AUXT"},   {"Post", "POST"},            {"Finance", "FIN"},
-    {"Real State", "REAL"},      {"Renting Mach", "RENT"},    {"Computer", "COMP"},
-    {"R&D", "RD"},               {"Other Business", "OBUS"},  {"Public", "PUBL"},
-    {"Education", "EDU"},        {"Health", "HEALTH"},        {"Other services", "OSERV"},
+    {"Agriculture", "AGR"},
+    {"Mining", "MIN"},
+    {"Food", "FOOD"},
+    {"Textile", "TEX"},
+    {"Wood", "WOOD"},
+    {"Paper", "PAPER"},
+    {"Petroleum", "PETRO"},
+    {"Chemicals", "CHEM"},
+    {"Plastic", "PLAST"},
+    {"Minerals", "MINER"},
+    {"Basic metals", "BMET"},
+    {"Metal products", "METP"},
+    {"Machinery n.e.c", "MACH"},
+    {"Office", "OFFICE"},
+    {"Electrical", "ELEC"},
+    {"Communication", "COMM"},
+    {"Medical", "MED"},
+    {"Auto", "AUTO"},
+    {"Other Transport", "OTRAN"},
+    {"Other", "OTHER"},
+    {"Electricity", "UTIL"},
+    {"Construction", "CONS"},
+    {"Retail", "RETAIL"},
+    {"Hotels", "HOTEL"},
+    {"Land Transport", "LTRAN"},
+    {"Water Transport", "WTRAN"},
+    {"Air Transport", "ATRAN"},
+    {"Aux Transport", "AUXT"},
+    {"Post", "POST"},
+    {"Finance", "FIN"},
+    {"Real State", "REAL"},
+    {"Renting Mach", "RENT"},
+    {"Computer", "COMP"},
+    {"R&D", "RD"},
+    {"Other Business", "OBUS"},
+    {"Public", "PUBL"},
+    {"Education", "EDU"},
+    {"Health", "HEALTH"},
+    {"Other services", "OSERV"},
     {"Private", "PRIV"},
 };
 
@@ -52,14 +78,13 @@ static const struct {
     const char *name;
     const char *iso3;
 } cp_regions[] = {
-    {"Argentina", "ARG"}, {"Australia", "AUS"},   {"Austria", "AUT"},      {"Brazil", "BRA"},
-    {"Canada", "CAN"},    {"Chile", "CHL"},       {"China", "CHN"},        {"Denmark", "DNK"},
-    {"Finland", "FIN"},   {"France", "FRA"},      {"Germany", "DEU"},      {"Greece", "GRC"},
-    {"Hungary", "HUN"},   {"India", "IND"},       {"Indonesia", "IDN"},    {"Ireland", "IRL"},
-    {"Italy", "ITA"},     {"Japan", "JPN"},       {"Korea", "KOR"},        {"Mexico", "MEX"},
-    {"Netherlands", "NLD"}, {"New Zealand", "NZL"}, {"Norway", "NOR"},     {"Portugal", "PRT"},
-    {"South Africa", "ZAF"}, {"Spain", "ESP"},    {"Sweden", "SWE"},       {"Turkey", "TUR"},
-    {"UK", "GBR"},        {"USA", "USA"},         {"Row", "ROW"},
+    {"Argentina", "ARG"},   {"Australia", "AUS"},   {"Austria", "AUT"}, {"Brazil", "BRA"},   {"Canada", "CAN"},
+    {"Chile", "CHL"},       {"China", "CHN"},       {"Denmark", "DNK"}, {"Finland", "FIN"},  {"France", "FRA"},
+    {"Germany", "DEU"},     {"Greece", "GRC"},      {"Hungary", "HUN"}, {"India", "IND"},    {"Indonesia", "IDN"},
+    {"Ireland", "IRL"},     {"Italy", "ITA"},       {"Japan", "JPN"},   {"Korea", "KOR"},    {"Mexico", "MEX"},
+    {"Netherlands", "NLD"}, {"New Zealand", "NZL"}, {"Norway", "NOR"},  {"Portugal", "PRT"}, {"South Africa", "ZAF"},
+    {"Spain", "ESP"},       {"Sweden", "SWE"},      {"Turkey", "TUR"},  {"UK", "GBR"},       {"USA", "USA"},
+    {"Row", "ROW"},
 };
 
 #define CP_USD_TO_MUSD 1e-6
@@ -89,15 +114,15 @@ typedef struct table {
     int col[8];
 } table;
 
-static tq_status table_open(tq_context *ctx, table *t, const char *dir, const char *name,
-                            const char *const *want, int n)
+static tq_status table_open(tq_context *ctx, table *t, const char *dir, const char *name, const char *const *want,
+                            int n)
 {
     memset(t, 0, sizeof *t);
     char *path = tq__find_file(ctx, dir, name);
     if (!path) {
         char *p = tq__path_join(ctx, dir, name);
-        tq_status st = tq__error(ctx, TQ_ERR_IO, p ? p : name, 0, NULL,
-                                 "missing file (cp2015 layout; .gz also accepted)");
+        tq_status st =
+            tq__error(ctx, TQ_ERR_IO, p ? p : name, 0, NULL, "missing file (cp2015 layout; .gz also accepted)");
         tq__free(ctx, p);
         return st;
     }
@@ -147,8 +172,7 @@ static tq_status table_once(table *t, unsigned char *seen, size_t cell)
 }
 
 /* Read a region list (regions.csv of the long folder). */
-static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names, int *N,
-                              char ***iso, char ***nm)
+static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names, int *N, char ***iso, char ***nm)
 {
     static const char *const want[] = {"region", "iso3"};
     table t;
@@ -284,8 +308,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
         if (!st)
             st = tq_dataset_new(ctx, N, J, 1, &ds);
         for (int j = 0; !st && j < J; j++)
-            st = tq_dataset_set_sector(ds, j, sector_code(snames[j], buf, sizeof buf, j), snames[j],
-                                       trad[j]);
+            st = tq_dataset_set_sector(ds, j, sector_code(snames[j], buf, sizeof buf, j), snames[j], trad[j]);
         free_strs(ctx, snames, J);
         tq__free(ctx, trad);
         if (st)
@@ -369,8 +392,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             /* The authors' data has one small negative cell (Canada, input Other into
              * Basic metals); it is kept, as in their code, and logged. */
             if (v < 0)
-                tq__log(ctx, TQ_LOG_WARN, "%s:%ld: negative intermediate consumption %g kept",
-                        t.c.path, t.c.line, v);
+                tq__log(ctx, TQ_LOG_WARN, "%s:%ld: negative intermediate consumption %g kept", t.c.path, t.c.line, v);
             size_t cell = TQ_NKJ(J, n, k, j);
             if ((st = table_once(&t, seen, cell)))
                 break;
@@ -456,8 +478,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
         if (!st) {
             for (int j = 0; j < J; j++)
                 if (!seen[j]) {
-                    st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, "value",
-                                   "no theta for sector '%s'", tq_dataset_sector_name(ds, j));
+                    st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, "value", "no theta for sector '%s'",
+                                   tq_dataset_sector_name(ds, j));
                     break;
                 }
         }
@@ -484,8 +506,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             }
         }
         if (!(fsum > 0)) {
-            st = tq__error(ctx, TQ_ERR_INVALID, dir, 0, "final_consumption",
-                           "region '%s' has no final consumption", rname[n]);
+            st = tq__error(ctx, TQ_ERR_INVALID, dir, 0, "final_consumption", "region '%s' has no final consumption",
+                           rname[n]);
             goto done;
         }
         for (int j = 0; j < J; j++)
@@ -515,8 +537,8 @@ done:
 /* ------------------------------------------------------ base with deficits --- */
 
 /* Collect distinct names of column k of a table in order of appearance. */
-static tq_status collect_names(tq_context *ctx, const char *dir, const char *file, const char *colname,
-                               tq__index *ix, char ***names, int *count)
+static tq_status collect_names(tq_context *ctx, const char *dir, const char *file, const char *colname, tq__index *ix,
+                               char ***names, int *count)
 {
     const char *want[] = {colname};
     table t;
@@ -789,8 +811,7 @@ static int is_nafta(const char *iso)
     return strcmp(iso, "CAN") == 0 || strcmp(iso, "MEX") == 0 || strcmp(iso, "USA") == 0;
 }
 
-tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds,
-                                 int nafta_only, double *tariff)
+tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds, int nafta_only, double *tariff)
 {
     const int N = ds->N, J = ds->J;
     const double *t0 = tq_dataset_array_const(ds, TQ_TARIFF, 0, NULL);

@@ -64,8 +64,7 @@ static tq_status labels_add(tq_context *ctx, labels *l, const char *code, const 
 }
 
 /* Read countries.csv (iso3,name) or sectors.csv (code,name,tradable). */
-static tq_status read_labels(tq_context *ctx, const char *dir, const char *file, int sectors,
-                             labels *l)
+static tq_status read_labels(tq_context *ctx, const char *dir, const char *file, int sectors, labels *l)
 {
     memset(l, 0, sizeof *l);
     tq_status st = tq__index_init(ctx, &l->ix, 128);
@@ -121,8 +120,8 @@ static tq_status read_labels(tq_context *ctx, const char *dir, const char *file,
 }
 
 /* theta[j] from column epsilon_<src> of elasticities.csv; absent file = default. */
-static tq_status read_theta(tq_context *ctx, const char *dir, const char *src, const labels *sec,
-                            double *theta, int *from_file)
+static tq_status read_theta(tq_context *ctx, const char *dir, const char *src, const labels *sec, double *theta,
+                            int *from_file)
 {
     *from_file = 0;
     for (int j = 0; j < sec->n; j++)
@@ -158,8 +157,7 @@ static tq_status read_theta(tq_context *ctx, const char *dir, const char *src, c
         const char *code = tq__csv_str(&c, col[0]);
         int j = tq__index_get(&sec->ix, code);
         if (j < 0) {
-            st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[0], "unknown sector code '%s' (not in sectors.csv)",
-                               code);
+            st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[0], "unknown sector code '%s' (not in sectors.csv)", code);
             break;
         }
         if (seen[j]) {
@@ -178,8 +176,7 @@ static tq_status read_theta(tq_context *ctx, const char *dir, const char *src, c
     }
     for (int j = 0; !st && j < sec->n; j++)
         if (!seen[j])
-            st = tq__error(ctx, TQ_ERR_INVALID, c.path, c.line, "code",
-                           "missing row for sector '%s'", sec->code[j]);
+            st = tq__error(ctx, TQ_ERR_INVALID, c.path, c.line, "code", "missing row for sector '%s'", sec->code[j]);
     tq__free(ctx, seen);
     tq__csv_close(&c);
     return st;
@@ -194,8 +191,8 @@ static inline int find_code(const labels *l, const char *s, int expect)
 }
 
 /* Read one flows_YYYY file into year index y of ds. seen has N*N*J bytes. */
-static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *path,
-                           const labels *reg, const labels *sec, unsigned char *seen)
+static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *path, const labels *reg,
+                           const labels *sec, unsigned char *seen)
 {
     const int N = ds->N, J = ds->J;
     const size_t cells = (size_t)N * (size_t)N * (size_t)J;
@@ -237,8 +234,8 @@ static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *p
         }
         size_t a = TQ_NIJ(N, J, i, e, j);
         if (seen[a]) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate row for %s,%s,%s", reg->code[e],
-                               reg->code[i], sec->code[j]);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate row for %s,%s,%s", reg->code[e], reg->code[i],
+                               sec->code[j]);
             break;
         }
         seen[a] = 1;
@@ -250,13 +247,13 @@ static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *p
             break;
         }
         if (!(t > -1.0)) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[4],
-                               "tariff %g is not an ad valorem rate above -1 (0.25 = 25%%)", t);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[4], "tariff %g is not an ad valorem rate above -1 (0.25 = 25%%)",
+                               t);
             break;
         }
         if (e == i && t != 0) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[4], "non-zero tariff %g on domestic flow %s,%s",
-                               t, reg->code[e], reg->code[i]);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[4], "non-zero tariff %g on domestic flow %s,%s", t, reg->code[e],
+                               reg->code[i]);
             break;
         }
         Z[a] = v;
@@ -272,7 +269,8 @@ static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *p
     }
     if (!st && rows != cells) {
         size_t a = 0;
-        while (a < cells && seen[a]) a++;
+        while (a < cells && seen[a])
+            a++;
         int n = (int)(a / ((size_t)N * (size_t)J)), i = (int)((a / (size_t)J) % (size_t)N), j = (int)(a % (size_t)J);
         st = tq__error(ctx, TQ_ERR_INVALID, c.path, c.line, "exporter,importer,sector",
                        "missing row %s,%s,%s: expected %zu rows (%d regions x %d x %d sectors), found %zu",
@@ -282,8 +280,7 @@ static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *p
     return st;
 }
 
-tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_source,
-                            tq_dataset **out)
+tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_source, tq_dataset **out)
 {
     *out = NULL;
     if (!theta_source)
@@ -321,9 +318,9 @@ tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_
     if (!st) {
         char name[128], source[256];
         tq__dir_basename(dir, name, sizeof name);
-        snprintf(source, sizeof source,
-                 "yearly bilateral flows and tariffs (flows_YYYY.csv, %d-%d); theta: %s", yf.year[0],
-                 yf.year[yf.count - 1], from_file ? "elasticities.csv epsilon_" : "default 4 (no elasticities.csv)");
+        snprintf(source, sizeof source, "yearly bilateral flows and tariffs (flows_YYYY.csv, %d-%d); theta: %s",
+                 yf.year[0], yf.year[yf.count - 1],
+                 from_file ? "elasticities.csv epsilon_" : "default 4 (no elasticities.csv)");
         if (from_file)
             strncat(source, theta_source, sizeof source - strlen(source) - 1);
         st = tq_dataset_set_name(ds, name[0] ? name : "flows", source);
@@ -331,8 +328,7 @@ tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_
     if (!st)
         st = tq_dataset_fill_no_io(ctx, ds); /* also derives */
     if (!st && !from_file)
-        tq__log(ctx, TQ_LOG_WARN, "%s: no elasticities.csv, theta = %g in every sector", dir,
-                TQ__THETA_DEFAULT);
+        tq__log(ctx, TQ_LOG_WARN, "%s: no elasticities.csv, theta = %g in every sector", dir, TQ__THETA_DEFAULT);
     tq__free(ctx, seen);
     tq__year_files_free(ctx, &yf);
     labels_free(ctx, &reg);

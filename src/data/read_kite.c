@@ -25,21 +25,17 @@
 
 /* English names of the WIOD 2016 release countries; other codes keep the code as name. */
 static const char *const kite_region_names[][2] = {
-    {"AUS", "Australia"},      {"AUT", "Austria"},        {"BEL", "Belgium"},
-    {"BGR", "Bulgaria"},       {"BRA", "Brazil"},         {"CAN", "Canada"},
-    {"CHE", "Switzerland"},    {"CHN", "China"},          {"CYP", "Cyprus"},
-    {"CZE", "Czechia"},        {"DEU", "Germany"},        {"DNK", "Denmark"},
-    {"ESP", "Spain"},          {"EST", "Estonia"},        {"FIN", "Finland"},
-    {"FRA", "France"},         {"GBR", "United Kingdom"}, {"GRC", "Greece"},
-    {"HRV", "Croatia"},        {"HUN", "Hungary"},        {"IDN", "Indonesia"},
-    {"IND", "India"},          {"IRL", "Ireland"},        {"ITA", "Italy"},
-    {"JPN", "Japan"},          {"KOR", "South Korea"},    {"LTU", "Lithuania"},
-    {"LUX", "Luxembourg"},     {"LVA", "Latvia"},         {"MEX", "Mexico"},
-    {"MLT", "Malta"},          {"NLD", "Netherlands"},    {"NOR", "Norway"},
-    {"POL", "Poland"},         {"PRT", "Portugal"},       {"ROU", "Romania"},
-    {"RUS", "Russia"},         {"SVK", "Slovakia"},       {"SVN", "Slovenia"},
-    {"SWE", "Sweden"},         {"TUR", "Turkey"},         {"TWN", "Taiwan"},
-    {"USA", "United States"},  {"ROW", "Rest of the world"},
+    {"AUS", "Australia"},      {"AUT", "Austria"},     {"BEL", "Belgium"},       {"BGR", "Bulgaria"},
+    {"BRA", "Brazil"},         {"CAN", "Canada"},      {"CHE", "Switzerland"},   {"CHN", "China"},
+    {"CYP", "Cyprus"},         {"CZE", "Czechia"},     {"DEU", "Germany"},       {"DNK", "Denmark"},
+    {"ESP", "Spain"},          {"EST", "Estonia"},     {"FIN", "Finland"},       {"FRA", "France"},
+    {"GBR", "United Kingdom"}, {"GRC", "Greece"},      {"HRV", "Croatia"},       {"HUN", "Hungary"},
+    {"IDN", "Indonesia"},      {"IND", "India"},       {"IRL", "Ireland"},       {"ITA", "Italy"},
+    {"JPN", "Japan"},          {"KOR", "South Korea"}, {"LTU", "Lithuania"},     {"LUX", "Luxembourg"},
+    {"LVA", "Latvia"},         {"MEX", "Mexico"},      {"MLT", "Malta"},         {"NLD", "Netherlands"},
+    {"NOR", "Norway"},         {"POL", "Poland"},      {"PRT", "Portugal"},      {"ROU", "Romania"},
+    {"RUS", "Russia"},         {"SVK", "Slovakia"},    {"SVN", "Slovenia"},      {"SWE", "Sweden"},
+    {"TUR", "Turkey"},         {"TWN", "Taiwan"},      {"USA", "United States"}, {"ROW", "Rest of the world"},
 };
 
 static const char *kite_region_name(const char *code)
@@ -56,24 +52,24 @@ enum { KEY_REGION = 0, KEY_SECTOR = 1 };
 /* One long table: up to three key columns and a value column. Values are stored in key
  * order, i.e. for keys (a,b,c) at (a*dim(b) + b)*dim(c) + c. */
 typedef struct kite_table {
-    const char *file;     /* base name; name.gz is found too */
+    const char *file; /* base name; name.gz is found too */
     int nkeys;
-    const char *cols[4];  /* key columns, then the value column */
+    const char *cols[4]; /* key columns, then the value column */
     int kinds[3];
-    double lo;            /* smallest allowed value (inclusive unless lo_open) */
-    int lo_open;          /* value must be > lo */
-    double hi;            /* largest allowed value (inclusive) */
-    const char *what;     /* what the value is, for messages */
+    double lo;        /* smallest allowed value (inclusive unless lo_open) */
+    int lo_open;      /* value must be > lo */
+    double hi;        /* largest allowed value (inclusive) */
+    const char *what; /* what the value is, for messages */
 } kite_table;
 
 typedef struct kite {
     tq_context *ctx;
     const char *dir;
     int N, J;
-    char **rcode;   /* [N] owned */
-    char **scode;   /* [J] owned */
-    char **sname;   /* [J] owned */
-    int *tradable;  /* [J] */
+    char **rcode;  /* [N] owned */
+    char **scode;  /* [J] owned */
+    char **sname;  /* [J] owned */
+    int *tradable; /* [J] */
     tq__index rix, six;
     int rix_ok, six_ok;
 } kite;
@@ -109,8 +105,8 @@ static tq_status kite_open(kite *k, tq__csv *c, const char *name)
         char *want = tq__path_join(k->ctx, k->dir, name);
         if (!want)
             return TQ_ERR_NOMEM;
-        tq_status st = tq__error(k->ctx, TQ_ERR_IO, want, 0, NULL,
-                                 "missing file (the KITE layout needs %s or %s.gz)", name, name);
+        tq_status st =
+            tq__error(k->ctx, TQ_ERR_IO, want, 0, NULL, "missing file (the KITE layout needs %s or %s.gz)", name, name);
         tq__free(k->ctx, want);
         return st;
     }
@@ -289,8 +285,7 @@ static const char *kite_keycode(const kite *k, int kind, int idx)
  * line number of the cell's row (0 = absent); *path_out the path read (allocated, may be
  * NULL on failure). Unknown codes, duplicates, missing cells and values out of range are
  * errors naming file, line and column. */
-static tq_status read_table(kite *k, const kite_table *t, double *vals, long *lines,
-                            char **path_out)
+static tq_status read_table(kite *k, const kite_table *t, double *vals, long *lines, char **path_out)
 {
     tq__csv c;
     int col[4] = {0, 0, 0, 0};
@@ -340,20 +335,18 @@ static tq_status read_table(kite *k, const kite_table *t, double *vals, long *li
         if (st)
             break;
         if (lines[cell]) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate row: the same key is on line %ld",
-                               lines[cell]);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate row: the same key is on line %ld", lines[cell]);
             break;
         }
         if ((st = tq__csv_double(&c, col[t->nkeys], &v)))
             break;
         if (t->lo_open ? !(v > t->lo) : !(v >= t->lo)) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be %s %g, got %.17g",
-                               t->what, t->lo_open ? ">" : ">=", t->lo, v);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be %s %g, got %.17g", t->what,
+                               t->lo_open ? ">" : ">=", t->lo, v);
             break;
         }
         if (!(v <= t->hi)) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be <= %g, got %.17g",
-                               t->what, t->hi, v);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be <= %g, got %.17g", t->what, t->hi, v);
             break;
         }
         vals[cell] = v;
@@ -387,8 +380,8 @@ static tq_status read_table(kite *k, const kite_table *t, double *vals, long *li
 
 /* Check that the values of every group sum to one (or to zero when zero_ok says the
  * group may be empty). Groups are the cells sharing all keys but key `over`. */
-static tq_status check_sums(kite *k, const kite_table *t, const double *vals, const long *lines,
-                            const char *path, int over, const double *zero_ok_by_group)
+static tq_status check_sums(kite *k, const kite_table *t, const double *vals, const long *lines, const char *path,
+                            int over, const double *zero_ok_by_group)
 {
     size_t dims[3] = {1, 1, 1};
     for (int q = 0; q < t->nkeys; q++)
@@ -426,12 +419,12 @@ static tq_status check_sums(kite *k, const kite_table *t, const double *vals, co
             if (q == over)
                 continue;
             size_t idx = (cell / stride[q]) % dims[q];
-            len += snprintf(key + len, sizeof key - (size_t)len, "%s%s=%s", len ? " " : "",
-                            t->cols[q], kite_keycode(k, t->kinds[q], (int)idx));
+            len += snprintf(key + len, sizeof key - (size_t)len, "%s%s=%s", len ? " " : "", t->cols[q],
+                            kite_keycode(k, t->kinds[q], (int)idx));
         }
         return tq__error(k->ctx, TQ_ERR_INVALID, path, line, t->cols[t->nkeys],
-                         "%s over %s sum to %.12g for %s, not 1 (tolerance %g)", t->what,
-                         t->cols[over], s, key, KITE_SHARE_TOL);
+                         "%s over %s sum to %.12g for %s, not 1 (tolerance %g)", t->what, t->cols[over], s, key,
+                         KITE_SHARE_TOL);
     }
     return TQ_OK;
 }
@@ -450,27 +443,51 @@ enum {
 };
 
 static const kite_table kite_tables[T_COUNT] = {
-    [T_EXPENDITURE] = {"expenditure.csv", 2, {"country", "sector", "value"},
-                       {KEY_REGION, KEY_SECTOR}, 0.0, 0, HUGE_VAL, "expenditure"},
-    [T_TRADE_SHARE] = {"trade_share.csv", 3, {"origin", "destination", "sector", "value"},
-                       {KEY_REGION, KEY_REGION, KEY_SECTOR}, 0.0, 0, 1.0 + KITE_SHARE_TOL,
+    [T_EXPENDITURE] = {"expenditure.csv",
+                       2,
+                       {"country", "sector", "value"},
+                       {KEY_REGION, KEY_SECTOR},
+                       0.0,
+                       0,
+                       HUGE_VAL,
+                       "expenditure"},
+    [T_TRADE_SHARE] = {"trade_share.csv",
+                       3,
+                       {"origin", "destination", "sector", "value"},
+                       {KEY_REGION, KEY_REGION, KEY_SECTOR},
+                       0.0,
+                       0,
+                       1.0 + KITE_SHARE_TOL,
                        "trade shares"},
-    [T_TARIFF] = {"tariff.csv", 3, {"origin", "destination", "sector", "value"},
-                  {KEY_REGION, KEY_REGION, KEY_SECTOR}, 0.0, 1, HUGE_VAL, "tariff power (1+t)"},
-    [T_INTERMEDIATE] = {"intermediate_share.csv", 3, {"input", "output", "country", "value"},
-                        {KEY_SECTOR, KEY_SECTOR, KEY_REGION}, 0.0, 0, 1.0 + KITE_SHARE_TOL,
+    [T_TARIFF] = {"tariff.csv",
+                  3,
+                  {"origin", "destination", "sector", "value"},
+                  {KEY_REGION, KEY_REGION, KEY_SECTOR},
+                  0.0,
+                  1,
+                  HUGE_VAL,
+                  "tariff power (1+t)"},
+    [T_INTERMEDIATE] = {"intermediate_share.csv",
+                        3,
+                        {"input", "output", "country", "value"},
+                        {KEY_SECTOR, KEY_SECTOR, KEY_REGION},
+                        0.0,
+                        0,
+                        1.0 + KITE_SHARE_TOL,
                         "intermediate shares"},
-    [T_FACTOR] = {"factor_share.csv", 2, {"sector", "country", "value"},
-                  {KEY_SECTOR, KEY_REGION}, 0.0, 0, 1.0, "factor share"},
-    [T_CONSUMPTION] = {"consumption_share.csv", 2, {"sector", "country", "value"},
-                       {KEY_SECTOR, KEY_REGION}, 0.0, 0, 1.0 + KITE_SHARE_TOL,
+    [T_FACTOR] =
+        {"factor_share.csv", 2, {"sector", "country", "value"}, {KEY_SECTOR, KEY_REGION}, 0.0, 0, 1.0, "factor share"},
+    [T_CONSUMPTION] = {"consumption_share.csv",
+                       2,
+                       {"sector", "country", "value"},
+                       {KEY_SECTOR, KEY_REGION},
+                       0.0,
+                       0,
+                       1.0 + KITE_SHARE_TOL,
                        "consumption shares"},
-    [T_VALUE_ADDED] = {"value_added.csv", 1, {"country", "value"}, {KEY_REGION}, 0.0, 0,
-                       HUGE_VAL, "value added"},
-    [T_BALANCE] = {"trade_balance.csv", 1, {"country", "value"}, {KEY_REGION}, -HUGE_VAL, 0,
-                   HUGE_VAL, "trade balance"},
-    [T_ELASTICITY] = {"trade_elasticity.csv", 1, {"sector", "value"}, {KEY_SECTOR}, 0.0, 1,
-                      HUGE_VAL, "1/theta"},
+    [T_VALUE_ADDED] = {"value_added.csv", 1, {"country", "value"}, {KEY_REGION}, 0.0, 0, HUGE_VAL, "value added"},
+    [T_BALANCE] = {"trade_balance.csv", 1, {"country", "value"}, {KEY_REGION}, -HUGE_VAL, 0, HUGE_VAL, "trade balance"},
+    [T_ELASTICITY] = {"trade_elasticity.csv", 1, {"sector", "value"}, {KEY_SECTOR}, 0.0, 1, HUGE_VAL, "1/theta"},
 };
 
 tq_status tq__read_kite(tq_context *ctx, const char *dir, tq_dataset **out)
@@ -483,8 +500,7 @@ tq_status tq__read_kite(tq_context *ctx, const char *dir, tq_dataset **out)
     tq_status st;
 
     if (!ctx || !dir || !out)
-        return ctx ? tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "tq__read_kite: NULL argument")
-                   : TQ_ERR_INVALID;
+        return ctx ? tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "tq__read_kite: NULL argument") : TQ_ERR_INVALID;
     *out = NULL;
     memset(&k, 0, sizeof k);
     k.ctx = ctx;
@@ -545,11 +561,8 @@ tq_status tq__read_kite(tq_context *ctx, const char *dir, tq_dataset **out)
             tq__free(ctx, ok);
             break;
         }
-        case T_CONSUMPTION:
-            st = check_sums(&k, tb, val[t], lines, path[t], 0, NULL);
-            break;
-        default:
-            break;
+        case T_CONSUMPTION: st = check_sums(&k, tb, val[t], lines, path[t], 0, NULL); break;
+        default: break;
         }
         if (st)
             goto done;
@@ -585,12 +598,12 @@ tq_status tq__read_kite(tq_context *ctx, const char *dir, tq_dataset **out)
         double *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
         double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL);
         double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-        const double *X = val[T_EXPENDITURE];  /* [d,s] */
-        const double *ts = val[T_TRADE_SHARE]; /* [o,d,s] */
-        const double *pw = val[T_TARIFF];      /* [o,d,s] */
+        const double *X = val[T_EXPENDITURE];   /* [d,s] */
+        const double *ts = val[T_TRADE_SHARE];  /* [o,d,s] */
+        const double *pw = val[T_TARIFF];       /* [o,d,s] */
         const double *is = val[T_INTERMEDIATE]; /* [k,j,n] */
-        const double *fs = val[T_FACTOR];      /* [s,n] */
-        const double *cs = val[T_CONSUMPTION]; /* [s,n] */
+        const double *fs = val[T_FACTOR];       /* [s,n] */
+        const double *cs = val[T_CONSUMPTION];  /* [s,n] */
         if (!Z || !tar || !gamma || !beta || !alpha || !VA || !D || !theta) {
             st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "dataset arrays missing");
             goto done;

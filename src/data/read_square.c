@@ -47,8 +47,7 @@ static tq_status read_countries(tq_context *ctx, const char *dir, int *N, char *
             break;
         if (id != *N + 1) {
             st = tq__csv_error(&c, TQ_ERR_INVALID, col[1],
-                               "iso_code %ld out of order: expected %d (the matrix rows follow this file)",
-                               id, *N + 1);
+                               "iso_code %ld out of order: expected %d (the matrix rows follow this file)", id, *N + 1);
             break;
         }
         const char *s = tq__csv_str(&c, col[0]);
@@ -88,8 +87,8 @@ static tq_status read_countries(tq_context *ctx, const char *dir, int *N, char *
 }
 
 /* A one-column file with exactly N rows (gdp.csv, tariffs.csv) into v[N]. */
-static tq_status read_column(tq_context *ctx, const char *dir, const char *file, const char *colname,
-                             int N, int positive, double *v)
+static tq_status read_column(tq_context *ctx, const char *dir, const char *file, const char *colname, int N,
+                             int positive, double *v)
 {
     char *path = tq__require_file(ctx, dir, file, LAYOUT);
     if (!path)
@@ -110,15 +109,14 @@ static tq_status read_column(tq_context *ctx, const char *dir, const char *file,
         if ((st = tq__csv_exact(&c, c.nheader)))
             break;
         if (n == N) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col,
-                               "more rows than the %d countries of country_labels.csv", N);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col, "more rows than the %d countries of country_labels.csv", N);
             break;
         }
         if ((st = tq__csv_double(&c, col, &v[n])))
             break;
         if (positive ? !(v[n] > 0) : v[n] < 0) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col, "%s must be %s, not %g", colname,
-                               positive ? "> 0" : ">= 0", v[n]);
+            st = tq__csv_error(&c, TQ_ERR_INVALID, col, "%s must be %s, not %g", colname, positive ? "> 0" : ">= 0",
+                               v[n]);
             break;
         }
         n++;
@@ -149,8 +147,8 @@ static tq_status read_matrix(tq_context *ctx, const char *dir, int N, double *Z)
         char want[32];
         snprintf(want, sizeof want, "export_ij%d", k + 1);
         if (strcmp(c.header[k], want) != 0)
-            st = tq__error(ctx, TQ_ERR_PARSE, c.path, c.line, c.header[k],
-                           "column %d is '%s', expected '%s'", k + 1, c.header[k], want);
+            st = tq__error(ctx, TQ_ERR_PARSE, c.path, c.line, c.header[k], "column %d is '%s', expected '%s'", k + 1,
+                           c.header[k], want);
     }
     int i = 0, r;
     while (!st && (r = tq__csv_next(&c)) != 0) {
@@ -239,9 +237,8 @@ tq_status tq__read_square(tq_context *ctx, const char *dir, tq_dataset **out)
             Z[TQ_NIJ(N, 1, n, n, 0)] = dom;
         }
         if (clipped)
-            tq__log(ctx, TQ_LOG_WARN,
-                    "%s: exports exceed GDP for %d countries (%s): domestic absorption set to 0",
-                    dir, clipped, list);
+            tq__log(ctx, TQ_LOG_WARN, "%s: exports exceed GDP for %d countries (%s): domestic absorption set to 0", dir,
+                    clipped, list);
         tq_dataset_array(ds, TQ_THETA, 0, NULL)[0] = TQ__THETA_DEFAULT;
         st = tq_dataset_fill_no_io(ctx, ds); /* gamma 0, beta 1, VA = output, alpha 1, D; derives */
     }
@@ -260,8 +257,7 @@ tq_status tq__read_square(tq_context *ctx, const char *dir, tq_dataset **out)
     return TQ_OK;
 }
 
-tq_status tq__square_us_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds,
-                                double floor, double *tariff)
+tq_status tq__square_us_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds, double floor, double *tariff)
 {
     const int N = tq_dataset_regions(ds);
     if (tq_dataset_sectors(ds) != 1)

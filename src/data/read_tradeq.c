@@ -116,7 +116,8 @@ static tq_status read_meta(reader *r, meta *m)
             /* space- or semicolon-separated list */
             const char *p = v;
             while (*p) {
-                while (*p == ' ' || *p == ';') p++;
+                while (*p == ' ' || *p == ';')
+                    p++;
                 if (!*p)
                     break;
                 char *end;
@@ -157,7 +158,8 @@ static tq_status count_rows(reader *r, const char *name, int *count)
     if (st)
         return st;
     int n = -1, rr;
-    while ((rr = tq__csv_next(&c)) > 0) n++;
+    while ((rr = tq__csv_next(&c)) > 0)
+        n++;
     tq__csv_close(&c);
     if (rr < 0)
         return (tq_status)rr;
@@ -308,15 +310,15 @@ typedef struct table_spec {
     const char *file;
     int required;
     int nkeys;
-    const char *keys[3];     /* column names */
-    char kind[3];            /* 'r' region, 's' sector */
+    const char *keys[3]; /* column names */
+    char kind[3];        /* 'r' region, 's' sector */
     int nvals;
     const char *vals[2];
     tq_array arr[2];
-    double lo[2];            /* allowed minimum (inclusive) */
-    double hi[2];            /* allowed maximum (inclusive) */
-    const char *what;        /* row description for messages */
-    int opt2;                /* the second value column may be absent */
+    double lo[2];     /* allowed minimum (inclusive) */
+    double hi[2];     /* allowed maximum (inclusive) */
+    const char *what; /* row description for messages */
+    int opt2;         /* the second value column may be absent */
 } table_spec;
 
 static size_t cell_index(const tq_dataset *ds, tq_array a, const int *k)
@@ -325,10 +327,10 @@ static size_t cell_index(const tq_dataset *ds, tq_array a, const int *k)
     switch (a) {
     case TQ_Z:
     case TQ_TARIFF: return TQ_NIJ(N, J, k[1], k[0], k[2]); /* keys: exporter, importer, sector */
-    case TQ_GAMMA: return TQ_NKJ(J, k[0], k[1], k[2]);    /* region, input, sector */
+    case TQ_GAMMA: return TQ_NKJ(J, k[0], k[1], k[2]);     /* region, input, sector */
     case TQ_BETA:
-    case TQ_ALPHA: return TQ_NJ(J, k[0], k[1]);           /* region, sector */
-    default: return (size_t)k[0];                          /* region */
+    case TQ_ALPHA: return TQ_NJ(J, k[0], k[1]); /* region, sector */
+    default: return (size_t)k[0];               /* region */
     }
 }
 
@@ -345,9 +347,11 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
         return st;
     const char *names[6];
     int col[6], nn = 0;
-    for (int k = 0; k < sp->nkeys; k++) names[nn++] = sp->keys[k];
+    for (int k = 0; k < sp->nkeys; k++)
+        names[nn++] = sp->keys[k];
     int nvals = sp->nvals;
-    for (int k = 0; k < nvals - (sp->opt2 ? 1 : 0); k++) names[nn++] = sp->vals[k];
+    for (int k = 0; k < nvals - (sp->opt2 ? 1 : 0); k++)
+        names[nn++] = sp->vals[k];
     size_t cells = ds->len[sp->arr[0]] * (size_t)ds->Y;
     unsigned char *seen = tq__calloc(r->ctx, cells, 1);
     if (!seen) {
@@ -396,8 +400,8 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
             if ((st = tq__csv_double(&c, k, &x)))
                 goto done;
             if (x < sp->lo[v] || x > sp->hi[v]) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "%s %g out of range [%g, %g]", sp->vals[v], x,
-                                   sp->lo[v], sp->hi[v]);
+                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "%s %g out of range [%g, %g]", sp->vals[v], x, sp->lo[v],
+                                   sp->hi[v]);
                 goto done;
             }
             if (sp->arr[v] == TQ_TARIFF && key[0] == key[1] && x != 0) {
@@ -425,7 +429,8 @@ static tq_status check_sums(reader *r, const long *first_line, const char *file,
         const double *gamma = tq_dataset_array(ds, TQ_GAMMA, y, NULL);
         for (int n = 0; n < N; n++) {
             double s = 0;
-            for (int j = 0; j < J; j++) s += alpha[TQ_NJ(J, n, j)];
+            for (int j = 0; j < J; j++)
+                s += alpha[TQ_NJ(J, n, j)];
             if (fabs(s - 1) > SHARE_TOL) {
                 char *p = tq__path_join(r->ctx, r->dir, file);
                 tq__error(r->ctx, TQ_ERR_INVALID, p, first_line[(size_t)y * (size_t)N + (size_t)n], field,
@@ -436,7 +441,8 @@ static tq_status check_sums(reader *r, const long *first_line, const char *file,
             }
             for (int j = 0; j < J; j++) {
                 double g = 0;
-                for (int k = 0; k < J; k++) g += gamma[TQ_NKJ(J, n, k, j)];
+                for (int k = 0; k < J; k++)
+                    g += gamma[TQ_NKJ(J, n, k, j)];
                 double b = beta[TQ_NJ(J, n, j)];
                 if (fabs(g + b - 1) > SHARE_TOL) {
                     char *p = tq__path_join(r->ctx, r->dir, "io.csv");
@@ -463,8 +469,7 @@ tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
         return TQ_ERR_NOMEM;
     tq_status st;
     int N, J;
-    if ((st = read_meta(&r, m)) || (st = count_rows(&r, "regions.csv", &N)) ||
-        (st = count_rows(&r, "sectors.csv", &J)))
+    if ((st = read_meta(&r, m)) || (st = count_rows(&r, "regions.csv", &N)) || (st = count_rows(&r, "sectors.csv", &J)))
         goto fail;
     if (N < 1 || J < 1) {
         char *p = tq__path_join(ctx, dir, N < 1 ? "regions.csv" : "sectors.csv");
@@ -474,24 +479,74 @@ tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
     }
     if ((st = tq_dataset_new(ctx, N, J, m->nyears > 0 ? m->nyears : 1, &r.ds)))
         goto fail;
-    for (int y = 0; y < m->nyears; y++) r.ds->year[y] = m->years[y];
+    for (int y = 0; y < m->nyears; y++)
+        r.ds->year[y] = m->years[y];
     r.ds->has_io = m->has_io;
     if ((st = tq_dataset_set_name(r.ds, m->name, m->source)) || (st = tq__index_init(ctx, &r.regions, (size_t)N)) ||
         (st = tq__index_init(ctx, &r.sectors, (size_t)J)) || (st = read_regions(&r)) || (st = read_sectors(&r)) ||
         (st = read_groups(&r)))
         goto fail;
 
-    const table_spec flows = {"flows.csv", 1, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 2,
-                              {"value", "tariff"}, {TQ_Z, TQ_TARIFF}, {0, -0.99}, {INFINITY, 1000}, "flow", 1};
-    const table_spec tariffs = {"tariffs.csv", 0, 3, {"exporter", "importer", "sector"}, {'r', 'r', 's'}, 1,
-                                {"tariff", NULL}, {TQ_TARIFF, TQ_TARIFF}, {-0.99, 0}, {1000, 0}, "tariff", 0};
-    const table_spec io = {"io.csv", m->has_io, 3, {"region", "input", "sector"}, {'r', 's', 's'}, 1,
-                           {"share", NULL}, {TQ_GAMMA, TQ_GAMMA}, {0, 0}, {1, 0}, "input-output", 0};
-    const table_spec shares = {"shares.csv", m->has_io, 2, {"region", "sector", NULL}, {'r', 's', 0}, 2,
-                               {"va_share", "final_share"}, {TQ_BETA, TQ_ALPHA}, {0, 0}, {1, 1}, "share", 0};
-    const table_spec accounts = {"accounts.csv", m->has_io, 1, {"region", NULL, NULL}, {'r', 0, 0}, 2,
-                                 {"value_added", "deficit"}, {TQ_VA, TQ_DEFICIT}, {0, -INFINITY},
-                                 {INFINITY, INFINITY}, "accounts", 0};
+    const table_spec flows = {"flows.csv",
+                              1,
+                              3,
+                              {"exporter", "importer", "sector"},
+                              {'r', 'r', 's'},
+                              2,
+                              {"value", "tariff"},
+                              {TQ_Z, TQ_TARIFF},
+                              {0, -0.99},
+                              {INFINITY, 1000},
+                              "flow",
+                              1};
+    const table_spec tariffs = {"tariffs.csv",
+                                0,
+                                3,
+                                {"exporter", "importer", "sector"},
+                                {'r', 'r', 's'},
+                                1,
+                                {"tariff", NULL},
+                                {TQ_TARIFF, TQ_TARIFF},
+                                {-0.99, 0},
+                                {1000, 0},
+                                "tariff",
+                                0};
+    const table_spec io = {"io.csv",
+                           m->has_io,
+                           3,
+                           {"region", "input", "sector"},
+                           {'r', 's', 's'},
+                           1,
+                           {"share", NULL},
+                           {TQ_GAMMA, TQ_GAMMA},
+                           {0, 0},
+                           {1, 0},
+                           "input-output",
+                           0};
+    const table_spec shares = {"shares.csv",
+                               m->has_io,
+                               2,
+                               {"region", "sector", NULL},
+                               {'r', 's', 0},
+                               2,
+                               {"va_share", "final_share"},
+                               {TQ_BETA, TQ_ALPHA},
+                               {0, 0},
+                               {1, 1},
+                               "share",
+                               0};
+    const table_spec accounts = {"accounts.csv",
+                                 m->has_io,
+                                 1,
+                                 {"region", NULL, NULL},
+                                 {'r', 0, 0},
+                                 2,
+                                 {"value_added", "deficit"},
+                                 {TQ_VA, TQ_DEFICIT},
+                                 {0, -INFINITY},
+                                 {INFINITY, INFINITY},
+                                 "accounts",
+                                 0};
     first_line = tq__calloc(ctx, (size_t)N * (size_t)r.ds->Y, sizeof(long));
     if (!first_line) {
         st = TQ_ERR_NOMEM;
@@ -629,7 +684,8 @@ static const char *num(char *buf, double v)
 static void safe_label(char *dst, size_t cap, const char *s)
 {
     size_t o = 0;
-    for (; *s && o + 1 < cap; s++) dst[o++] = (*s == ',' ? ';' : (*s == '"' ? '\'' : *s));
+    for (; *s && o + 1 < cap; s++)
+        dst[o++] = (*s == ',' ? ';' : (*s == '"' ? '\'' : *s));
     dst[o] = 0;
 }
 
@@ -659,7 +715,8 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
     memset(of, 0, sizeof of);
     tq_status st = TQ_OK;
     int werr = 0;
-    for (int f = 0; f < F_COUNT && !st; f++) st = out_open(ctx, &of[f], dir, out_names[f]);
+    for (int f = 0; f < F_COUNT && !st; f++)
+        st = out_open(ctx, &of[f], dir, out_names[f]);
     if (st)
         goto finish;
     int ycol = ds->Y > 1 || ds->year[0] != 0;
@@ -672,7 +729,8 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
     werr |= out_printf(&of[F_META], "source,%s\nhas_io,%d\n", lab, ds->has_io);
     if (ycol) {
         werr |= out_printf(&of[F_META], "years,");
-        for (int y = 0; y < ds->Y; y++) werr |= out_printf(&of[F_META], "%s%d", y ? " " : "", ds->year[y]);
+        for (int y = 0; y < ds->Y; y++)
+            werr |= out_printf(&of[F_META], "%s%d", y ? " " : "", ds->year[y]);
         werr |= out_printf(&of[F_META], "\n");
     }
     werr |= out_printf(&of[F_REGIONS], "code,name\n");
@@ -746,8 +804,8 @@ finish:
     }
     /* all parts written: move them into place (a no-IO dataset omits the IO files) */
     for (int f = 0; f < F_COUNT && !st; f++) {
-        int skip = (!ds->has_io && (f == F_IO || f == F_SHARES || f == F_ACCOUNTS)) ||
-                   (f == F_GROUPS && ds->ngroups == 0);
+        int skip =
+            (!ds->has_io && (f == F_IO || f == F_SHARES || f == F_ACCOUNTS)) || (f == F_GROUPS && ds->ngroups == 0);
         if (skip) {
             unlink(of[f].part_path);
             continue;
@@ -759,6 +817,7 @@ finish:
         for (int f = 0; f < F_COUNT; f++)
             if (of[f].part_path)
                 unlink(of[f].part_path);
-    for (int f = 0; f < F_COUNT; f++) out_free(ctx, &of[f]);
+    for (int f = 0; f < F_COUNT; f++)
+        out_free(ctx, &of[f]);
     return st;
 }

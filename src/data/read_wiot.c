@@ -33,7 +33,7 @@
 
 typedef struct meta {
     int N, J, F;
-    int cap[6]; /* allocated slots of rfile, rcode, rname, scode, sname, fcode (NULL-filled) */
+    int cap[6];                     /* allocated slots of rfile, rcode, rname, scode, sname, fcode (NULL-filled) */
     char **rfile, **rcode, **rname; /* [N] code in the files, dataset code, name */
     char **scode, **sname;          /* [J] */
     int *tradable;                  /* [J] */
@@ -187,9 +187,9 @@ static tq_status read_meta_file(tq_context *ctx, const char *dir, int which, met
 
 /* Scratch for one year. */
 typedef struct work {
-    int *kind, *cn, *ck;    /* per column: 0 other, 1 intermediate, 2 final demand */
-    unsigned char *colseen; /* [N*J + N*F] */
-    unsigned char *rowseen; /* [N*J] */
+    int *kind, *cn, *ck;              /* per column: 0 other, 1 intermediate, 2 final demand */
+    unsigned char *colseen;           /* [N*J + N*F] */
+    unsigned char *rowseen;           /* [N*J] */
     double *out, *colsum, *inter_use; /* [N*J] */
     int ncol;
 } work;
@@ -208,8 +208,7 @@ static void work_free(tq_context *ctx, work *w)
 }
 
 /* Map the header's columns; every <CTY>_<code> must be known and all must be there. */
-static tq_status map_header(tq_context *ctx, tq__csv *c, const meta *m, work *w, int *ccty, int *cind,
-                            int *cout)
+static tq_status map_header(tq_context *ctx, tq__csv *c, const meta *m, work *w, int *ccty, int *cind, int *cout)
 {
     const int N = m->N, J = m->J, F = m->F;
     static const char *const want[] = {"country", "industry", OUTPUT_COL};
@@ -252,8 +251,8 @@ static tq_status map_header(tq_context *ctx, tq__csv *c, const meta *m, work *w,
         if (j < 0 && f < 0)
             return tq__error(ctx, TQ_ERR_NOT_FOUND, c->path, c->line, h,
                              "unknown code '%s' (not in industries.csv or final_demand.csv)", us + 1);
-        size_t cell = j >= 0 ? (size_t)n * (size_t)J + (size_t)j
-                             : (size_t)N * (size_t)J + (size_t)n * (size_t)F + (size_t)f;
+        size_t cell =
+            j >= 0 ? (size_t)n * (size_t)J + (size_t)j : (size_t)N * (size_t)J + (size_t)n * (size_t)F + (size_t)f;
         if (w->colseen[cell])
             return tq__error(ctx, TQ_ERR_INVALID, c->path, c->line, h, "duplicate column '%s'", h);
         w->colseen[cell] = 1;
@@ -356,7 +355,8 @@ static tq_status read_year(tq_context *ctx, tq_dataset *ds, int y, const char *p
     }
     if (!st && rows != nj) {
         size_t a = 0;
-        while (a < nj && w->rowseen[a]) a++;
+        while (a < nj && w->rowseen[a])
+            a++;
         st = tq__error(ctx, TQ_ERR_INVALID, c.path, c.line, "country,industry",
                        "missing row %s,%s: expected %zu rows (%d regions x %d industries), found %zu",
                        m->rfile[a / (size_t)J], m->scode[a % (size_t)J], nj, N, J, rows);
@@ -449,11 +449,10 @@ static void derive_year(tq_context *ctx, tq_dataset *ds, int y, const meta *m, c
                 year, nneg, negsum);
     if (nfneg)
         tq__log(ctx, TQ_LOG_WARN,
-                "wiot %d: %ld negative final-demand cells (inventory run-downs) set to 0 in alpha (%.0f M USD)",
-                year, nfneg, fnegsum);
+                "wiot %d: %ld negative final-demand cells (inventory run-downs) set to 0 in alpha (%.0f M USD)", year,
+                nfneg, fnegsum);
     if (nzero)
-        tq__log(ctx, TQ_LOG_INFO, "wiot %d: %ld (region, sector) cells with zero output: gamma 0, beta 1", year,
-                nzero);
+        tq__log(ctx, TQ_LOG_INFO, "wiot %d: %ld (region, sector) cells with zero output: gamma 0, beta 1", year, nzero);
     if (nnoin)
         tq__log(ctx, TQ_LOG_WARN, "wiot %d: %ld cells have inputs but zero output: inputs dropped", year, nnoin);
     if (nbeta)

@@ -26,8 +26,7 @@ typedef struct tq__year_files {
 /* List dir's files <prefix>YYYY.csv[.gz], sorted by year. No file at all is
  * TQ_ERR_IO naming dir; the same year twice (.csv and .csv.gz) is TQ_ERR_INVALID.
  * Free with tq__year_files_free (accepts a zeroed struct). */
-tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *prefix,
-                              tq__year_files *out);
+tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *prefix, tq__year_files *out);
 void tq__year_files_free(tq_context *ctx, tq__year_files *yf);
 
 /* dir/name or dir/name.gz, allocated (tq__free); NULL with TQ_ERR_IO recorded
@@ -45,8 +44,7 @@ tq_status tq__csv_exact(tq__csv *c, int n);
  * column epsilon_<theta_source> of elasticities.csv (e.g. "IS", "U4", "CP", "BSY",
  * "GYY", "Shap", "FGO", "LL"); NULL means TQ__FLOWS_THETA_SOURCE. A source that is
  * not in the file is TQ_ERR_NOT_FOUND naming the column. */
-tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_source,
-                            tq_dataset **out);
+tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_source, tq_dataset **out);
 
 /* The scenario of the liberation2025 folder: fill tariff[n,i,0] (length N*N, MODEL.md
  * order, J = 1) with zeros except the row of the USA, t[USA,i] = max(floor,
@@ -54,7 +52,6 @@ tq_status tq__read_flows_ex(tq_context *ctx, const char *dir, const char *theta_
  * order), and t[USA,USA] = 0. The paper's code uses floor = 0.1 (the 10% baseline
  * tariff); pass 0 for the file as it is. ds must be the dataset tq__read_square made
  * from the same folder (it needs the region code USA). Errors name file, line, field. */
-tq_status tq__square_us_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds,
-                                double floor, double *tariff);
+tq_status tq__square_us_tariffs(tq_context *ctx, const char *dir, const tq_dataset *ds, double floor, double *tariff);
 
 #endif

@@ -94,8 +94,8 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     for (int n = 0; n < N && !st; n++) {
         rc = tq_dataset_region_code(ds, n);
         if (!(b->VA[n] > 0) || !isfinite(b->VA[n]))
-            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "VA",
-                           "region %s: value added must be positive (is %g)", rc, b->VA[n]);
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "VA", "region %s: value added must be positive (is %g)", rc,
+                           b->VA[n]);
         wva += b->VA[n];
         dsum += b->D[n];
         for (int j = 0; j < J && !st; j++) {
@@ -109,8 +109,8 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
                                "region %s sector %s: final-demand share %g outside [0,1]", rc, sc, al);
             for (int k = 0; k < J && !st; k++)
                 if (!isfinite(b->gamma[TQ_NKJ(J, n, k, j)]))
-                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "gamma",
-                                   "region %s sector %s: input share not finite", rc, sc);
+                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "gamma", "region %s sector %s: input share not finite",
+                                   rc, sc);
             for (int i = 0; i < N && !st; i++) {
                 const size_t c = TQ_NIJ(N, J, n, i, j);
                 if (!(b->pi[c] >= 0) || !(b->t[c] > -1))
@@ -134,7 +134,8 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
         return st;
     }
     /* remove a rounding-level world deficit in proportion to VA, so sum D = 0 (Walras) */
-    for (int n = 0; n < N; n++) b->D[n] -= dsum * b->VA[n] / wva;
+    for (int n = 0; n < N; n++)
+        b->D[n] -= dsum * b->VA[n] / wva;
     *out = b;
     return TQ_OK;
 }
@@ -209,15 +210,22 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
         b->I[n] = r->arr[TQ_RES_INCOME][n];
         b->R[n] = r->arr[TQ_RES_REVENUE][n];
     }
-    for (size_t k = 0; k < NJ; k++) b->moved_p = fmax(b->moved_p, fabs(r->arr[TQ_RES_PHAT][k] - 1));
+    for (size_t k = 0; k < NJ; k++)
+        b->moved_p = fmax(b->moved_p, fabs(r->arr[TQ_RES_PHAT][k] - 1));
     b->info = r->info;
     tq_result_free(r);
     *out = b;
     return TQ_OK;
 }
 
-int tq_baseline_regions(const tq_baseline *b) { return b ? b->N : 0; }
-int tq_baseline_sectors(const tq_baseline *b) { return b ? b->J : 0; }
+int tq_baseline_regions(const tq_baseline *b)
+{
+    return b ? b->N : 0;
+}
+int tq_baseline_sectors(const tq_baseline *b)
+{
+    return b ? b->J : 0;
+}
 
 const tq_solve_info *tq_baseline_info(const tq_baseline *b, double *moved_w, double *moved_p)
 {
@@ -317,7 +325,8 @@ tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **o
         return TQ_ERR_NOMEM;
     }
     memcpy(sc->t, b->t, NNJ * sizeof(double));
-    for (size_t k = 0; k < NNJ; k++) sc->d[k] = 1.0;
+    for (size_t k = 0; k < NNJ; k++)
+        sc->d[k] = 1.0;
     sc->closure = b->closure;
     *out = sc;
     return TQ_OK;
@@ -338,8 +347,7 @@ static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int t
     const int N = sc->b->N, J = sc->b->J;
     if (n < -1 || n >= N || i < -1 || i >= N || j < -1 || j >= J)
         return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                         "index out of range: importer %d, exporter %d, sector %d (N = %d, J = %d)", n,
-                         i, j, N, J);
+                         "index out of range: importer %d, exporter %d, sector %d (N = %d, J = %d)", n, i, j, N, J);
     if (tariff ? !(v > -1) || !isfinite(v) : !(v > 0) || !isfinite(v))
         return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, tariff ? "tariff" : "iceberg",
                          tariff ? "a tariff must be above -1 (got %g)" : "an iceberg change must be positive (got %g)",
@@ -364,8 +372,14 @@ tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double d
     return set_cells(sc, n, i, j, dhat, 0);
 }
 
-double *tq_scenario_tariffs(tq_scenario *sc) { return sc->t; }
-double *tq_scenario_iceberg(tq_scenario *sc) { return sc->d; }
+double *tq_scenario_tariffs(tq_scenario *sc)
+{
+    return sc->t;
+}
+double *tq_scenario_iceberg(tq_scenario *sc)
+{
+    return sc->d;
+}
 
 tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target)
 {
@@ -387,7 +401,8 @@ tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const dou
             return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'",
                              "target deficits sum to %g, not 0 (world trade must balance)", s);
         /* remove the rounding-level remainder in proportion to VA (Walras) */
-        for (int n = 0; n < N; n++) sc->target[n] = target[n] - s * sc->b->VA[n] / v;
+        for (int n = 0; n < N; n++)
+            sc->target[n] = target[n] - s * sc->b->VA[n] / v;
     }
     sc->closure = closure;
     return TQ_OK;

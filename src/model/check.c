@@ -11,8 +11,8 @@ static void upd(double *m, double v)
         *m = isnan(v) ? INFINITY : v;
 }
 
-tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
-                            const tq_result *r, const tq_solver_options *opt, tq_check *out)
+tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
+                            const tq_solver_options *opt, tq_check *out)
 {
     (void)opt;
     *out = (tq_check){0};
@@ -65,7 +65,8 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
         /* (E1) */
         for (int j = 0; j < J; j++) {
             double v = pow(what[n], b->beta[TQ_NJ(J, n, j)]);
-            for (int kk = 0; kk < J; kk++) v *= pow(P[TQ_NJ(J, n, kk)], b->gamma[TQ_NKJ(J, n, kk, j)]);
+            for (int kk = 0; kk < J; kk++)
+                v *= pow(P[TQ_NJ(J, n, kk)], b->gamma[TQ_NKJ(J, n, kk, j)]);
             upd(&k.e1, fabs(c[TQ_NJ(J, n, j)] / v - 1.0));
         }
         /* (E2), (E3) */
@@ -111,7 +112,8 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
     else
         k.numeraire = fabs(wva1 / wva - 1.0);
     double dsum = 0;
-    for (int n = 0; n < N; n++) dsum += D1[n];
+    for (int n = 0; n < N; n++)
+        dsum += D1[n];
     k.deficit_sum = fabs(dsum) / wva;
     {
         double dp[1024], *Dp = dp;
@@ -123,7 +125,8 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
             Dp = heap;
         }
         tq__closure_deficits(b, sc->closure, sc->target, what, Dp);
-        for (int n = 0; n < N; n++) upd(&k.deficit_sum, fabs(D1[n] - Dp[n]) / wva);
+        for (int n = 0; n < N; n++)
+            upd(&k.deficit_sum, fabs(D1[n] - Dp[n]) / wva);
         tq__free(ctx, heap);
     }
     k.max = k.e0;

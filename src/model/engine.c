@@ -29,7 +29,8 @@ tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out)
     r->N = N;
     r->J = J;
     size_t total = 0;
-    for (int a = 0; a < TQ_RES_ARRAY_COUNT; a++) total += res_len((tq_res)a, (size_t)N, (size_t)J);
+    for (int a = 0; a < TQ_RES_ARRAY_COUNT; a++)
+        total += res_len((tq_res)a, (size_t)N, (size_t)J);
     double *p = tq__calloc(ctx, total, sizeof(double));
     if (!p) {
         tq__free(ctx, r);
@@ -52,7 +53,10 @@ void tq_result_free(tq_result *r)
     tq__free(r->ctx, r);
 }
 
-const tq_solve_info *tq_result_info(const tq_result *r) { return &r->info; }
+const tq_solve_info *tq_result_info(const tq_result *r)
+{
+    return &r->info;
+}
 
 const double *tq_result_array(const tq_result *r, tq_res which, size_t *len)
 {
@@ -79,7 +83,8 @@ static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
     double *tot_nij = r->arr[TQ_RES_TOT_NIJ], *vot_nij = r->arr[TQ_RES_VOT_NIJ];
     for (int n = 0; n < N; n++) {
         double lcpi = 0;
-        for (int j = 0; j < J; j++) lcpi += b->alpha[TQ_NJ(J, n, j)] * log(P[TQ_NJ(J, n, j)]);
+        for (int j = 0; j < J; j++)
+            lcpi += b->alpha[TQ_NJ(J, n, j)] * log(P[TQ_NJ(J, n, j)]);
         const double cpi = exp(lcpi);
         const double W = I1[n] / b->I[n] / cpi;
         r->arr[TQ_RES_WELFARE][n] = 100.0 * (W - 1.0);
@@ -108,13 +113,12 @@ static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
     }
 }
 
-tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
-                   const tq_solver_options *opt, tq_result **out)
+tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_solver_options *opt,
+                   tq_result **out)
 {
     *out = NULL;
     if (!b || !sc || sc->b != b)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                         "the scenario was not made for this baseline");
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "the scenario was not made for this baseline");
     tq_result *r;
     tq_status st = tq__result_alloc(ctx, b->N, b->J, &r);
     if (st)

@@ -9,17 +9,17 @@ struct tq_baseline {
     tq_context *ctx;
     int N, J;
     tq_closure closure; /* FIXED or BALANCED: the deficits the base has */
-    double *pi;    /* [n,i,j] tariff-inclusive shares */
-    double *t;     /* [n,i,j] tariffs */
-    double *gamma; /* [n,k,j] */
-    double *beta;  /* [n,j] */
-    double *alpha; /* [n,j] */
-    double *theta; /* [j] */
-    double *X;     /* [n,j] expenditure */
-    double *VA;    /* [n] */
-    double *D;     /* [n] */
-    double *I;     /* [n] */
-    double *R;     /* [n] */
+    double *pi;         /* [n,i,j] tariff-inclusive shares */
+    double *t;          /* [n,i,j] tariffs */
+    double *gamma;      /* [n,k,j] */
+    double *beta;       /* [n,j] */
+    double *alpha;      /* [n,j] */
+    double *theta;      /* [j] */
+    double *X;          /* [n,j] expenditure */
+    double *VA;         /* [n] */
+    double *D;          /* [n] */
+    double *I;          /* [n] */
+    double *R;          /* [n] */
     tq_dataset *labels; /* a clone of the source dataset, for labels and tq_baseline_dataset */
     int year;
     tq_solve_info info; /* the recalibration solve */
@@ -29,8 +29,8 @@ struct tq_baseline {
 struct tq_scenario {
     tq_context *ctx;
     const tq_baseline *b;
-    double *t;    /* [n,i,j] new tariffs */
-    double *d;    /* [n,i,j] iceberg changes */
+    double *t; /* [n,i,j] new tariffs */
+    double *d; /* [n,i,j] iceberg changes */
     tq_closure closure;
     double *target; /* [n], TQ_CLOSURE_TARGET */
 };
@@ -49,15 +49,14 @@ struct tq_result {
  * r (WHAT, PHAT, CHAT, PI, X, INCOME, REVENUE, DEFICIT; allocated by the caller) and
  * r->info. Returns TQ_OK, TQ_ERR_NOT_CONVERGED (r filled with the last iterate),
  * TQ_ERR_CANCELLED, TQ_ERR_NOMEM. */
-tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1,
-                       tq_closure closure, const double *target, const tq_solver_options *opt,
-                       tq_result *r);
+tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1, tq_closure closure,
+                       const double *target, const tq_solver_options *opt, tq_result *r);
 
 /* Allocate a result for N x J with every array (zeroed). */
 tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out);
 
 /* D' of a closure given the current wages (MODEL.md closures (a)-(d)). */
-void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target,
-                          const double *what, double *Dp);
+void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
+                          double *Dp);
 
 #endif

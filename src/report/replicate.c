@@ -36,13 +36,12 @@ static const double cp_paper[2][3][4] = {
     {{-0.04, -0.08, 0.04, 0.33}, {1.17, -0.41, 1.59, 1.64}, {0.08, 0.05, 0.04, 0.12}},
 };
 
-static const char cp_note[] =
-    "balanced: the long-format data, baseline and counterfactual both solved with D = 0 "
-    "(reproduces the authors' unrounded values to 1e-4). deficits_fixed: the authors' base "
-    "year with deficits (base1993_with_deficits), one counterfactual with D fixed; ToT and "
-    "real wage are the authors' to 1e-4; their welfare and VoT for this case use a different "
-    "trade base for the VoT, yet tradeq's ToT + VoT still rounds to the published 0.01. "
-    "welfare_exact is the exact real-income change I^/P^, which the paper does not report.";
+static const char cp_note[] = "balanced: the long-format data, baseline and counterfactual both solved with D = 0 "
+                              "(reproduces the authors' unrounded values to 1e-4). deficits_fixed: the authors' base "
+                              "year with deficits (base1993_with_deficits), one counterfactual with D fixed; ToT and "
+                              "real wage are the authors' to 1e-4; their welfare and VoT for this case use a different "
+                              "trade base for the VoT, yet tradeq's ToT + VoT still rounds to the published 0.01. "
+                              "welfare_exact is the exact real-income change I^/P^, which the paper does not report.";
 
 static tq_status run_case(tq_context *ctx, tq_replication *rep, int which, const char *dir,
                           const tq_solver_options *opt)
@@ -64,7 +63,7 @@ static tq_status run_case(tq_context *ctx, tq_replication *rep, int which, const
         o = *opt;
     else
         tq_solver_options_default(&o);
-    
+
     tq_closure cl = which == 0 ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
     if ((st = tq_baseline_new(ctx, ds, 0, cl, &o, &b)))
         goto done;
@@ -79,8 +78,7 @@ static tq_status run_case(tq_context *ctx, tq_replication *rep, int which, const
     for (int k = 0; k < 3; k++) {
         int n = tq_dataset_find_region(ds, cp_regions[k]);
         if (n < 0) {
-            st = tq__error(ctx, TQ_ERR_NOT_FOUND, dir, 0, "region", "region %s not in the data",
-                           cp_regions[k]);
+            st = tq__error(ctx, TQ_ERR_NOT_FOUND, dir, 0, "region", "region %s not in the data", cp_regions[k]);
             goto done;
         }
         const double v[5] = {r->arr[TQ_RES_DECOMP][n], r->arr[TQ_RES_TOT][n], r->arr[TQ_RES_VOT][n],
@@ -109,15 +107,16 @@ tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const
 {
     *out = NULL;
     if (!name || strcmp(name, "cp2015") != 0)
-        return tq__error(ctx, TQ_ERR_NOT_FOUND, NULL, 0, "name",
-                         "unknown reference '%s' (known: cp2015)", name ? name : "");
+        return tq__error(ctx, TQ_ERR_NOT_FOUND, NULL, 0, "name", "unknown reference '%s' (known: cp2015)",
+                         name ? name : "");
     tq_replication *rep = tq__calloc(ctx, 1, sizeof *rep);
     if (!rep)
         return TQ_ERR_NOMEM;
     rep->ctx = ctx;
     rep->note = cp_note;
     tq_status st = TQ_OK;
-    for (int which = 0; which < 2 && !st; which++) st = run_case(ctx, rep, which, dir, opt);
+    for (int which = 0; which < 2 && !st; which++)
+        st = run_case(ctx, rep, which, dir, opt);
     if (st) {
         tq__free(ctx, rep);
         return st;
@@ -126,15 +125,24 @@ tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const
     return TQ_OK;
 }
 
-int tq_replication_count(const tq_replication *r) { return r ? r->count : 0; }
+int tq_replication_count(const tq_replication *r)
+{
+    return r ? r->count : 0;
+}
 
 const tq_replication_row *tq_replication_get(const tq_replication *r, int k)
 {
     return r && k >= 0 && k < r->count ? &r->rows[k] : NULL;
 }
 
-const char *tq_replication_note(const tq_replication *r) { return r ? r->note : ""; }
-double tq_replication_seconds(const tq_replication *r) { return r ? r->seconds : 0; }
+const char *tq_replication_note(const tq_replication *r)
+{
+    return r ? r->note : "";
+}
+double tq_replication_seconds(const tq_replication *r)
+{
+    return r ? r->seconds : 0;
+}
 
 void tq_replication_free(tq_replication *r)
 {

@@ -37,7 +37,7 @@
 typedef enum ctype { T_STR, T_INT, T_BOOL, T_NUM } ctype;
 
 typedef struct col {
-    const char *name;  /* CSV header, xlsx header, .dta variable (<= 32 chars) */
+    const char *name; /* CSV header, xlsx header, .dta variable (<= 32 chars) */
     ctype type;
     const char *json;  /* key in JSON rows; NULL: left out (the run's trace columns) */
     const char *sub;   /* "before" / "after": folded into JSON as key: {before, after} */
@@ -54,21 +54,25 @@ typedef struct table {
     const char *name; /* "regions": files results_regions.csv / .dta, xlsx sheet, JSON key */
     const col *cols;
     int ncols;
-    cell *cells;   /* row-major nrows x ncols */
+    cell *cells; /* row-major nrows x ncols */
     size_t nrows, cap;
     size_t *first; /* rows of run r are first[r] .. first[r+1]-1 */
 } table;
 
 /* The columns every table but `run` ends with, so that a row read on its own still
  * says where it came from. */
-#define TRACE_COLS                                                                                       \
-    {"dataset", T_STR, NULL, NULL, "dataset name"},                                                      \
-        {"dataset_hash", T_STR, NULL, NULL, "dataset content hash (FNV-1a 64, hex)"},                    \
-        {"closure", T_STR, NULL, NULL, "deficit closure"},                                               \
-        {"converged", T_BOOL, NULL, NULL, "solver converged (1) or not (0)"}
-#define BEFORE_AFTER(stem, what)                                                                         \
-    {stem "_before_musd", T_NUM, stem "_musd", "before", what " before (baseline), M USD"},             \
-        {stem "_after_musd", T_NUM, stem "_musd", "after", what " after (counterfactual), M USD"}
+#define TRACE_COLS                                                                                                     \
+    {"dataset", T_STR, NULL, NULL, "dataset name"},                                                                    \
+        {"dataset_hash", T_STR, NULL, NULL, "dataset content hash (FNV-1a 64, hex)"},                                  \
+        {"closure", T_STR, NULL, NULL, "deficit closure"},                                                             \
+    {                                                                                                                  \
+        "converged", T_BOOL, NULL, NULL, "solver converged (1) or not (0)"                                             \
+    }
+#define BEFORE_AFTER(stem, what)                                                                                       \
+    {stem "_before_musd", T_NUM, stem "_musd", "before", what " before (baseline), M USD"},                            \
+    {                                                                                                                  \
+        stem "_after_musd", T_NUM, stem "_musd", "after", what " after (counterfactual), M USD"                        \
+    }
 
 static const col regions_cols[] = {
     {"scenario", T_STR, NULL, NULL, "scenario"},
@@ -205,34 +209,29 @@ static void put_trace(cell *row, int *k, const run_info *ri)
 static tq_status check_width(tq_context *ctx, const table *t, int k)
 {
     if (k != t->ncols)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, t->name, "internal: %d cells for %d columns", k,
-                         t->ncols);
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, t->name, "internal: %d cells for %d columns", k, t->ncols);
     return TQ_OK;
 }
 
 /* --------------------------------------------------------- building rows --- */
 
-static const double *res_array(tq_context *ctx, const tq_result *res, tq_res which, size_t want,
-                               tq_status *st)
+static const double *res_array(tq_context *ctx, const tq_result *res, tq_res which, size_t want, tq_status *st)
 {
     size_t len = 0;
     const double *a = tq_result_array(res, which, &len);
     if ((!a || len != want) && !*st)
-        *st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "result",
-                        "result array %d missing or of length %zu (want %zu)",
+        *st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "result", "result array %d missing or of length %zu (want %zu)",
                         (int)which, len, want);
     return a;
 }
 
-static const double *base_array(tq_context *ctx, const tq_baseline *b, tq_array which, size_t want,
-                                tq_status *st)
+static const double *base_array(tq_context *ctx, const tq_baseline *b, tq_array which, size_t want, tq_status *st)
 {
     size_t len = 0;
     const double *a = tq_baseline_array(b, which, &len);
     if ((!a || len != want) && !*st)
         *st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "baseline",
-                        "baseline array %d missing or of length %zu (want %zu)",
-                        (int)which, len, want);
+                        "baseline array %d missing or of length %zu (want %zu)", (int)which, len, want);
     return a;
 }
 
@@ -442,9 +441,9 @@ static tq_status add_run(tq_context *ctx, table *T, const tq_run *run, const run
 
 typedef struct prog {
     tq_context *ctx;
-    int file, nfiles; /* the file being written, of nfiles */
+    int file, nfiles;   /* the file being written, of nfiles */
     size_t done, total; /* rows of that file */
-    tq_status st;     /* TQ_ERR_CANCELLED once asked to stop */
+    tq_status st;       /* TQ_ERR_CANCELLED once asked to stop */
 } prog;
 
 static void prog_file(prog *p, size_t total)
@@ -484,7 +483,8 @@ static void csv_str(FILE *f, const char *s)
 {
     size_t len = strlen(s);
     int q = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
-    for (const char *p = s; *p && !q; p++) q = *p == ',' || *p == '"' || *p == '\n' || *p == '\r';
+    for (const char *p = s; *p && !q; p++)
+        q = *p == ',' || *p == '"' || *p == '\n' || *p == '\r';
     if (!q) {
         fputs(s, f);
         return;
@@ -549,7 +549,8 @@ static json_t *json_str(const char *s)
     char *c = malloc(n + 1); /* jansson allocates with malloc as well */
     if (!c)
         return NULL;
-    for (size_t k = 0; k <= n; k++) c[k] = (unsigned char)s[k] >= 0x80 ? '?' : s[k];
+    for (size_t k = 0; k <= n; k++)
+        c[k] = (unsigned char)s[k] >= 0x80 ? '?' : s[k];
     v = json_string(c);
     free(c);
     return v;
@@ -646,8 +647,8 @@ static tq_status write_json(tq_context *ctx, const table *T, const run_info *ri,
         return tq__error(ctx, TQ_ERR_IO, final, 0, NULL, "cannot create: %s", strerror(errno));
     /* Streamed: the outer structure by hand, each row through jansson, so that memory
      * stays flat however large the bilateral table is. */
-    prog_file(pg, T[TB_REGIONS].first[1] + T[TB_REGIONS].nrows + T[TB_REGION_SECTOR].nrows +
-                      T[TB_BILATERAL].nrows + T[TB_DECOMPOSITION].nrows);
+    prog_file(pg, T[TB_REGIONS].first[1] + T[TB_REGIONS].nrows + T[TB_REGION_SECTOR].nrows + T[TB_BILATERAL].nrows +
+                      T[TB_DECOMPOSITION].nrows);
     int bad = fprintf(f, "{\"tradeq\": \"%s\",\n\"results_version\": 1,\n\"solver\": ", TQ_VERSION_STRING) < 0;
     bad |= json_put(f, json_solver(&ri[0]));
     bad |= fputs(",\n\"regions\": ", f) < 0;
@@ -684,8 +685,8 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
     for (int tb = 0; tb < TB_COUNT; tb++) {
         if (T[tb].nrows + 1 > XLSX_MAX_ROWS)
             return tq__error(ctx, TQ_ERR_UNSUPPORTED, final, 0, T[tb].name,
-                             "%zu rows do not fit an Excel sheet (at most %d); write csv or dta instead",
-                             T[tb].nrows, XLSX_MAX_ROWS - 1);
+                             "%zu rows do not fit an Excel sheet (at most %d); write csv or dta instead", T[tb].nrows,
+                             XLSX_MAX_ROWS - 1);
         for (size_t r = 0; r < T[tb].nrows; r++)
             for (int k = 0; k < T[tb].ncols; k++) {
                 const cell *c = &T[tb].cells[r * (size_t)T[tb].ncols + (size_t)k];
@@ -698,7 +699,8 @@ static tq_status write_xlsx(tq_context *ctx, const table *T, const char *path, c
      * bilateral table does not sit in memory twice. */
     lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE};
     size_t total = 0;
-    for (int tb = 0; tb < TB_COUNT; tb++) total += T[tb].nrows;
+    for (int tb = 0; tb < TB_COUNT; tb++)
+        total += T[tb].nrows;
     prog_file(pg, total);
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb)
@@ -771,12 +773,13 @@ static void utf8_cut(char *s, size_t max)
     size_t n = strlen(s);
     if (n <= max)
         return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
     s[max] = 0;
 }
 
-static tq_status write_dta(tq_context *ctx, const table *t, const char *file_label, const char *path,
-                           const char *final, prog *pg)
+static tq_status write_dta(tq_context *ctx, const table *t, const char *file_label, const char *path, const char *final,
+                           prog *pg)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -890,7 +893,7 @@ done:
 
 typedef struct target {
     char *final, *part;
-    int kind; /* TQ_FORMAT_* */
+    int kind;  /* TQ_FORMAT_* */
     int table; /* TB_* for csv and dta */
 } target;
 
@@ -929,8 +932,7 @@ static void free_targets(tq_context *ctx, target *tg, int count)
     }
 }
 
-tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
-                           int overwrite)
+tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats, int overwrite)
 {
     tq_status st = validate(ctx, runs, n, dir, formats);
     if (st)
@@ -970,9 +972,11 @@ tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const cha
         x->method = method_name(x->info->method);
         x->converged = x->info->status == TQ_OK;
         x->status = tq_status_string(x->info->status);
-        for (int tb = 0; tb < TB_COUNT; tb++) T[tb].first[r] = T[tb].nrows;
+        for (int tb = 0; tb < TB_COUNT; tb++)
+            T[tb].first[r] = T[tb].nrows;
         st = add_run(ctx, T, u, x);
-        for (int tb = 0; tb < TB_COUNT; tb++) T[tb].first[r + 1] = T[tb].nrows;
+        for (int tb = 0; tb < TB_COUNT; tb++)
+            T[tb].first[r + 1] = T[tb].nrows;
     }
     if (!st)
         st = tq__progress(ctx, "write results", 0.0);
@@ -1051,7 +1055,8 @@ tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const cha
         if (rename(tg[k].part, tg[k].final) != 0)
             st = tq__error(ctx, TQ_ERR_IO, tg[k].final, 0, NULL, "cannot rename: %s", strerror(errno));
     if (st) {
-        for (int k = 0; k < written; k++) unlink(tg[k].part);
+        for (int k = 0; k < written; k++)
+            unlink(tg[k].part);
         if (created)
             rmdir(dir);
     }

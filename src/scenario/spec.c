@@ -64,7 +64,8 @@ struct tq_spec {
 
 static void free_sel(tq_context *ctx, sel *s)
 {
-    for (int k = 0; k < s->n; k++) tq__free(ctx, s->codes[k]);
+    for (int k = 0; k < s->n; k++)
+        tq__free(ctx, s->codes[k]);
     tq__free(ctx, s->codes);
     s->codes = NULL;
     s->n = 0;
@@ -85,9 +86,11 @@ static void free_scen(tq_context *ctx, scen *s)
         tq__free(ctx, s->shocks[k].pairs_file);
     }
     tq__free(ctx, s->shocks);
-    for (int k = 0; k < s->ntargets; k++) tq__free(ctx, s->targets[k].region);
+    for (int k = 0; k < s->ntargets; k++)
+        tq__free(ctx, s->targets[k].region);
     tq__free(ctx, s->targets);
-    for (int k = 0; k < s->nelas; k++) free_sel(ctx, &s->elas[k].sec);
+    for (int k = 0; k < s->nelas; k++)
+        free_sel(ctx, &s->elas[k].sec);
     tq__free(ctx, s->elas);
 }
 
@@ -95,7 +98,8 @@ void tq_spec_free(tq_spec *sp)
 {
     if (!sp)
         return;
-    for (int k = 0; k < sp->n; k++) free_scen(sp->ctx, &sp->s[k]);
+    for (int k = 0; k < sp->n; k++)
+        free_scen(sp->ctx, &sp->s[k]);
     tq__free(sp->ctx, sp->s);
     tq__free(sp->ctx, sp->origin);
     tq__free(sp->ctx, sp->dir);
@@ -223,12 +227,10 @@ static tq_status grow(tq_spec *sp, void **arr, int *n, size_t size)
 
 /* ------------------------------------------------------------- shocks --- */
 
-static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, int is_ntb,
-                             int retaliation)
+static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, int is_ntb, int retaliation)
 {
     if (n->type != YAML_MAPPING_NODE)
-        return err_at(sp, n, TQ_ERR_PARSE,
-                      "each %s entry is a mapping (importer:, exporter:, sectors:, and a value)",
+        return err_at(sp, n, TQ_ERR_PARSE, "each %s entry is a mapping (importer:, exporter:, sectors:, and a value)",
                       is_ntb ? "ntb" : "tariff");
     tq_status st = grow(sp, (void **)&s->shocks, &s->nshocks, sizeof(shock));
     if (st)
@@ -269,7 +271,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' in a %s entry (see docs/scenarios.md)", k,
                               is_ntb ? "ntb" : "tariff");
             if (have_val)
-                return err_at(sp, kn, TQ_ERR_PARSE, "give one value per entry (set, add or scale; ave or partial_effect)");
+                return err_at(sp, kn, TQ_ERR_PARSE,
+                              "give one value per entry (set, add or scale; ave or partial_effect)");
             have_val = 1;
             int tariff_key = !strcmp(k, "set") || !strcmp(k, "add") || !strcmp(k, "scale");
             if (tariff_key == is_ntb)
@@ -282,7 +285,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 return err_at(sp, vn, TQ_ERR_PARSE, "'%s' needs a number, not '%.40s'", k, v ? v : "(a list)");
             if (!strcmp(k, "set")) {
                 if (strcmp(suf, "%"))
-                    return err_at(sp, vn, TQ_ERR_PARSE, "set takes a percentage, e.g. 'set: 20%%' (hint: 'add: 25pp' adds points)");
+                    return err_at(sp, vn, TQ_ERR_PARSE,
+                                  "set takes a percentage, e.g. 'set: 20%%' (hint: 'add: 25pp' adds points)");
                 sh->type = SH_TARIFF, sh->op = OP_SET, sh->value = x / 100;
                 if (sh->value <= -1)
                     return err_at(sp, vn, TQ_ERR_INVALID, "a tariff of %g%% is below -100%%", x);
@@ -292,7 +296,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 sh->type = SH_TARIFF, sh->op = OP_ADD, sh->value = x / 100;
             } else if (!strcmp(k, "scale")) {
                 if (*suf || !(x > 0))
-                    return err_at(sp, vn, TQ_ERR_PARSE, "scale takes a positive number that multiplies 1+t, e.g. 'scale: 1.1'");
+                    return err_at(sp, vn, TQ_ERR_PARSE,
+                                  "scale takes a positive number that multiplies 1+t, e.g. 'scale: 1.1'");
                 sh->type = SH_TARIFF, sh->op = OP_SCALE, sh->value = x;
             } else if (!strcmp(k, "ave")) {
                 if (strcmp(suf, "%"))
@@ -305,7 +310,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                     sh->type = SH_NTB_B, sh->op = OP_FROM_FILE;
                 } else {
                     if (*suf)
-                        return err_at(sp, vn, TQ_ERR_PARSE, "partial_effect takes a plain number (the gravity coefficient b)");
+                        return err_at(sp, vn, TQ_ERR_PARSE,
+                                      "partial_effect takes a plain number (the gravity coefficient b)");
                     sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = x;
                 }
             }
@@ -405,7 +411,8 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                         return err_at(sp, v2, TQ_ERR_PARSE, "year is a four-digit year");
                     s->year = (int)y;
                 } else {
-                    return err_at(sp, k2, TQ_ERR_PARSE, "unknown key '%s' under data: (dataset, aggregate, sector_aggregate, year)",
+                    return err_at(sp, k2, TQ_ERR_PARSE,
+                                  "unknown key '%s' under data: (dataset, aggregate, sector_aggregate, year)",
                                   kk ? kk : "?");
                 }
                 if (st)
@@ -413,7 +420,8 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
             }
         } else if (!strcmp(k, "elasticities")) {
             if (vn->type != YAML_MAPPING_NODE)
-                return err_at(sp, vn, TQ_ERR_PARSE, "elasticities: maps sector codes or groups to theta, e.g. 'autos: 5'");
+                return err_at(sp, vn, TQ_ERR_PARSE,
+                              "elasticities: maps sector codes or groups to theta, e.g. 'autos: 5'");
             for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
                 yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
                 double th;
@@ -434,7 +442,8 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
             st = parse_list(sp, doc, vn, s, 1, 0, k);
         } else if (!strcmp(k, "deficits")) {
             if (vn->type != YAML_MAPPING_NODE)
-                return err_at(sp, vn, TQ_ERR_PARSE, "deficits: maps region codes to new deficits in M USD, e.g. 'USA: 0'");
+                return err_at(sp, vn, TQ_ERR_PARSE,
+                              "deficits: maps region codes to new deficits in M USD, e.g. 'USA: 0'");
             for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
                 yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
                 double d;
@@ -550,8 +559,9 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
         char file[600];
         snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)parser.problem_mark.line + 1,
                  (unsigned long)parser.problem_mark.column + 1);
-        st = tq__error(ctx, TQ_ERR_PARSE, file, 0, NULL, "malformed YAML: %s%s%s", parser.problem ? parser.problem : "?",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+        st =
+            tq__error(ctx, TQ_ERR_PARSE, file, 0, NULL, "malformed YAML: %s%s%s", parser.problem ? parser.problem : "?",
+                      parser.context ? " " : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         tq_spec_free(sp);
         return st;
@@ -698,14 +708,16 @@ static tq_status arg_sel(tq_spec *sp, const char *text, size_t n, sel *out, cons
     if ((n == 3 && (!strncmp(text, "all", 3) || !strncmp(text, "ALL", 3))))
         return TQ_OK;
     int cnt = 1;
-    for (size_t k = 0; k < n; k++) cnt += text[k] == ',';
+    for (size_t k = 0; k < n; k++)
+        cnt += text[k] == ',';
     out->codes = tq__calloc(sp->ctx, (size_t)cnt, sizeof(char *));
     if (!out->codes)
         return TQ_ERR_NOMEM;
     size_t a = 0;
     for (int c = 0; c < cnt; c++) {
         size_t b = a;
-        while (b < n && text[b] != ',') b++;
+        while (b < n && text[b] != ',')
+            b++;
         if (b == a)
             return tq__error(sp->ctx, TQ_ERR_PARSE, where, 0, NULL, "empty code in a list");
         out->codes[c] = tq__malloc(sp->ctx, b - a + 1);
@@ -791,7 +803,10 @@ tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset)
     return TQ_OK;
 }
 
-int tq_spec_count(const tq_spec *sp) { return sp->n; }
+int tq_spec_count(const tq_spec *sp)
+{
+    return sp->n;
+}
 
 tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out)
 {
@@ -862,7 +877,8 @@ static tq_status resolve(tq_context *ctx, const tq_dataset *ds, const sel *s, tq
                              kind == TQ_GROUP_REGION ? "region" : "sector or group", c, ds->name,
                              kind == TQ_GROUP_REGION ? "regions" : "sectors", o ? groups : "none, besides all");
         }
-        for (int q = 0; q < cnt; q++) mask[mem[q]] = 1;
+        for (int q = 0; q < cnt; q++)
+            mask[mem[q]] = 1;
     }
     tq__free(ctx, mem);
     return TQ_OK;
@@ -894,7 +910,8 @@ tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_datas
 static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, double *b)
 {
     const int N = ds->N;
-    for (size_t q = 0; q < (size_t)N * (size_t)N; q++) b[q] = NAN;
+    for (size_t q = 0; q < (size_t)N * (size_t)N; q++)
+        b[q] = NAN;
     tq__csv c;
     tq_status st = tq__csv_open(ctx, &c, path, ',');
     if (st)
@@ -910,7 +927,8 @@ static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *p
         for (int k = 0; k < 2; k++) {
             idx[k] = tq_dataset_find_region(ds, tq__csv_str(&c, col[k]));
             if (idx[k] < 0) {
-                st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[k], "unknown region code '%.40s'", tq__csv_str(&c, col[k]));
+                st =
+                    tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[k], "unknown region code '%.40s'", tq__csv_str(&c, col[k]));
                 goto done;
             }
         }
@@ -986,8 +1004,9 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                     size_t a = TQ_NIJ(N, J, n, i, j);
                     touched++;
                     if (sh->type == SH_TARIFF) {
-                        double nt = sh->op == OP_SET ? sh->value : sh->op == OP_ADD ? t[a] + sh->value
-                                                                                     : (1 + t[a]) * sh->value - 1;
+                        double nt = sh->op == OP_SET   ? sh->value
+                                    : sh->op == OP_ADD ? t[a] + sh->value
+                                                       : (1 + t[a]) * sh->value - 1;
                         if (!(nt > -1)) {
                             st = tq__error(ctx, TQ_ERR_INVALID, sh->where, 0, NULL,
                                            "this shock takes %s's tariff on %s in %s to %.4g%%, below -100%%",
@@ -1036,7 +1055,8 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                 goto done;
             }
             if (mi[n]) {
-                st = tq__error(ctx, TQ_ERR_PARSE, s->targets[q].where, 0, NULL, "region %s is listed twice", ds->rcode[n]);
+                st = tq__error(ctx, TQ_ERR_PARSE, s->targets[q].where, 0, NULL, "region %s is listed twice",
+                               ds->rcode[n]);
                 goto done;
             }
             mi[n] = 1;
@@ -1048,7 +1068,8 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                 va_free += VA[n];
         if (va_free <= 0) {
             double sum = 0;
-            for (int n = 0; n < N; n++) sum += tgt[n];
+            for (int n = 0; n < N; n++)
+                sum += tgt[n];
             if (fabs(sum) > 1e-6 * world_va) {
                 st = tq__error(ctx, TQ_ERR_INVALID, s->targets[0].where, 0, NULL,
                                "the deficit targets cover every region and sum to %.6g M USD, not 0 (hint: leave "
@@ -1108,6 +1129,7 @@ int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsign
             mask[n] = 1;
     }
     int cnt = 0;
-    for (int n = 0; n < ds->N; n++) cnt += mask[n];
+    for (int n = 0; n < ds->N; n++)
+        cnt += mask[n];
     return cnt;
 }

@@ -46,13 +46,13 @@ typedef struct ws {
     const double *target;
     int numeraire_region;
     double damping;
-    double *A, *B;  /* [j][n][i]: pi kappa^-theta, and that / (1+t') */
-    double *lam;    /* [n] wage step */
-    double *lc;     /* [n,j] log c^ */
-    double *ut;     /* [j][i] c^^-theta */
-    double *S, *SB; /* [n,j] sum_i A u, sum_i B u */
-    double *q;      /* [n,j] X'/S */
-    double *Yt;     /* [j][i] sales */
+    double *A, *B;                     /* [j][n][i]: pi kappa^-theta, and that / (1+t') */
+    double *lam;                       /* [n] wage step */
+    double *lc;                        /* [n,j] log c^ */
+    double *ut;                        /* [j][i] c^^-theta */
+    double *S, *SB;                    /* [n,j] sum_i A u, sum_i B u */
+    double *q;                         /* [n,j] X'/S */
+    double *Yt;                        /* [j][i] sales */
     double *Inc, *Rv, *Dp, *ex, *what; /* [n] */
     double world_va;
     int sweeps;
@@ -65,13 +65,14 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target,
-                          const double *what, double *Dp)
+void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
+                          double *Dp)
 {
     const int N = b->N;
     switch (closure) {
     case TQ_CLOSURE_BALANCED:
-        for (int n = 0; n < N; n++) Dp[n] = 0.0;
+        for (int n = 0; n < N; n++)
+            Dp[n] = 0.0;
         break;
     case TQ_CLOSURE_SHARE: {
         double w = 0, v = 0;
@@ -79,15 +80,18 @@ void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double
             w += what[n] * b->VA[n];
             v += b->VA[n];
         }
-        for (int n = 0; n < N; n++) Dp[n] = b->D[n] * (w / v);
+        for (int n = 0; n < N; n++)
+            Dp[n] = b->D[n] * (w / v);
         break;
     }
     case TQ_CLOSURE_TARGET:
-        for (int n = 0; n < N; n++) Dp[n] = target[n];
+        for (int n = 0; n < N; n++)
+            Dp[n] = target[n];
         break;
     case TQ_CLOSURE_FIXED:
     default:
-        for (int n = 0; n < N; n++) Dp[n] = b->D[n];
+        for (int n = 0; n < N; n++)
+            Dp[n] = b->D[n];
         break;
     }
 }
@@ -104,15 +108,18 @@ static double stage_prices(ws *w, const double *x, double *glP)
 #pragma omp parallel for schedule(dynamic, 2) num_threads(w->nth) if (w->par)
     for (int n = 0; n < N; n++) {
         double *lc = w->lc + (size_t)n * J;
-        for (int j = 0; j < J; j++) lc[j] = b->beta[TQ_NJ(J, n, j)] * lw[n];
+        for (int j = 0; j < J; j++)
+            lc[j] = b->beta[TQ_NJ(J, n, j)] * lw[n];
         for (int k = 0; k < J; k++) {
             const double p = lP[(size_t)n * J + k];
             if (p == 0.0)
                 continue;
             const double *g = b->gamma + TQ_NKJ(J, n, k, 0);
-            for (int j = 0; j < J; j++) lc[j] += g[j] * p;
+            for (int j = 0; j < J; j++)
+                lc[j] += g[j] * p;
         }
-        for (int j = 0; j < J; j++) w->ut[(size_t)j * N + n] = exp(-b->theta[j] * lc[j]);
+        for (int j = 0; j < J; j++)
+            w->ut[(size_t)j * N + n] = exp(-b->theta[j] * lc[j]);
     }
 
     /* MODEL.md (E2) */
@@ -159,20 +166,24 @@ static void stage_demand(ws *w, const double *x, double *gXs, double *glw, doubl
         for (int ib = 0; ib < nb; ib++) {
             const int i0 = ib * IBLOCK, i1 = i0 + IBLOCK < N ? i0 + IBLOCK : N;
             double *y = w->Yt + (size_t)j * N;
-            for (int i = i0; i < i1; i++) y[i] = 0.0;
+            for (int i = i0; i < i1; i++)
+                y[i] = 0.0;
             for (int n = 0; n < N; n++) {
                 const double qn = w->q[(size_t)n * J + j];
                 if (qn == 0.0)
                     continue;
                 const double *row = w->B + ((size_t)j * N + n) * N;
-                for (int i = i0; i < i1; i++) y[i] += row[i] * qn;
+                for (int i = i0; i < i1; i++)
+                    y[i] += row[i] * qn;
             }
             const double *u = w->ut + (size_t)j * N;
-            for (int i = i0; i < i1; i++) y[i] *= u[i];
+            for (int i = i0; i < i1; i++)
+                y[i] *= u[i];
         }
     }
 
-    for (int n = 0; n < N; n++) w->what[n] = exp(lw[n]);
+    for (int n = 0; n < N; n++)
+        w->what[n] = exp(lw[n]);
     tq__closure_deficits(b, w->closure, w->target, w->what, w->Dp);
 
     double e4 = 0, e5 = 0;
@@ -201,7 +212,8 @@ static void stage_demand(ws *w, const double *x, double *gXs, double *glw, doubl
             if (w->S[nj] > 0) {
                 v = b->alpha[nj] * w->Inc[n];
                 const double *g = b->gamma + TQ_NKJ(J, n, j, 0);
-                for (int k = 0; k < J; k++) v += g[k] * w->Yt[(size_t)k * N + n];
+                for (int k = 0; k < J; k++)
+                    v += g[k] * w->Yt[(size_t)k * N + n];
             }
             double d = fabs(v - Xs[nj] * b->VA[n]);
             if (d > dmax)
@@ -228,10 +240,12 @@ static void stage_demand(ws *w, const double *x, double *gXs, double *glw, doubl
         shift = -glw[w->numeraire_region];
     } else {
         double s = 0;
-        for (int n = 0; n < N; n++) s += exp(glw[n]) * b->VA[n];
+        for (int n = 0; n < N; n++)
+            s += exp(glw[n]) * b->VA[n];
         shift = log(w->world_va / s);
     }
-    for (int n = 0; n < N; n++) glw[n] += shift;
+    for (int n = 0; n < N; n++)
+        glw[n] += shift;
     res[0] = e4;
     res[1] = e5;
 }
@@ -287,8 +301,7 @@ static void finish(ws *w, const double *x, const double *g, tq_result *r)
             for (int j = 0; j < J; j++) {
                 const size_t nj = (size_t)n * J + j;
                 pi[TQ_NIJ(N, J, n, i, j)] =
-                    w->S[nj] > 0 ? w->A[((size_t)j * N + n) * N + i] * w->ut[(size_t)j * N + i] / w->S[nj]
-                                 : 0.0;
+                    w->S[nj] > 0 ? w->A[((size_t)j * N + n) * N + i] * w->ut[(size_t)j * N + i] / w->S[nj] : 0.0;
             }
 }
 
@@ -340,8 +353,8 @@ typedef struct aa {
  * TQ_OK: converged (x is the solution and the workspace holds the map at x).
  * TQ_ERR_NOT_CONVERGED: budget spent or stalled (no tenfold progress in `stall`
  * iterations); x is the best iterate (workspace not at x). TQ_ERR_CANCELLED. */
-static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, int stall, int *used,
-                              double res[3], double *r0, double final_tol)
+static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, int stall, int *used, double res[3],
+                              double *r0, double final_tol)
 {
     const size_t nx = h->nx;
     const int m = h->m;
@@ -378,7 +391,8 @@ static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, i
         } else if (it - it_ref > stall) {
             break;
         }
-        for (size_t e = 0; e < nx; e++) f[e] = g[e] - x[e];
+        for (size_t e = 0; e < nx; e++)
+            f[e] = g[e] - x[e];
         if (k > 0) {
             const int col = (k - 1) % m;
             double *df = h->dF + (size_t)col * nx, *dg = h->dG + (size_t)col * nx;
@@ -396,12 +410,14 @@ static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, i
             for (int a = 0; a < mk; a++) {
                 const double *fa = h->dF + (size_t)a * nx;
                 double sum = 0;
-                for (size_t e = 0; e < nx; e++) sum += fa[e] * f[e];
+                for (size_t e = 0; e < nx; e++)
+                    sum += fa[e] * f[e];
                 h->rhs[a] = sum;
                 for (int c = 0; c <= a; c++) {
                     const double *fc = h->dF + (size_t)c * nx;
                     double hh = 0;
-                    for (size_t e = 0; e < nx; e++) hh += fa[e] * fc[e];
+                    for (size_t e = 0; e < nx; e++)
+                        hh += fa[e] * fc[e];
                     h->H[(size_t)a * mk + c] = h->H[(size_t)c * mk + a] = hh;
                 }
             }
@@ -411,7 +427,8 @@ static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, i
                     if (!isfinite(ga))
                         continue;
                     const double *dga = h->dG + (size_t)a * nx;
-                    for (size_t e = 0; e < nx; e++) x[e] -= ga * dga[e];
+                    for (size_t e = 0; e < nx; e++)
+                        x[e] -= ga * dga[e];
                 }
             }
         }
@@ -426,9 +443,8 @@ static tq_status anderson_run(ws *w, aa *h, double *x, double tol, int budget, i
     return st;
 }
 
-tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1,
-                       tq_closure closure, const double *target, const tq_solver_options *opt,
-                       tq_result *r)
+tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1, tq_closure closure,
+                       const double *target, const tq_solver_options *opt, tq_result *r)
 {
     tq_solver_options defo;
     if (!opt) {
@@ -460,7 +476,8 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
 #else
     w.nth = 1;
 #endif
-    for (int n = 0; n < N; n++) w.world_va += b->VA[n];
+    for (int n = 0; n < N; n++)
+        w.world_va += b->VA[n];
     w.par = w.nth > 1 && (double)NNJ + (double)NJ * J >= 1e6;
 
     const size_t nx = w.nx;
@@ -529,13 +546,15 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
     /* start at the base (w^ = P^ = 1, X' = X_b) or at a given earlier solution */
     const tq_result *s0 = opt->start;
     if (s0 && s0->N == N && s0->J == J) {
-        for (int n = 0; n < N; n++) x[n] = log(s0->arr[TQ_RES_WHAT][n]);
+        for (int n = 0; n < N; n++)
+            x[n] = log(s0->arr[TQ_RES_WHAT][n]);
         for (size_t k = 0; k < NJ; k++) {
             x[N + k] = log(s0->arr[TQ_RES_PHAT][k]);
             x[N + NJ + k] = s0->arr[TQ_RES_X][k] / b->VA[k / (size_t)J];
         }
     } else {
-        for (size_t k = 0; k < NJ; k++) x[N + NJ + k] = b->X[k] / b->VA[k / (size_t)J];
+        for (size_t k = 0; k < NJ; k++)
+            x[N + NJ + k] = b->X[k] / b->VA[k / (size_t)J];
     }
 
     double res[3] = {INFINITY, INFINITY, INFINITY}, best = INFINITY, r0 = -1;
@@ -575,8 +594,8 @@ tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, 
                 }
                 break;
             }
-            tq__log(ctx, TQ_LOG_DEBUG, "solve: stalled at residual %.3g with %.4g of the shock; step %.4g",
-                    maxres(res), s_try, ds / 4);
+            tq__log(ctx, TQ_LOG_DEBUG, "solve: stalled at residual %.3g with %.4g of the shock; step %.4g", maxres(res),
+                    s_try, ds / 4);
             memcpy(x, xsave, nx * sizeof(double));
             ds /= 4.0;
         }

@@ -39,7 +39,9 @@ static void test_csv_reader(void **state)
     tq_context *ctx = NULL;
     tq_context_new(&ctx, NULL);
     char *dir = tq_test_tmpdir();
-    tq_test_write(dir, "a.csv", "\xEF\xBB\xBF" "x,\"y\",z\r\n1,2.5,\r\n\n3,1e400,nan\n4,5x,6\n");
+    tq_test_write(dir, "a.csv",
+                  "\xEF\xBB\xBF"
+                  "x,\"y\",z\r\n1,2.5,\r\n\n3,1e400,nan\n4,5x,6\n");
     char path[4200];
     snprintf(path, sizeof path, "%s/a.csv", dir);
     tq__csv c;

@@ -36,9 +36,9 @@ enum {
 };
 
 static const char *const kf_names[KF_COUNT] = {
-    "countries.csv",      "sectors.csv",           "expenditure.csv",  "trade_share.csv",
-    "tariff.csv",         "intermediate_share.csv", "factor_share.csv", "consumption_share.csv",
-    "value_added.csv",    "trade_balance.csv",     "trade_elasticity.csv",
+    "countries.csv",          "sectors.csv",      "expenditure.csv",       "trade_share.csv", "tariff.csv",
+    "intermediate_share.csv", "factor_share.csv", "consumption_share.csv", "value_added.csv", "trade_balance.csv",
+    "trade_elasticity.csv",
 };
 
 /* The valid content of file f (static storage). */
@@ -66,15 +66,13 @@ static const char *kf_content(int f)
         return "input,output,country,value\n"
                "S1,S1,USA,0.6\nS1,S1,JPN,0.6\nS1,S2,USA,0.3\nS1,S2,JPN,0.3\n"
                "S2,S1,USA,0.4\nS2,S1,JPN,0.4\nS2,S2,USA,0.7\nS2,S2,JPN,0.7\n";
-    case KF_FACTOR:
-        return "sector,country,value\nS1,USA,0.4\nS1,JPN,0.4\nS2,USA,0.6\nS2,JPN,0.6\n";
-    case KF_CONSUMPTION:
-        return "sector,country,value\nS1,USA,0.3\nS1,JPN,0.3\nS2,USA,0.7\nS2,JPN,0.7\n";
+    case KF_FACTOR: return "sector,country,value\nS1,USA,0.4\nS1,JPN,0.4\nS2,USA,0.6\nS2,JPN,0.6\n";
+    case KF_CONSUMPTION: return "sector,country,value\nS1,USA,0.3\nS1,JPN,0.3\nS2,USA,0.7\nS2,JPN,0.7\n";
     case KF_VALUE_ADDED: return "country,value\nUSA,150\nJPN,60\n";
     case KF_BALANCE: {
         double us_exports = 0.1 * 50 / 1.05, us_imports = 0.2 * 100 / 1.1;
-        snprintf(balance, sizeof balance, "country,value\nUSA,%.17g\nJPN,%.17g\n",
-                 us_exports - us_imports, us_imports - us_exports);
+        snprintf(balance, sizeof balance, "country,value\nUSA,%.17g\nJPN,%.17g\n", us_exports - us_imports,
+                 us_imports - us_exports);
         return balance;
     }
     case KF_ELASTICITY: return "sector,value\nS1,0.25\nS2,0.2\n";

@@ -80,8 +80,8 @@ static inline void rd_check_case(const char *label, const tq_context *ctx, tq_st
 }
 
 /* rd_check_case without a label or a message to look for. */
-static inline void rd_check_error(const tq_context *ctx, tq_status got, tq_status want, const char *file,
-                                  long line, const char *field)
+static inline void rd_check_error(const tq_context *ctx, tq_status got, tq_status want, const char *file, long line,
+                                  const char *field)
 {
     rd_check_case(NULL, ctx, got, want, file, line, field, NULL);
 }
@@ -113,7 +113,10 @@ static inline void rd_test_alloc_failures(void **state)
     tq_test_read_sweep(ac->read, d, NULL);
     tq_test_rmtree(d);
 }
-#define RD_ALLOC_TEST(ac) {"test_alloc_failures", rd_test_alloc_failures, NULL, NULL, &(ac)}
+#define RD_ALLOC_TEST(ac)                                                                                              \
+    {                                                                                                                  \
+        "test_alloc_failures", rd_test_alloc_failures, NULL, NULL, &(ac)                                               \
+    }
 
 /* main() of a reader test: run the group `local`; then, when every folder named in the
  * NULL-terminated list `needs` is in TQ_SHARED_DATA, the group `shared` (named
@@ -126,8 +129,8 @@ static inline int rd_run(const char *name, const struct CMUnitTest *local, size_
         return fails;
     for (size_t k = 0; needs[k]; k++) {
         if (!rd_have_shared(needs[k])) {
-            printf("SKIP: %s/%s is absent (tests that need ../shared/data are skipped without it)\n",
-                   TQ_SHARED_DATA, needs[k]);
+            printf("SKIP: %s/%s is absent (tests that need ../shared/data are skipped without it)\n", TQ_SHARED_DATA,
+                   needs[k]);
             return 77;
         }
     }
@@ -135,8 +138,8 @@ static inline int rd_run(const char *name, const struct CMUnitTest *local, size_
     snprintf(sname, sizeof sname, "%s, shared data", name);
     return _cmocka_run_group_tests(sname, shared, nshared, NULL, NULL);
 }
-#define RD_RUN(name, local, shared, ...)                                                           \
-    rd_run((name), (local), sizeof(local) / sizeof(local)[0], (shared), sizeof(shared) / sizeof(shared)[0], \
+#define RD_RUN(name, local, shared, ...)                                                                               \
+    rd_run((name), (local), sizeof(local) / sizeof(local)[0], (shared), sizeof(shared) / sizeof(shared)[0],            \
            (const char *const[]){__VA_ARGS__, NULL})
 
 #endif

@@ -23,8 +23,7 @@ static tq_dataset *load_tiny(tq_context *ctx)
     return ds;
 }
 
-static tq_dataset *aggregate_ok(tq_context *ctx, const tq_dataset *ds, const char *rmap,
-                                const char *smap)
+static tq_dataset *aggregate_ok(tq_context *ctx, const tq_dataset *ds, const char *rmap, const char *smap)
 {
     tq_dataset *out = NULL;
     tq_status st = tq_dataset_aggregate(ctx, ds, rmap, smap, &out);
@@ -181,12 +180,12 @@ static void test_tiny_years(void **state)
     tq_dataset *two = NULL;
     assert_int_equal(tq_dataset_new(ctx, 3, 2, 2, &two), TQ_OK);
     for (int n = 0; n < 3; n++)
-        assert_int_equal(tq_dataset_set_region(two, n, tq_dataset_region_code(one, n),
-                                               tq_dataset_region_name(one, n)), TQ_OK);
+        assert_int_equal(tq_dataset_set_region(two, n, tq_dataset_region_code(one, n), tq_dataset_region_name(one, n)),
+                         TQ_OK);
     for (int j = 0; j < 2; j++)
-        assert_int_equal(tq_dataset_set_sector(two, j, tq_dataset_sector_code(one, j),
-                                               tq_dataset_sector_name(one, j),
-                                               tq_dataset_sector_tradable(one, j)), TQ_OK);
+        assert_int_equal(tq_dataset_set_sector(two, j, tq_dataset_sector_code(one, j), tq_dataset_sector_name(one, j),
+                                               tq_dataset_sector_tradable(one, j)),
+                         TQ_OK);
     assert_int_equal(tq_dataset_set_year(two, 0, 2020), TQ_OK);
     assert_int_equal(tq_dataset_set_year(two, 1, 2021), TQ_OK);
     static const tq_array inputs[] = {TQ_Z, TQ_TARIFF, TQ_GAMMA, TQ_BETA, TQ_ALPHA, TQ_VA, TQ_DEFICIT};
@@ -247,22 +246,19 @@ typedef struct bad_map {
 static const bad_map bad_maps[] = {
     {"unknown code", 0, "code,group\nAAA,AB\nXXX,AB\nBBB,AB\nCCC,C\n", TQ_ERR_NOT_FOUND, 3, "code",
      "unknown region code 'XXX'"},
-    {"duplicate code", 0, "code,group\nAAA,AB\nBBB,AB\nAAA,C\nCCC,C\n", TQ_ERR_INVALID, 4, "code",
-     "mapped twice"},
-    {"missing code", 0, "code,group\nAAA,AB\nBBB,AB\n", TQ_ERR_INVALID, 3, "code",
-     "'CCC' is not mapped"},
+    {"duplicate code", 0, "code,group\nAAA,AB\nBBB,AB\nAAA,C\nCCC,C\n", TQ_ERR_INVALID, 4, "code", "mapped twice"},
+    {"missing code", 0, "code,group\nAAA,AB\nBBB,AB\n", TQ_ERR_INVALID, 3, "code", "'CCC' is not mapped"},
     {"empty group", 0, "code,group\nAAA,\nBBB,AB\nCCC,C\n", TQ_ERR_PARSE, 2, "group", NULL},
     {"missing column", 0, "code,grp\nAAA,AB\n", TQ_ERR_PARSE, 1, "group", "missing column"},
     {"truncated row", 0, "code,group\nAAA,AB\nBBB\n", TQ_ERR_PARSE, 3, "group", "truncated"},
-    {"two names for a group", 0, "code,group,group_name\nAAA,AB,x\nBBB,AB,y\nCCC,C,\n",
-     TQ_ERR_INVALID, 3, "group_name", NULL},
+    {"two names for a group", 0, "code,group,group_name\nAAA,AB,x\nBBB,AB,y\nCCC,C,\n", TQ_ERR_INVALID, 3, "group_name",
+     NULL},
     {"unknown sector", 1, "code,group\nG,T\nQ,T\n", TQ_ERR_NOT_FOUND, 3, "code", "unknown sector"},
-    {"bad tradable", 1, "code,group,group_name,tradable\nG,T,,3\nS,T,,0\n", TQ_ERR_INVALID, 2,
+    {"bad tradable", 1, "code,group,group_name,tradable\nG,T,,3\nS,T,,0\n", TQ_ERR_INVALID, 2, "tradable", NULL},
+    {"non-numeric tradable", 1, "code,group,group_name,tradable\nG,T,,yes\nS,T,,0\n", TQ_ERR_PARSE, 2, "tradable",
+     NULL},
+    {"two tradable flags for a group", 1, "code,group,group_name,tradable\nG,T,,1\nS,T,,0\n", TQ_ERR_INVALID, 3,
      "tradable", NULL},
-    {"non-numeric tradable", 1, "code,group,group_name,tradable\nG,T,,yes\nS,T,,0\n", TQ_ERR_PARSE,
-     2, "tradable", NULL},
-    {"two tradable flags for a group", 1, "code,group,group_name,tradable\nG,T,,1\nS,T,,0\n",
-     TQ_ERR_INVALID, 3, "tradable", NULL},
     {"missing file", 0, NULL, TQ_ERR_IO, 0, NULL, NULL},
 };
 
@@ -542,7 +538,6 @@ static void test_wiod_majors_sectors10(void **state)
     tq_context_free(ctx);
 }
 
-
 /* Named groups survive aggregation when they are unions of whole new regions/sectors. */
 static void test_groups_carried(void **state)
 {
@@ -574,10 +569,8 @@ static void test_groups_carried(void **state)
 int main(void)
 {
     const struct CMUnitTest tiny[] = {
-        cmocka_unit_test(test_tiny_regions),
-        cmocka_unit_test(test_tiny_sectors),
-        cmocka_unit_test(test_tiny_years),
-        cmocka_unit_test(test_bad_maps),
+        cmocka_unit_test(test_tiny_regions),        cmocka_unit_test(test_tiny_sectors),
+        cmocka_unit_test(test_tiny_years),          cmocka_unit_test(test_bad_maps),
         cmocka_unit_test(test_allocation_failures),
     };
     const struct CMUnitTest wiod[] = {

@@ -10,8 +10,8 @@ static const char *SECTORS = "index,matlab_index,code,name,tradable,goods\n0,1,S
 static const char *ELAST = "index,code,epsilon_IS,sigma_IS,epsilon_CP,sigma_CP\n0,S1,5,6,8,9\n1,S2,4,5,2,3\n";
 /* line numbers: header 1, then 2..9 */
 static const char *FLOWS_HEAD = "exporter,importer,sector,value,tariff\n";
-static const char *ROWS[8] = {"AAA,AAA,S1,100,0", "AAA,AAA,S2,200,0", "AAA,BBB,S1,10,0.1", "AAA,BBB,S2,5,0",
-                              "BBB,AAA,S1,20,0.05", "BBB,AAA,S2,1,0", "BBB,BBB,S1,300,0", "BBB,BBB,S2,400,0"};
+static const char *ROWS[8] = {"AAA,AAA,S1,100,0",   "AAA,AAA,S2,200,0", "AAA,BBB,S1,10,0.1", "AAA,BBB,S2,5,0",
+                              "BBB,AAA,S1,20,0.05", "BBB,AAA,S2,1,0",   "BBB,BBB,S1,300,0",  "BBB,BBB,S2,400,0"};
 
 /* The flows file with row r (0-based; line r+2) replaced by `repl` (NULL: drop it). */
 static void write_flows(const char *dir, const char *name, int r, const char *repl)
@@ -83,8 +83,7 @@ static void test_tiny_values(void **state)
     theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
     assert_true(theta[0] == 5 && theta[1] == 4);
     tq_dataset_free(ds);
-    rd_check_error(ctx, tq__read_flows_ex(ctx, d, "XX", &ds), TQ_ERR_NOT_FOUND, "elasticities.csv", 1,
-                   "epsilon_XX");
+    rd_check_error(ctx, tq__read_flows_ex(ctx, d, "XX", &ds), TQ_ERR_NOT_FOUND, "elasticities.csv", 1, "epsilon_XX");
     assert_null(ds);
 
     /* without elasticities.csv theta is the documented default */
@@ -137,22 +136,22 @@ static void bad_row(int r, const char *repl, tq_status want, long line, const ch
 static void test_bad_rows(void **state)
 {
     (void)state;
-    bad_row(2, "AAA,BBB,S1,10", TQ_ERR_PARSE, 4, "tariff");             /* truncated row */
-    bad_row(2, "AAA,BBB,S1,10,0.1,7", TQ_ERR_PARSE, 4, "column 6");     /* extra field */
-    bad_row(2, "AAA,BBB,S1,abc,0.1", TQ_ERR_PARSE, 4, "value");         /* non-numeric */
-    bad_row(2, "AAA,BBB,S1,10x,0.1", TQ_ERR_PARSE, 4, "value");         /* trailing junk */
-    bad_row(2, "AAA,BBB,S1,,0.1", TQ_ERR_PARSE, 4, "value");            /* empty */
-    bad_row(2, "AAA,BBB,S1,nan,0.1", TQ_ERR_PARSE, 4, "value");         /* NaN */
-    bad_row(2, "AAA,BBB,S1,10,inf", TQ_ERR_PARSE, 4, "tariff");         /* Inf */
-    bad_row(2, "AAA,BBB,S1,1e999,0", TQ_ERR_PARSE, 4, "value");         /* overflow */
-    bad_row(2, "AAA,BBB,S1,-10,0.1", TQ_ERR_INVALID, 4, "value");       /* negative flow */
-    bad_row(2, "AAA,BBB,S1,10,-1", TQ_ERR_INVALID, 4, "tariff");        /* not a rate */
-    bad_row(0, "AAA,AAA,S1,100,0.1", TQ_ERR_INVALID, 2, "tariff");      /* domestic tariff */
-    bad_row(3, "AAA,BBB,S1,3,0", TQ_ERR_INVALID, 5, "exporter");        /* duplicate key */
-    bad_row(2, "AAA,CCC,S1,10,0.1", TQ_ERR_NOT_FOUND, 4, "importer");   /* unknown region */
-    bad_row(2, "ZZZ,BBB,S1,10,0.1", TQ_ERR_NOT_FOUND, 4, "exporter");   /* unknown region */
-    bad_row(2, "AAA,BBB,S9,10,0.1", TQ_ERR_NOT_FOUND, 4, "sector");     /* unknown sector */
-    bad_row(7, NULL, TQ_ERR_INVALID, 8, "exporter,importer,sector");    /* missing cell */
+    bad_row(2, "AAA,BBB,S1,10", TQ_ERR_PARSE, 4, "tariff");           /* truncated row */
+    bad_row(2, "AAA,BBB,S1,10,0.1,7", TQ_ERR_PARSE, 4, "column 6");   /* extra field */
+    bad_row(2, "AAA,BBB,S1,abc,0.1", TQ_ERR_PARSE, 4, "value");       /* non-numeric */
+    bad_row(2, "AAA,BBB,S1,10x,0.1", TQ_ERR_PARSE, 4, "value");       /* trailing junk */
+    bad_row(2, "AAA,BBB,S1,,0.1", TQ_ERR_PARSE, 4, "value");          /* empty */
+    bad_row(2, "AAA,BBB,S1,nan,0.1", TQ_ERR_PARSE, 4, "value");       /* NaN */
+    bad_row(2, "AAA,BBB,S1,10,inf", TQ_ERR_PARSE, 4, "tariff");       /* Inf */
+    bad_row(2, "AAA,BBB,S1,1e999,0", TQ_ERR_PARSE, 4, "value");       /* overflow */
+    bad_row(2, "AAA,BBB,S1,-10,0.1", TQ_ERR_INVALID, 4, "value");     /* negative flow */
+    bad_row(2, "AAA,BBB,S1,10,-1", TQ_ERR_INVALID, 4, "tariff");      /* not a rate */
+    bad_row(0, "AAA,AAA,S1,100,0.1", TQ_ERR_INVALID, 2, "tariff");    /* domestic tariff */
+    bad_row(3, "AAA,BBB,S1,3,0", TQ_ERR_INVALID, 5, "exporter");      /* duplicate key */
+    bad_row(2, "AAA,CCC,S1,10,0.1", TQ_ERR_NOT_FOUND, 4, "importer"); /* unknown region */
+    bad_row(2, "ZZZ,BBB,S1,10,0.1", TQ_ERR_NOT_FOUND, 4, "exporter"); /* unknown region */
+    bad_row(2, "AAA,BBB,S9,10,0.1", TQ_ERR_NOT_FOUND, 4, "sector");   /* unknown sector */
+    bad_row(7, NULL, TQ_ERR_INVALID, 8, "exporter,importer,sector");  /* missing cell */
 }
 
 static void test_bad_files(void **state)
@@ -182,10 +181,10 @@ static void test_bad_files(void **state)
     }
     rd_check_error(ctx, tq__read_flows(ctx, d, &ds), TQ_ERR_NOT_FOUND, "flows_2002.csv", 10, "sector");
     rd_remove(d, "flows_2002.csv");
-    tq_test_write(d, "flows_2002.csv", "exporter,importer,sector,value,tariff\nAAA,AAA,S1,1,0\n"
-                                       "AAA,BBB,S1,1,0\nBBB,AAA,S1,1,0\nBBB,BBB,S1,1,0\n");
-    rd_check_error(ctx, tq__read_flows(ctx, d, &ds), TQ_ERR_INVALID, "flows_2002.csv", 5,
-                   "exporter,importer,sector");
+    tq_test_write(d, "flows_2002.csv",
+                  "exporter,importer,sector,value,tariff\nAAA,AAA,S1,1,0\n"
+                  "AAA,BBB,S1,1,0\nBBB,AAA,S1,1,0\nBBB,BBB,S1,1,0\n");
+    rd_check_error(ctx, tq__read_flows(ctx, d, &ds), TQ_ERR_INVALID, "flows_2002.csv", 5, "exporter,importer,sector");
     tq_assert_error(ctx, "missing row AAA,AAA,S2");
     tq_test_rmtree(d);
 
@@ -211,8 +210,9 @@ static void test_bad_files(void **state)
     tq_test_write(d, "countries.csv", "index,matlab_index,iso3,name\n0,1,AAA,Alpha\n1,2,BBB\n");
     rd_check_error(ctx, tq__read_flows(ctx, d, &ds), TQ_ERR_PARSE, "countries.csv", 3, "name");
     tq_test_write(d, "countries.csv", COUNTRIES);
-    tq_test_write(d, "sectors.csv", "index,matlab_index,code,name,tradable,goods\n0,1,S1,Goods,2,1\n"
-                                    "1,2,S2,Services,0,0\n");
+    tq_test_write(d, "sectors.csv",
+                  "index,matlab_index,code,name,tradable,goods\n0,1,S1,Goods,2,1\n"
+                  "1,2,S2,Services,0,0\n");
     rd_check_error(ctx, tq__read_flows(ctx, d, &ds), TQ_ERR_PARSE, "sectors.csv", 2, "tradable");
     tq_test_rmtree(d);
 
@@ -247,8 +247,7 @@ static double goods_balance(tq_context *ctx, const tq_dataset *ds, int y, const 
     int J = tq_dataset_sectors(ds);
     double ex[64], im[64], bal = 0;
     assert_true(J <= 64);
-    assert_int_equal(tq_balance(ctx, ds, y, tq_dataset_find_region(ds, a), tq_dataset_find_region(ds, b), ex,
-                                im),
+    assert_int_equal(tq_balance(ctx, ds, y, tq_dataset_find_region(ds, a), tq_dataset_find_region(ds, b), ex, im),
                      TQ_OK);
     for (int j = 0; j < J; j++)
         if (strcmp(tq_dataset_sector_code(ds, j), "SERV") != 0)
@@ -323,11 +322,8 @@ static rd_alloc_case alloc_case = {tiny, tq__read_flows};
 int main(void)
 {
     const struct CMUnitTest local[] = {
-        cmocka_unit_test(test_tiny_values),
-        RD_ALLOC_TEST(alloc_case),
-        cmocka_unit_test(test_gzip_and_years),
-        cmocka_unit_test(test_bad_rows),
-        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_tiny_values), RD_ALLOC_TEST(alloc_case),        cmocka_unit_test(test_gzip_and_years),
+        cmocka_unit_test(test_bad_rows),    cmocka_unit_test(test_bad_files),
     };
     const struct CMUnitTest shared[] = {
         cmocka_unit_test(test_icio),

@@ -117,39 +117,37 @@ static void test_fixture_gz(void **state)
 
 typedef struct bad_case {
     const char *label;
-    int file;             /* KF_* */
-    const char *content;  /* NULL = file missing */
+    int file;            /* KF_* */
+    const char *content; /* NULL = file missing */
     tq_status status;
     long line;
-    const char *field;    /* NULL = no field expected */
-    const char *message;  /* substring expected in the message, or NULL */
+    const char *field;   /* NULL = no field expected */
+    const char *message; /* substring expected in the message, or NULL */
 } bad_case;
 
 static const bad_case bad_cases[] = {
     {"unknown region", KF_TRADE_SHARE,
-     "origin,destination,sector,value\nUSA,USA,S1,0.8\nUSA,USA,S2,1\nXXX,JPN,S1,0.1\n",
-     TQ_ERR_NOT_FOUND, 4, "origin", "unknown region code 'XXX'"},
-    {"unknown sector", KF_EXPENDITURE, "country,sector,value\nUSA,S1,100\nUSA,S9,200\n",
-     TQ_ERR_NOT_FOUND, 3, "sector", "unknown sector code 'S9'"},
+     "origin,destination,sector,value\nUSA,USA,S1,0.8\nUSA,USA,S2,1\nXXX,JPN,S1,0.1\n", TQ_ERR_NOT_FOUND, 4, "origin",
+     "unknown region code 'XXX'"},
+    {"unknown sector", KF_EXPENDITURE, "country,sector,value\nUSA,S1,100\nUSA,S9,200\n", TQ_ERR_NOT_FOUND, 3, "sector",
+     "unknown sector code 'S9'"},
     {"duplicate key", KF_TARIFF,
      "origin,destination,sector,value\n"
      "USA,USA,S1,1\nUSA,USA,S2,1\nUSA,JPN,S1,1.05\nUSA,JPN,S2,1\n"
      "JPN,USA,S1,1.1\nJPN,USA,S2,1\nJPN,JPN,S1,1\nJPN,JPN,S1,1\n",
      TQ_ERR_INVALID, 9, "origin", "duplicate row"},
-    {"missing row", KF_FACTOR, "sector,country,value\nS1,USA,0.4\nS1,JPN,0.4\nS2,USA,0.6\n",
-     TQ_ERR_INVALID, 4, "sector", "sector=S2 country=JPN"},
-    {"non-numeric", KF_VALUE_ADDED, "country,value\nUSA,150\nJPN,abc\n", TQ_ERR_PARSE, 3, "value",
-     "not a number"},
-    {"NaN", KF_CONSUMPTION, "sector,country,value\nS1,USA,nan\nS1,JPN,0.3\nS2,USA,0.7\nS2,JPN,0.7\n",
-     TQ_ERR_PARSE, 2, "value", NULL},
-    {"Inf", KF_EXPENDITURE, "country,sector,value\nUSA,S1,100\nUSA,S2,200\nJPN,S1,inf\nJPN,S2,80\n",
-     TQ_ERR_PARSE, 4, "value", NULL},
-    {"negative expenditure", KF_EXPENDITURE,
-     "country,sector,value\nUSA,S1,-100\nUSA,S2,200\nJPN,S1,50\nJPN,S2,80\n", TQ_ERR_INVALID, 2,
-     "value", "must be >= 0"},
+    {"missing row", KF_FACTOR, "sector,country,value\nS1,USA,0.4\nS1,JPN,0.4\nS2,USA,0.6\n", TQ_ERR_INVALID, 4,
+     "sector", "sector=S2 country=JPN"},
+    {"non-numeric", KF_VALUE_ADDED, "country,value\nUSA,150\nJPN,abc\n", TQ_ERR_PARSE, 3, "value", "not a number"},
+    {"NaN", KF_CONSUMPTION, "sector,country,value\nS1,USA,nan\nS1,JPN,0.3\nS2,USA,0.7\nS2,JPN,0.7\n", TQ_ERR_PARSE, 2,
+     "value", NULL},
+    {"Inf", KF_EXPENDITURE, "country,sector,value\nUSA,S1,100\nUSA,S2,200\nJPN,S1,inf\nJPN,S2,80\n", TQ_ERR_PARSE, 4,
+     "value", NULL},
+    {"negative expenditure", KF_EXPENDITURE, "country,sector,value\nUSA,S1,-100\nUSA,S2,200\nJPN,S1,50\nJPN,S2,80\n",
+     TQ_ERR_INVALID, 2, "value", "must be >= 0"},
     {"negative trade share", KF_TRADE_SHARE,
-     "origin,destination,sector,value\nUSA,USA,S1,0.8\nUSA,USA,S2,1\nUSA,JPN,S1,0.1\nUSA,JPN,S2,-0.1\n",
-     TQ_ERR_INVALID, 5, "value", NULL},
+     "origin,destination,sector,value\nUSA,USA,S1,0.8\nUSA,USA,S2,1\nUSA,JPN,S1,0.1\nUSA,JPN,S2,-0.1\n", TQ_ERR_INVALID,
+     5, "value", NULL},
     {"zero tariff power", KF_TARIFF,
      "origin,destination,sector,value\n"
      "USA,USA,S1,1\nUSA,USA,S2,1\nUSA,JPN,S1,1.05\nUSA,JPN,S2,1\nJPN,USA,S1,0\n",
@@ -160,36 +158,30 @@ static const bad_case bad_cases[] = {
      "JPN,USA,S1,0.2\nJPN,USA,S2,0\nJPN,JPN,S1,0.9\nJPN,JPN,S2,1\n",
      TQ_ERR_INVALID, 2, "value", "destination=USA sector=S1"},
     {"consumption shares not summing to one", KF_CONSUMPTION,
-     "sector,country,value\nS1,USA,0.3\nS1,JPN,0.4\nS2,USA,0.7\nS2,JPN,0.7\n", TQ_ERR_INVALID, 3,
-     "value", "country=JPN"},
+     "sector,country,value\nS1,USA,0.3\nS1,JPN,0.4\nS2,USA,0.7\nS2,JPN,0.7\n", TQ_ERR_INVALID, 3, "value",
+     "country=JPN"},
     {"intermediate shares not summing to one", KF_INTERMEDIATE,
      "input,output,country,value\n"
      "S1,S1,USA,0.1\nS1,S1,JPN,0.6\nS1,S2,USA,0.3\nS1,S2,JPN,0.3\n"
      "S2,S1,USA,0.4\nS2,S1,JPN,0.4\nS2,S2,USA,0.7\nS2,S2,JPN,0.7\n",
      TQ_ERR_INVALID, 2, "value", "output=S1 country=USA"},
     {"missing file", KF_INTERMEDIATE, NULL, TQ_ERR_IO, 0, NULL, "missing file"},
-    {"truncated row", KF_TARIFF, "origin,destination,sector,value\nUSA,USA,S1,1\nUSA,USA,S2\n",
-     TQ_ERR_PARSE, 3, "value", "truncated"},
-    {"missing column", KF_TRADE_SHARE, "origin,dest,sector,value\nUSA,USA,S1,0.8\n", TQ_ERR_PARSE, 1,
-     "destination", "missing column"},
-    {"duplicate region", KF_COUNTRIES, "code\nUSA\nUSA\n", TQ_ERR_INVALID, 3, "code",
-     "duplicate region"},
-    {"duplicate sector", KF_SECTORS, "code,name,tradable\nS1,a,1\nS1,b,0\n", TQ_ERR_INVALID, 3,
-     "code", "duplicate sector"},
-    {"bad tradable", KF_SECTORS, "code,name,tradable\nS1,a,2\nS2,b,0\n", TQ_ERR_INVALID, 2,
-     "tradable", NULL},
-    {"zero 1/theta", KF_ELASTICITY, "sector,value\nS1,0.25\nS2,0\n", TQ_ERR_INVALID, 3, "value",
-     NULL},
-    {"factor share above one", KF_FACTOR,
-     "sector,country,value\nS1,USA,1.5\nS1,JPN,0.4\nS2,USA,0.6\nS2,JPN,0.6\n", TQ_ERR_INVALID, 2,
-     "value", NULL},
+    {"truncated row", KF_TARIFF, "origin,destination,sector,value\nUSA,USA,S1,1\nUSA,USA,S2\n", TQ_ERR_PARSE, 3,
+     "value", "truncated"},
+    {"missing column", KF_TRADE_SHARE, "origin,dest,sector,value\nUSA,USA,S1,0.8\n", TQ_ERR_PARSE, 1, "destination",
+     "missing column"},
+    {"duplicate region", KF_COUNTRIES, "code\nUSA\nUSA\n", TQ_ERR_INVALID, 3, "code", "duplicate region"},
+    {"duplicate sector", KF_SECTORS, "code,name,tradable\nS1,a,1\nS1,b,0\n", TQ_ERR_INVALID, 3, "code",
+     "duplicate sector"},
+    {"bad tradable", KF_SECTORS, "code,name,tradable\nS1,a,2\nS2,b,0\n", TQ_ERR_INVALID, 2, "tradable", NULL},
+    {"zero 1/theta", KF_ELASTICITY, "sector,value\nS1,0.25\nS2,0\n", TQ_ERR_INVALID, 3, "value", NULL},
+    {"factor share above one", KF_FACTOR, "sector,country,value\nS1,USA,1.5\nS1,JPN,0.4\nS2,USA,0.6\nS2,JPN,0.6\n",
+     TQ_ERR_INVALID, 2, "value", NULL},
     {"empty file", KF_VALUE_ADDED, "", TQ_ERR_PARSE, 1, NULL, "empty file"},
-    {"unknown country in balance", KF_BALANCE, "country,value\nUSA,-13\nJPN,13\nROW,0\n",
-     TQ_ERR_NOT_FOUND, 4, "country", NULL},
-    {"empty code", KF_VALUE_ADDED, "country,value\n,150\nJPN,60\n", TQ_ERR_PARSE, 2, "country",
-     NULL},
-    {"negative value added", KF_VALUE_ADDED, "country,value\nUSA,150\nJPN,-60\n", TQ_ERR_INVALID, 3,
-     "value", NULL},
+    {"unknown country in balance", KF_BALANCE, "country,value\nUSA,-13\nJPN,13\nROW,0\n", TQ_ERR_NOT_FOUND, 4,
+     "country", NULL},
+    {"empty code", KF_VALUE_ADDED, "country,value\n,150\nJPN,60\n", TQ_ERR_PARSE, 2, "country", NULL},
+    {"negative value added", KF_VALUE_ADDED, "country,value\nUSA,150\nJPN,-60\n", TQ_ERR_INVALID, 3, "value", NULL},
 };
 
 static void test_bad_inputs(void **state)
@@ -350,8 +342,7 @@ static void test_wiod_balance_identity(void **state)
         dsum += D[n];
         va += VA[n];
     }
-    print_message("trade balance identity: max rel deviation %.3g; sum D / world VA %.3g\n", worst,
-                  dsum / va);
+    print_message("trade balance identity: max rel deviation %.3g; sum D / world VA %.3g\n", worst, dsum / va);
     assert_true(worst < 1e-9);
     assert_true(fabs(dsum) / va < 1e-12);
 
@@ -360,8 +351,8 @@ static void test_wiod_balance_identity(void **state)
     print_message("check: e0_max_rel %.4g, e0_max_share_va %.4g, va_max_rel %.4g (%s), cost_share_max_dev "
                   "%.3g, pi_sum_max_dev %.3g, deficit_flow_max_rel %.3g\n",
                   cc.e0_max_rel, cc.e0_max_share_va, cc.va_max_rel,
-                  cc.va_worst_region >= 0 ? tq_dataset_region_code(ds, cc.va_worst_region) : "-",
-                  cc.cost_share_max_dev, cc.pi_sum_max_dev, cc.deficit_flow_max_rel);
+                  cc.va_worst_region >= 0 ? tq_dataset_region_code(ds, cc.va_worst_region) : "-", cc.cost_share_max_dev,
+                  cc.pi_sum_max_dev, cc.deficit_flow_max_rel);
     assert_true(cc.deficit_flow_max_rel < 1e-12);
     assert_true(cc.pi_sum_max_dev < 1e-12);
     assert_true(cc.alpha_sum_max_dev < 1e-12);
@@ -396,8 +387,8 @@ static void test_wiod_value_added(void **state)
         fit_w += fit;
         va_w += VA[n];
     }
-    print_message("VA vs sum beta*Y: world %.4f%%, %d of 44 within 1%%, worst %s %.2f%%\n",
-                  100 * (fit_w / va_w - 1), within1, tq_dataset_region_code(ds, worst_n), 100 * worst);
+    print_message("VA vs sum beta*Y: world %.4f%%, %d of 44 within 1%%, worst %s %.2f%%\n", 100 * (fit_w / va_w - 1),
+                  within1, tq_dataset_region_code(ds, worst_n), 100 * worst);
     assert_true(fabs(fit_w / va_w - 1.0) < 0.01);
     assert_true(within1 >= 38);
     assert_true(worst < 0.05);
@@ -406,10 +397,8 @@ static void test_wiod_value_added(void **state)
 int main(void)
 {
     const struct CMUnitTest fixture[] = {
-        cmocka_unit_test(test_fixture_plain),
-        cmocka_unit_test(test_fixture_gz),
-        cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_missing_folder),
+        cmocka_unit_test(test_fixture_plain),       cmocka_unit_test(test_fixture_gz),
+        cmocka_unit_test(test_bad_inputs),          cmocka_unit_test(test_missing_folder),
         cmocka_unit_test(test_allocation_failures),
     };
     const struct CMUnitTest wiod[] = {

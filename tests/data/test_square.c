@@ -66,11 +66,9 @@ static void test_tiny_values(void **state)
     assert_int_equal(tq__square_us_tariffs(ctx, d, ds, 0.1, t), TQ_OK);
     assert_true(Z3(t, 1, 0) == 0.24 && Z3(t, 1, 2) == 0.1 && Z3(t, 1, 1) == 0);
     tq_test_write(d, "tariffs.csv", "applied_tariff\n.24\n0\n");
-    rd_check_error(ctx, tq__square_us_tariffs(ctx, d, ds, 0.0, t), TQ_ERR_INVALID, "tariffs.csv", 3,
-                   "applied_tariff");
+    rd_check_error(ctx, tq__square_us_tariffs(ctx, d, ds, 0.0, t), TQ_ERR_INVALID, "tariffs.csv", 3, "applied_tariff");
     tq_test_write(d, "tariffs.csv", "applied_tariff\n.24\n0\n-0.1\n");
-    rd_check_error(ctx, tq__square_us_tariffs(ctx, d, ds, 0.0, t), TQ_ERR_INVALID, "tariffs.csv", 4,
-                   "applied_tariff");
+    rd_check_error(ctx, tq__square_us_tariffs(ctx, d, ds, 0.0, t), TQ_ERR_INVALID, "tariffs.csv", 4, "applied_tariff");
     tq_dataset_free(ds);
 
     /* exports above GDP: domestic absorption clipped to zero (as the paper's code) */
@@ -100,16 +98,16 @@ static void test_bad_input(void **state)
     const char *H = "export_ij1,export_ij2,export_ij3\n";
     char buf[512];
 #define T(rows) (snprintf(buf, sizeof buf, "%s%s", H, rows), buf)
-    bad("trade_cepii.csv", T(",1000,2000\n3000,\n500,4000,\n"), TQ_ERR_PARSE, 3, "export_ij3");  /* truncated */
+    bad("trade_cepii.csv", T(",1000,2000\n3000,\n500,4000,\n"), TQ_ERR_PARSE, 3, "export_ij3"); /* truncated */
     bad("trade_cepii.csv", T(",1000,2000\n3000,,,\n500,4000,\n"), TQ_ERR_PARSE, 3, "column 4"); /* extra */
     bad("trade_cepii.csv", T(",1000,2000\n3000,,x\n500,4000,\n"), TQ_ERR_PARSE, 3, "export_ij3");
     bad("trade_cepii.csv", T(",1000,2000\n3000,,nan\n500,4000,\n"), TQ_ERR_PARSE, 3, "export_ij3");
     bad("trade_cepii.csv", T(",1000,2000\n3000,,-inf\n500,4000,\n"), TQ_ERR_PARSE, 3, "export_ij3");
     bad("trade_cepii.csv", T(",1000,2000\n3000,,-1\n500,4000,\n"), TQ_ERR_INVALID, 3, "export_ij3");
     bad("trade_cepii.csv", T(",1000,2000\n3000,7,\n500,4000,\n"), TQ_ERR_INVALID, 3, "export_ij2"); /* diag */
-    bad("trade_cepii.csv", T(",1000,2000\n3000,,\n"), TQ_ERR_INVALID, 3, "");                /* missing row */
-    bad("trade_cepii.csv", T(",1000,2000\n3000,,\n500,4000,\n,,\n"), TQ_ERR_INVALID, 5, NULL); /* extra row */
-    bad("trade_cepii.csv", "export_ij1,export_ij2\n,1\n2,\n", TQ_ERR_INVALID, 1, NULL);       /* 2 columns */
+    bad("trade_cepii.csv", T(",1000,2000\n3000,,\n"), TQ_ERR_INVALID, 3, "");                       /* missing row */
+    bad("trade_cepii.csv", T(",1000,2000\n3000,,\n500,4000,\n,,\n"), TQ_ERR_INVALID, 5, NULL);      /* extra row */
+    bad("trade_cepii.csv", "export_ij1,export_ij2\n,1\n2,\n", TQ_ERR_INVALID, 1, NULL);             /* 2 columns */
     bad("trade_cepii.csv", "export_ij1,export_ij3,export_ij2\n,1,2\n3,,\n5,4,\n", TQ_ERR_PARSE, 1,
         "export_ij3"); /* misordered header */
     bad("trade_cepii.csv", NULL, TQ_ERR_IO, 0, "");
@@ -119,10 +117,10 @@ static void test_bad_input(void **state)
     bad("gdp.csv", "gdp\n100000000\nNaN\n9000000\n", TQ_ERR_PARSE, 3, "gdp");
     bad("gdp.csv", "GDP\n1\n2\n3\n", TQ_ERR_PARSE, 1, "gdp");
     bad("gdp.csv", NULL, TQ_ERR_IO, 0, "");
-    bad("country_labels.csv", "iso3,iso_code,CountryName\nAAA,1,Alpha\nAAA,2,Beta\nCCC,3,Gamma\n",
-        TQ_ERR_INVALID, 3, "iso3"); /* duplicate key */
-    bad("country_labels.csv", "iso3,iso_code,CountryName\nAAA,1,Alpha\nUSA,3,Beta\nCCC,2,Gamma\n",
-        TQ_ERR_INVALID, 3, "iso_code");
+    bad("country_labels.csv", "iso3,iso_code,CountryName\nAAA,1,Alpha\nAAA,2,Beta\nCCC,3,Gamma\n", TQ_ERR_INVALID, 3,
+        "iso3"); /* duplicate key */
+    bad("country_labels.csv", "iso3,iso_code,CountryName\nAAA,1,Alpha\nUSA,3,Beta\nCCC,2,Gamma\n", TQ_ERR_INVALID, 3,
+        "iso_code");
     bad("country_labels.csv", "iso3,iso_code,CountryName\nAAA,1,Alpha\nUSA,2\nCCC,3,Gamma\n", TQ_ERR_PARSE, 3,
         "CountryName");
     bad("country_labels.csv", NULL, TQ_ERR_IO, 0, "");

@@ -189,7 +189,8 @@ static void test_deterministic(void **state)
     assert_int_equal(na, nb);
     assert_memory_equal(a, b, na);
     int rows = 0;
-    for (size_t k = 0; k < na; k++) rows += a[k] == '\n';
+    for (size_t k = 0; k < na; k++)
+        rows += a[k] == '\n';
     assert_int_equal(rows, 1 + 44 * 22);
 
     FILE *c = fopen(SOURCE_DIR "/data/wiod2014/tariff_crosscheck.csv", "rb");
@@ -220,9 +221,8 @@ int main(void)
     tq_test_shared("wiod16/flows_2014.csv.gz");
     tq_test_shared("tariffs/tariff_database_2017.txt.gz");
     const struct CMUnitTest shared[] = {
-        cmocka_unit_test(test_shape),         cmocka_unit_test(test_key_rates),
-        cmocka_unit_test(test_cell),          cmocka_unit_test(test_closer_to_teti),
-        cmocka_unit_test(test_usitc_autos),   cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_shape),          cmocka_unit_test(test_key_rates),   cmocka_unit_test(test_cell),
+        cmocka_unit_test(test_closer_to_teti), cmocka_unit_test(test_usitc_autos), cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests_name("tariff_check on shared data", shared, setup, teardown);
 }

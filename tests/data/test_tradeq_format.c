@@ -154,8 +154,8 @@ static void test_bad_input(void **state)
         /* truncated row */
         {"flows.csv", "2020,BBB,AAA,G,20\n", "2020,BBB,AAA\n", TQ_ERR_PARSE, "flows.csv:3", "truncated row", NULL},
         /* non-numeric field */
-        {"flows.csv", "2020,BBB,AAA,G,20", "2020,BBB,AAA,G,twenty", TQ_ERR_PARSE, "flows.csv:3",
-         "field 'value'", "not a number: 'twenty'"},
+        {"flows.csv", "2020,BBB,AAA,G,20", "2020,BBB,AAA,G,twenty", TQ_ERR_PARSE, "flows.csv:3", "field 'value'",
+         "not a number: 'twenty'"},
         /* NaN and Inf */
         {"flows.csv", "2020,BBB,AAA,G,20", "2020,BBB,AAA,G,nan", TQ_ERR_PARSE, "flows.csv:3", "field 'value'",
          "not a finite number"},
@@ -164,31 +164,29 @@ static void test_bad_input(void **state)
         {"flows.csv", "2020,BBB,AAA,G,20", "2020,BBB,AAA,G,-20", TQ_ERR_PARSE, "flows.csv:3", "field 'value'",
          "out of range"},
         /* duplicate key */
-        {"flows.csv", "2020,BBB,AAA,G,20\n", "2020,BBB,AAA,G,20\n2020,BBB,AAA,G,21\n", TQ_ERR_PARSE,
-         "flows.csv:4", "duplicate flow row", NULL},
+        {"flows.csv", "2020,BBB,AAA,G,20\n", "2020,BBB,AAA,G,20\n2020,BBB,AAA,G,21\n", TQ_ERR_PARSE, "flows.csv:4",
+         "duplicate flow row", NULL},
         {"regions.csv", "BBB,Borduria", "AAA,Borduria", TQ_ERR_PARSE, "regions.csv:3", "field 'code'",
          "duplicate region code 'AAA'"},
         /* unknown region / sector */
-        {"flows.csv", "2020,BBB,AAA,G,20", "2020,ZZZ,AAA,G,20", TQ_ERR_NOT_FOUND, "flows.csv:3",
-         "field 'exporter'", "unknown region code 'ZZZ'"},
+        {"flows.csv", "2020,BBB,AAA,G,20", "2020,ZZZ,AAA,G,20", TQ_ERR_NOT_FOUND, "flows.csv:3", "field 'exporter'",
+         "unknown region code 'ZZZ'"},
         {"io.csv", "2020,AAA,G,G,0.2", "2020,AAA,X,G,0.2", TQ_ERR_NOT_FOUND, "io.csv:2", "field 'input'",
          "unknown sector code 'X'"},
         /* shares not summing to one */
         {"shares.csv", "2020,BBB,G,0.7,0.519774011299435", "2020,BBB,G,0.7,0.6", TQ_ERR_INVALID, "shares.csv:4",
          "field 'final_share'", "region BBB sum to"},
-        {"io.csv", "2020,CCC,S,S,0.2", "2020,CCC,S,S,0.25", TQ_ERR_INVALID, "io.csv", "sector S",
-         "must add to 1"},
+        {"io.csv", "2020,CCC,S,S,0.2", "2020,CCC,S,S,0.25", TQ_ERR_INVALID, "io.csv", "sector S", "must add to 1"},
         /* mismatched dimensions: a year the dataset does not have */
         {"flows.csv", "2020,BBB,AAA,G,20", "2021,BBB,AAA,G,20", TQ_ERR_NOT_FOUND, "flows.csv:3", "field 'year'",
          "year 2021 is not listed"},
         /* header problems */
-        {"accounts.csv", "value_added", "va", TQ_ERR_PARSE, "accounts.csv:1", "missing column 'value_added'",
-         NULL},
+        {"accounts.csv", "value_added", "va", TQ_ERR_PARSE, "accounts.csv:1", "missing column 'value_added'", NULL},
         {"meta.csv", "format,tradeq", "format,other", TQ_ERR_PARSE, "meta.csv:2", "expected 'tradeq'", NULL},
         {"sectors.csv", "G,Goods,1,4", "G,Goods,1,-4", TQ_ERR_PARSE, "sectors.csv:2", "field 'theta'",
          "must be positive"},
-        {"tariffs.csv", "2020,BBB,AAA,G,0.1", "2020,AAA,AAA,G,0.1", TQ_ERR_PARSE, "tariffs.csv:2",
-         "tariff on itself", NULL},
+        {"tariffs.csv", "2020,BBB,AAA,G,0.1", "2020,AAA,AAA,G,0.1", TQ_ERR_PARSE, "tariffs.csv:2", "tariff on itself",
+         NULL},
         {"groups.csv", "region,North,BBB", "region,North,DDD", TQ_ERR_NOT_FOUND, "groups.csv:3", "field 'code'",
          "unknown region code 'DDD'"},
         {"groups.csv", "region,North,BBB", "region,North,AAA", TQ_ERR_PARSE, "groups.csv:3",
@@ -276,7 +274,7 @@ static void test_no_io(void **state)
     assert_int_equal(tq_dataset_has_io(ds), 0);
     const double *VA = tq_dataset_array_const(ds, TQ_VA, 0, NULL);
     const double *alpha = tq_dataset_array_const(ds, TQ_ALPHA, 0, NULL);
-    tq_assert_close(VA[0], 290.0, 1e-14);             /* gross output of AAA */
+    tq_assert_close(VA[0], 290.0, 1e-14);            /* gross output of AAA */
     tq_assert_close(alpha[0], 132.0 / 282.0, 1e-14); /* AAA spends 132 on goods of 282 */
     tq_consistency c;
     tq_dataset_check(ctx, ds, 0, &c);

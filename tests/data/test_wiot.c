@@ -129,30 +129,30 @@ static void test_bad_table(void **state)
 {
     (void)state;
     bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,6,0", TQ_ERR_PARSE, 3, "c62_total_output"); /* truncated */
-    bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,6,0,46,1", TQ_ERR_PARSE, 3, "column 12");  /* extra */
-    bad_table(NULL, 1, "AAA,c2,3,six,0,2,30,-1,6,0,46", TQ_ERR_PARSE, 3, "AAA_c2");     /* non-numeric */
+    bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,6,0,46,1", TQ_ERR_PARSE, 3, "column 12");   /* extra */
+    bad_table(NULL, 1, "AAA,c2,3,six,0,2,30,-1,6,0,46", TQ_ERR_PARSE, 3, "AAA_c2");      /* non-numeric */
     bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,NaN,0,46", TQ_ERR_PARSE, 3, "ROM_c37");     /* NaN */
     bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,6,0,Inf", TQ_ERR_PARSE, 3, "c62_total_output");
-    bad_table(NULL, 1, "AAA,c2,3,6,,2,30,-1,6,0,46", TQ_ERR_PARSE, 3, "ROM_c1");        /* empty */
-    bad_table(NULL, 1, "AAA,c2,3,-6,0,2,30,-1,6,0,46", TQ_ERR_INVALID, 3, "AAA_c2");     /* negative */
+    bad_table(NULL, 1, "AAA,c2,3,6,,2,30,-1,6,0,46", TQ_ERR_PARSE, 3, "ROM_c1");     /* empty */
+    bad_table(NULL, 1, "AAA,c2,3,-6,0,2,30,-1,6,0,46", TQ_ERR_INVALID, 3, "AAA_c2"); /* negative */
     bad_table(NULL, 1, "AAA,c2,3,6,0,2,30,-1,6,0,-46", TQ_ERR_INVALID, 3, "c62_total_output");
-    bad_table(NULL, 1, "AAA,c1,3,6,0,2,30,-1,6,0,46", TQ_ERR_INVALID, 3, "country");     /* duplicate */
-    bad_table(NULL, 1, "BBB,c2,3,6,0,2,30,-1,6,0,46", TQ_ERR_NOT_FOUND, 3, "country");   /* unknown */
+    bad_table(NULL, 1, "AAA,c1,3,6,0,2,30,-1,6,0,46", TQ_ERR_INVALID, 3, "country");   /* duplicate */
+    bad_table(NULL, 1, "BBB,c2,3,6,0,2,30,-1,6,0,46", TQ_ERR_NOT_FOUND, 3, "country"); /* unknown */
     bad_table(NULL, 1, "AAA,c9,3,6,0,2,30,-1,6,0,46", TQ_ERR_NOT_FOUND, 3, "industry");
-    bad_table(NULL, 3, NULL, TQ_ERR_INVALID, 4, "country,industry");                   /* missing row */
+    bad_table(NULL, 3, NULL, TQ_ERR_INVALID, 4, "country,industry"); /* missing row */
     /* header problems: unknown code, unknown region, not CTY_code, missing, duplicate */
-    bad_table("country,industry,AAA_c1,AAA_c9,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n",
-              -1, NULL, TQ_ERR_NOT_FOUND, 1, "AAA_c9");
-    bad_table("country,industry,AAA_c1,AAA_c2,XXX_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n",
-              -1, NULL, TQ_ERR_NOT_FOUND, 1, "XXX_c1");
-    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,total,ROM_c37,ROM_c42,c62_total_output\n",
-              -1, NULL, TQ_ERR_PARSE, 1, "total");
-    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,AAA_c42,c62_total_output\n",
-              -1, NULL, TQ_ERR_INVALID, 1, "AAA_c42");
+    bad_table("country,industry,AAA_c1,AAA_c9,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n", -1,
+              NULL, TQ_ERR_NOT_FOUND, 1, "AAA_c9");
+    bad_table("country,industry,AAA_c1,AAA_c2,XXX_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n", -1,
+              NULL, TQ_ERR_NOT_FOUND, 1, "XXX_c1");
+    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,total,ROM_c37,ROM_c42,c62_total_output\n", -1, NULL,
+              TQ_ERR_PARSE, 1, "total");
+    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,AAA_c42,c62_total_output\n", -1,
+              NULL, TQ_ERR_INVALID, 1, "AAA_c42");
     bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,c62_total_output\n", -1, NULL,
               TQ_ERR_INVALID, 1, "ROM_c42");
-    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42\n", -1, NULL,
-              TQ_ERR_PARSE, 1, "c62_total_output");
+    bad_table("country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,ROM_c42\n", -1, NULL, TQ_ERR_PARSE,
+              1, "c62_total_output");
 }
 
 static void test_bad_files(void **state)
@@ -168,9 +168,10 @@ static void test_bad_files(void **state)
     write_table(d, "wiot_2010.csv",
                 "country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,AAA_c37,AAA_c42,ROM_c37,c62_total_output\n", -1, NULL);
     rd_check_error(ctx, tq__read_wiot(ctx, d, &ds), TQ_ERR_INVALID, "wiot_2010.csv", 1, "ROM_c42");
-    write_table(d, "wiot_2010.csv",
-                "country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,BBB_c1,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n",
-                -1, NULL);
+    write_table(
+        d, "wiot_2010.csv",
+        "country,industry,AAA_c1,AAA_c2,ROM_c1,ROM_c2,BBB_c1,AAA_c37,AAA_c42,ROM_c37,ROM_c42,c62_total_output\n", -1,
+        NULL);
     rd_check_error(ctx, tq__read_wiot(ctx, d, &ds), TQ_ERR_NOT_FOUND, "wiot_2010.csv", 1, "BBB_c1");
     tq_test_rmtree(d);
 

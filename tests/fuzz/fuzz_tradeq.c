@@ -3,8 +3,8 @@
  * Any crash, leak or sanitizer report is a bug. Build with -DTQ_FUZZ=ON (clang). */
 #include "fuzz_common.h"
 
-static const char *const files[] = {"flows.csv", "tariffs.csv", "io.csv",      "shares.csv",
-                                    "accounts.csv", "meta.csv", "regions.csv", "sectors.csv", "groups.csv"};
+static const char *const files[] = {"flows.csv", "tariffs.csv", "io.csv",      "shares.csv", "accounts.csv",
+                                    "meta.csv",  "regions.csv", "sectors.csv", "groups.csv"};
 #define NFILES (sizeof files / sizeof files[0])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -96,7 +96,8 @@ static void test_checker_on_cp2015(void **state)
     for (int a = 0; a < 3; a++)
         for (int c = 0; c < 3; c++)
             if (a != c)
-                for (int j = 0; j < 20; j++) tq_scenario_set_tariff(sc, nafta[a], nafta[c], j, 0.0);
+                for (int j = 0; j < 20; j++)
+                    tq_scenario_set_tariff(sc, nafta[a], nafta[c], j, 0.0);
     tq_result *r;
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
     tq_check k;
@@ -106,7 +107,8 @@ static void test_checker_on_cp2015(void **state)
                  k.e4, k.e5);
     const double *gap = tq_result_array(r, TQ_RES_DECOMP_GAP, NULL);
     const double *wel = tq_result_array(r, TQ_RES_WELFARE, NULL), *dec = tq_result_array(r, TQ_RES_DECOMP, NULL);
-    for (int n = 0; n < 31; n++) assert_true(fabs(gap[n] - (wel[n] - dec[n])) < 1e-12);
+    for (int n = 0; n < 31; n++)
+        assert_true(fabs(gap[n] - (wel[n] - dec[n])) < 1e-12);
     /* the raw data is not an equilibrium: recalibration moved wages */
     double mw;
     tq_baseline_info(b, &mw, NULL);

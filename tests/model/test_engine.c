@@ -24,7 +24,7 @@ static double urand(void)
     return (double)(z >> 11) * (1.0 / 9007199254740992.0);
 }
 
-#define IDX(n, i, j) (((size_t)(n) * N + (size_t)(i)) * J + (size_t)(j))
+#define IDX(n, i, j) (((size_t)(n)*N + (size_t)(i)) * J + (size_t)(j))
 
 /* A random economy: io = 0 gives gamma = 0, beta = 1; deficits = 1 gives non-zero D
  * (summing to zero). */
@@ -46,25 +46,30 @@ static tq_dataset *make_economy(tq_context *ctx, int N, int J, int io, int defic
     double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
     double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
     double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-    for (int j = 0; j < J; j++) theta[j] = 2.0 + 6.0 * urand();
+    for (int j = 0; j < J; j++)
+        theta[j] = 2.0 + 6.0 * urand();
     double dsum = 0;
     for (int n = 0; n < N; n++) {
         VA[n] = 100.0 * (1.0 + 4.0 * urand());
         D[n] = deficits ? 10.0 * (urand() - 0.5) : 0.0;
         dsum += D[n];
     }
-    for (int n = 0; n < N; n++) D[n] -= dsum / N;
+    for (int n = 0; n < N; n++)
+        D[n] -= dsum / N;
     for (int n = 0; n < N; n++) {
         double as = 0;
         for (int j = 0; j < J; j++) {
             double b = io ? 0.4 + 0.3 * urand() : 1.0;
             beta[n * J + j] = b;
             double gs = 0, gw[64];
-            for (int k = 0; k < J; k++) gs += (gw[k] = 0.1 + urand());
-            for (int k = 0; k < J; k++) gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
+            for (int k = 0; k < J; k++)
+                gs += (gw[k] = 0.1 + urand());
+            for (int k = 0; k < J; k++)
+                gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
             as += (alpha[n * J + j] = 0.5 + urand());
         }
-        for (int j = 0; j < J; j++) alpha[n * J + j] /= as;
+        for (int j = 0; j < J; j++)
+            alpha[n * J + j] /= as;
         for (int j = 0; j < J; j++)
             for (int i = 0; i < N; i++) {
                 double tr = i == n ? 0.0 : 0.2 * urand();
@@ -85,7 +90,8 @@ static void check_ok_raw(tq_context *ctx, tq_baseline *b, tq_scenario *sc, tq_re
     assert_int_equal(tq_check_solution(ctx, b, sc, r, NULL, &k), TQ_OK);
     if (raw) {
         assert_true(k.e0 > 1e-3);
-        k.max = fmax(fmax(fmax(k.e1, k.e2), fmax(k.e3, k.e4)), fmax(fmax(k.income, k.e5), fmax(k.numeraire, k.deficit_sum)));
+        k.max = fmax(fmax(fmax(k.e1, k.e2), fmax(k.e3, k.e4)),
+                     fmax(fmax(k.income, k.e5), fmax(k.numeraire, k.deficit_sum)));
     }
     if (!(k.max < lim))
         fail_msg("checker: max %.3g (e0 %.3g e1 %.3g e2 %.3g e3 %.3g e4 %.3g income %.3g e5 %.3g num %.3g def %.3g)",
@@ -120,7 +126,8 @@ static void test_identity(void **state)
         size_t len;
         const double *w = tq_result_array(r, TQ_RES_WHAT, &len);
         assert_int_equal(len, N);
-        for (int n = 0; n < N; n++) assert_true(fabs(w[n] - 1) < 1e-12);
+        for (int n = 0; n < N; n++)
+            assert_true(fabs(w[n] - 1) < 1e-12);
         const double *P = tq_result_array(r, TQ_RES_PHAT, &len);
         const double *c = tq_result_array(r, TQ_RES_CHAT, NULL);
         for (size_t k = 0; k < len; k++) {
@@ -174,7 +181,8 @@ static void test_two_country_symmetric(void **state)
     tq_dataset_set_sector(ds, 0, "G", "goods", 1);
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL);
     for (int n = 0; n < 2; n++)
-        for (int i = 0; i < 2; i++) Z[IDX(n, i, 0)] = VA * (n == i ? pi : 1 - pi);
+        for (int i = 0; i < 2; i++)
+            Z[IDX(n, i, 0)] = VA * (n == i ? pi : 1 - pi);
     tq_dataset_array(ds, TQ_BETA, 0, NULL)[0] = tq_dataset_array(ds, TQ_BETA, 0, NULL)[1] = 1.0;
     tq_dataset_array(ds, TQ_ALPHA, 0, NULL)[0] = tq_dataset_array(ds, TQ_ALPHA, 0, NULL)[1] = 1.0;
     tq_dataset_array(ds, TQ_VA, 0, NULL)[0] = tq_dataset_array(ds, TQ_VA, 0, NULL)[1] = VA;
@@ -254,26 +262,32 @@ static void test_one_sector(void **state)
     const double *d = tq_scenario_iceberg(sc);
     double w[5] = {1, 1, 1, 1, 1}, X[5], P[5], p2[25];
     double vsum = 0;
-    for (int n = 0; n < N; n++) vsum += VA[n];
+    for (int n = 0; n < N; n++)
+        vsum += VA[n];
     for (int it = 0; it < 20000; it++) {
         for (int n = 0; n < N; n++) {
             double s = 0;
-            for (int i = 0; i < N; i++) s += pi[n * N + i] * pow(d[n * N + i] * w[i], -th[0]);
+            for (int i = 0; i < N; i++)
+                s += pi[n * N + i] * pow(d[n * N + i] * w[i], -th[0]);
             P[n] = pow(s, -1 / th[0]);
-            for (int i = 0; i < N; i++) p2[n * N + i] = pi[n * N + i] * pow(d[n * N + i] * w[i] / P[n], -th[0]);
+            for (int i = 0; i < N; i++)
+                p2[n * N + i] = pi[n * N + i] * pow(d[n * N + i] * w[i] / P[n], -th[0]);
             /* X = wVA + R, R = X sum_i p2 t/(1+t) */
             double m = 0;
-            for (int i = 0; i < N; i++) m += p2[n * N + i] * t[n * N + i] / (1 + t[n * N + i]);
+            for (int i = 0; i < N; i++)
+                m += p2[n * N + i] * t[n * N + i] / (1 + t[n * N + i]);
             X[n] = w[n] * VA[n] / (1 - m);
         }
         double wn[5], s = 0;
         for (int i = 0; i < N; i++) {
             double sales = 0;
-            for (int n = 0; n < N; n++) sales += p2[n * N + i] * X[n] / (1 + t[n * N + i]);
+            for (int n = 0; n < N; n++)
+                sales += p2[n * N + i] * X[n] / (1 + t[n * N + i]);
             wn[i] = w[i] * pow(sales / (w[i] * VA[i]), 0.2);
             s += wn[i] * VA[i];
         }
-        for (int i = 0; i < N; i++) w[i] = wn[i] * vsum / s;
+        for (int i = 0; i < N; i++)
+            w[i] = wn[i] * vsum / s;
     }
     const double *we = tq_result_array(r, TQ_RES_WHAT, NULL), *Pe = tq_result_array(r, TQ_RES_PHAT, NULL);
     for (int n = 0; n < N; n++) {
@@ -304,7 +318,8 @@ static void test_closures(void **state)
 
     /* fixed */
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    for (int n = 0; n < N; n++) assert_true(fabs(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] - D[n]) < 1e-12);
+    for (int n = 0; n < N; n++)
+        assert_true(fabs(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] - D[n]) < 1e-12);
     check_ok(ctx, b, sc, r, 1e-9);
     {
         /* warm start: from its own solution a solve stops at once; from a nearby one it
@@ -322,7 +337,8 @@ static void test_closures(void **state)
         assert_int_equal(tq_solve(ctx, b, sc, NULL, &r3), TQ_OK);
         assert_true(tq_result_info(r2)->sweeps < tq_result_info(r3)->sweeps);
         for (int n = 0; n < N; n++)
-            assert_true(fabs(tq_result_array(r2, TQ_RES_WHAT, NULL)[n] - tq_result_array(r3, TQ_RES_WHAT, NULL)[n]) < 1e-9);
+            assert_true(fabs(tq_result_array(r2, TQ_RES_WHAT, NULL)[n] - tq_result_array(r3, TQ_RES_WHAT, NULL)[n]) <
+                        1e-9);
         tq_result_free(r2);
         tq_result_free(r3);
         tq_scenario_set_tariff(sc, 0, -1, -1, 0.3);
@@ -334,18 +350,22 @@ static void test_closures(void **state)
     /* balanced: every deficit closed */
     assert_int_equal(tq_scenario_set_closure(sc, TQ_CLOSURE_BALANCED, NULL), TQ_OK);
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    for (int n = 0; n < N; n++) assert_true(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] == 0.0);
+    for (int n = 0; n < N; n++)
+        assert_true(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] == 0.0);
     check_ok(ctx, b, sc, r, 1e-9);
     tq_result_free(r);
 
     /* target: region 0's deficit halved, the difference spread over the others */
     double target[5];
-    for (int n = 0; n < N; n++) target[n] = D[n];
+    for (int n = 0; n < N; n++)
+        target[n] = D[n];
     target[0] = 0.5 * D[0];
-    for (int n = 1; n < N; n++) target[n] += 0.5 * D[0] / (N - 1);
+    for (int n = 1; n < N; n++)
+        target[n] += 0.5 * D[0] / (N - 1);
     assert_int_equal(tq_scenario_set_closure(sc, TQ_CLOSURE_TARGET, target), TQ_OK);
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    for (int n = 0; n < N; n++) assert_true(fabs(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] - target[n]) < 1e-9);
+    for (int n = 0; n < N; n++)
+        assert_true(fabs(tq_result_array(r, TQ_RES_DEFICIT, NULL)[n] - target[n]) < 1e-9);
     check_ok(ctx, b, sc, r, 1e-9);
     tq_result_free(r);
     target[0] += 1.0; /* no longer sums to zero */
@@ -354,7 +374,8 @@ static void test_closures(void **state)
     /* share of world VA: the same as fixed under the world-VA numeraire ... */
     assert_int_equal(tq_scenario_set_closure(sc, TQ_CLOSURE_SHARE, NULL), TQ_OK);
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    for (int n = 0; n < N; n++) assert_true(fabs(tq_result_array(r, TQ_RES_WHAT, NULL)[n] - w_fixed[n]) < 1e-9);
+    for (int n = 0; n < N; n++)
+        assert_true(fabs(tq_result_array(r, TQ_RES_WHAT, NULL)[n] - w_fixed[n]) < 1e-9);
     tq_result_free(r);
     /* ... and different under a wage numeraire, where w^[0] = 1 exactly */
     tq_solver_options o;
@@ -386,7 +407,8 @@ static void test_decomposition(void **state)
     tq_scenario_new(ctx, b, &sc);
     double *t = tq_scenario_tariffs(sc);
     for (int i = 1; i < N; i++)
-        for (int j = 0; j < J; j++) t[IDX(0, i, j)] += 0.002;
+        for (int j = 0; j < J; j++)
+            t[IDX(0, i, j)] += 0.002;
     tq_result *r;
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
     const double *wel = tq_result_array(r, TQ_RES_WELFARE, NULL), *dec = tq_result_array(r, TQ_RES_DECOMP, NULL);
@@ -394,7 +416,8 @@ static void test_decomposition(void **state)
     const double *tot = tq_result_array(r, TQ_RES_TOT, NULL), *vot = tq_result_array(r, TQ_RES_VOT, NULL);
     const double *tn = tq_result_array(r, TQ_RES_TOT_NIJ, NULL), *vn = tq_result_array(r, TQ_RES_VOT_NIJ, NULL);
     double scale = 0;
-    for (int n = 0; n < N; n++) scale = fmax(scale, fabs(wel[n]));
+    for (int n = 0; n < N; n++)
+        scale = fmax(scale, fabs(wel[n]));
     assert_true(scale > 1e-4);
     for (int n = 0; n < N; n++) {
         assert_true(fabs(dec[n] - (tot[n] + vot[n])) < 1e-14);
@@ -511,7 +534,8 @@ static void test_large_shock(void **state)
         assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
         check_ok(ctx, b, sc, r, 1e-9);
         /* both shocks make every region poorer */
-        for (int n = 0; n < N; n++) assert_true(tq_result_array(r, TQ_RES_WELFARE, NULL)[n] < 0);
+        for (int n = 0; n < N; n++)
+            assert_true(tq_result_array(r, TQ_RES_WELFARE, NULL)[n] < 0);
         tq_result_free(r);
         tq_scenario_free(sc);
     }
@@ -579,10 +603,10 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identity),          cmocka_unit_test(test_two_country_symmetric),
-        cmocka_unit_test(test_one_sector),        cmocka_unit_test(test_closures),
-        cmocka_unit_test(test_decomposition),     cmocka_unit_test(test_methods_and_no_io),
-        cmocka_unit_test(test_threads_bitwise),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_identity),        cmocka_unit_test(test_two_country_symmetric),
+        cmocka_unit_test(test_one_sector),      cmocka_unit_test(test_closures),
+        cmocka_unit_test(test_decomposition),   cmocka_unit_test(test_methods_and_no_io),
+        cmocka_unit_test(test_threads_bitwise), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_large_shock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

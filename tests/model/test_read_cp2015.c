@@ -78,11 +78,13 @@ static void test_read_values(void **state)
     /* importer Alpha (0) buys from Beta (1) in Agriculture: 2 M USD pre-tariff, 10% */
     assert_true(fabs(Z[(0 * N + 1) * J + 0] - 2.0) < 1e-12);
     assert_true(fabs(t[(0 * N + 1) * J + 0] - 0.1) < 1e-15);
-    const double *gamma = tq_dataset_array_const(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array_const(ds, TQ_BETA, 0, NULL);
+    const double *gamma = tq_dataset_array_const(ds, TQ_GAMMA, 0, NULL),
+                 *beta = tq_dataset_array_const(ds, TQ_BETA, 0, NULL);
     /* Alpha agriculture: GO = 6 + 2 + 1 = 9; beta = 6/9, gamma[Fin -> Agr] = 1/9 */
     assert_true(fabs(beta[0] - 6.0 / 9.0) < 1e-14);
     assert_true(fabs(gamma[(0 * J + 1) * J + 0] - 1.0 / 9.0) < 1e-14);
-    const double *alpha = tq_dataset_array_const(ds, TQ_ALPHA, 0, NULL), *D = tq_dataset_array_const(ds, TQ_DEFICIT, 0, NULL);
+    const double *alpha = tq_dataset_array_const(ds, TQ_ALPHA, 0, NULL),
+                 *D = tq_dataset_array_const(ds, TQ_DEFICIT, 0, NULL);
     assert_true(fabs(alpha[0] - 0.7) < 1e-14);
     assert_true(fabs(D[0] - 1.0) < 1e-12);
     assert_true(fabs(tq_dataset_array_const(ds, TQ_THETA, 0, NULL)[1] - 8.22) < 1e-14);
@@ -111,9 +113,10 @@ static void expect_error(const char *file, const char *text, tq_status want, lon
 static void test_read_errors(void **state)
 {
     (void)state;
-    expect_error("trade.csv",
-                 "sector,exporter,importer,value,tariff\nAgriculture,Alpha,Alpha,8e6,0\nAgriculture,Beta,Alpha,abc,0.1\n",
-                 TQ_ERR_PARSE, 3, "value");
+    expect_error(
+        "trade.csv",
+        "sector,exporter,importer,value,tariff\nAgriculture,Alpha,Alpha,8e6,0\nAgriculture,Beta,Alpha,abc,0.1\n",
+        TQ_ERR_PARSE, 3, "value");
     expect_error("trade.csv", "sector,exporter,importer,value,tariff\nAgriculture,Gamma,Alpha,1,0\n", TQ_ERR_PARSE, 2,
                  "exporter");
     expect_error("trade.csv", "sector,exporter,importer,value\nAgriculture,Alpha,Alpha,1\n", TQ_ERR_PARSE, 1, "tariff");
@@ -129,7 +132,7 @@ static void test_read_errors(void **state)
 
 static void cleanup(void)
 {
-    const char *files[] = {"regions.csv", "sectors.csv", "trade.csv", "intermediate_consumption.csv",
+    const char *files[] = {"regions.csv",     "sectors.csv",           "trade.csv",   "intermediate_consumption.csv",
                            "value_added.csv", "final_consumption.csv", "deficit.csv", "theta.csv"};
     char p[512];
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {

@@ -40,11 +40,13 @@ static int setup(void **state)
     assert_int_equal(tq_context_new(&F.ctx, NULL), TQ_OK);
     assert_int_equal(tq_dataset_load(F.ctx, TQ_TEST_DATA "/tiny", &F.ds), TQ_OK);
     assert_int_equal(tq_baseline_new(F.ctx, F.ds, 0, TQ_CLOSURE_FIXED, NULL, &F.b), TQ_OK);
-    for (int k = 0; k < 2; k++) assert_int_equal(tq_scenario_new(F.ctx, F.b, &F.sc[k]), TQ_OK);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(tq_scenario_new(F.ctx, F.b, &F.sc[k]), TQ_OK);
     assert_int_equal(tq_scenario_set_tariff(F.sc[0], AAA, BBB, G, 0.30), TQ_OK);
-    for (int k = 0; k < 2; k++) assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
-    F.runs[0] = (tq_run){"tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b,
-                         F.sc[0], F.res[0]};
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
+    F.runs[0] = (tq_run){"tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0],
+                         F.res[0]};
     F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1]};
     snprintf(F.hash, sizeof F.hash, "%016llx", (unsigned long long)tq_dataset_hash(F.ds));
     return 0;
@@ -86,7 +88,8 @@ static tcell *tt_at(ttable *t, size_t r, int k)
         t->cells = realloc(t->cells, cap * (size_t)t->ncols * sizeof *t->cells);
         assert_non_null(t->cells);
         memset(t->cells + t->cap * (size_t)t->ncols, 0, (cap - t->cap) * (size_t)t->ncols * sizeof *t->cells);
-        for (size_t q = t->cap * (size_t)t->ncols; q < cap * (size_t)t->ncols; q++) t->cells[q].kind = 2;
+        for (size_t q = t->cap * (size_t)t->ncols; q < cap * (size_t)t->ncols; q++)
+            t->cells[q].kind = 2;
         t->cap = cap;
     }
     if (r >= t->nrows)
@@ -96,8 +99,10 @@ static tcell *tt_at(ttable *t, size_t r, int k)
 
 static void tt_free(ttable *t)
 {
-    for (size_t q = 0; q < t->cap * (size_t)t->ncols; q++) free(t->cells[q].s);
-    for (int k = 0; t->names && k < t->ncols; k++) free(t->names[k]);
+    for (size_t q = 0; q < t->cap * (size_t)t->ncols; q++)
+        free(t->cells[q].s);
+    for (int k = 0; t->names && k < t->ncols; k++)
+        free(t->names[k]);
     free(t->names);
     free(t->cells);
     memset(t, 0, sizeof *t);
@@ -394,7 +399,8 @@ static void read_xlsx(const char *path, const char *sheet, ttable *t)
             xmlChar *ref = xmlGetProp(c, (const xmlChar *)"r"), *type = xmlGetProp(c, (const xmlChar *)"t");
             int col = 0, rn = 0;
             const char *p = (const char *)ref;
-            for (; *p >= 'A' && *p <= 'Z'; p++) col = col * 26 + (*p - 'A' + 1);
+            for (; *p >= 'A' && *p <= 'Z'; p++)
+                col = col * 26 + (*p - 'A' + 1);
             rn = atoi(p);
             assert_true(col >= 1 && col <= raw.ncols && rn >= 1);
             if (col > maxc)
@@ -408,7 +414,8 @@ static void read_xlsx(const char *path, const char *sheet, ttable *t)
                 cell->s = strdup(buf);
             } else {
                 xmlNodePtr v = c->children;
-                while (v && !is_el(v, "v")) v = v->next;
+                while (v && !is_el(v, "v"))
+                    v = v->next;
                 assert_non_null(v);
                 xmlChar *txt = xmlNodeGetContent(v);
                 if (strcmp(ty, "s") == 0) {
@@ -433,7 +440,8 @@ static void read_xlsx(const char *path, const char *sheet, ttable *t)
         }
     }
     xmlFreeDoc(ws);
-    for (int q = 0; q < nsst; q++) free(sst[q]);
+    for (int q = 0; q < nsst; q++)
+        free(sst[q]);
     free(sst);
     /* header row -> names; the rest -> cells */
     t->ncols = maxc;
@@ -570,9 +578,9 @@ static void test_formats_agree(void **state)
     (void)state;
     char *dir = tq_test_tmpdir();
     char *out = path_in(dir, "out"); /* created by the call */
-    assert_int_equal(tq_results_write(F.ctx, F.runs, 2, out,
-                                      TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_XLSX | TQ_FORMAT_DTA, 0),
-                     TQ_OK);
+    assert_int_equal(
+        tq_results_write(F.ctx, F.runs, 2, out, TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_XLSX | TQ_FORMAT_DTA, 0),
+        TQ_OK);
     /* exactly the documented files, no leftovers */
     DIR *d = opendir(out);
     assert_non_null(d);
@@ -630,10 +638,10 @@ static void test_formats_agree(void **state)
                 assert_true(json_is_true(json_object_get(sol, "converged")));
                 assert_int_equal(json_integer_value(json_object_get(sol, "iterations")),
                                  (json_int_t)tt_num(&dta, r, "iterations"));
-                assert_true(close_rel(json_number_value(json_object_get(sol, "residual")),
-                                      tt_num(&dta, r, "residual"), 1e-12));
-                assert_true(close_rel(json_number_value(json_object_get(sol, "seconds")),
-                                      tt_num(&dta, r, "seconds"), 1e-12));
+                assert_true(
+                    close_rel(json_number_value(json_object_get(sol, "residual")), tt_num(&dta, r, "residual"), 1e-12));
+                assert_true(
+                    close_rel(json_number_value(json_object_get(sol, "seconds")), tt_num(&dta, r, "seconds"), 1e-12));
                 if (s == 0)
                     assert_true(json_equal(sol, json_object_get(root, "solver")));
                 r++;
@@ -711,8 +719,7 @@ static void test_values(void **state)
             for (size_t q = 0; q < bil.nrows; q++)
                 if (!strcmp(tt_str(&bil, q, "scenario"), sn) && !strcmp(tt_str(&bil, q, "importer"), codes[n])) {
                     R1 += tt_num(&bil, q, "trade_after_musd") * tt_num(&bil, q, "tariff_after_pct") / 100;
-                    assert_int_equal((int)tt_num(&bil, q, "domestic"),
-                                     !strcmp(tt_str(&bil, q, "exporter"), codes[n]));
+                    assert_int_equal((int)tt_num(&bil, q, "domestic"), !strcmp(tt_str(&bil, q, "exporter"), codes[n]));
                 }
             tq_assert_close(R1, tt_num(&reg, r, "tariff_revenue_after_musd"), 1e-10);
             /* the decomposition rows add up to the region's ToT and VoT */
@@ -953,7 +960,8 @@ static void test_not_converged(void **state)
     char *p = path_in(dir, "results_regions.csv");
     read_csv(p, &csv);
     free(p);
-    for (size_t k = 0; k < csv.nrows; k++) assert_string_equal(tt_str(&csv, k, "converged"), "0");
+    for (size_t k = 0; k < csv.nrows; k++)
+        assert_string_equal(tt_str(&csv, k, "converged"), "0");
     tt_free(&csv);
     p = path_in(dir, "results_run.csv");
     read_csv(p, &csv);
@@ -1004,7 +1012,8 @@ static void test_progress_large(void **state)
     tq_dataset_set_name(ds, "grid", "test");
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
     double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-    for (int j = 0; j < J; j++) theta[j] = 4;
+    for (int j = 0; j < J; j++)
+        theta[j] = 4;
     for (int n = 0; n < N; n++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
@@ -1069,7 +1078,7 @@ int main(void)
         cmocka_unit_test(test_formats_agree), cmocka_unit_test(test_values),
         cmocka_unit_test(test_overwrite),     cmocka_unit_test(test_failures_leave_nothing),
         cmocka_unit_test(test_cancel),        cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_not_converged),   cmocka_unit_test(test_progress_large),
+        cmocka_unit_test(test_not_converged), cmocka_unit_test(test_progress_large),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -65,8 +65,8 @@ static void test_tariff_ops(void **state)
     tq_assert_close(t[T(1, 0, 0)], 0.0, 1e-15);
     tq_assert_close(t[T(2, 0, 0)], 2 * 1.05 - 1, 1e-15); /* (1+t) doubles */
     tq_assert_close(t[T(2, 1, 0)], 1.0, 1e-15);          /* from 0: 1+t = 2 */
-    assert_true(t[T(2, 2, 0)] == 0);                       /* never domestic */
-    assert_true(t[T(0, 2, 0)] == 0);                       /* untouched */
+    assert_true(t[T(2, 2, 0)] == 0);                     /* never domestic */
+    assert_true(t[T(0, 2, 0)] == 0);                     /* untouched */
     tq_scenario_free(sc);
 }
 
@@ -157,16 +157,16 @@ static void test_errors(void **state)
 {
     (void)state;
     static const bad cases[] = {
-        {"tariffs:\n  - {importer: AAA, exporter: ZZZ, sectors: G, add: 5pp}\n", TQ_OK, TQ_ERR_NOT_FOUND,
-         "t.yaml:2:31", "unknown region 'ZZZ'"},
-        {"tariffs:\n  - importer: AAA\n    exporter: BBB\n    sectors: cars\n    add: 5pp\n", TQ_OK,
-         TQ_ERR_NOT_FOUND, "t.yaml:4:14", "unknown sector or group 'cars'"},
-        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, set: -150%}\n", TQ_ERR_INVALID, TQ_OK,
-         "t.yaml:2:53", "below -100%"},
-        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, add: -150pp}\n", TQ_OK, TQ_ERR_INVALID,
-         "t.yaml:2:5", "below -100%"},
-        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, set: 20}\n", TQ_ERR_PARSE, TQ_OK,
-         "t.yaml:2:53", "set takes a percentage"},
+        {"tariffs:\n  - {importer: AAA, exporter: ZZZ, sectors: G, add: 5pp}\n", TQ_OK, TQ_ERR_NOT_FOUND, "t.yaml:2:31",
+         "unknown region 'ZZZ'"},
+        {"tariffs:\n  - importer: AAA\n    exporter: BBB\n    sectors: cars\n    add: 5pp\n", TQ_OK, TQ_ERR_NOT_FOUND,
+         "t.yaml:4:14", "unknown sector or group 'cars'"},
+        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, set: -150%}\n", TQ_ERR_INVALID, TQ_OK, "t.yaml:2:53",
+         "below -100%"},
+        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, add: -150pp}\n", TQ_OK, TQ_ERR_INVALID, "t.yaml:2:5",
+         "below -100%"},
+        {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G, set: 20}\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:2:53",
+         "set takes a percentage"},
         {"tariffs:\n  - {importer: AAA, exporter: BBB, sectors: G}\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:2:5",
          "has no value"},
         {"tariffs:\n  - {importer: AAA, sectors: G, set: 5%}\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:2:5",
@@ -174,8 +174,7 @@ static void test_errors(void **state)
         {"tarifs:\n  - {}\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:1:1", "unknown key 'tarifs'"},
         {"tariffs: [\n  {importer: AAA\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:", "malformed YAML"},
         {"closure: sometimes\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:1:10", "closure is fixed, balanced"},
-        {"deficits:\n  AAA: 5\n  BBB: 0\n  CCC: 0\n", TQ_OK, TQ_ERR_INVALID, "t.yaml:2:3",
-         "sum to 5 M USD, not 0"},
+        {"deficits:\n  AAA: 5\n  BBB: 0\n  CCC: 0\n", TQ_OK, TQ_ERR_INVALID, "t.yaml:2:3", "sum to 5 M USD, not 0"},
         {"deficits:\n  QQQ: 0\n", TQ_OK, TQ_ERR_NOT_FOUND, "t.yaml:2:3", "unknown region 'QQQ'"},
         {"closure: fixed\ndeficits:\n  AAA: 0\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:1:1", "needs closure: target"},
         {"ntb:\n  - {importer: AAA, exporter: BBB, sectors: G, add: 5pp}\n", TQ_ERR_PARSE, TQ_OK, "t.yaml:2:48",
@@ -213,7 +212,7 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tariff_ops), cmocka_unit_test(test_ntb), cmocka_unit_test(test_deficit_target),
+        cmocka_unit_test(test_tariff_ops),     cmocka_unit_test(test_ntb),    cmocka_unit_test(test_deficit_target),
         cmocka_unit_test(test_multi_and_args), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
