@@ -2,7 +2,9 @@
 #include "commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct command {
     const char *name;
@@ -31,6 +33,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* OpenMP threads spinning at barriers take the CPU from the working thread when other
+     * processes share the cores (docs/engine.md, "Threads"); libgomp reads the wait
+     * policy when it loads, so set it and start again, once. A user's own setting wins. */
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+        execv("/proc/self/exe", argv);
+    }
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;
