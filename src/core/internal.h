@@ -109,6 +109,12 @@ char *tq__path_join(tq_context *ctx, const char *dir, const char *name);
 int tq__file_exists(const char *path);
 /* Find dir/name or dir/name.gz; returns an allocated path or NULL (no error recorded). */
 char *tq__find_file(tq_context *ctx, const char *dir, const char *name);
+/* Open dir/name or dir/name.gz as a CSV reader (sep ','). When neither exists: with
+ * layout non-NULL it is TQ_ERR_IO naming dir/name ("missing file (the <layout> layout
+ * needs <name> or <name>.gz)"); with layout NULL (an optional file) it is TQ_OK with
+ * *found = 0 and c not open. found may be NULL. */
+tq_status tq__csv_open_in(tq_context *ctx, tq__csv *c, const char *dir, const char *name, const char *layout,
+                          int *found);
 
 /* Small string map from code to index, for readers (open addressing). */
 typedef struct tq__index {

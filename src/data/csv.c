@@ -316,6 +316,36 @@ char *tq__find_file(tq_context *ctx, const char *dir, const char *name)
     return NULL;
 }
 
+tq_status tq__csv_open_in(tq_context *ctx, tq__csv *c, const char *dir, const char *name, const char *layout,
+                          int *found)
+{
+    memset(c, 0, sizeof *c);
+    if (found)
+        *found = 0;
+    tq_status before = ctx->err.status;
+    ctx->err.status = TQ_OK;
+    char *p = tq__find_file(ctx, dir, name);
+    if (!p && ctx->err.status == TQ_ERR_NOMEM)
+        return TQ_ERR_NOMEM;
+    ctx->err.status = before;
+    if (!p) {
+        if (!layout)
+            return TQ_OK;
+        char *want = tq__path_join(ctx, dir, name);
+        if (!want)
+            return TQ_ERR_NOMEM;
+        tq_status st = tq__error(ctx, TQ_ERR_IO, want, 0, NULL, "missing file (the %s layout needs %s or %s.gz)",
+                                 layout, name, name);
+        tq__free(ctx, want);
+        return st;
+    }
+    if (found)
+        *found = 1;
+    tq_status st = tq__csv_open(ctx, c, p, ',');
+    tq__free(ctx, p);
+    return st;
+}
+
 /* -------------------------------------------------------------- string map --- */
 
 static uint64_t hash_str(const char *s)

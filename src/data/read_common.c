@@ -108,18 +108,6 @@ tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *pref
     return TQ_OK;
 }
 
-char *tq__require_file(tq_context *ctx, const char *dir, const char *name, const char *layout)
-{
-    char *p = tq__find_file(ctx, dir, name);
-    if (p)
-        return p;
-    char *want = tq__path_join(ctx, dir, name);
-    tq__error(ctx, want ? TQ_ERR_IO : TQ_ERR_NOMEM, want ? want : dir, 0, NULL,
-              "missing file (the %s layout needs %s or %s.gz)", layout, name, name);
-    tq__free(ctx, want);
-    return NULL;
-}
-
 void tq__dir_basename(const char *dir, char *buf, size_t n)
 {
     size_t len = strlen(dir);

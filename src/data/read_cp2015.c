@@ -118,16 +118,7 @@ static tq_status table_open(tq_context *ctx, table *t, const char *dir, const ch
                             int n)
 {
     memset(t, 0, sizeof *t);
-    char *path = tq__find_file(ctx, dir, name);
-    if (!path) {
-        char *p = tq__path_join(ctx, dir, name);
-        tq_status st =
-            tq__error(ctx, TQ_ERR_IO, p ? p : name, 0, NULL, "missing file (cp2015 layout; .gz also accepted)");
-        tq__free(ctx, p);
-        return st;
-    }
-    tq_status st = tq__csv_open(ctx, &t->c, path, ',');
-    tq__free(ctx, path);
+    tq_status st = tq__csv_open_in(ctx, &t->c, dir, name, "cp2015", NULL);
     if (st)
         return st;
     t->open = 1;

@@ -70,12 +70,8 @@ static tq_status read_labels(tq_context *ctx, const char *dir, const char *file,
     tq_status st = tq__index_init(ctx, &l->ix, 128);
     if (st)
         return st;
-    char *path = tq__require_file(ctx, dir, file, LAYOUT);
-    if (!path)
-        return tq_last_error(ctx)->status;
     tq__csv c;
-    st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
+    st = tq__csv_open_in(ctx, &c, dir, file, LAYOUT, NULL);
     if (st)
         return st;
     static const char *const want_c[] = {"iso3", "name"};
@@ -126,14 +122,9 @@ static tq_status read_theta(tq_context *ctx, const char *dir, const char *src, c
     *from_file = 0;
     for (int j = 0; j < sec->n; j++)
         theta[j] = TQ__THETA_DEFAULT;
-    char *path = tq__find_file(ctx, dir, "elasticities.csv");
-    if (!path)
-        return TQ_OK;
-    *from_file = 1;
     tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
-    if (st)
+    tq_status st = tq__csv_open_in(ctx, &c, dir, "elasticities.csv", NULL, from_file);
+    if (st || !*from_file)
         return st;
     char colname[64];
     snprintf(colname, sizeof colname, "epsilon_%s", src);

@@ -97,22 +97,7 @@ static void kite_free(kite *k)
 /* Open dir/name or dir/name.gz; a missing file is TQ_ERR_IO naming it. */
 static tq_status kite_open(kite *k, tq__csv *c, const char *name)
 {
-    tq__clear_error(k->ctx);
-    char *path = tq__find_file(k->ctx, k->dir, name);
-    if (!path && tq_last_error(k->ctx)->status == TQ_ERR_NOMEM)
-        return TQ_ERR_NOMEM;
-    if (!path) {
-        char *want = tq__path_join(k->ctx, k->dir, name);
-        if (!want)
-            return TQ_ERR_NOMEM;
-        tq_status st =
-            tq__error(k->ctx, TQ_ERR_IO, want, 0, NULL, "missing file (the KITE layout needs %s or %s.gz)", name, name);
-        tq__free(k->ctx, want);
-        return st;
-    }
-    tq_status st = tq__csv_open(k->ctx, c, path, ',');
-    tq__free(k->ctx, path);
-    return st;
+    return tq__csv_open_in(k->ctx, c, k->dir, name, "KITE", NULL);
 }
 
 /* The folder's last path component, for the dataset name ("kite" if there is none). */

@@ -22,12 +22,8 @@ static tq_status read_countries(tq_context *ctx, const char *dir, int *N, char *
 {
     *N = 0;
     *code = *name = NULL;
-    char *path = tq__require_file(ctx, dir, "country_labels.csv", LAYOUT);
-    if (!path)
-        return tq_last_error(ctx)->status;
     tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
+    tq_status st = tq__csv_open_in(ctx, &c, dir, "country_labels.csv", LAYOUT, NULL);
     if (st)
         return st;
     static const char *const want[] = {"iso3", "iso_code", "CountryName"};
@@ -90,12 +86,8 @@ static tq_status read_countries(tq_context *ctx, const char *dir, int *N, char *
 static tq_status read_column(tq_context *ctx, const char *dir, const char *file, const char *colname, int N,
                              int positive, double *v)
 {
-    char *path = tq__require_file(ctx, dir, file, LAYOUT);
-    if (!path)
-        return tq_last_error(ctx)->status;
     tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
+    tq_status st = tq__csv_open_in(ctx, &c, dir, file, LAYOUT, NULL);
     if (st)
         return st;
     const char *want[] = {colname};
@@ -131,12 +123,8 @@ static tq_status read_column(tq_context *ctx, const char *dir, const char *file,
 /* trade_cepii.csv into Z (importer-first), M USD. */
 static tq_status read_matrix(tq_context *ctx, const char *dir, int N, double *Z)
 {
-    char *path = tq__require_file(ctx, dir, "trade_cepii.csv", LAYOUT);
-    if (!path)
-        return tq_last_error(ctx)->status;
     tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
+    tq_status st = tq__csv_open_in(ctx, &c, dir, "trade_cepii.csv", LAYOUT, NULL);
     if (st)
         return st;
     st = tq__csv_read_header(&c, NULL, 0, NULL);

@@ -22,22 +22,7 @@ typedef struct reader {
 
 static tq_status open_in(reader *r, tq__csv *c, const char *name, int required, int *found)
 {
-    r->ctx->err.status = TQ_OK;
-    char *p = tq__find_file(r->ctx, r->dir, name);
-    *found = p != NULL;
-    if (!p && r->ctx->err.status == TQ_ERR_NOMEM)
-        return TQ_ERR_NOMEM;
-    if (!p) {
-        if (!required)
-            return TQ_OK;
-        char *want = tq__path_join(r->ctx, r->dir, name);
-        tq__error(r->ctx, TQ_ERR_IO, want ? want : name, 0, NULL, "file not found (required by the tradeq format)");
-        tq__free(r->ctx, want);
-        return TQ_ERR_IO;
-    }
-    tq_status st = tq__csv_open(r->ctx, c, p, ',');
-    tq__free(r->ctx, p);
-    return st;
+    return tq__csv_open_in(r->ctx, c, r->dir, name, required ? "tradeq" : NULL, found);
 }
 
 /* Look up a code in a column; error names the file, line and column. */

@@ -116,12 +116,8 @@ static tq_status push_int(tq_context *ctx, int **v, int n, int val)
 static tq_status read_meta_file(tq_context *ctx, const char *dir, int which, meta *m)
 {
     static const char *const files[] = {"countries.csv", "industries.csv", "final_demand.csv"};
-    char *path = tq__require_file(ctx, dir, files[which], LAYOUT);
-    if (!path)
-        return tq_last_error(ctx)->status;
     tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    tq__free(ctx, path);
+    tq_status st = tq__csv_open_in(ctx, &c, dir, files[which], LAYOUT, NULL);
     if (st)
         return st;
     static const char *const want[] = {"code", "name"};

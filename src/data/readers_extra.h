@@ -29,10 +29,6 @@ typedef struct tq__year_files {
 tq_status tq__list_year_files(tq_context *ctx, const char *dir, const char *prefix, tq__year_files *out);
 void tq__year_files_free(tq_context *ctx, tq__year_files *yf);
 
-/* dir/name or dir/name.gz, allocated (tq__free); NULL with TQ_ERR_IO recorded
- * ("missing file") when neither exists. */
-char *tq__require_file(tq_context *ctx, const char *dir, const char *name, const char *layout);
-
 /* Last path component of dir (trailing slashes ignored) copied into buf. */
 void tq__dir_basename(const char *dir, char *buf, size_t n);
 

@@ -212,7 +212,7 @@ static void test_bad_input(void **state)
     unlink(p);
     tq_dataset *ds = NULL;
     assert_int_equal(tq_dataset_load(ctx, dir, &ds), TQ_ERR_IO);
-    tq_assert_error(ctx, "io.csv", "file not found");
+    tq_assert_error(ctx, "io.csv", "missing file (the tradeq layout needs io.csv or io.csv.gz)");
     tq_test_rmtree(dir);
     /* not a dataset at all */
     assert_int_equal(tq_dataset_load(ctx, "/nonexistent/folder", &ds), TQ_ERR_IO);
