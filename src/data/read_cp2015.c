@@ -132,6 +132,19 @@ static void table_close(table *t)
     t->open = 0;
 }
 
+/* Advance to the next row and check it has every header column: 1 = a row, 0 = the end
+ * of the file or an error (then in *st). */
+static int table_next(table *t, tq_status *st)
+{
+    int r = tq__csv_next(&t->c);
+    if (r <= 0) {
+        *st = (tq_status)(r < 0 ? r : 0);
+        return 0;
+    }
+    *st = tq__csv_need(&t->c, t->c.nheader);
+    return *st == TQ_OK;
+}
+
 /* Index of the key in column k of the current row, or an error naming it. */
 static tq_status table_key(table *t, int k, const tq__index *ix, const char *what, int *out)
 {
@@ -162,6 +175,36 @@ static tq_status table_once(table *t, unsigned char *seen, size_t cell)
     return TQ_OK;
 }
 
+/* theta.csv (sector and a value column `col`): one positive theta for every sector of
+ * ds. seen is scratch of at least J bytes. */
+static tq_status read_theta(tq_context *ctx, const char *dir, const char *col, const tq__index *six,
+                            const tq_dataset *ds, unsigned char *seen, double *theta)
+{
+    const char *const want[] = {"sector", col};
+    const int J = tq_dataset_sectors(ds);
+    table t;
+    memset(seen, 0, (size_t)J);
+    tq_status st = table_open(ctx, &t, dir, "theta.csv", want, 2);
+    while (!st && table_next(&t, &st)) {
+        int j = 0;
+        double v;
+        if ((st = table_key(&t, 0, six, "sector", &j)) || (st = table_value(&t, 1, &v, 0)) ||
+            (st = table_once(&t, seen, (size_t)j)))
+            break;
+        if (!(v > 0)) {
+            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
+            break;
+        }
+        theta[j] = v;
+    }
+    for (int j = 0; j < J && !st; j++)
+        if (!seen[j])
+            st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, col, "no theta for sector '%s'",
+                           tq_dataset_sector_name(ds, j));
+    table_close(&t);
+    return st;
+}
+
 /* Read a region list (regions.csv of the long folder). */
 static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names, int *N, char ***iso, char ***nm)
 {
@@ -170,16 +213,7 @@ static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names
     tq_status st = table_open(ctx, &t, dir, "regions.csv", want, 2);
     int cap = 0;
     *N = 0;
-    while (!st) {
-        int r = tq__csv_next(&t.c);
-        if (r < 0) {
-            st = (tq_status)r;
-            break;
-        }
-        if (r == 0)
-            break;
-        if ((st = tq__csv_need(&t.c, t.c.nheader)))
-            break;
+    while (!st && table_next(&t, &st)) {
         const char *name = tq__csv_str(&t.c, t.col[0]), *code = tq__csv_str(&t.c, t.col[1]);
         if (!*name || !*code) {
             st = tq__csv_error(&t.c, TQ_ERR_PARSE, *name ? t.col[1] : t.col[0], "empty value");
@@ -258,14 +292,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             goto done;
         }
         st = table_open(ctx, &t, dir, "sectors.csv", want, 2);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
-            if ((st = tq__csv_need(&t.c, t.c.nheader)))
-                break;
+        while (!st && table_next(&t, &st)) {
             long tr;
             if ((st = tq__csv_int(&t.c, t.col[1], &tr)))
                 break;
@@ -332,17 +359,12 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     {
         static const char *const want[] = {"sector", "exporter", "importer", "value", "tariff"};
         st = table_open(ctx, &t, dir, "trade.csv", want, 5);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int j = 0, i = 0, n = 0;
             double v, tr;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_key(&t, 1, &rix, "region", &i)) || (st = table_key(&t, 2, &rix, "region", &n)) ||
-                (st = table_value(&t, 3, &v, 1)) || (st = table_value(&t, 4, &tr, 0)))
+            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &i)) ||
+                (st = table_key(&t, 2, &rix, "region", &n)) || (st = table_value(&t, 3, &v, 1)) ||
+                (st = table_value(&t, 4, &tr, 0)))
                 break;
             if (tr <= -1.0) {
                 st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "tariff %g is not above -1", tr);
@@ -368,17 +390,11 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     {
         static const char *const want[] = {"input", "sector", "region", "value"};
         st = table_open(ctx, &t, dir, "intermediate_consumption.csv", want, 4);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int k = 0, j = 0, n = 0;
             double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &k)) ||
-                (st = table_key(&t, 1, &six, "sector", &j)) || (st = table_key(&t, 2, &rix, "region", &n)) ||
-                (st = table_value(&t, 3, &v, 0)))
+            if ((st = table_key(&t, 0, &six, "sector", &k)) || (st = table_key(&t, 1, &six, "sector", &j)) ||
+                (st = table_key(&t, 2, &rix, "region", &n)) || (st = table_value(&t, 3, &v, 0)))
                 break;
             /* The authors' data has one small negative cell (Canada, input Other into
              * Basic metals); it is kept, as in their code, and logged. */
@@ -400,16 +416,11 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
         double *dst = pass == 0 ? VAj : F;
         memset(seen, 0, NN * JJ);
         st = table_open(ctx, &t, dir, pass == 0 ? "value_added.csv" : "final_consumption.csv", want, 3);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int j = 0, n = 0;
             double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_value(&t, 2, &v, 1)))
+            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
+                (st = table_value(&t, 2, &v, 1)))
                 break;
             size_t cell = TQ_NJ(J, n, j);
             if ((st = table_once(&t, seen, cell)))
@@ -426,16 +437,11 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
         static const char *const want[] = {"region", "D"};
         memset(seen, 0, NN);
         st = table_open(ctx, &t, dir, "deficit.csv", want, 2);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int n = 0;
             double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
-                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)n)))
+            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_value(&t, 1, &v, 0)) ||
+                (st = table_once(&t, seen, (size_t)n)))
                 break;
             D[n] = v * CP_USD_TO_MUSD;
         }
@@ -445,39 +451,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     }
 
     /* theta.csv: sector,value */
-    {
-        static const char *const want[] = {"sector", "value"};
-        memset(seen, 0, JJ);
-        st = table_open(ctx, &t, dir, "theta.csv", want, 2);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
-            int j = 0;
-            double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)j)))
-                break;
-            if (!(v > 0)) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
-                break;
-            }
-            theta[j] = v;
-        }
-        if (!st) {
-            for (int j = 0; j < J; j++)
-                if (!seen[j]) {
-                    st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, "value", "no theta for sector '%s'",
-                                   tq_dataset_sector_name(ds, j));
-                    break;
-                }
-        }
-        table_close(&t);
-        if (st)
-            goto done;
-    }
+    if ((st = read_theta(ctx, dir, "value", &six, ds, seen, theta)))
+        goto done;
 
     /* Shares: gross output from the cost side (see the file comment). */
     for (int n = 0; n < N; n++) {
@@ -535,14 +510,7 @@ static tq_status collect_names(tq_context *ctx, const char *dir, const char *fil
     table t;
     tq_status st = table_open(ctx, &t, dir, file, want, 1);
     int cap = 0;
-    while (!st) {
-        int r = tq__csv_next(&t.c);
-        if (r <= 0) {
-            st = (tq_status)(r < 0 ? r : 0);
-            break;
-        }
-        if ((st = tq__csv_need(&t.c, t.c.nheader)))
-            break;
+    while (!st && table_next(&t, &st)) {
         const char *s = tq__csv_str(&t.c, t.col[0]);
         if (!*s) {
             st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "empty name");
@@ -616,47 +584,19 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
     }
 
     /* theta.csv: sector,theta */
-    {
-        static const char *const want[] = {"sector", "theta"};
-        st = table_open(ctx, &t, dir, "theta.csv", want, 2);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
-            int j = 0;
-            double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_value(&t, 1, &v, 0)) || (st = table_once(&t, seen, (size_t)j)))
-                break;
-            if (!(v > 0)) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
-                break;
-            }
-            theta[j] = v;
-        }
-        table_close(&t);
-        if (st)
-            goto done;
-    }
+    if ((st = read_theta(ctx, dir, "theta", &six, ds, seen, theta)))
+        goto done;
 
     /* region.csv: region,value_added,surplus (surplus = exports - imports = -D) */
     {
         static const char *const want[] = {"region", "value_added", "surplus"};
         memset(seen, 0, NN);
         st = table_open(ctx, &t, dir, "region.csv", want, 3);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int n = 0;
             double va, s;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
-                (st = table_value(&t, 1, &va, 1)) || (st = table_value(&t, 2, &s, 0)) ||
-                (st = table_once(&t, seen, (size_t)n)))
+            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_value(&t, 1, &va, 1)) ||
+                (st = table_value(&t, 2, &s, 0)) || (st = table_once(&t, seen, (size_t)n)))
                 break;
             VA[n] = va;
             D[n] = -s;
@@ -672,18 +612,12 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
                                            "expenditure"};
         memset(seen, 0, NN * JJ);
         st = table_open(ctx, &t, dir, "sector_region.csv", want, 5);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int j = 0, n = 0;
             double b, a, x;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_value(&t, 2, &b, 1)) ||
-                (st = table_value(&t, 3, &a, 1)) || (st = table_value(&t, 4, &x, 1)) ||
-                (st = table_once(&t, seen, TQ_NJ(J, n, j))))
+            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
+                (st = table_value(&t, 2, &b, 1)) || (st = table_value(&t, 3, &a, 1)) ||
+                (st = table_value(&t, 4, &x, 1)) || (st = table_once(&t, seen, TQ_NJ(J, n, j))))
                 break;
             if (b > 1) {
                 st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[2], "value-added share %g above 1", b);
@@ -703,17 +637,12 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
         static const char *const want[] = {"region", "input", "sector", "share_of_intermediates"};
         memset(seen, 0, NN * JJ * JJ);
         st = table_open(ctx, &t, dir, "io_shares.csv", want, 4);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int n = 0, k = 0, j = 0;
             double v;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &rix, "region", &n)) ||
-                (st = table_key(&t, 1, &six, "sector", &k)) || (st = table_key(&t, 2, &six, "sector", &j)) ||
-                (st = table_value(&t, 3, &v, 0)) || (st = table_once(&t, seen, TQ_NKJ(J, n, k, j))))
+            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_key(&t, 1, &six, "sector", &k)) ||
+                (st = table_key(&t, 2, &six, "sector", &j)) || (st = table_value(&t, 3, &v, 0)) ||
+                (st = table_once(&t, seen, TQ_NKJ(J, n, k, j))))
                 break;
             share[TQ_NKJ(J, n, k, j)] = v;
         }
@@ -727,17 +656,12 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
         static const char *const want[] = {"sector", "importer", "exporter", "pi", "tariff"};
         memset(seen, 0, NN * NN * JJ);
         st = table_open(ctx, &t, dir, "shares_tariffs.csv", want, 5);
-        while (!st) {
-            int r = tq__csv_next(&t.c);
-            if (r <= 0) {
-                st = (tq_status)(r < 0 ? r : 0);
-                break;
-            }
+        while (!st && table_next(&t, &st)) {
             int j = 0, n = 0, i = 0;
             double p, tr;
-            if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 0, &six, "sector", &j)) ||
-                (st = table_key(&t, 1, &rix, "region", &n)) || (st = table_key(&t, 2, &rix, "region", &i)) ||
-                (st = table_value(&t, 3, &p, 1)) || (st = table_value(&t, 4, &tr, 0)))
+            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
+                (st = table_key(&t, 2, &rix, "region", &i)) || (st = table_value(&t, 3, &p, 1)) ||
+                (st = table_value(&t, 4, &tr, 0)))
                 break;
             if (p > 1 + 1e-9) {
                 st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "share %g above 1", p);
@@ -829,16 +753,11 @@ tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_data
     static const char *const want[] = {"sector", "exporter", "importer", "tariff_cfl"};
     st = table_open(ctx, &t, dir, "trade.csv", want, 4);
     char buf[16];
-    while (!st) {
-        int r = tq__csv_next(&t.c);
-        if (r <= 0) {
-            st = (tq_status)(r < 0 ? r : 0);
-            break;
-        }
+    while (!st && table_next(&t, &st)) {
         int ri = 0, rn = 0;
         double v;
-        if ((st = tq__csv_need(&t.c, t.c.nheader)) || (st = table_key(&t, 1, &names, "region", &ri)) ||
-            (st = table_key(&t, 2, &names, "region", &rn)) || (st = table_value(&t, 3, &v, 0)))
+        if ((st = table_key(&t, 1, &names, "region", &ri)) || (st = table_key(&t, 2, &names, "region", &rn)) ||
+            (st = table_value(&t, 3, &v, 0)))
             break;
         if (v <= -1.0) {
             st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "tariff %g is not above -1", v);
