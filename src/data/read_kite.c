@@ -10,7 +10,7 @@
  * Every cell of every table must be present exactly once; shares must sum to one within
  * KITE_SHARE_TOL. Errors name the file, the line and the column.
  */
-#include "readers.h"
+#include "readers_extra.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -103,21 +103,9 @@ static tq_status kite_open(kite *k, tq__csv *c, const char *name)
 /* The folder's last path component, for the dataset name ("kite" if there is none). */
 static void kite_basename(const char *dir, char *out, size_t n)
 {
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
-    size_t start = len;
-    while (start > 0 && dir[start - 1] != '/')
-        start--;
-    size_t m = len - start;
-    if (m == 0 || (m == 1 && dir[start] == '.') || dir[start] == '/') {
+    tq__dir_basename(dir, out, n);
+    if (!out[0] || !strcmp(out, ".") || !strcmp(out, "/"))
         snprintf(out, n, "kite");
-        return;
-    }
-    if (m >= n)
-        m = n - 1;
-    memcpy(out, dir + start, m);
-    out[m] = '\0';
 }
 
 /* A code field: non-empty, no surrounding blanks. */
