@@ -215,8 +215,9 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
  * region map header `code,group` (plus optional `group_name`), sector map header
  * `code,group` (plus optional `group_name,tradable`). Every code must be mapped.
  * Trade inside a new region group becomes its domestic trade; tariffs are aggregated
- * with trade weights; input-output shares are re-derived from values. *out is owned
- * by the caller. */
+ * with trade weights; input-output shares are re-derived from values. ds's derived
+ * arrays must be current (tq_dataset_derive after changing inputs; the readers derive).
+ * *out is owned by the caller. */
 tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map, const char *sector_map,
                                tq_dataset **out);
 

@@ -226,8 +226,55 @@ static const char *group_label(const agg_map *m, int g, const char *(*code)(cons
     return m->gcode[g];
 }
 
+/* Scratch for aggregate_year, allocated once for all years (n3 = N2*N2*J2, g3 =
+ * N2*J2*J2, n2j2 = N2*J2). */
+typedef struct agg_scratch {
+    double *cnt;    /* [max(n3, g3)] member counts for simple means */
+    double *tz;     /* [n3] sum t Z */
+    double *tsum;   /* [n3] sum t */
+    double *Y2;     /* [n2j2] group output */
+    double *I2;     /* [N2] group income */
+    double *bmean;  /* [n2j2] */
+    double *gmean;  /* [g3] */
+    double *nmem;   /* [n2j2] */
+    double *amean;  /* [n2j2] */
+    double *rcount; /* [N2] */
+} agg_scratch;
+
+static void scratch_free(tq_context *ctx, agg_scratch *w)
+{
+    double **p[] = {&w->cnt, &w->tz, &w->tsum, &w->Y2, &w->I2, &w->bmean, &w->gmean, &w->nmem, &w->amean, &w->rcount};
+    for (size_t k = 0; k < sizeof p / sizeof p[0]; k++) {
+        tq__free(ctx, *p[k]);
+        *p[k] = NULL;
+    }
+}
+
+static tq_status scratch_alloc(tq_context *ctx, agg_scratch *w, int N2, int J2)
+{
+    const size_t n2j2 = (size_t)N2 * (size_t)J2, n3 = n2j2 * (size_t)N2, g3 = n2j2 * (size_t)J2;
+    memset(w, 0, sizeof *w);
+    w->cnt = tq__calloc(ctx, n3 > g3 ? n3 : g3, sizeof(double));
+    w->tz = tq__calloc(ctx, n3, sizeof(double));
+    w->tsum = tq__calloc(ctx, n3, sizeof(double));
+    w->Y2 = tq__calloc(ctx, n2j2, sizeof(double));
+    w->I2 = tq__calloc(ctx, (size_t)N2, sizeof(double));
+    w->bmean = tq__calloc(ctx, n2j2, sizeof(double));
+    w->gmean = tq__calloc(ctx, g3, sizeof(double));
+    w->nmem = tq__calloc(ctx, n2j2, sizeof(double));
+    w->amean = tq__calloc(ctx, n2j2, sizeof(double));
+    w->rcount = tq__calloc(ctx, (size_t)N2, sizeof(double));
+    if (!w->cnt || !w->tz || !w->tsum || !w->Y2 || !w->I2 || !w->bmean || !w->gmean || !w->nmem || !w->amean ||
+        !w->rcount) {
+        scratch_free(ctx, w);
+        return TQ_ERR_NOMEM;
+    }
+    return TQ_OK;
+}
+
+/* Aggregate year y of ds (whose derived arrays are current: tq_dataset_derive) into out. */
 static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, const agg_map *rm, const agg_map *sm,
-                                tq_dataset *out, double *cnt)
+                                tq_dataset *out, agg_scratch *w)
 {
     const int N = ds->N, J = ds->J, N2 = rm->n_groups, J2 = sm->n_groups;
     const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
@@ -247,49 +294,24 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
     if (!Z || !t || !gamma || !beta || !alpha || !VA || !D || !Z2 || !t2 || !gamma2 || !beta2 || !alpha2 || !VA2 || !D2)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "aggregate: dataset arrays missing");
 
-    const size_t NJ = (size_t)N * (size_t)J, N2J2 = (size_t)N2 * (size_t)J2;
+    const size_t N2J2 = (size_t)N2 * (size_t)J2;
     const size_t n3 = N2J2 * (size_t)N2, g3 = N2J2 * (size_t)J2;
-    double *Y = tq__calloc(ctx, NJ, sizeof *Y);
-    double *I = tq__calloc(ctx, (size_t)N, sizeof *I);
-    double *Y2 = tq__calloc(ctx, N2J2, sizeof *Y2);
-    double *I2 = tq__calloc(ctx, (size_t)N2, sizeof *I2);
-    if (!Y || !I || !Y2 || !I2) {
-        tq__free(ctx, Y);
-        tq__free(ctx, I);
-        tq__free(ctx, Y2);
-        tq__free(ctx, I2);
-        return TQ_ERR_NOMEM;
-    }
-    /* cnt (caller's scratch of max(n3, g3)) counts members for simple means. */
+    /* Gross output and income from the derived arrays (MODEL.md: Y[i,j] = sum_n Z[n,i,j],
+     * I = VA + R + D). */
+    const double *Y = tq_dataset_array_const(ds, TQ_Y, y, NULL);
+    const double *I = tq_dataset_array_const(ds, TQ_I, y, NULL);
+    double *cnt = w->cnt, *Y2 = w->Y2, *I2 = w->I2;
     memset(cnt, 0, (n3 > g3 ? n3 : g3) * sizeof *cnt);
-
-    /* Own Y, R and I from the inputs, so that a dataset whose derived arrays are stale
-     * still aggregates correctly. MODEL.md: Y[i,j] = sum_n Z[n,i,j], I = VA + R + D. */
-    for (int n = 0; n < N; n++)
-        I[n] = VA[n] + D[n];
-    for (int n = 0; n < N; n++)
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < J; j++) {
-                size_t a = TQ_NIJ(N, J, n, i, j);
-                Y[TQ_NJ(J, i, j)] += Z[a];
-                I[n] += t[a] * Z[a];
-            }
+    memset(Y2, 0, N2J2 * sizeof *Y2);
+    memset(I2, 0, (size_t)N2 * sizeof *I2);
 
     /* Flows and trade-weighted tariffs: Z2 = sum Z, t2 = sum t Z / sum Z, else the
      * simple mean of the members' rates (no trade to weight by). */
     memset(Z2, 0, n3 * sizeof *Z2);
     memset(t2, 0, n3 * sizeof *t2);
-    double *tz = tq__calloc(ctx, n3, sizeof *tz);
-    double *tsum = tq__calloc(ctx, n3, sizeof *tsum);
-    if (!tz || !tsum) {
-        tq__free(ctx, tz);
-        tq__free(ctx, tsum);
-        tq__free(ctx, Y);
-        tq__free(ctx, I);
-        tq__free(ctx, Y2);
-        tq__free(ctx, I2);
-        return TQ_ERR_NOMEM;
-    }
+    double *tz = w->tz, *tsum = w->tsum;
+    memset(tz, 0, n3 * sizeof *tz);
+    memset(tsum, 0, n3 * sizeof *tsum);
     for (int n = 0; n < N; n++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
@@ -302,8 +324,6 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
             }
     for (size_t b = 0; b < n3; b++)
         t2[b] = Z2[b] > 0.0 ? tz[b] / Z2[b] : (cnt[b] > 0.0 ? tsum[b] / cnt[b] : 0.0);
-    tq__free(ctx, tz);
-    tq__free(ctx, tsum);
 
     /* Value added, deficits and income are sums. D needs no recomputation: each member's
      * D counts its trade with the other members both ways, so those terms cancel in the
@@ -326,19 +346,10 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
     memset(gamma2, 0, g3 * sizeof *gamma2);
     memset(beta2, 0, N2J2 * sizeof *beta2);
     memset(cnt, 0, g3 * sizeof *cnt);
-    double *bmean = tq__calloc(ctx, N2J2, sizeof *bmean);
-    double *gmean = tq__calloc(ctx, g3, sizeof *gmean);
-    double *nmem = tq__calloc(ctx, N2J2, sizeof *nmem);
-    if (!bmean || !gmean || !nmem) {
-        tq__free(ctx, bmean);
-        tq__free(ctx, gmean);
-        tq__free(ctx, nmem);
-        tq__free(ctx, Y);
-        tq__free(ctx, I);
-        tq__free(ctx, Y2);
-        tq__free(ctx, I2);
-        return TQ_ERR_NOMEM;
-    }
+    double *bmean = w->bmean, *gmean = w->gmean, *nmem = w->nmem;
+    memset(bmean, 0, N2J2 * sizeof *bmean);
+    memset(gmean, 0, g3 * sizeof *gmean);
+    memset(nmem, 0, N2J2 * sizeof *nmem);
     for (int n = 0; n < N; n++) {
         int g = rm->group[n];
         for (int j = 0; j < J; j++) {
@@ -371,25 +382,14 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
                     gamma2[TQ_NKJ(J2, g, k, s)] = gmean[TQ_NKJ(J2, g, k, s)] / m;
             }
         }
-    tq__free(ctx, bmean);
-    tq__free(ctx, gmean);
 
     /* Final-demand shares from final spending alpha*I (I spent on final goods), else the
      * simple mean where a group has no income. */
     memset(alpha2, 0, N2J2 * sizeof *alpha2);
     memset(nmem, 0, N2J2 * sizeof *nmem);
-    double *amean = tq__calloc(ctx, N2J2, sizeof *amean);
-    double *rcount = tq__calloc(ctx, (size_t)N2, sizeof *rcount);
-    if (!amean || !rcount) {
-        tq__free(ctx, amean);
-        tq__free(ctx, rcount);
-        tq__free(ctx, nmem);
-        tq__free(ctx, Y);
-        tq__free(ctx, I);
-        tq__free(ctx, Y2);
-        tq__free(ctx, I2);
-        return TQ_ERR_NOMEM;
-    }
+    double *amean = w->amean, *rcount = w->rcount;
+    memset(amean, 0, N2J2 * sizeof *amean);
+    memset(rcount, 0, (size_t)N2 * sizeof *rcount);
     for (int n = 0; n < N; n++) {
         int g = rm->group[n];
         rcount[g] += 1.0;
@@ -407,13 +407,6 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
             else
                 alpha2[c2] = amean[c2] / (rcount[g] > 0.0 ? rcount[g] : 1.0);
         }
-    tq__free(ctx, amean);
-    tq__free(ctx, rcount);
-    tq__free(ctx, nmem);
-    tq__free(ctx, Y);
-    tq__free(ctx, I);
-    tq__free(ctx, Y2);
-    tq__free(ctx, I2);
     return TQ_OK;
 }
 
@@ -527,7 +520,7 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
 {
     agg_map rm, sm;
     tq_dataset *nd = NULL;
-    double *cnt = NULL;
+    agg_scratch w = {0};
     tq_status st;
 
     if (!ctx)
@@ -578,18 +571,12 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
         goto done;
     tq_dataset_set_has_io(nd, tq_dataset_has_io(ds));
 
-    {
-        size_t n3 = (size_t)N2 * (size_t)N2 * (size_t)J2, g3 = (size_t)N2 * (size_t)J2 * (size_t)J2;
-        cnt = tq__calloc(ctx, n3 > g3 ? n3 : g3, sizeof *cnt);
-        if (!cnt) {
-            st = TQ_ERR_NOMEM;
-            goto done;
-        }
-    }
+    if ((st = scratch_alloc(ctx, &w, N2, J2)))
+        goto done;
     for (int y = 0; y < ds->Y; y++) {
         if ((st = tq__progress(ctx, "aggregate", (double)y / ds->Y)))
             goto done;
-        if ((st = aggregate_year(ctx, ds, y, &rm, &sm, nd, cnt)))
+        if ((st = aggregate_year(ctx, ds, y, &rm, &sm, nd, &w)))
             goto done;
     }
     aggregate_theta(ds, &rm, &sm, tq_dataset_array(nd, TQ_THETA, 0, NULL));
@@ -598,7 +585,7 @@ tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char
     st = tq__progress(ctx, "aggregate", 1.0);
 
 done:
-    tq__free(ctx, cnt);
+    scratch_free(ctx, &w);
     map_free(ctx, &rm);
     map_free(ctx, &sm);
     if (st) {
