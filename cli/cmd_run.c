@@ -239,15 +239,27 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
         printf("\n%s trade with %s by sector, USD bn (before tariffs): before -> after\n",
                tq_dataset_region_name(ds, imp), tq_dataset_region_name(ds, exp_));
         printf("%-46s %17s %17s %17s\n", "sector", "exports", "imports", "balance");
+        /* x: exports of imp to exp_, m: imports from exp_, before (0) and after (1) */
         double tx0 = 0, tx1 = 0, tm0 = 0, tm1 = 0;
         int *sorder = malloc(sizeof(int) * (size_t)J);
-        double *key = malloc(sizeof(double) * (size_t)J);
+        double *flow = malloc(sizeof(double) * 4 * (size_t)J), *key = malloc(sizeof(double) * (size_t)J);
+        if (!sorder || !flow || !key) {
+            free(sorder);
+            free(flow);
+            free(key);
+            free(named);
+            free(order);
+            return;
+        }
         for (int j = 0; j < J; j++) {
-            double x0 = trade(XJ0, pi0, t0, N, J, exp_, imp, j), m0 = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
-            double x1 = trade(XJ1, pi1, t1, N, J, exp_, imp, j), m1 = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
-            tx0 += x0, tx1 += x1, tm0 += m0, tm1 += m1;
+            double *f = flow + 4 * (size_t)j;
+            f[0] = trade(XJ0, pi0, t0, N, J, exp_, imp, j);
+            f[1] = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
+            f[2] = trade(XJ1, pi1, t1, N, J, exp_, imp, j);
+            f[3] = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
+            tx0 += f[0], tm0 += f[1], tx1 += f[2], tm1 += f[3];
             sorder[j] = j;
-            key[j] = fabs(x1 - m1) + fabs(x0 - m0);
+            key[j] = fabs(f[2] - f[3]) + fabs(f[0] - f[1]);
         }
         for (int a = 0; a < J; a++)
             for (int b = a + 1; b < J; b++)
@@ -258,15 +270,15 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
                 }
         for (int r = 0; r < J && r < 8; r++) {
             int j = sorder[r];
-            double x0 = trade(XJ0, pi0, t0, N, J, exp_, imp, j), m0 = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
-            double x1 = trade(XJ1, pi1, t1, N, J, exp_, imp, j), m1 = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
+            const double *f = flow + 4 * (size_t)j;
             char name[47], c1[40], c2[40], c3[40];
             snprintf(name, sizeof name, "%s", tq_dataset_sector_name(ds, j));
-            snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, x0), bn(b2, sizeof b2, x1));
-            snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, m0), bn(b2, sizeof b2, m1));
-            snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, x0 - m0), bn(b2, sizeof b2, x1 - m1));
+            snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, f[0]), bn(b2, sizeof b2, f[2]));
+            snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, f[1]), bn(b2, sizeof b2, f[3]));
+            snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, f[0] - f[1]), bn(b2, sizeof b2, f[2] - f[3]));
             printf("%-46s %17s %17s %17s\n", name, c1, c2, c3);
         }
+        free(flow);
         char c1[40], c2[40], c3[40];
         snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, tx0), bn(b2, sizeof b2, tx1));
         snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, tm0), bn(b2, sizeof b2, tm1));

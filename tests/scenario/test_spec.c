@@ -101,12 +101,10 @@ static void test_deficit_target(void **state)
     assert_int_equal(tq_solve(ctx, base, sc, NULL, &r), TQ_OK);
     const double *D = tq_result_array(r, TQ_RES_DEFICIT, NULL);
     const double *VA = tq_baseline_array(base, TQ_VA, NULL);
-    const double *w = tq_result_array(r, TQ_RES_WHAT, NULL);
     /* targets are in numeraire units: check the shares that were asked for */
     assert_true(fabs(D[1]) < 1e-9);
     tq_assert_close(D[0] + D[2], 0, 1e-9);
     tq_assert_close(D[0] - (-10 + 10 * VA[0] / (VA[0] + VA[2])), 0, 1e-6 * 203);
-    (void)w;
     tq_result_free(r);
     tq_scenario_free(sc);
 }
