@@ -32,6 +32,21 @@ extern "C" {
 #endif
 
 #define TQ_VERSION_STRING "0.1.0"
+#define TQ_VERSION_MAJOR 0
+#define TQ_VERSION_MINOR 1
+#define TQ_VERSION_PATCH 0
+
+/* TQ_API marks what libtradeq exports: the shared library is built with hidden
+ * visibility, so only the declarations of this header are visible to programs. */
+#if defined(TQ_BUILDING_LIBRARY) && defined(__GNUC__)
+#define TQ_API __attribute__((visibility("default")))
+#else
+#define TQ_API
+#endif
+
+/* The library's version as "MAJOR.MINOR.PATCH" (static storage); compare with
+ * TQ_VERSION_STRING to detect a header / library mismatch. */
+TQ_API const char *tq_version(void);
 
 /* ---------------------------------------------------------------- status --- */
 
@@ -49,7 +64,7 @@ typedef enum tq_status {
 } tq_status;
 
 /* A short English name of a status ("out of memory", ...). Static storage. */
-const char *tq_status_string(tq_status s);
+TQ_API const char *tq_status_string(tq_status s);
 
 /* --------------------------------------------------------------- context --- */
 
@@ -82,20 +97,20 @@ typedef struct tq_error {
 
 /* Create a context. alloc may be NULL (malloc/realloc/free); it is copied.
  * *out is owned by the caller: free with tq_context_free(). */
-tq_status tq_context_new(tq_context **out, const tq_allocator *alloc);
-void tq_context_free(tq_context *ctx);
-void tq_context_set_log(tq_context *ctx, tq_log_fn fn, void *ud);
-void tq_context_set_progress(tq_context *ctx, tq_progress_fn fn, void *ud);
+TQ_API tq_status tq_context_new(tq_context **out, const tq_allocator *alloc);
+TQ_API void tq_context_free(tq_context *ctx);
+TQ_API void tq_context_set_log(tq_context *ctx, tq_log_fn fn, void *ud);
+TQ_API void tq_context_set_progress(tq_context *ctx, tq_progress_fn fn, void *ud);
 /* Ask the running operation to stop. Safe from any thread or a signal handler. */
-void tq_context_cancel(tq_context *ctx);
+TQ_API void tq_context_cancel(tq_context *ctx);
 /* Clear the cancellation flag (done by the caller before the next operation). */
-void tq_context_reset_cancel(tq_context *ctx);
+TQ_API void tq_context_reset_cancel(tq_context *ctx);
 
 /* The last error recorded in ctx (never NULL; status TQ_OK if none). */
-const tq_error *tq_last_error(const tq_context *ctx);
+TQ_API const tq_error *tq_last_error(const tq_context *ctx);
 /* Format the last error as one line: "file:line: field 'f': message".
  * Writes at most n bytes including the NUL; returns the length it wanted. */
-int tq_error_format(const tq_context *ctx, char *buf, size_t n);
+TQ_API int tq_error_format(const tq_context *ctx, char *buf, size_t n);
 
 /* --------------------------------------------------------------- dataset --- */
 
@@ -124,50 +139,50 @@ typedef enum tq_array {
 
 /* Create an empty dataset of N regions, J sectors and `years` years; arrays are
  * zero, codes empty, theta 1. *out is owned by the caller (tq_dataset_free). */
-tq_status tq_dataset_new(tq_context *ctx, int N, int J, int years, tq_dataset **out);
-void tq_dataset_free(tq_dataset *ds);
+TQ_API tq_status tq_dataset_new(tq_context *ctx, int N, int J, int years, tq_dataset **out);
+TQ_API void tq_dataset_free(tq_dataset *ds);
 /* Deep copy, owned by the caller. */
-tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **out);
+TQ_API tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **out);
 
-int tq_dataset_regions(const tq_dataset *ds);
-int tq_dataset_sectors(const tq_dataset *ds);
-int tq_dataset_years(const tq_dataset *ds);
+TQ_API int tq_dataset_regions(const tq_dataset *ds);
+TQ_API int tq_dataset_sectors(const tq_dataset *ds);
+TQ_API int tq_dataset_years(const tq_dataset *ds);
 
 /* Labels. Strings are copied in; getters return storage owned by ds. */
-tq_status tq_dataset_set_region(tq_dataset *ds, int n, const char *code, const char *name);
-tq_status tq_dataset_set_sector(tq_dataset *ds, int j, const char *code, const char *name, int tradable);
-tq_status tq_dataset_set_year(tq_dataset *ds, int y, int year);
-tq_status tq_dataset_set_name(tq_dataset *ds, const char *name, const char *source);
-const char *tq_dataset_name(const tq_dataset *ds);   /* short name, e.g. "cp2015" */
-const char *tq_dataset_source(const tq_dataset *ds); /* one line on where it comes from */
-const char *tq_dataset_region_code(const tq_dataset *ds, int n);
-const char *tq_dataset_region_name(const tq_dataset *ds, int n);
-const char *tq_dataset_sector_code(const tq_dataset *ds, int j);
-const char *tq_dataset_sector_name(const tq_dataset *ds, int j);
-int tq_dataset_sector_tradable(const tq_dataset *ds, int j);
-int tq_dataset_year(const tq_dataset *ds, int y);
+TQ_API tq_status tq_dataset_set_region(tq_dataset *ds, int n, const char *code, const char *name);
+TQ_API tq_status tq_dataset_set_sector(tq_dataset *ds, int j, const char *code, const char *name, int tradable);
+TQ_API tq_status tq_dataset_set_year(tq_dataset *ds, int y, int year);
+TQ_API tq_status tq_dataset_set_name(tq_dataset *ds, const char *name, const char *source);
+TQ_API const char *tq_dataset_name(const tq_dataset *ds);   /* short name, e.g. "cp2015" */
+TQ_API const char *tq_dataset_source(const tq_dataset *ds); /* one line on where it comes from */
+TQ_API const char *tq_dataset_region_code(const tq_dataset *ds, int n);
+TQ_API const char *tq_dataset_region_name(const tq_dataset *ds, int n);
+TQ_API const char *tq_dataset_sector_code(const tq_dataset *ds, int j);
+TQ_API const char *tq_dataset_sector_name(const tq_dataset *ds, int j);
+TQ_API int tq_dataset_sector_tradable(const tq_dataset *ds, int j);
+TQ_API int tq_dataset_year(const tq_dataset *ds, int y);
 /* Index of a region / sector code (case-sensitive) or year; -1 if absent. */
-int tq_dataset_find_region(const tq_dataset *ds, const char *code);
-int tq_dataset_find_sector(const tq_dataset *ds, const char *code);
-int tq_dataset_find_year(const tq_dataset *ds, int year);
+TQ_API int tq_dataset_find_region(const tq_dataset *ds, const char *code);
+TQ_API int tq_dataset_find_sector(const tq_dataset *ds, const char *code);
+TQ_API int tq_dataset_find_year(const tq_dataset *ds, int year);
 
 /* Whether gamma/beta/alpha come from input-output data (1) or were filled with the
  * no-input-output defaults (0: gamma = 0, beta = 1, alpha = final spending shares). */
-int tq_dataset_has_io(const tq_dataset *ds);
-void tq_dataset_set_has_io(tq_dataset *ds, int has_io);
+TQ_API int tq_dataset_has_io(const tq_dataset *ds);
+TQ_API void tq_dataset_set_has_io(tq_dataset *ds, int has_io);
 
 /* Pointer to an array of year index y (y ignored for TQ_THETA); *len (may be NULL)
  * receives its length. Storage is owned by ds. NULL for a bad index. */
-double *tq_dataset_array(tq_dataset *ds, tq_array which, int y, size_t *len);
-const double *tq_dataset_array_const(const tq_dataset *ds, tq_array which, int y, size_t *len);
+TQ_API double *tq_dataset_array(tq_dataset *ds, tq_array which, int y, size_t *len);
+TQ_API const double *tq_dataset_array_const(const tq_dataset *ds, tq_array which, int y, size_t *len);
 
 /* Compute the derived arrays (X, XJ, PI, Y, R, I) of every year from the inputs.
  * Call after changing inputs. */
-tq_status tq_dataset_derive(tq_context *ctx, tq_dataset *ds);
+TQ_API tq_status tq_dataset_derive(tq_context *ctx, tq_dataset *ds);
 
 /* Fill gamma = 0, beta = 1, VA = gross output, alpha = shares of spending, D from flows:
  * the no-input-output (Armington / Eaton-Kortum) reading of a flows-only dataset. */
-tq_status tq_dataset_fill_no_io(tq_context *ctx, tq_dataset *ds);
+TQ_API tq_status tq_dataset_fill_no_io(tq_context *ctx, tq_dataset *ds);
 
 /* How far a dataset is from the data contract of MODEL.md for year index y.
  * Relative measures are fractions (0.01 = 1%). */
@@ -187,7 +202,7 @@ typedef struct tq_consistency {
     int negative_flows; /* count of Z < 0 */
 } tq_consistency;
 
-tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_consistency *out);
+TQ_API tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_consistency *out);
 
 /* Rebalance year index y (all years if y < 0) so that the data contract holds exactly
  * (docs/rebalancing.md): D := imports - exports from the flows; final demand
@@ -196,7 +211,7 @@ tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, tq_cons
  * raised by the same amount; VA := sum_j beta Y; alpha := F / sum_j F. Afterwards (E0)
  * holds exactly. *moved_share (may be NULL) receives the intermediate use moved to
  * value added, as a share of world final demand. */
-tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *moved_share);
+TQ_API tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *moved_share);
 
 /* Read a dataset. path is a folder (or a file for single-file formats); the format is
  * detected from the files present (docs/formats.md): tradeq's own long CSV format,
@@ -204,12 +219,12 @@ tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *m
  * replication layout (cp2015), WIOD wide world input-output tables (wiod2013), a
  * square bilateral matrix with GDP (liberation2025), or yearly flows and tariffs
  * (icio, wiod16). *out is owned by the caller. */
-tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out);
+TQ_API tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out);
 
 /* Write ds in tradeq's own format into folder dir (created if needed). Refuses with
  * TQ_ERR_EXISTS if dir holds tradeq files and overwrite is 0. Reading the folder back
  * gives the same numbers bit for bit. */
-tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite);
+TQ_API tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite);
 
 /* Aggregate regions and/or sectors by mapping CSV files (either may be NULL):
  * region map header `code,group` (plus optional `group_name`), sector map header
@@ -218,18 +233,19 @@ tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *di
  * with trade weights; input-output shares are re-derived from values. ds's derived
  * arrays must be current (tq_dataset_derive after changing inputs; the readers derive).
  * *out is owned by the caller. */
-tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map, const char *sector_map,
-                               tq_dataset **out);
+TQ_API tq_status tq_dataset_aggregate(tq_context *ctx, const tq_dataset *ds, const char *region_map,
+                                      const char *sector_map, tq_dataset **out);
 
 /* A content hash of the dataset (FNV-1a 64 over labels and arrays), for tracing results. */
-uint64_t tq_dataset_hash(const tq_dataset *ds);
+TQ_API uint64_t tq_dataset_hash(const tq_dataset *ds);
 
 /* --------------------------------------------------------------- balance --- */
 
 /* Bilateral trade of region a with partner b in year index y, by sector (pre-tariff
  * values, M USD): exports[j] = Z[b,a,j], imports[j] = Z[a,b,j]. Arrays of length J
  * supplied by the caller. b may be -1 for "all partners". */
-tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports, double *imports);
+TQ_API tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports,
+                            double *imports);
 
 /* ---------------------------------------------------------------- groups --- */
 
@@ -240,14 +256,15 @@ typedef enum tq_group_kind { TQ_GROUP_REGION = 0, TQ_GROUP_SECTOR = 1 } tq_group
 
 /* Add (or replace) a group of `count` member indices (copied). TQ_ERR_INVALID for a
  * bad index or an empty group. */
-tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members, int count);
+TQ_API tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *name, const int *members,
+                                      int count);
 /* Number of groups of a kind, and the name of group g (storage owned by ds). */
-int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind);
-const char *tq_dataset_group_name(const tq_dataset *ds, tq_group_kind kind, int g);
+TQ_API int tq_dataset_group_count(const tq_dataset *ds, tq_group_kind kind);
+TQ_API const char *tq_dataset_group_name(const tq_dataset *ds, tq_group_kind kind, int g);
 /* Members of the group called `name` (case-insensitive): writes up to N (regions) or J
  * (sectors) indices into members (may be NULL to just count) and returns the count, or
  * -1 if there is no such group. */
-int tq_dataset_group(const tq_dataset *ds, tq_group_kind kind, const char *name, int *members);
+TQ_API int tq_dataset_group(const tq_dataset *ds, tq_group_kind kind, const char *name, int *members);
 
 /* ================================================================ engine === */
 /* (the general-equilibrium engine; see MODEL.md (E1)-(E5) and docs/engine.md)
@@ -311,7 +328,7 @@ typedef struct tq_solver_options {
 } tq_solver_options;
 
 /* Fill *o with the defaults above. */
-void tq_solver_options_default(tq_solver_options *o);
+TQ_API void tq_solver_options_default(tq_solver_options *o);
 
 /* How a solve went. residual = max(res_e2, res_e4, res_e5). Relative residuals:
  * (E2) max |log of P^ recomputed from c^ / P^|; (E4) max |X' - rhs| / sum_j X'[n,j];
@@ -336,39 +353,39 @@ typedef struct tq_baseline tq_baseline;
  * Errors: TQ_ERR_INVALID (bad data, message says which), TQ_ERR_NOT_CONVERGED (the
  * recalibration did not converge; *out NULL), TQ_ERR_NOMEM, TQ_ERR_CANCELLED.
  * *out is owned by the caller (tq_baseline_free). Not thread-safe on one ctx. */
-tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
-                          const tq_solver_options *opt, tq_baseline **out);
-void tq_baseline_free(tq_baseline *b);
-int tq_baseline_regions(const tq_baseline *b);
-int tq_baseline_sectors(const tq_baseline *b);
+TQ_API tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                                 const tq_solver_options *opt, tq_baseline **out);
+TQ_API void tq_baseline_free(tq_baseline *b);
+TQ_API int tq_baseline_regions(const tq_baseline *b);
+TQ_API int tq_baseline_sectors(const tq_baseline *b);
 /* The recalibration solve (zeros for TQ_BASELINE_RAW) and how far the data was from
  * its own equilibrium: max_n |w^-1| and max_{n,j} |P^-1| of that solve. */
-const tq_solve_info *tq_baseline_info(const tq_baseline *b, double *moved_w, double *moved_p);
+TQ_API const tq_solve_info *tq_baseline_info(const tq_baseline *b, double *moved_w, double *moved_p);
 /* Base arrays (owned by b): TQ_PI, TQ_TARIFF [n,i,j]; TQ_XJ, TQ_ALPHA, TQ_BETA [n,j];
  * TQ_GAMMA [n,k,j]; TQ_VA, TQ_DEFICIT, TQ_I, TQ_R [n]; TQ_THETA [j]. NULL otherwise. */
-const double *tq_baseline_array(const tq_baseline *b, tq_array which, size_t *len);
+TQ_API const double *tq_baseline_array(const tq_baseline *b, tq_array which, size_t *len);
 /* The base equilibrium as a dataset (Z = X pi / (1+t), VA, D, shares; labels of the
  * dataset it was made from): the recalibrated data. *out owned by the caller. */
-tq_status tq_baseline_dataset(tq_context *ctx, const tq_baseline *b, tq_dataset **out);
+TQ_API tq_status tq_baseline_dataset(tq_context *ctx, const tq_baseline *b, tq_dataset **out);
 
 typedef struct tq_scenario tq_scenario;
 
 /* A scenario for baseline b: tariffs t' = the base tariffs, iceberg d^ = 1, closure =
  * the baseline's. *out owned by the caller (tq_scenario_free). b must outlive it. */
-tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **out);
-void tq_scenario_free(tq_scenario *sc);
+TQ_API tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **out);
+TQ_API void tq_scenario_free(tq_scenario *sc);
 /* Set t'[n,i,j] = rate (ad valorem, > -1). Any of n, i, j may be -1 for "all";
  * domestic cells (n == i) are never changed. TQ_ERR_INVALID for bad indices or rate. */
-tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double rate);
+TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double rate);
 /* Set d^[n,i,j] = dhat (> 0), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
-tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
+TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
 /* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. */
-double *tq_scenario_tariffs(tq_scenario *sc);
-double *tq_scenario_iceberg(tq_scenario *sc);
+TQ_API double *tq_scenario_tariffs(tq_scenario *sc);
+TQ_API double *tq_scenario_iceberg(tq_scenario *sc);
 /* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA) is
  * copied and required for TQ_CLOSURE_TARGET, ignored otherwise. */
-tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target);
+TQ_API tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target);
 
 typedef struct tq_result tq_result;
 
@@ -378,10 +395,10 @@ typedef struct tq_result tq_result;
  * context's error message says so. On other errors *out is NULL. Uses OpenMP over
  * independent loops (results are bitwise identical for any thread count). Cancellable
  * through the context's progress callback. */
-tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_solver_options *opt,
-                   tq_result **out);
-void tq_result_free(tq_result *r);
-const tq_solve_info *tq_result_info(const tq_result *r);
+TQ_API tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_solver_options *opt,
+                          tq_result **out);
+TQ_API void tq_result_free(tq_result *r);
+TQ_API const tq_solve_info *tq_result_info(const tq_result *r);
 
 /* Result arrays (owned by r; *len gets the length). Percent values are 100 * (x - 1). */
 typedef enum tq_result_array {
@@ -405,7 +422,7 @@ typedef enum tq_result_array {
     TQ_RES_VOT_NIJ,    /* [n,i,j] VoT contribution of partner i, sector j to n, percent */
     TQ_RES_ARRAY_COUNT
 } tq_res;
-const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
+TQ_API const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
 
 /* Residuals of a solution recomputed from scratch from the baseline's arrays and the
  * result's w^, P^, c^, pi', X', I', D' (independent of the solver's code). All
@@ -417,8 +434,8 @@ const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
 typedef struct tq_check {
     double e0, e1, e2, e3, e4, income, e5, numeraire, deficit_sum, max;
 } tq_check;
-tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
-                            const tq_solver_options *opt, tq_check *out);
+TQ_API tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
+                                   const tq_solver_options *opt, tq_check *out);
 
 /* -------------------------------------------------------- scenario files --- */
 /* Scenario files (YAML, docs/scenarios.md). A spec keeps the codes and values as
@@ -429,21 +446,21 @@ typedef struct tq_spec tq_spec;
 
 /* Parse a scenario file (one or more scenarios). *out owned by the caller
  * (tq_spec_free). Errors: TQ_ERR_IO, TQ_ERR_PARSE with "file:line:column". */
-tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out);
+TQ_API tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out);
 /* The same from text; origin names it in messages (and relative paths resolve
  * against its folder). */
-tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const char *origin, tq_spec **out);
+TQ_API tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const char *origin, tq_spec **out);
 /* A spec with one empty scenario called name (for command-line shocks). */
-tq_status tq_spec_new(tq_context *ctx, const char *name, tq_spec **out);
-void tq_spec_free(tq_spec *sp);
+TQ_API tq_status tq_spec_new(tq_context *ctx, const char *name, tq_spec **out);
+TQ_API void tq_spec_free(tq_spec *sp);
 /* Add "IMPORTER:EXPORTER:SECTORS=VALUE" (VALUE 20% set, +25pp / -5pp add points, x1.1
  * scales 1+t; each field a code, a comma list, a group or all) to every scenario. */
-tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg);
+TQ_API tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg);
 /* Override the closure / dataset of scenario k (k < 0: all). */
-tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure);
-tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
+TQ_API tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure);
+TQ_API tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
 
-int tq_spec_count(const tq_spec *sp);
+TQ_API int tq_spec_count(const tq_spec *sp);
 typedef struct tq_spec_info {
     const char *name, *title, *description;
     const char *origin;           /* the file it came from */
@@ -455,18 +472,18 @@ typedef struct tq_spec_info {
     int shocks; /* number of tariff / NTB entries */
 } tq_spec_info;
 /* Strings are owned by sp. */
-tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
+TQ_API tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
 /* Apply scenario k's elasticity overrides to ds (before making the baseline). */
-tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_dataset *ds);
+TQ_API tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_dataset *ds);
 /* Apply scenario k's tariff, retaliation and NTB shocks (in file order) and its closure
  * (with the deficit targets) to sc, made for baseline b of dataset ds. */
-tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
-                        tq_scenario *sc);
+TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
+                               tq_scenario *sc);
 /* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
  * Returns the count. */
-int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
-                          int *exporter);
+TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
+                                 int *exporter);
 
 /* ----------------------------------------------------------- replication --- */
 
@@ -484,15 +501,15 @@ typedef struct tq_replication_row {
     double value;          /* tradeq, unrounded */
     int exact;             /* 1 if tradeq is expected to match to the published rounding */
 } tq_replication_row;
-tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const tq_solver_options *opt,
-                       tq_replication **out);
-int tq_replication_count(const tq_replication *r);
-const tq_replication_row *tq_replication_get(const tq_replication *r, int k);
+TQ_API tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const tq_solver_options *opt,
+                              tq_replication **out);
+TQ_API int tq_replication_count(const tq_replication *r);
+TQ_API const tq_replication_row *tq_replication_get(const tq_replication *r, int k);
 /* A short note on what is and is not expected to match, and why (static storage of r). */
-const char *tq_replication_note(const tq_replication *r);
+TQ_API const char *tq_replication_note(const tq_replication *r);
 /* Total time of the solves in seconds. */
-double tq_replication_seconds(const tq_replication *r);
-void tq_replication_free(tq_replication *r);
+TQ_API double tq_replication_seconds(const tq_replication *r);
+TQ_API void tq_replication_free(tq_replication *r);
 
 /* ---------------------------------------------------------------- results --- */
 /* Result files of solved scenarios (docs/results.md; JSON Schema in
@@ -534,8 +551,8 @@ typedef struct tq_run {
  * created it. TQ_ERR_INVALID for bad arguments. Progress is reported as stage
  * "write results" (per file, and every 32768 rows inside a file). Not thread-safe on
  * one ctx. */
-tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
-                           int overwrite);
+TQ_API tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
+                                  int overwrite);
 
 #ifdef __cplusplus
 }

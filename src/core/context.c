@@ -21,6 +21,11 @@ static void std_free(void *ud, void *p)
     free(p);
 }
 
+const char *tq_version(void)
+{
+    return TQ_VERSION_STRING;
+}
+
 const char *tq_status_string(tq_status s)
 {
     switch (s) {
