@@ -247,6 +247,36 @@ TQ_API uint64_t tq_dataset_hash(const tq_dataset *ds);
 TQ_API tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports,
                             double *imports);
 
+/* ---------------------------------------------------------- elasticities --- */
+/* Named, cited sets of trade elasticities theta (docs/elasticities.md). The embedded data
+ * ship them in data/elasticities/: sets.csv (name, label, method, citation, default_for)
+ * and <dataset>.csv (a `sector` column of codes, one column of theta per set). */
+
+typedef struct tq_elasticities tq_elasticities;
+
+/* Read the sets of dataset `dataset` (a name such as "wiod2014": the file dir/<dataset>.csv)
+ * with their citations from dir/sets.csv. Only sets with a column for the dataset are kept,
+ * in sets.csv's order. *out owned by the caller (tq_elasticities_free). Errors: TQ_ERR_IO
+ * (missing file), TQ_ERR_PARSE (bad header or value, a column without a listed set). */
+TQ_API tq_status tq_elasticities_load(tq_context *ctx, const char *dir, const char *dataset, tq_elasticities **out);
+TQ_API void tq_elasticities_free(tq_elasticities *e);
+TQ_API int tq_elasticities_count(const tq_elasticities *e);
+/* Set k's short name ("CP"), label, estimation method and citation (storage owned by e;
+ * NULL for a bad k), and whether it is the set the dataset ships with. */
+TQ_API const char *tq_elasticities_name(const tq_elasticities *e, int k);
+TQ_API const char *tq_elasticities_label(const tq_elasticities *e, int k);
+TQ_API const char *tq_elasticities_method(const tq_elasticities *e, int k);
+TQ_API const char *tq_elasticities_citation(const tq_elasticities *e, int k);
+TQ_API int tq_elasticities_is_default(const tq_elasticities *e, int k);
+/* Index of the set called name (case-insensitive), -1 if none. */
+TQ_API int tq_elasticities_find(const tq_elasticities *e, const char *name);
+/* theta of set k for the sector with code `sector`; NAN if either is unknown. */
+TQ_API double tq_elasticities_theta(const tq_elasticities *e, int k, const char *sector);
+/* Set ds's theta to set `name`, sector by sector by code. TQ_ERR_NOT_FOUND (ds unchanged)
+ * for an unknown set (the message lists the sets) or a sector of ds the set lacks (an
+ * aggregated dataset: choose the set before aggregating). */
+TQ_API tq_status tq_elasticities_apply(tq_context *ctx, const tq_elasticities *e, const char *name, tq_dataset *ds);
+
 /* ---------------------------------------------------------------- groups --- */
 
 /* Named groups of regions (e.g. "EU28") or sectors (e.g. "autos", "agriculture"),
