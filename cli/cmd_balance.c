@@ -13,7 +13,9 @@ static void help(void)
            "USD at the dataset's valuation (pre-tariff). B omitted = all partners. --by sector adds\n"
            "the sector table, sorted by contribution to the balance. With several years, changes\n"
            "year over year are shown (default: the last two years of a multi-year dataset).\n"
-           "--currency CODE --rate R converts at R units of CODE per USD.\n");
+           "--currency CODE --rate R converts at R units of CODE per USD; --rate 2017=112.1,2018=110.4\n"
+           "gives one rate per year (annual averages, e.g. 112.1 yen per USD in 2017), as a yen or euro\n"
+           "figure of a year is converted at that year's rate.\n");
 }
 
 typedef struct row {
@@ -46,6 +48,10 @@ int tq_cmd_balance(int argc, char **argv)
     const char *ra = NULL, *rb = NULL, *years_arg = NULL, *currency = "USD", *fmt = "table";
     double rate = 1.0;
     int by_sector = 0, rate_given = 0;
+    /* --rate YEAR=R,...: one rate per year */
+    int rate_year[64];
+    double rate_val[64];
+    int nrates = 0;
     for (int i = 1; i < argc; i++) {
         int r = cli_data_option(argc, argv, &i, &dopt);
         if (r < 0)
@@ -66,11 +72,30 @@ int tq_cmd_balance(int argc, char **argv)
         } else if (!strcmp(a, "--currency") && i + 1 < argc) {
             currency = argv[++i];
         } else if (!strcmp(a, "--rate") && i + 1 < argc) {
+            const char *arg = argv[++i];
             char *end;
-            rate = strtod(argv[++i], &end);
-            if (*end || !(rate > 0) || !isfinite(rate))
-                return cli_usage_error("balance", "--rate must be a positive number, not '%s'", argv[i]);
             rate_given = 1;
+            if (!strchr(arg, '=')) {
+                rate = strtod(arg, &end);
+                if (*end || !(rate > 0) || !isfinite(rate))
+                    return cli_usage_error("balance", "--rate must be a positive number or YEAR=R,..., not '%s'", arg);
+                continue;
+            }
+            for (const char *p = arg; *p;) {
+                long y = strtol(p, &end, 10);
+                if (end == p || *end != '=' || nrates == 64)
+                    return cli_usage_error("balance", "--rate takes R or YEAR=R,YEAR=R,..., not '%s'", arg);
+                double v = strtod(end + 1, &end);
+                if (!(v > 0) || !isfinite(v) || (*end && *end != ','))
+                    return cli_usage_error("balance", "--rate: the rate for %ld must be a positive number in '%s'", y,
+                                           arg);
+                for (int q = 0; q < nrates; q++)
+                    if (rate_year[q] == (int)y)
+                        return cli_usage_error("balance", "--rate names year %ld twice", y);
+                rate_year[nrates] = (int)y;
+                rate_val[nrates++] = v;
+                p = *end ? end + 1 : end;
+            }
         } else if (!strcmp(a, "--format") && i + 1 < argc) {
             fmt = argv[++i];
             if (strcmp(fmt, "table") && strcmp(fmt, "csv"))
@@ -145,14 +170,29 @@ int tq_cmd_balance(int argc, char **argv)
         fprintf(stderr, "tradeq: out of memory\n");
         goto done;
     }
+    double yrate[64];
     for (int k = 0; k < ny; k++) {
         if (tq_balance(ctx, ds, ys[k], a, b, ex + (size_t)k * J, im + (size_t)k * J) != TQ_OK) {
             cli_print_error(ctx);
             goto done;
         }
+        double r = rate;
+        if (nrates) {
+            int q = 0;
+            while (q < nrates && rate_year[q] != tq_dataset_year(ds, ys[k]))
+                q++;
+            if (q == nrates) {
+                fprintf(stderr, "tradeq balance: --rate gives no rate for %d (give YEAR=R for every year shown)\n",
+                        tq_dataset_year(ds, ys[k]));
+                goto done;
+            }
+            r = rate_val[q];
+        }
+        if (k < 64)
+            yrate[k] = r;
         for (int j = 0; j < J; j++) {
-            ex[(size_t)k * J + j] *= rate;
-            im[(size_t)k * J + j] *= rate;
+            ex[(size_t)k * J + j] *= r;
+            im[(size_t)k * J + j] *= r;
         }
     }
     const char *pa = tq_dataset_region_code(ds, a);
@@ -187,8 +227,14 @@ int tq_cmd_balance(int argc, char **argv)
     printf("%s trade with %s, %s (millions of %s, %s)\n", tq_dataset_region_name(ds, a),
            b >= 0 ? tq_dataset_region_name(ds, b) : "all partners", tq_dataset_name(ds), currency,
            "values before tariffs");
-    if (rate_given)
+    if (rate_given && !nrates)
         printf("converted at %g %s per USD\n", rate, currency);
+    if (nrates) {
+        printf("converted at");
+        for (int k = 0; k < ny && k < 64; k++)
+            printf("%s %g %s per USD in %d", k ? "," : "", yrate[k], currency, tq_dataset_year(ds, ys[k]));
+        printf("\n");
+    }
     char b1[48], b2[48], b3[48], b4[48];
     printf("\n%-6s %16s %16s %16s %12s\n", "year", "exports", "imports", "balance", "change");
     double prev = 0;
