@@ -8,7 +8,7 @@ static void help(void)
 {
     printf("usage: tradeq info [--data PATH|NAME] [--region-map CSV] [--sector-map CSV]\n"
            "                   [--regions] [--sectors] [--year Y]\n\n"
-           "Dimensions, years, totals and the consistency report of a dataset (MODEL.md's\n"
+           "Dimensions, years, totals and the consistency report of a dataset (docs/model.md's\n"
            "data contract). --regions / --sectors list every code with its name.\n");
 }
 
@@ -60,7 +60,9 @@ int tq_cmd_info(int argc, char **argv)
         printf("source     %s\n", tq_dataset_source(ds));
     printf("size       %d regions x %d sectors (%d tradable)\n", N, J, tradable);
     printf("years      ");
-    if (Y == 1)
+    if (Y == 1 && tq_dataset_year(ds, 0) == 0)
+        printf("undated (the data name no year; see the source line)\n");
+    else if (Y == 1)
         printf("%d\n", tq_dataset_year(ds, 0));
     else
         printf("%d-%d (%d years)\n", tq_dataset_year(ds, 0), tq_dataset_year(ds, Y - 1), Y);
@@ -91,7 +93,10 @@ int tq_cmd_info(int argc, char **argv)
                     trade += Z[((size_t)n * N + i) * J + j];
     }
     char b1[64], b2[64], b3[64], b4[64];
-    printf("\ntotals %d (M USD)\n", tq_dataset_year(ds, y));
+    if (tq_dataset_year(ds, y))
+        printf("\ntotals %d (M USD)\n", tq_dataset_year(ds, y));
+    else
+        printf("\ntotals (M USD)\n");
     printf("  gross output       %s\n", cli_num(b1, sizeof b1, go, 0));
     printf("  value added        %s\n", cli_num(b2, sizeof b2, va, 0));
     printf("  cross-border trade %s  (%.1f%% of gross output)\n", cli_num(b3, sizeof b3, trade, 0),
@@ -100,7 +105,10 @@ int tq_cmd_info(int argc, char **argv)
 
     tq_consistency c;
     if (tq_dataset_check(ctx, ds, y, &c) == TQ_OK) {
-        printf("\nconsistency %d (MODEL.md data contract; 0 = exact)\n", tq_dataset_year(ds, y));
+        if (tq_dataset_year(ds, y))
+            printf("\nconsistency %d (data contract of docs/model.md; 0 = exact)\n", tq_dataset_year(ds, y));
+        else
+            printf("\nconsistency (data contract of docs/model.md; 0 = exact)\n");
         printf("  goods-market clearing (E0): max residual %.3g of spending", c.e0_max_rel);
         if (c.e0_worst_region >= 0)
             printf(" (%s, %s), %.3g of that region's value added", tq_dataset_region_code(ds, c.e0_worst_region),
