@@ -143,6 +143,45 @@ static int build_wiod2014(const char *shared, const char *out, const char *maps,
     return 0;
 }
 
+/* The food-and-tobacco rule (data/PROVENANCE.md, "icio: what was transformed"). Teti's rate
+ * for C10T12 is the unweighted mean of food (ISIC 15) and tobacco (ISIC 16), so over-quota
+ * tobacco lines of several hundred percent lift it to 90-120% for some importers, far above
+ * any tariff of any other goods sector (at most 31% in every year). A C10T12 tariff above
+ * 50% is replaced by the highest tariff the same importer levies on the same partner in the
+ * other goods sectors that year; shares are then re-derived. Returns the cells changed. */
+#define ICIO_FOOD_TOBACCO_CAP 0.5
+static long icio_food_tobacco_rule(tq_dataset *ds, double *us_before, double *us_after)
+{
+    const int N = ds->N, J = ds->J, food = tq_dataset_find_sector(ds, "C10T12"),
+              usa = tq_dataset_find_region(ds, "USA");
+    long changed = 0;
+    for (int y = 0; y < ds->Y; y++) {
+        double *t = tq_dataset_array(ds, TQ_TARIFF, y, NULL);
+        const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < N; i++) {
+                if (i == n)
+                    continue;
+                const size_t c = ((size_t)n * N + i) * J;
+                if (n == usa && tq_dataset_year(ds, y) == 2018)
+                    for (int j = 0; j < J; j++)
+                        *us_before += t[c + j] * Z[c + j];
+                if (t[c + food] > ICIO_FOOD_TOBACCO_CAP) {
+                    double mx = 0;
+                    for (int j = 0; j < J; j++)
+                        if (j != food && icio_goods(ds, j) && t[c + j] > mx)
+                            mx = t[c + j];
+                    t[c + food] = mx;
+                    changed++;
+                }
+                if (n == usa && tq_dataset_year(ds, y) == 2018)
+                    for (int j = 0; j < J; j++)
+                        *us_after += t[c + j] * Z[c + j];
+            }
+    }
+    return changed;
+}
+
 static int build_icio(const char *shared, const char *out, int force)
 {
     char in[4200], dst[4200];
@@ -154,6 +193,13 @@ static int build_icio(const char *shared, const char *out, int force)
     tq_dataset_set_name(ds, "icio",
                         "OECD ICIO Extended 2023 edition (2011-2022) with Teti (2024) GTD tariffs; no input-output "
                         "coefficients; see data/PROVENANCE.md");
+    double us0 = 0, us1 = 0;
+    long changed = icio_food_tobacco_rule(ds, &us0, &us1);
+    if (tq_dataset_derive(ctx, ds) != TQ_OK || tq_dataset_fill_no_io(ctx, ds) != TQ_OK ||
+        tq_dataset_derive(ctx, ds) != TQ_OK)
+        return die("icio after the food-and-tobacco rule");
+    printf("icio: food-and-tobacco rule changed %ld tariffs (all years); US tariff revenue 2018 %.1f -> %.1f bn USD\n",
+           changed, us0 / 1000, us1 / 1000);
     static const char *const agri[] = {"A01", "A02", "A03", "C10T12", NULL};
     static const char *const autos[] = {"C29", NULL};
     static const char *const energy[] = {"B05", "B06", "C19", NULL};
