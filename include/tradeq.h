@@ -651,11 +651,12 @@ typedef struct tq_outcome tq_outcome;
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and
  * closure (tq_spec_apply), and tq_solve(). A dataset without input-output
  * coefficients is noted through the context's log callback (TQ_LOG_INFO). o may be
- * NULL (defaults). On TQ_OK, or TQ_ERR_NOT_CONVERGED (the context's message says so),
- * *out holds the outcome (owned by the caller, tq_outcome_free); on other errors it is
- * NULL. Errors: TQ_ERR_NOT_FOUND "<scenario file>: scenario S asks for year Y, not in
- * dataset D", and those of the steps above. sp must outlive the outcome, and r too
- * (the outcome borrows r's baseline). Cancellable through the progress callback. */
+ * NULL (defaults). On TQ_OK, or TQ_ERR_NOT_CONVERGED from the counterfactual solve (the
+ * context's message says so; the result's info has the residual reached), *out holds the
+ * outcome (owned by the caller, tq_outcome_free); on other errors, and when the baseline's
+ * recalibration does not converge, it is NULL. Errors: TQ_ERR_NOT_FOUND "<scenario file>: scenario S asks for year Y,
+ * not in dataset D", and those of the steps above. sp must outlive the outcome, and r too (the outcome borrows r's
+ * baseline). Cancellable through the progress callback. */
 TQ_API tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_options *o, tq_outcome **out);
 TQ_API void tq_outcome_free(tq_outcome *oc);
 
