@@ -248,6 +248,35 @@ static void test_dataset_cache(void **state)
     tq_runner_free(r);
 }
 
+static void test_search_order(void **state)
+{
+    (void)state;
+    char real[4200];
+    assert_non_null(realpath(tmp, real));
+    /* $TRADEQ_DATA comes first */
+    setenv("TRADEQ_DATA", tmp, 1);
+    tq_runner *r = NULL;
+    OK(tq_runner_new(ctx, &r));
+    assert_string_equal(tq_runner_data_dir(r), real);
+    const tq_dataset *ds = NULL;
+    OK(tq_runner_dataset(r, "tiny2", NULL, NULL, &ds));
+    assert_int_equal(tq_dataset_years(ds), 2);
+    tq_runner_free(r);
+    /* a $TRADEQ_DATA that is no folder is passed over: the build tree's data is found */
+    setenv("TRADEQ_DATA", "/nonexistent/tradeq-data", 1);
+    OK(tq_runner_new(ctx, &r));
+    assert_true(tq_runner_data_dir(r)[0] != 0);
+    assert_null(strstr(tq_runner_data_dir(r), "nonexistent"));
+    assert_int_equal(tq_runner_dataset(r, "tiny2", NULL, NULL, &ds), TQ_ERR_NOT_FOUND);
+    /* tq_runner_set_data_dir(NULL) restores the search after an override */
+    OK(tq_runner_set_data_dir(r, tmp));
+    assert_string_equal(tq_runner_data_dir(r), real);
+    OK(tq_runner_set_data_dir(r, NULL));
+    assert_string_not_equal(tq_runner_data_dir(r), real);
+    tq_runner_free(r);
+    unsetenv("TRADEQ_DATA");
+}
+
 static void test_unknown_names(void **state)
 {
     (void)state;
@@ -532,9 +561,10 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_baseline_cache),   cmocka_unit_test(test_dataset_cache),
-        cmocka_unit_test(test_unknown_names),    cmocka_unit_test(test_run_tiny),
-        cmocka_unit_test(test_default_scenario), cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_baseline_cache), cmocka_unit_test(test_dataset_cache),
+        cmocka_unit_test(test_search_order),   cmocka_unit_test(test_unknown_names),
+        cmocka_unit_test(test_run_tiny),       cmocka_unit_test(test_default_scenario),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
