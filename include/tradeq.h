@@ -600,7 +600,8 @@ TQ_API const char *tq_runner_data_dir(const tq_runner *r);
 /* The dataset called name_or_path (NULL: TQ_DEFAULT_DATASET), aggregated by
  * region_map / sector_map (each a preset name, a CSV path, or NULL). Loaded once:
  * a second request with the same three strings returns the same pointer. *out is owned
- * by r and valid until tq_runner_clear() / tq_runner_free(); do not modify it (clone).
+ * by r and valid until tq_runner_set_data_dir(), tq_runner_clear() or tq_runner_free();
+ * do not modify it (clone it).
  * Errors: TQ_ERR_NOT_FOUND for an unknown dataset name (the message lists the folders
  * searched) or preset (it names the files looked for); the readers' and
  * tq_dataset_aggregate()'s errors; TQ_ERR_NOMEM. */
