@@ -116,7 +116,8 @@ int tq_cmd_balance(int argc, char **argv)
         return cli_usage_error("balance", "--currency %s needs --rate (units of %s per USD)", currency, currency);
 
     tq_context *ctx = cli_context();
-    tq_dataset *ds = cli_load(ctx, &dopt);
+    tq_runner *runner = cli_runner(ctx);
+    const tq_dataset *ds = cli_load(ctx, runner, &dopt);
     int rc = CLI_FAIL;
     int *ys = NULL;
     double *ex = NULL, *im = NULL;
@@ -316,7 +317,7 @@ done:
     free(ex);
     free(im);
     free(rows);
-    tq_dataset_free(ds);
+    tq_runner_free(runner);
     tq_context_free(ctx);
     return rc;
 }

@@ -39,17 +39,21 @@ int tq_cmd_convert(int argc, char **argv)
     if (!outdir)
         return cli_usage_error("convert", "--out DIR is required");
     tq_context *ctx = cli_context();
-    tq_dataset *ds = cli_load(ctx, &dopt);
+    tq_runner *runner = cli_runner(ctx);
+    const tq_dataset *ds = cli_load(ctx, runner, &dopt);
+    tq_dataset *balanced = NULL; /* the runner's dataset is shared: rebalance a copy */
     int rc = CLI_FAIL;
     if (!ds)
         goto done;
     if (rebalance) {
         double clipped = 0;
-        if (tq_dataset_rebalance(ctx, ds, -1, &clipped) != TQ_OK) {
+        if (tq_dataset_clone(ctx, ds, &balanced) != TQ_OK ||
+            tq_dataset_rebalance(ctx, balanced, -1, &clipped) != TQ_OK) {
             cli_print_error(ctx);
             goto done;
         }
         fprintf(stderr, "rebalanced: final demand clipped at zero: %.3g of world final demand\n", clipped);
+        ds = balanced;
     }
     if (tq_dataset_write(ctx, ds, outdir, force) != TQ_OK) {
         cli_print_error(ctx);
@@ -59,7 +63,8 @@ int tq_cmd_convert(int argc, char **argv)
            tq_dataset_sectors(ds), tq_dataset_years(ds), tq_dataset_years(ds) > 1 ? "s" : "", outdir);
     rc = CLI_OK;
 done:
-    tq_dataset_free(ds);
+    tq_dataset_free(balanced);
+    tq_runner_free(runner);
     tq_context_free(ctx);
     return rc;
 }

@@ -36,8 +36,10 @@ int tq_cmd_info(int argc, char **argv)
         }
     }
     tq_context *ctx = cli_context();
-    tq_dataset *ds = cli_load(ctx, &dopt);
+    tq_runner *runner = cli_runner(ctx);
+    const tq_dataset *ds = cli_load(ctx, runner, &dopt);
     if (!ds) {
+        tq_runner_free(runner);
         tq_context_free(ctx);
         return CLI_FAIL;
     }
@@ -47,7 +49,7 @@ int tq_cmd_info(int argc, char **argv)
         y = tq_dataset_find_year(ds, want_year);
         if (y < 0) {
             fprintf(stderr, "tradeq info: year %d is not in the dataset\n", want_year);
-            tq_dataset_free(ds);
+            tq_runner_free(runner);
             tq_context_free(ctx);
             return CLI_FAIL;
         }
@@ -142,7 +144,7 @@ int tq_cmd_info(int argc, char **argv)
             printf("  %-8s %d %7.3f  %s\n", tq_dataset_sector_code(ds, j), tq_dataset_sector_tradable(ds, j), theta[j],
                    tq_dataset_sector_name(ds, j));
     }
-    tq_dataset_free(ds);
+    tq_runner_free(runner);
     tq_context_free(ctx);
     return CLI_OK;
 }

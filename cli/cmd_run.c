@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +12,8 @@ static void help(void)
 {
     printf("usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
            "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
-           "                  [--force] [--check] [--top K]\n\n"
+           "                  [--force] [--check] [--top K] [--tol X] [--method anderson|nested-fp]\n"
+           "                  [--max-iter N] [--threads N]\n\n"
            "Solves each scenario in general equilibrium (MODEL.md (E1)-(E5)) and prints welfare,\n"
            "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
            "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -27,6 +27,13 @@ static void help(void)
            "                  when --out is given); json alone prints JSON to stdout without --out\n"
            "  --check         recompute (E0)-(E5) from the solution and print the residuals\n"
            "  --top K         regions shown besides those named in the scenario (default 6)\n"
+           "  --tol X         solver tolerance: largest relative residual of (E2), (E4) and (E5)\n"
+           "                  accepted (default 1e-10)\n"
+           "  --method M      anderson (default: Anderson-accelerated fixed point) or nested-fp\n"
+           "                  (the textbook damped nested fixed point, slower)\n"
+           "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
+           "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
+           "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
            "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -68,88 +75,19 @@ static void progress_done(progress *p)
     p->shown = 0;
 }
 
-/* ------------------------------------------------------------------ loading --- */
+/* ------------------------------------------------------------------- notes --- */
 
-typedef struct loaded {
-    char key[PATH_MAX * 2];
-    tq_dataset *ds;
-} loaded;
-
-/* The map file of an aggregation preset: a path as is, else data/maps/<dataset>_<preset>.csv. */
-static int preset_path(const char *dataset, const char *preset, char *out, size_t cap)
+/* The library's notes on a run (e.g. a dataset without input-output coefficients) go
+ * to the log callback; the readers' own remarks while loading are not shown, so notes
+ * are switched on only around tq_runner_run() once the dataset is loaded. */
+static void on_log(void *ud, int level, const char *message)
 {
-    struct stat sb;
-    if (strchr(preset, '/') || strstr(preset, ".csv")) {
-        snprintf(out, cap, "%s", preset);
-        return 0;
-    }
-    const char *base = strrchr(dataset, '/');
-    base = base ? base + 1 : dataset;
-    snprintf(out, cap, "%s/maps/%s_%s.csv", cli_data_dir(), base, preset);
-    if (stat(out, &sb) != 0) {
-        fprintf(stderr, "tradeq run: no aggregation preset '%s' for dataset %s (looked for %s)\n", preset, base, out);
-        return -1;
-    }
-    return 0;
-}
-
-static tq_dataset *load_for(tq_context *ctx, const tq_spec_info *si, const char *data_override, loaded *cache,
-                            int *ncache)
-{
-    const char *dataset = data_override ? data_override : si->dataset;
-    char key[PATH_MAX * 2];
-    snprintf(key, sizeof key, "%s|%s|%s", dataset ? dataset : "", si->aggregate ? si->aggregate : "",
-             si->sector_aggregate ? si->sector_aggregate : "");
-    for (int k = 0; k < *ncache; k++)
-        if (!strcmp(cache[k].key, key))
-            return cache[k].ds;
-    cli_data_opts o = {dataset, NULL, NULL};
-    char rm[PATH_MAX], sm[PATH_MAX];
-    const char *dname = dataset ? dataset : "wiod2014";
-    if (si->aggregate) {
-        if (preset_path(dname, si->aggregate, rm, sizeof rm))
-            return NULL;
-        o.region_map = rm;
-    }
-    if (si->sector_aggregate) {
-        if (preset_path(dname, si->sector_aggregate, sm, sizeof sm))
-            return NULL;
-        o.sector_map = sm;
-    }
-    tq_dataset *ds = cli_load(ctx, &o);
-    if (!ds)
-        return NULL;
-    if (*ncache < 16) {
-        snprintf(cache[*ncache].key, sizeof cache[*ncache].key, "%s", key);
-        cache[(*ncache)++].ds = ds;
-    }
-    return ds;
-}
-
-/* The default scenario file, shipped beside the embedded data. */
-static int default_scenario(char *out, size_t cap)
-{
-    struct stat sb;
-    snprintf(out, cap, "%s/../scenarios/us-japan-autos.yaml", cli_data_dir());
-    if (stat(out, &sb) == 0)
-        return 0;
-    snprintf(out, cap, "%s/scenarios/us-japan-autos.yaml", cli_data_dir());
-    return stat(out, &sb) == 0 ? 0 : -1;
+    const int *on = ud;
+    if (*on && level >= TQ_LOG_INFO)
+        fprintf(stderr, "note: %s\n", message);
 }
 
 /* ---------------------------------------------------------------- printing --- */
-
-typedef struct solved {
-    tq_spec_info si;
-    const tq_spec *spec;
-    int k;
-    tq_dataset *ds; /* owned by the cache or by this (own_ds) */
-    int own_ds;
-    tq_baseline *base;
-    tq_scenario *sc;
-    tq_result *res;
-    int year_index;
-} solved;
 
 static const char *bn(char *b, size_t cap, double musd)
 {
@@ -163,33 +101,37 @@ static double trade(const double *XJ, const double *pi, const double *t, int N, 
     return XJ[(size_t)n * J + j] * pi[a] / (1 + t[a]);
 }
 
-static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
+static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int check)
 {
-    const tq_dataset *ds = s->ds;
+    const tq_spec_info *si = tq_outcome_spec_info(oc);
+    const tq_dataset *ds = tq_outcome_dataset(oc);
+    const tq_baseline *base = tq_outcome_baseline(oc);
+    tq_scenario *sc = tq_outcome_scenario(oc);
+    const tq_result *res = tq_outcome_result(oc);
     const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
-    const tq_solve_info *info = tq_result_info(s->res);
-    const double *wel = tq_result_array(s->res, TQ_RES_WELFARE, NULL);
-    const double *ev = tq_result_array(s->res, TQ_RES_EV, NULL);
-    const double *rw = tq_result_array(s->res, TQ_RES_REAL_WAGE, NULL);
-    const double *cpi = tq_result_array(s->res, TQ_RES_CPI, NULL);
-    const double *rev1 = tq_result_array(s->res, TQ_RES_REVENUE, NULL);
-    const double *rev0 = tq_baseline_array(s->base, TQ_R, NULL);
-    const double *XJ0 = tq_baseline_array(s->base, TQ_XJ, NULL), *pi0 = tq_baseline_array(s->base, TQ_PI, NULL);
-    const double *t0 = tq_baseline_array(s->base, TQ_TARIFF, NULL);
-    const double *XJ1 = tq_result_array(s->res, TQ_RES_X, NULL), *pi1 = tq_result_array(s->res, TQ_RES_PI, NULL);
-    const double *t1 = tq_scenario_tariffs(s->sc);
+    const tq_solve_info *info = tq_result_info(res);
+    const double *wel = tq_result_array(res, TQ_RES_WELFARE, NULL);
+    const double *ev = tq_result_array(res, TQ_RES_EV, NULL);
+    const double *rw = tq_result_array(res, TQ_RES_REAL_WAGE, NULL);
+    const double *cpi = tq_result_array(res, TQ_RES_CPI, NULL);
+    const double *rev1 = tq_result_array(res, TQ_RES_REVENUE, NULL);
+    const double *rev0 = tq_baseline_array(base, TQ_R, NULL);
+    const double *XJ0 = tq_baseline_array(base, TQ_XJ, NULL), *pi0 = tq_baseline_array(base, TQ_PI, NULL);
+    const double *t0 = tq_baseline_array(base, TQ_TARIFF, NULL);
+    const double *XJ1 = tq_result_array(res, TQ_RES_X, NULL), *pi1 = tq_result_array(res, TQ_RES_PI, NULL);
+    const double *t1 = tq_scenario_tariffs(sc);
     static const char *const cl[] = {"fixed deficits", "balanced trade", "deficits as a share of world VA",
                                      "deficit targets"};
     char b1[48], b2[48], b3[48], b4[48];
 
-    printf("\n== %s%s%s\n", s->si.name, s->si.title[0] ? ": " : "", s->si.title);
-    if (s->si.description[0])
-        printf("%s\n", s->si.description);
+    printf("\n== %s%s%s\n", si->name, si->title[0] ? ": " : "", si->title);
+    if (si->description[0])
+        printf("%s\n", si->description);
     printf("data %s, %d (%d regions x %d sectors%s); closure: %s\n", tq_dataset_name(ds),
-           tq_dataset_year(ds, s->year_index), N, J,
+           tq_dataset_year(ds, tq_outcome_year_index(oc)), N, J,
            tq_dataset_has_io(ds) ? ", input-output links"
                                  : ", NO input-output links: a multi-sector model without intermediate inputs",
-           cl[s->si.closure]);
+           cl[si->closure]);
     printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
            info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual, info->seconds);
 
@@ -197,7 +139,7 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
     unsigned char *named = calloc((size_t)N, 1);
     int *order = malloc(sizeof(int) * (size_t)N);
     int imp = -1, exp_ = -1;
-    tq_spec_named_regions(s->spec, s->k, ds, named, &imp, &exp_);
+    tq_outcome_named_regions(oc, named, &imp, &exp_);
     int cnt = 0;
     for (int n = 0; n < N; n++)
         if (named[n])
@@ -289,7 +231,7 @@ static void print_scenario(tq_context *ctx, const solved *s, int top, int check)
     }
     if (check) {
         tq_check c;
-        if (tq_check_solution(ctx, s->base, s->sc, s->res, NULL, &c) == TQ_OK)
+        if (tq_check_solution(ctx, base, sc, res, NULL, &c) == TQ_OK)
             printf("\ncheck (independent recomputation, relative residuals): E1 %.2g, E2 %.2g, E3 %.2g, E4 %.2g, "
                    "income %.2g, E5 %.2g, numeraire %.2g, sum D' %.2g; max %.2g\n",
                    c.e1, c.e2, c.e3, c.e4, c.income, c.e5, c.numeraire, c.deficit_sum, c.max);
@@ -322,6 +264,8 @@ int tq_cmd_run(int argc, char **argv)
     const char *data = NULL, *outdir = NULL, *formats = NULL;
     int force = 0, check = 0, top = 6, have_closure = 0;
     tq_closure closure = TQ_CLOSURE_FIXED;
+    tq_run_options ro;
+    tq_run_options_default(&ro);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -344,6 +288,25 @@ int tq_cmd_run(int argc, char **argv)
             formats = argv[++i];
         } else if (!strcmp(a, "--top") && has_val) {
             top = atoi(argv[++i]);
+        } else if (!strcmp(a, "--tol") && has_val) {
+            char *end;
+            ro.tol = strtod(argv[++i], &end);
+            if (*end || !(ro.tol > 0) || !isfinite(ro.tol))
+                return cli_usage_error("run", "--tol must be a positive number, not '%s'", argv[i]);
+        } else if (!strcmp(a, "--method") && has_val) {
+            const char *m = argv[++i];
+            if (!strcmp(m, "anderson"))
+                ro.method = TQ_METHOD_ANDERSON;
+            else if (!strcmp(m, "nested-fp"))
+                ro.method = TQ_METHOD_FIXED_POINT;
+            else
+                return cli_usage_error("run", "--method is anderson or nested-fp, not '%s'", m);
+        } else if ((!strcmp(a, "--max-iter") || !strcmp(a, "--threads")) && has_val) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > INT_MAX)
+                return cli_usage_error("run", "%s must be a positive whole number, not '%s'", a, argv[i]);
+            *(!strcmp(a, "--max-iter") ? &ro.max_iter : &ro.threads) = (int)v;
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--check")) {
@@ -383,21 +346,25 @@ int tq_cmd_run(int argc, char **argv)
     if (json_stdout && fmt != TQ_FORMAT_JSON)
         return cli_usage_error("run", "without --out only json can go to standard output");
 
+    if (data)
+        ro.dataset = data;
+
     tq_context *ctx = cli_context();
     progress prog = {isatty(2), now(), 0, "tradeq run"};
     tq_context_set_progress(ctx, on_progress, &prog);
+    int notes = 0;
+    tq_context_set_log(ctx, on_log, &notes);
+    tq_runner *runner = cli_runner(ctx);
     int rc = CLI_FAIL;
     tq_spec *specs[65];
     int nspecs = 0;
-    loaded cache[16];
-    int ncache = 0;
-    solved *runs = NULL;
+    tq_outcome **runs = NULL;
     int nruns = 0;
     char dflt[PATH_MAX + 64];
 
     /* 1. the scenarios */
     if (nfiles == 0 && ntariffs == 0) {
-        if (default_scenario(dflt, sizeof dflt)) {
+        if (tq_runner_default_scenario(runner, dflt, sizeof dflt) != TQ_OK) {
             fprintf(stderr, "tradeq run: the default scenario us-japan-autos.yaml is not installed; give a file\n");
             goto done;
         }
@@ -429,54 +396,25 @@ int tq_cmd_run(int argc, char **argv)
     int total = 0;
     for (int s = 0; s < nspecs; s++)
         total += tq_spec_count(specs[s]);
-    runs = calloc((size_t)total, sizeof(solved));
+    runs = calloc((size_t)total, sizeof(tq_outcome *));
     if (!runs)
         goto done;
 
     /* 2. resolve and solve every scenario before writing anything */
     for (int s = 0; s < nspecs; s++)
         for (int k = 0; k < tq_spec_count(specs[s]); k++) {
-            solved *r = &runs[nruns++];
-            r->spec = specs[s];
-            r->k = k;
-            tq_spec_get(specs[s], k, &r->si);
-            tq_dataset *ds = load_for(ctx, &r->si, data, cache, &ncache);
-            if (!ds)
-                goto done;
-            r->ds = ds;
-            r->year_index = tq_dataset_years(ds) - 1;
-            if (r->si.year) {
-                r->year_index = tq_dataset_find_year(ds, r->si.year);
-                if (r->year_index < 0) {
-                    fprintf(stderr, "tradeq: %s: scenario %s asks for year %d, not in dataset %s\n", r->si.origin,
-                            r->si.name, r->si.year, tq_dataset_name(ds));
-                    goto done;
-                }
-            }
-            /* elasticity overrides change the data: work on a copy */
-            tq_dataset *copy = NULL;
-            if (tq_dataset_clone(ctx, ds, &copy) != TQ_OK || tq_spec_apply_data(ctx, specs[s], k, copy) != TQ_OK) {
-                tq_dataset_free(copy);
+            tq_spec_info si;
+            tq_spec_get(specs[s], k, &si);
+            prog.label = si.name;
+            /* load (and cache) the data first, quietly: the notes are about the run */
+            const tq_dataset *ds = NULL;
+            if (tq_runner_spec_dataset(runner, specs[s], k, &ro, &ds) != TQ_OK) {
                 cli_print_error(ctx);
                 goto done;
             }
-            r->ds = copy;
-            r->own_ds = 1;
-            if (!tq_dataset_has_io(copy))
-                fprintf(stderr,
-                        "note: dataset %s has no input-output coefficients: scenario %s is solved as a "
-                        "multi-sector model without intermediate inputs\n",
-                        tq_dataset_name(copy), r->si.name);
-            tq_closure bc = r->si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
-            prog.label = r->si.name;
-            if (tq_baseline_new(ctx, copy, r->year_index, bc, NULL, &r->base) != TQ_OK ||
-                tq_scenario_new(ctx, r->base, &r->sc) != TQ_OK ||
-                tq_spec_apply(ctx, specs[s], k, copy, r->base, r->sc) != TQ_OK) {
-                progress_done(&prog);
-                cli_print_error(ctx);
-                goto done;
-            }
-            tq_status st = tq_solve(ctx, r->base, r->sc, NULL, &r->res);
+            notes = 1;
+            tq_status st = tq_runner_run(runner, specs[s], k, &ro, &runs[nruns++]);
+            notes = 0;
             progress_done(&prog);
             if (st != TQ_OK) {
                 cli_print_error(ctx);
@@ -487,20 +425,20 @@ int tq_cmd_run(int argc, char **argv)
     /* 3. report */
     if (want_table && !json_stdout) {
         for (int q = 0; q < nruns; q++)
-            print_scenario(ctx, &runs[q], top, check);
+            print_scenario(ctx, runs[q], top, check);
         if (nruns > 1) {
             printf("\nside by side: welfare change, percent\n%-8s", "region");
             for (int q = 0; q < nruns; q++)
-                printf(" %14.14s", runs[q].si.name);
+                printf(" %14.14s", tq_outcome_spec_info(runs[q])->name);
             printf("\n");
-            const tq_dataset *ds0 = runs[0].ds;
+            const tq_dataset *ds0 = tq_outcome_dataset(runs[0]);
             for (int n = 0; n < tq_dataset_regions(ds0); n++) {
                 unsigned char *m = calloc((size_t)tq_dataset_regions(ds0), 1);
                 int named = 0;
                 for (int q = 0; q < nruns && m; q++) {
-                    if (tq_dataset_regions(runs[q].ds) != tq_dataset_regions(ds0))
+                    if (tq_dataset_regions(tq_outcome_dataset(runs[q])) != tq_dataset_regions(ds0))
                         continue;
-                    tq_spec_named_regions(runs[q].spec, runs[q].k, runs[q].ds, m, NULL, NULL);
+                    tq_outcome_named_regions(runs[q], m, NULL, NULL);
                     named |= m[n];
                 }
                 free(m);
@@ -508,11 +446,11 @@ int tq_cmd_run(int argc, char **argv)
                     continue;
                 printf("%-8s", tq_dataset_region_code(ds0, n));
                 for (int q = 0; q < nruns; q++) {
-                    int rn = tq_dataset_find_region(runs[q].ds, tq_dataset_region_code(ds0, n));
+                    int rn = tq_dataset_find_region(tq_outcome_dataset(runs[q]), tq_dataset_region_code(ds0, n));
                     if (rn < 0)
                         printf(" %14s", "-");
                     else
-                        printf(" %+14.3f", tq_result_array(runs[q].res, TQ_RES_WELFARE, NULL)[rn]);
+                        printf(" %+14.3f", tq_result_array(tq_outcome_result(runs[q]), TQ_RES_WELFARE, NULL)[rn]);
                 }
                 printf("\n");
             }
@@ -522,14 +460,8 @@ int tq_cmd_run(int argc, char **argv)
         tq_run *tr = calloc((size_t)nruns, sizeof(tq_run));
         if (!tr)
             goto done;
-        for (int q = 0; q < nruns; q++) {
-            tr[q].scenario = runs[q].si.name;
-            tr[q].scenario_file = strcmp(runs[q].si.origin, "(command line)") ? runs[q].si.origin : "";
-            tr[q].description = runs[q].si.title;
-            tr[q].base = runs[q].base;
-            tr[q].sc = runs[q].sc;
-            tr[q].res = runs[q].res;
-        }
+        for (int q = 0; q < nruns; q++)
+            tq_outcome_run(runs[q], &tr[q]);
         tq_status st;
         if (json_stdout) {
             /* JSON to standard output: write into a private temporary folder, then copy */
@@ -568,16 +500,10 @@ int tq_cmd_run(int argc, char **argv)
     }
     rc = CLI_OK;
 done:
-    for (int q = 0; q < nruns; q++) {
-        tq_result_free(runs[q].res);
-        tq_scenario_free(runs[q].sc);
-        tq_baseline_free(runs[q].base);
-        if (runs[q].own_ds)
-            tq_dataset_free(runs[q].ds);
-    }
+    for (int q = 0; q < nruns; q++)
+        tq_outcome_free(runs[q]);
     free(runs);
-    for (int c = 0; c < ncache; c++)
-        tq_dataset_free(cache[c].ds);
+    tq_runner_free(runner); /* after the outcomes, which borrow its baselines */
     for (int s = 0; s < nspecs; s++)
         tq_spec_free(specs[s]);
     tq_context_free(ctx);

@@ -18,8 +18,8 @@ int tq_cmd_run(int argc, char **argv);
 /* Dataset options every command accepts. */
 typedef struct cli_data_opts {
     const char *data;       /* --data PATH or embedded name; NULL = default */
-    const char *region_map; /* --region-map CSV */
-    const char *sector_map; /* --sector-map CSV */
+    const char *region_map; /* --region-map CSV or preset */
+    const char *sector_map; /* --sector-map CSV or preset */
 } cli_data_opts;
 
 /* Exit codes. */
@@ -28,9 +28,12 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 tq_context *cli_context(void);
 /* Print "tradeq: <one-line error>" from ctx to stderr. */
 void cli_print_error(tq_context *ctx);
-/* Resolve opts->data (a folder path, or the name of an embedded dataset) and load it,
- * applying the maps. Prints the error and returns NULL on failure. */
-tq_dataset *cli_load(tq_context *ctx, const cli_data_opts *opts);
+/* A runner on ctx (exits with the message if it cannot be made). */
+tq_runner *cli_runner(tq_context *ctx);
+/* The dataset of opts (a folder path or an embedded dataset name; region and sector
+ * maps as files or presets), through the runner: owned by r. Prints the error and
+ * returns NULL on failure. */
+const tq_dataset *cli_load(tq_context *ctx, tq_runner *r, const cli_data_opts *opts);
 /* Handle a dataset option at argv[*i]; returns 1 if consumed (advancing *i), 0 if not
  * a dataset option, -1 on a missing value (message printed). */
 int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts);
@@ -38,7 +41,5 @@ int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Format a number with thousands separators and `decimals` places. */
 const char *cli_num(char *buf, size_t cap, double v, int decimals);
-/* The folder holding the embedded datasets ("" if none found). */
-const char *cli_data_dir(void);
 
 #endif

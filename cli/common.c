@@ -1,13 +1,11 @@
-/* Helpers shared by the CLI commands: context, errors, dataset resolution. */
+/* Helpers shared by the CLI commands: context, errors, options, numbers. Datasets are
+ * resolved by the library's runner (include/tradeq.h, "runner"). */
 #include "commands.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 tq_context *cli_context(void)
 {
@@ -57,90 +55,22 @@ int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts)
     return 1;
 }
 
-static int is_dir(const char *p)
+tq_runner *cli_runner(tq_context *ctx)
 {
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+    tq_runner *r = NULL;
+    if (tq_runner_new(ctx, &r) != TQ_OK) {
+        cli_print_error(ctx);
+        exit(CLI_FAIL);
+    }
+    return r;
 }
 
-/* Embedded data: $TRADEQ_DATA, then <exe>/../share/tradeq/data (installed), then
- * <exe>/../data (build tree inside the source tree), then the source tree. */
-const char *cli_data_dir(void)
+const tq_dataset *cli_load(tq_context *ctx, tq_runner *r, const cli_data_opts *opts)
 {
-    static char dir[PATH_MAX];
-    static int done;
-    if (done)
-        return dir;
-    done = 1;
-    const char *env = getenv("TRADEQ_DATA");
-    if (env && is_dir(env)) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        const char *rel[] = {"/../share/tradeq/data", "/../data"};
-        for (size_t k = 0; k < 2; k++) {
-            char cand[PATH_MAX + 32];
-            snprintf(cand, sizeof cand, "%s%s", exe, rel[k]);
-            size_t len = strlen(cand);
-            if (is_dir(cand) && len < sizeof dir) {
-                memcpy(dir, cand, len + 1);
-                return dir;
-            }
-        }
-    }
-#ifdef TQ_SOURCE_DIR
-    if (is_dir(TQ_SOURCE_DIR "/data")) {
-        snprintf(dir, sizeof dir, "%s", TQ_SOURCE_DIR "/data");
-        return dir;
-    }
-#endif
-    dir[0] = 0;
-    return dir;
-}
-
-#define DEFAULT_DATASET "wiod2014"
-
-tq_dataset *cli_load(tq_context *ctx, const cli_data_opts *opts)
-{
-    const char *want = opts->data ? opts->data : DEFAULT_DATASET;
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s", want);
-    if (!is_dir(path) && !strchr(want, '/')) {
-        /* not a folder here: an embedded dataset name? */
-        const char *dd = cli_data_dir();
-        char cand[PATH_MAX + 64];
-        snprintf(cand, sizeof cand, "%s/%s", dd, want);
-        if (dd[0] && is_dir(cand)) {
-            snprintf(path, sizeof path, "%s", cand);
-        } else if (!opts->data) {
-            fprintf(stderr,
-                    "tradeq: no embedded default dataset '%s' in this build (looked in '%s'); "
-                    "give --data PATH\n",
-                    want, dd[0] ? dd : "(no data folder found)");
-            return NULL;
-        }
-    }
-    tq_dataset *ds = NULL;
-    if (tq_dataset_load(ctx, path, &ds) != TQ_OK) {
+    const tq_dataset *ds = NULL;
+    if (tq_runner_dataset(r, opts->data, opts->region_map, opts->sector_map, &ds) != TQ_OK) {
         cli_print_error(ctx);
         return NULL;
-    }
-    if (opts->region_map || opts->sector_map) {
-        tq_dataset *agg = NULL;
-        if (tq_dataset_aggregate(ctx, ds, opts->region_map, opts->sector_map, &agg) != TQ_OK) {
-            cli_print_error(ctx);
-            tq_dataset_free(ds);
-            return NULL;
-        }
-        tq_dataset_free(ds);
-        ds = agg;
     }
     return ds;
 }

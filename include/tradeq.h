@@ -584,6 +584,132 @@ typedef struct tq_run {
 TQ_API tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
                                   int overwrite);
 
+/* ----------------------------------------------------------------- runner --- */
+/* The run pipeline every program shares (the CLI, the web server, the bindings): find
+ * a dataset by embedded name or path, apply aggregation presets or map files, keep
+ * loaded datasets and recalibrated baselines in caches, apply a scenario spec, solve,
+ * and hand back the outcome. Programs call this instead of re-implementing any of it.
+ *
+ * Data folders (embedded datasets, maps/, and ../scenarios/ beside them) are searched
+ * in this order: the folder given to tq_runner_set_data_dir() if any, else $TRADEQ_DATA,
+ * <program dir>/../share/tradeq/data (installed), <program dir>/data and
+ * <program dir>/../data (build trees), and the source tree's data/ (a developer
+ * fallback compiled into the library); <program dir> is that of /proc/self/exe.
+ * An embedded dataset NAME is, in the first folder that has either, the binary file
+ * NAME.tqb or else the folder NAME/. A name that contains '/' or names an existing
+ * file or folder is read as a path. An aggregation preset P of dataset D is the file
+ * maps/D_P.csv of the first folder that has it; a map containing '/' or ".csv" is a
+ * path.
+ *
+ * A runner borrows its context (which must outlive it; errors are recorded there and
+ * notes go to its log callback) and is used by one thread at a time. Its caches grow
+ * until tq_runner_clear() or tq_runner_free(). */
+
+typedef struct tq_runner tq_runner;
+
+/* The embedded dataset used when a scenario names none. */
+#define TQ_DEFAULT_DATASET "wiod2014"
+
+/* Create a runner on ctx. *out is owned by the caller (tq_runner_free).
+ * Errors: TQ_ERR_NOMEM. */
+TQ_API tq_status tq_runner_new(tq_context *ctx, tq_runner **out);
+/* Free the runner and everything it cached. Outcomes made by it must be freed first
+ * (they borrow its baselines). Accepts NULL. */
+TQ_API void tq_runner_free(tq_runner *r);
+/* Drop every cached dataset and baseline (outcomes borrowing them must be freed first). */
+TQ_API void tq_runner_clear(tq_runner *r);
+
+/* Use folder dir (copied) as the only data folder; NULL restores the search above.
+ * Clears the dataset cache. Errors: TQ_ERR_NOT_FOUND if dir is not a folder (the
+ * runner is unchanged), TQ_ERR_NOMEM. */
+TQ_API tq_status tq_runner_set_data_dir(tq_runner *r, const char *dir);
+/* The first data folder that exists, as an absolute path ("" if none). Storage owned
+ * by r, valid until the next tq_runner_set_data_dir(). */
+TQ_API const char *tq_runner_data_dir(const tq_runner *r);
+
+/* The dataset called name_or_path (NULL: TQ_DEFAULT_DATASET), aggregated by
+ * region_map / sector_map (each a preset name, a CSV path, or NULL). Loaded once:
+ * a second request with the same three strings returns the same pointer. *out is owned
+ * by r and valid until tq_runner_set_data_dir(), tq_runner_clear() or tq_runner_free();
+ * do not modify it (clone it).
+ * Errors: TQ_ERR_NOT_FOUND for an unknown dataset name (the message lists the folders
+ * searched) or preset (it names the files looked for); the readers' and
+ * tq_dataset_aggregate()'s errors; TQ_ERR_NOMEM. */
+TQ_API tq_status tq_runner_dataset(tq_runner *r, const char *name_or_path, const char *region_map,
+                                   const char *sector_map, const tq_dataset **out);
+
+/* The base equilibrium of year index y of ds (any dataset, not only the runner's) with
+ * closure TQ_CLOSURE_FIXED or TQ_CLOSURE_BALANCED, as tq_baseline_new(). Cached by the
+ * dataset's content hash and name, y, closure and the options that change the base
+ * (method, tol, max_iter, anderson_m, damping, baseline_mode, numeraire_region; not
+ * threads, which never change a result): a second request for equal data returns the
+ * same pointer, even for another copy of the dataset. opt may be NULL (defaults).
+ * *out is owned by r (valid until tq_runner_clear() / tq_runner_free()). Errors: those
+ * of tq_baseline_new() (a failed baseline is not cached). */
+TQ_API tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure,
+                                    const tq_solver_options *opt, const tq_baseline **out);
+
+/* Write the path of the shipped default scenario (scenarios/us-japan-autos.yaml, found
+ * as <data folder>/../scenarios/ or <data folder>/scenarios/) into buf (cap bytes with
+ * the NUL). Errors: TQ_ERR_NOT_FOUND if it is not installed, TQ_ERR_INVALID if cap is
+ * too small. */
+TQ_API tq_status tq_runner_default_scenario(tq_runner *r, char *buf, size_t cap);
+
+/* Options of a run. All-zero is the default (tq_run_options_default fills the same). */
+typedef struct tq_run_options {
+    const char *dataset; /* NULL, or a dataset name or path overriding the scenario's
+                            (its aggregation presets still apply) */
+    double tol;          /* solver tolerance; <= 0: the default (tq_solver_options) */
+    tq_method method;    /* default TQ_METHOD_ANDERSON */
+    int max_iter;        /* 0: the method's default */
+    int threads;         /* OpenMP threads; 0: the OpenMP default */
+} tq_run_options;
+TQ_API void tq_run_options_default(tq_run_options *o);
+
+/* The dataset scenario k of sp runs on, before its elasticity overrides: its dataset
+ * (or o->dataset) with its aggregation presets, through tq_runner_dataset(). o may be
+ * NULL. Lets a program load (and cache) the data first. Errors as tq_runner_dataset();
+ * TQ_ERR_INVALID for a bad k. */
+TQ_API tq_status tq_runner_spec_dataset(tq_runner *r, const tq_spec *sp, int k, const tq_run_options *o,
+                                        const tq_dataset **out);
+
+typedef struct tq_outcome tq_outcome;
+
+/* Run scenario k of sp: its dataset (tq_runner_spec_dataset), its year (default the
+ * last), a copy with its elasticity overrides, the cached baseline for that copy
+ * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
+ * closure, else fixed, and the options' solver settings; a copy whose overrides leave
+ * the hash unchanged reuses the cached baseline), a scenario with its shocks and
+ * closure (tq_spec_apply), and tq_solve(). A dataset without input-output
+ * coefficients is noted through the context's log callback (TQ_LOG_INFO). o may be
+ * NULL (defaults). On TQ_OK, or TQ_ERR_NOT_CONVERGED from the counterfactual solve (the
+ * context's message says so; the result's info has the residual reached), *out holds the
+ * outcome (owned by the caller, tq_outcome_free); on other errors, and when the baseline's
+ * recalibration does not converge, it is NULL. Errors: TQ_ERR_NOT_FOUND "<scenario file>: scenario S asks for year Y,
+ * not in dataset D", and those of the steps above. sp must outlive the outcome, and r too (the outcome borrows r's
+ * baseline). Cancellable through the progress callback. */
+TQ_API tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_options *o, tq_outcome **out);
+TQ_API void tq_outcome_free(tq_outcome *oc);
+
+/* What the outcome holds. Pointers are owned by the outcome (the baseline by the
+ * runner) and valid until tq_outcome_free(). */
+TQ_API const tq_spec_info *tq_outcome_spec_info(const tq_outcome *oc); /* strings owned by sp */
+TQ_API const tq_dataset *tq_outcome_dataset(const tq_outcome *oc);     /* after elasticity overrides */
+TQ_API const tq_baseline *tq_outcome_baseline(const tq_outcome *oc);
+TQ_API tq_scenario *tq_outcome_scenario(tq_outcome *oc); /* writable: tq_scenario_tariffs() */
+TQ_API const tq_result *tq_outcome_result(const tq_outcome *oc);
+TQ_API int tq_outcome_year_index(const tq_outcome *oc);
+/* Fill *out for tq_results_write(): scenario = the spec's name, scenario_file = its
+ * file ("" for the command line), description = its title, and the baseline, scenario
+ * and result. The strings are owned by sp. */
+TQ_API void tq_outcome_run(const tq_outcome *oc, tq_run *out);
+/* Regions named in the scenario's shocks and deficit targets, as
+ * tq_spec_named_regions(): mask (length tq_dataset_regions(tq_outcome_dataset(oc)),
+ * may be NULL) gets 1 for each; *importer / *exporter (may be NULL) the first shock's
+ * pair when it names one region each, else -1. Returns the count (-1 when mask is NULL
+ * and memory runs out). */
+TQ_API int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *importer, int *exporter);
+
 #ifdef __cplusplus
 }
 #endif
