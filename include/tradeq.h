@@ -499,7 +499,9 @@ typedef struct tq_spec_info {
     const char *sector_aggregate; /* sector map preset or path, or NULL */
     int year;                     /* 0: the last year of the data */
     tq_closure closure;
-    int shocks; /* number of tariff / NTB entries */
+    int shocks;               /* number of tariff / NTB entries */
+    const char *elasticities; /* the named elasticity set (docs/elasticities.md) of
+                                 `elasticities: NAME` (or `set: NAME`), NULL: the dataset's own */
 } tq_spec_info;
 /* Strings are owned by sp. */
 TQ_API tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
@@ -637,6 +639,19 @@ TQ_API const char *tq_runner_data_dir(const tq_runner *r);
  * tq_dataset_aggregate()'s errors; TQ_ERR_NOMEM. */
 TQ_API tq_status tq_runner_dataset(tq_runner *r, const char *name_or_path, const char *region_map,
                                    const char *sector_map, const tq_dataset **out);
+/* The same with the named elasticity set `elasticities` (NULL: the dataset's own theta;
+ * docs/elasticities.md) put on the data as read, before aggregation, so that the set's
+ * sectors are the dataset's own. Cached under all four strings. Errors as above, and
+ * TQ_ERR_NOT_FOUND for a dataset without named sets or an unknown set name (the message
+ * lists the sets). */
+TQ_API tq_status tq_runner_dataset_set(tq_runner *r, const char *name_or_path, const char *elasticities,
+                                       const char *region_map, const char *sector_map, const tq_dataset **out);
+/* The named elasticity sets of embedded dataset `dataset` (a name, or a path whose last
+ * component is the name; NULL: the default): elasticities/<name>.csv and its sets.csv in
+ * the first data folder that has them. *out owned by the caller (tq_elasticities_free).
+ * Errors: TQ_ERR_NOT_FOUND (the message names the files looked for), those of
+ * tq_elasticities_load(). */
+TQ_API tq_status tq_runner_elasticities(tq_runner *r, const char *dataset, tq_elasticities **out);
 
 /* The base equilibrium of year index y of ds (any dataset, not only the runner's) with
  * closure TQ_CLOSURE_FIXED or TQ_CLOSURE_BALANCED, as tq_baseline_new(). Cached by the
@@ -657,12 +672,14 @@ TQ_API tq_status tq_runner_default_scenario(tq_runner *r, char *buf, size_t cap)
 
 /* Options of a run. All-zero is the default (tq_run_options_default fills the same). */
 typedef struct tq_run_options {
-    const char *dataset; /* NULL, or a dataset name or path overriding the scenario's
-                            (its aggregation presets still apply) */
-    double tol;          /* solver tolerance; <= 0: the default (tq_solver_options) */
-    tq_method method;    /* default TQ_METHOD_ANDERSON */
-    int max_iter;        /* 0: the method's default */
-    int threads;         /* OpenMP threads; 0: the OpenMP default */
+    const char *dataset;      /* NULL, or a dataset name or path overriding the scenario's
+                                 (its aggregation presets still apply) */
+    double tol;               /* solver tolerance; <= 0: the default (tq_solver_options) */
+    tq_method method;         /* default TQ_METHOD_ANDERSON */
+    int max_iter;             /* 0: the method's default */
+    int threads;              /* OpenMP threads; 0: the OpenMP default */
+    const char *elasticities; /* NULL, or a named elasticity set overriding the
+                                 scenario's (docs/elasticities.md) */
 } tq_run_options;
 TQ_API void tq_run_options_default(tq_run_options *o);
 

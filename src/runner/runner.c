@@ -34,7 +34,7 @@
 #define DEFAULT_SCENARIO "us-japan-autos.yaml"
 
 typedef struct ds_entry {
-    char *name, *region_map, *sector_map; /* the request ("" for NULL maps) */
+    char *name, *set, *region_map, *sector_map; /* the request ("" for NULL set / maps) */
     tq_dataset *ds;
 } ds_entry;
 
@@ -175,6 +175,7 @@ static void clear_datasets(tq_runner *r)
     for (int e = 0; e < r->nds; e++) {
         ds_entry *d = &r->ds[e];
         tq__free(r->ctx, d->name);
+        tq__free(r->ctx, d->set);
         tq__free(r->ctx, d->region_map);
         tq__free(r->ctx, d->sector_map);
         tq_dataset_free(d->ds);
@@ -326,18 +327,20 @@ static tq_status load_named(tq_runner *r, const char *name, tq_dataset **out)
                      want, want, dl);
 }
 
-static const tq_dataset *find_dataset(const tq_runner *r, const char *name, const char *rm, const char *sm)
+static const tq_dataset *find_dataset(const tq_runner *r, const char *name, const char *set, const char *rm,
+                                      const char *sm)
 {
     for (int e = 0; e < r->nds; e++) {
         const ds_entry *d = &r->ds[e];
-        if (!strcmp(d->name, name) && !strcmp(d->region_map, rm) && !strcmp(d->sector_map, sm))
+        if (!strcmp(d->name, name) && !strcmp(d->set, set) && !strcmp(d->region_map, rm) && !strcmp(d->sector_map, sm))
             return d->ds;
     }
     return NULL;
 }
 
-/* Take ownership of ds under the key (name, rm, sm); frees ds on failure. */
-static tq_status put_dataset(tq_runner *r, const char *name, const char *rm, const char *sm, tq_dataset *ds)
+/* Take ownership of ds under the key (name, set, rm, sm); frees ds on failure. */
+static tq_status put_dataset(tq_runner *r, const char *name, const char *set, const char *rm, const char *sm,
+                             tq_dataset *ds)
 {
     if (r->nds == r->capds) {
         int cap = r->capds ? 2 * r->capds : 4;
@@ -349,9 +352,11 @@ static tq_status put_dataset(tq_runner *r, const char *name, const char *rm, con
         r->ds = grown;
         r->capds = cap;
     }
-    ds_entry e = {tq__strdup(r->ctx, name), tq__strdup(r->ctx, rm), tq__strdup(r->ctx, sm), ds};
-    if (!e.name || !e.region_map || !e.sector_map) {
+    ds_entry e = {tq__strdup(r->ctx, name), tq__strdup(r->ctx, set), tq__strdup(r->ctx, rm), tq__strdup(r->ctx, sm),
+                  ds};
+    if (!e.name || !e.set || !e.region_map || !e.sector_map) {
         tq__free(r->ctx, e.name);
+        tq__free(r->ctx, e.set);
         tq__free(r->ctx, e.region_map);
         tq__free(r->ctx, e.sector_map);
         tq_dataset_free(ds);
@@ -361,22 +366,68 @@ static tq_status put_dataset(tq_runner *r, const char *name, const char *rm, con
     return TQ_OK;
 }
 
+tq_status tq_runner_elasticities(tq_runner *r, const char *dataset, tq_elasticities **out)
+{
+    *out = NULL;
+    char base[256], looked[4096] = "";
+    size_t o = 0;
+    dataset_base(dataset ? dataset : TQ_DEFAULT_DATASET, base, sizeof base);
+    for (int d = 0; d < r->ndirs; d++) {
+        char dir[PATH_MAX + 64], cand[PATH_MAX + 600];
+        snprintf(dir, sizeof dir, "%s/elasticities", r->dirs[d]);
+        snprintf(cand, sizeof cand, "%s/%s.csv", dir, base);
+        if (is_file(cand))
+            return tq_elasticities_load(r->ctx, dir, base, out);
+        if (o < sizeof looked)
+            o += (size_t)snprintf(looked + o, sizeof looked - o, "%s%s", d ? ", " : "", cand);
+    }
+    return tq__error(r->ctx, TQ_ERR_NOT_FOUND, NULL, 0, "elasticities",
+                     "no named elasticity sets for dataset %s (looked for %s)", base,
+                     r->ndirs ? looked : "elasticities/, but no data folder was found");
+}
+
 tq_status tq_runner_dataset(tq_runner *r, const char *name_or_path, const char *region_map, const char *sector_map,
                             const tq_dataset **out)
 {
+    return tq_runner_dataset_set(r, name_or_path, NULL, region_map, sector_map, out);
+}
+
+tq_status tq_runner_dataset_set(tq_runner *r, const char *name_or_path, const char *elasticities,
+                                const char *region_map, const char *sector_map, const tq_dataset **out)
+{
     *out = NULL;
     const char *name = name_or_path ? name_or_path : TQ_DEFAULT_DATASET;
+    const char *set = elasticities ? elasticities : "";
     const char *rm = region_map ? region_map : "", *sm = sector_map ? sector_map : "";
-    if ((*out = find_dataset(r, name, rm, sm)))
+    if ((*out = find_dataset(r, name, set, rm, sm)))
         return TQ_OK;
     tq_status st;
-    if (!rm[0] && !sm[0]) {
+    if (!rm[0] && !sm[0] && !set[0]) {
         tq_dataset *ds = NULL;
         if ((st = load_named(r, name_or_path, &ds)))
             return st;
-        if ((st = put_dataset(r, name, "", "", ds)))
+        if ((st = put_dataset(r, name, "", "", "", ds)))
             return st;
         *out = ds;
+        return TQ_OK;
+    }
+    if (!rm[0] && !sm[0]) {
+        /* a named set goes on the data as read, before any aggregation (its sectors are
+         * the dataset's own) */
+        const tq_dataset *raw = NULL;
+        tq_elasticities *e = NULL;
+        tq_dataset *copy = NULL;
+        if ((st = tq_runner_dataset_set(r, name_or_path, NULL, NULL, NULL, &raw)) ||
+            (st = tq_runner_elasticities(r, tq_dataset_name(raw)[0] ? tq_dataset_name(raw) : name, &e)) ||
+            (st = tq_dataset_clone(r->ctx, raw, &copy)) || (st = tq_elasticities_apply(r->ctx, e, set, copy))) {
+            tq_elasticities_free(e);
+            tq_dataset_free(copy);
+            return st;
+        }
+        tq_elasticities_free(e);
+        if ((st = put_dataset(r, name, set, "", "", copy)))
+            return st;
+        *out = copy;
         return TQ_OK;
     }
     /* presets first, so that a bad one fails before any reading */
@@ -387,12 +438,12 @@ tq_status tq_runner_dataset(tq_runner *r, const char *name_or_path, const char *
     }
     const tq_dataset *raw = NULL;
     tq_dataset *agg = NULL;
-    st = tq_runner_dataset(r, name_or_path, NULL, NULL, &raw);
+    st = tq_runner_dataset_set(r, name_or_path, elasticities, NULL, NULL, &raw);
     if (!st)
         st = tq_dataset_aggregate(r->ctx, raw, rpath, spath, &agg);
     tq__free(r->ctx, rpath);
     tq__free(r->ctx, spath);
-    if (!st && !(st = put_dataset(r, name, rm, sm, agg)))
+    if (!st && !(st = put_dataset(r, name, set, rm, sm, agg)))
         *out = agg;
     return st;
 }
@@ -471,7 +522,8 @@ tq_status tq_runner_spec_dataset(tq_runner *r, const tq_spec *sp, int k, const t
     if (!sp || tq_spec_get(sp, k, &si) != TQ_OK)
         return tq__error(r->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "no scenario %d in the spec", k);
     const char *name = o && o->dataset ? o->dataset : si.dataset;
-    return tq_runner_dataset(r, name, si.aggregate, si.sector_aggregate, out);
+    const char *set = o && o->elasticities ? o->elasticities : si.elasticities;
+    return tq_runner_dataset_set(r, name, set, si.aggregate, si.sector_aggregate, out);
 }
 
 void tq_outcome_free(tq_outcome *oc)

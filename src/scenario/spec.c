@@ -50,6 +50,7 @@ typedef struct scen {
     int ntargets;
     elas *elas;
     int nelas;
+    char *elas_set; /* elasticities: NAME, or set: NAME inside the mapping */
 } scen;
 
 struct tq_spec {
@@ -92,6 +93,7 @@ static void free_scen(tq_context *ctx, scen *s)
     for (int k = 0; k < s->nelas; k++)
         free_sel(ctx, &s->elas[k].sec);
     tq__free(ctx, s->elas);
+    tq__free(ctx, s->elas_set);
 }
 
 void tq_spec_free(tq_spec *sp)
@@ -419,11 +421,23 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                     return st;
             }
         } else if (!strcmp(k, "elasticities")) {
+            if (vn->type == YAML_SCALAR_NODE) { /* a named set, docs/elasticities.md */
+                if ((st = dup_scalar(sp, vn, k, &s->elas_set)))
+                    return st;
+                continue;
+            }
             if (vn->type != YAML_MAPPING_NODE)
                 return err_at(sp, vn, TQ_ERR_PARSE,
-                              "elasticities: maps sector codes or groups to theta, e.g. 'autos: 5'");
+                              "elasticities: names a set (e.g. 'elasticities: CP') or maps sector codes or groups "
+                              "to theta (e.g. 'autos: 5', with 'set: CP' for the others)");
             for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
                 yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
+                const char *kname = scalar(k2);
+                if (kname && !strcmp(kname, "set")) {
+                    if ((st = dup_scalar(sp, v2, "set", &s->elas_set)))
+                        return st;
+                    continue;
+                }
                 double th;
                 const char *v = scalar(v2);
                 if (!v || tq__parse_double(v, &th) || !(th > 0))
@@ -499,6 +513,8 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
         c->year = top->year;
     if (c->closure < 0)
         c->closure = top->closure;
+    if (!c->elas_set)
+        c->elas_set = dup_or_null(sp->ctx, top->elas_set, &fail);
     if (c->nelas == 0 && top->nelas > 0) {
         for (int k = 0; k < top->nelas && !fail; k++) {
             if (grow(sp, (void **)&c->elas, &c->nelas, sizeof(elas)))
@@ -823,6 +839,7 @@ tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out)
     out->year = s->year;
     out->closure = s->closure < 0 ? TQ_CLOSURE_FIXED : (tq_closure)s->closure;
     out->shocks = s->nshocks;
+    out->elasticities = s->elas_set;
     return TQ_OK;
 }
 
