@@ -131,6 +131,11 @@ static inline const char *tq__lt_path(const tq__lt *lt)
 {
     return lt->c.path;
 }
+/* Line of the row of key combination `cell` so far (0: none yet); 0 unless unique. */
+static inline long tq__lt_seen(const tq__lt *lt, size_t cell)
+{
+    return lt->lineof && cell < lt->ncells ? (long)lt->lineof[cell] : 0;
+}
 /* Column k as written ("" if absent); valid until the next row. */
 const char *tq__lt_str(const tq__lt *lt, int k);
 /* Column k as a whole integer (TQ_ERR_PARSE "not an integer" otherwise). */
