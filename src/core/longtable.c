@@ -49,6 +49,8 @@ static tq_status lt_setup(tq_context *ctx, tq__lt *lt, const tq__lt_col *cols, i
         if (cols[k].count <= 0 || (!cols[k].codes && !cols[k].fn))
             return tq__error(ctx, TQ_ERR_INVALID, lt->c.path, 0, cols[k].name, "long table: key column without codes");
         lt->stride[k] = n;
+        if (lt->at[k] < 0)
+            continue; /* an absent optional key is always index 0: one value */
         if (n > SIZE_MAX / (size_t)cols[k].count)
             return tq__error(ctx, TQ_ERR_NOMEM, lt->c.path, 0, cols[k].name, "too many key combinations");
         n *= (size_t)cols[k].count;
@@ -267,7 +269,7 @@ tq_status tq__lt_finish(tq__lt *lt)
     keys[0] = 0;
     for (int k = 0; k < lt->ncols && len < sizeof keys; k++) {
         const tq__lt_col *col = &lt->col[k];
-        if (col->type != TQ__LT_KEY)
+        if (col->type != TQ__LT_KEY || lt->at[k] < 0)
             continue;
         int idx = (int)((cell / lt->stride[k]) % (size_t)col->count);
         if (col->label)
