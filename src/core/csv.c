@@ -1,5 +1,7 @@
 /* Line-based CSV/TSV reader over zlib (reads plain and gzip files alike), and small
- * file and string-map helpers used by the readers. */
+ * file and string-map helpers used by the readers. It sits in core/ under the
+ * long-table reader (longtable.c), which every keyed table of the library goes through;
+ * readers of wide or square layouts use it directly. */
 #include "internal.h"
 
 #include <errno.h>
