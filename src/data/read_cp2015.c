@@ -22,6 +22,8 @@
 #include "cp2015.h"
 #include "readers.h"
 
+#include "../core/longtable.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,121 +108,97 @@ static const char *region_iso3(const char *name)
     return name;
 }
 
-/* ------------------------------------------------------------ table helper --- */
+/* ------------------------------------------------------------- long tables --- */
 
-typedef struct table {
-    tq__csv c;
-    int open;
-    int col[8];
-} table;
-
-static tq_status table_open(tq_context *ctx, table *t, const char *dir, const char *name, const char *const *want,
-                            int n)
+/* Every file is a long table (core/longtable.h); these declare its columns. Region and
+ * sector keys are the names of regions.csv / sectors.csv (region.csv / theta.csv in the
+ * base folder). */
+static tq__lt_col key_col(const char *name, const tq__index *ix, int count, int region)
 {
-    memset(t, 0, sizeof *t);
-    tq_status st = tq__csv_open_in(ctx, &t->c, dir, name, "cp2015", NULL);
-    if (st)
-        return st;
-    t->open = 1;
-    return tq__csv_read_header(&t->c, want, n, t->col);
+    tq__lt_col c = {0};
+    c.name = name;
+    c.type = TQ__LT_KEY;
+    c.codes = ix;
+    c.count = count;
+    c.what = region ? "region" : "sector";
+    return c;
 }
 
-static void table_close(table *t)
+static tq__lt_col val_col(const char *name)
 {
-    if (t->open)
-        tq__csv_close(&t->c);
-    t->open = 0;
+    tq__lt_col c = {0};
+    c.name = name;
+    c.type = TQ__LT_VALUE;
+    return c;
 }
 
-/* Advance to the next row and check it has every header column: 1 = a row, 0 = the end
- * of the file or an error (then in *st). */
-static int table_next(table *t, tq_status *st)
+static tq__lt_col text_col(const char *name)
 {
-    int r = tq__csv_next(&t->c);
-    if (r <= 0) {
-        *st = (tq_status)(r < 0 ? r : 0);
-        return 0;
-    }
-    *st = tq__csv_need(&t->c, t->c.nheader);
-    return *st == TQ_OK;
+    tq__lt_col c = {0};
+    c.name = name;
+    c.type = TQ__LT_TEXT;
+    return c;
 }
 
-/* Index of the key in column k of the current row, or an error naming it. */
-static tq_status table_key(table *t, int k, const tq__index *ix, const char *what, int *out)
+/* Open dir/name[.gz] of the cp2015 layouts; with unique, a key combination twice is a
+ * TQ_ERR_PARSE naming both lines. */
+static tq_status cp_open(tq_context *ctx, tq__lt *t, const char *dir, const char *name, const tq__lt_col *cols, int n,
+                         int unique)
 {
-    const char *s = tq__csv_str(&t->c, t->col[k]);
-    int v = tq__index_get(ix, s);
-    if (v < 0)
-        return tq__csv_error(&t->c, TQ_ERR_PARSE, t->col[k], "unknown %s '%.60s'", what, s);
-    *out = v;
-    return TQ_OK;
+    const tq__lt_spec spec = {NULL, unique, 0, TQ_ERR_PARSE};
+    return tq__lt_open_in(ctx, t, dir, name, "cp2015", NULL, cols, n, &spec);
 }
 
-static tq_status table_value(table *t, int k, double *out, int nonneg)
+/* Value column k of the current row; with nonneg, a negative value is an error. */
+static tq_status cp_value(tq__lt *t, int k, int nonneg, double *out)
 {
-    tq_status st = tq__csv_double(&t->c, t->col[k], out);
-    if (st)
-        return st;
+    *out = tq__lt_value(t, k);
     if (nonneg && *out < 0)
-        return tq__csv_error(&t->c, TQ_ERR_PARSE, t->col[k], "negative value %g", *out);
-    return TQ_OK;
-}
-
-/* Mark cell `cell` as seen; a second row for the same key is an error. */
-static tq_status table_once(table *t, unsigned char *seen, size_t cell)
-{
-    if (seen[cell])
-        return tq__csv_error(&t->c, TQ_ERR_PARSE, -1, "duplicate row for the same key");
-    seen[cell] = 1;
+        return tq__lt_error(t, k, TQ_ERR_PARSE, "negative value %g", *out);
     return TQ_OK;
 }
 
 /* theta.csv (sector and a value column `col`): one positive theta for every sector of
- * ds. seen is scratch of at least J bytes. */
+ * ds. */
 static tq_status read_theta(tq_context *ctx, const char *dir, const char *col, const tq__index *six,
-                            const tq_dataset *ds, unsigned char *seen, double *theta)
+                            const tq_dataset *ds, double *theta)
 {
-    const char *const want[] = {"sector", col};
     const int J = tq_dataset_sectors(ds);
-    table t;
-    memset(seen, 0, (size_t)J);
-    tq_status st = table_open(ctx, &t, dir, "theta.csv", want, 2);
-    while (!st && table_next(&t, &st)) {
-        int j = 0;
-        double v;
-        if ((st = table_key(&t, 0, six, "sector", &j)) || (st = table_value(&t, 1, &v, 0)) ||
-            (st = table_once(&t, seen, (size_t)j)))
-            break;
+    const tq__lt_col cols[] = {key_col("sector", six, J, 0), val_col(col)};
+    tq__lt t;
+    tq_status st = cp_open(ctx, &t, dir, "theta.csv", cols, 2, 1);
+    while (!st && tq__lt_next(&t, &st)) {
+        double v = tq__lt_value(&t, 1);
         if (!(v > 0)) {
-            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "theta must be positive, got %g", v);
+            st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "theta must be positive, got %g", v);
             break;
         }
-        theta[j] = v;
+        theta[tq__lt_key(&t, 0)] = v;
     }
     for (int j = 0; j < J && !st; j++)
-        if (!seen[j])
-            st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, col, "no theta for sector '%s'",
+        if (!tq__lt_seen(&t, (size_t)j))
+            st = tq__error(ctx, TQ_ERR_PARSE, tq__lt_path(&t), 0, col, "no theta for sector '%s'",
                            tq_dataset_sector_name(ds, j));
-    table_close(&t);
+    tq__lt_close(&t);
     return st;
 }
 
 /* Read a region list (regions.csv of the long folder). */
 static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names, int *N, char ***iso, char ***nm)
 {
-    static const char *const want[] = {"region", "iso3"};
-    table t;
-    tq_status st = table_open(ctx, &t, dir, "regions.csv", want, 2);
+    const tq__lt_col cols[] = {text_col("region"), text_col("iso3")};
+    tq__lt t;
+    tq_status st = cp_open(ctx, &t, dir, "regions.csv", cols, 2, 0);
     int cap = 0;
     *N = 0;
-    while (!st && table_next(&t, &st)) {
-        const char *name = tq__csv_str(&t.c, t.col[0]), *code = tq__csv_str(&t.c, t.col[1]);
+    while (!st && tq__lt_next(&t, &st)) {
+        const char *name = tq__lt_str(&t, 0), *code = tq__lt_str(&t, 1);
         if (!*name || !*code) {
-            st = tq__csv_error(&t.c, TQ_ERR_PARSE, *name ? t.col[1] : t.col[0], "empty value");
+            st = tq__lt_error(&t, *name ? 1 : 0, TQ_ERR_PARSE, "empty value");
             break;
         }
         if (tq__index_put(names, name, *N)) {
-            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "region '%s' listed twice", name);
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "region '%s' listed twice", name);
             break;
         }
         if (*N == cap) {
@@ -245,8 +223,8 @@ static tq_status read_regions(tq_context *ctx, const char *dir, tq__index *names
         }
     }
     if (!st && *N == 0)
-        st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, NULL, "no regions in the file");
-    table_close(&t);
+        st = tq__error(ctx, TQ_ERR_PARSE, tq__lt_path(&t), 0, NULL, "no regions in the file");
+    tq__lt_close(&t);
     return st;
 }
 
@@ -269,8 +247,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     int N = 0, J = 0;
     tq_dataset *ds = NULL;
     double *IC = NULL, *VAj = NULL, *F = NULL;
-    unsigned char *seen = NULL;
-    table t = {0};
+    tq__lt t = {0};
     tq_status st;
     char buf[16];
 
@@ -281,7 +258,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* sectors.csv: order, names, tradable flags */
     {
-        static const char *const want[] = {"sector", "tradable"};
+        const tq__lt_col cols[] = {text_col("sector"), text_col("tradable")};
         int cap = 64, *trad = NULL;
         char **snames = tq__calloc(ctx, (size_t)cap, sizeof(char *));
         trad = tq__calloc(ctx, (size_t)cap, sizeof(int));
@@ -291,26 +268,26 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             st = TQ_ERR_NOMEM;
             goto done;
         }
-        st = table_open(ctx, &t, dir, "sectors.csv", want, 2);
-        while (!st && table_next(&t, &st)) {
+        st = cp_open(ctx, &t, dir, "sectors.csv", cols, 2, 0);
+        while (!st && tq__lt_next(&t, &st)) {
             long tr;
-            if ((st = tq__csv_int(&t.c, t.col[1], &tr)))
+            if ((st = tq__lt_int(&t, 1, &tr)))
                 break;
             if (tr != 0 && tr != 1) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[1], "tradable must be 0 or 1");
+                st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "tradable must be 0 or 1");
                 break;
             }
-            const char *name = tq__csv_str(&t.c, t.col[0]);
+            const char *name = tq__lt_str(&t, 0);
             if (!*name) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "empty sector name");
+                st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "empty sector name");
                 break;
             }
             if (tq__index_put(&six, name, J)) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "sector '%s' listed twice", name);
+                st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "sector '%s' listed twice", name);
                 break;
             }
             if (J == cap) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, -1, "more than %d sectors", cap);
+                st = tq__lt_error(&t, -1, TQ_ERR_PARSE, "more than %d sectors", cap);
                 break;
             }
             snames[J] = tq__strdup(ctx, name);
@@ -321,8 +298,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             }
         }
         if (!st && J == 0)
-            st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, NULL, "no sectors in the file");
-        table_close(&t);
+            st = tq__error(ctx, TQ_ERR_PARSE, tq__lt_path(&t), 0, NULL, "no sectors in the file");
+        tq__lt_close(&t);
         if (!st)
             st = tq_dataset_new(ctx, N, J, 1, &ds);
         for (int j = 0; !st && j < J; j++)
@@ -349,109 +326,87 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     IC = tq__calloc(ctx, NN * JJ * JJ, sizeof(double));
     VAj = tq__calloc(ctx, NN * JJ, sizeof(double));
     F = tq__calloc(ctx, NN * JJ, sizeof(double));
-    seen = tq__calloc(ctx, NN * JJ * (NN > JJ ? NN : JJ), 1);
-    if (!IC || !VAj || !F || !seen) {
+    if (!IC || !VAj || !F) {
         st = TQ_ERR_NOMEM;
         goto done;
     }
 
     /* trade.csv: sector,exporter,importer,value,tariff (value pre-tariff, see above) */
     {
-        static const char *const want[] = {"sector", "exporter", "importer", "value", "tariff"};
-        st = table_open(ctx, &t, dir, "trade.csv", want, 5);
-        while (!st && table_next(&t, &st)) {
-            int j = 0, i = 0, n = 0;
-            double v, tr;
-            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &i)) ||
-                (st = table_key(&t, 2, &rix, "region", &n)) || (st = table_value(&t, 3, &v, 1)) ||
-                (st = table_value(&t, 4, &tr, 0)))
+        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("exporter", &rix, N, 1),
+                                   key_col("importer", &rix, N, 1), val_col("value"), val_col("tariff")};
+        st = cp_open(ctx, &t, dir, "trade.csv", cols, 5, 1);
+        while (!st && tq__lt_next(&t, &st)) {
+            int j = tq__lt_key(&t, 0), i = tq__lt_key(&t, 1), n = tq__lt_key(&t, 2);
+            double v, tr = tq__lt_value(&t, 4);
+            if ((st = cp_value(&t, 3, 1, &v)))
                 break;
             if (tr <= -1.0) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "tariff %g is not above -1", tr);
+                st = tq__lt_error(&t, 4, TQ_ERR_PARSE, "tariff %g is not above -1", tr);
                 break;
             }
             if (n == i && tr != 0) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "non-zero tariff on domestic trade");
+                st = tq__lt_error(&t, 4, TQ_ERR_PARSE, "non-zero tariff on domestic trade");
                 break;
             }
             size_t cell = TQ_NIJ(N, J, n, i, j);
-            if ((st = table_once(&t, seen, cell)))
-                break;
             Z[cell] = v * CP_USD_TO_MUSD;
             tar[cell] = tr;
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* intermediate_consumption.csv: input,sector,region,value */
-    memset(seen, 0, NN * JJ * JJ);
     {
-        static const char *const want[] = {"input", "sector", "region", "value"};
-        st = table_open(ctx, &t, dir, "intermediate_consumption.csv", want, 4);
-        while (!st && table_next(&t, &st)) {
-            int k = 0, j = 0, n = 0;
-            double v;
-            if ((st = table_key(&t, 0, &six, "sector", &k)) || (st = table_key(&t, 1, &six, "sector", &j)) ||
-                (st = table_key(&t, 2, &rix, "region", &n)) || (st = table_value(&t, 3, &v, 0)))
-                break;
+        const tq__lt_col cols[] = {key_col("input", &six, J, 0), key_col("sector", &six, J, 0),
+                                   key_col("region", &rix, N, 1), val_col("value")};
+        st = cp_open(ctx, &t, dir, "intermediate_consumption.csv", cols, 4, 1);
+        while (!st && tq__lt_next(&t, &st)) {
+            int k = tq__lt_key(&t, 0), j = tq__lt_key(&t, 1), n = tq__lt_key(&t, 2);
+            double v = tq__lt_value(&t, 3);
             /* The authors' data has one small negative cell (Canada, input Other into
              * Basic metals); it is kept, as in their code, and logged. */
             if (v < 0)
-                tq__log(ctx, TQ_LOG_WARN, "%s:%ld: negative intermediate consumption %g kept", t.c.path, t.c.line, v);
-            size_t cell = TQ_NKJ(J, n, k, j);
-            if ((st = table_once(&t, seen, cell)))
-                break;
-            IC[cell] = v * CP_USD_TO_MUSD;
+                tq__log(ctx, TQ_LOG_WARN, "%s:%ld: negative intermediate consumption %g kept", tq__lt_path(&t),
+                        tq__lt_line(&t), v);
+            IC[TQ_NKJ(J, n, k, j)] = v * CP_USD_TO_MUSD;
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* value_added.csv and final_consumption.csv: sector,region,value */
     for (int pass = 0; pass < 2; pass++) {
-        static const char *const want[] = {"sector", "region", "value"};
+        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("region", &rix, N, 1), val_col("value")};
         double *dst = pass == 0 ? VAj : F;
-        memset(seen, 0, NN * JJ);
-        st = table_open(ctx, &t, dir, pass == 0 ? "value_added.csv" : "final_consumption.csv", want, 3);
-        while (!st && table_next(&t, &st)) {
-            int j = 0, n = 0;
+        st = cp_open(ctx, &t, dir, pass == 0 ? "value_added.csv" : "final_consumption.csv", cols, 3, 1);
+        while (!st && tq__lt_next(&t, &st)) {
             double v;
-            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
-                (st = table_value(&t, 2, &v, 1)))
+            if ((st = cp_value(&t, 2, 1, &v)))
                 break;
-            size_t cell = TQ_NJ(J, n, j);
-            if ((st = table_once(&t, seen, cell)))
-                break;
-            dst[cell] = v * CP_USD_TO_MUSD;
+            dst[TQ_NJ(J, tq__lt_key(&t, 1), tq__lt_key(&t, 0))] = v * CP_USD_TO_MUSD;
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* deficit.csv: region,D (imports - exports) */
     {
-        static const char *const want[] = {"region", "D"};
-        memset(seen, 0, NN);
-        st = table_open(ctx, &t, dir, "deficit.csv", want, 2);
-        while (!st && table_next(&t, &st)) {
-            int n = 0;
-            double v;
-            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_value(&t, 1, &v, 0)) ||
-                (st = table_once(&t, seen, (size_t)n)))
-                break;
-            D[n] = v * CP_USD_TO_MUSD;
-        }
-        table_close(&t);
+        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), val_col("D")};
+        st = cp_open(ctx, &t, dir, "deficit.csv", cols, 2, 1);
+        while (!st && tq__lt_next(&t, &st))
+            D[tq__lt_key(&t, 0)] = tq__lt_value(&t, 1) * CP_USD_TO_MUSD;
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* theta.csv: sector,value */
-    if ((st = read_theta(ctx, dir, "value", &six, ds, seen, theta)))
+    if ((st = read_theta(ctx, dir, "value", &six, ds, theta)))
         goto done;
 
     /* Shares: gross output from the cost side (see the file comment). */
@@ -483,7 +438,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
     st = tq_dataset_derive(ctx, ds);
 
 done:
-    table_close(&t);
+    tq__lt_close(&t);
     tq__index_free(&rix);
     tq__index_free(&six);
     free_strs(ctx, riso, N);
@@ -491,7 +446,6 @@ done:
     tq__free(ctx, IC);
     tq__free(ctx, VAj);
     tq__free(ctx, F);
-    tq__free(ctx, seen);
     if (st) {
         tq_dataset_free(ds);
         return st;
@@ -506,14 +460,14 @@ done:
 static tq_status collect_names(tq_context *ctx, const char *dir, const char *file, const char *colname, tq__index *ix,
                                char ***names, int *count)
 {
-    const char *want[] = {colname};
-    table t;
-    tq_status st = table_open(ctx, &t, dir, file, want, 1);
+    const tq__lt_col cols[] = {text_col(colname)};
+    tq__lt t;
+    tq_status st = cp_open(ctx, &t, dir, file, cols, 1, 0);
     int cap = 0;
-    while (!st && table_next(&t, &st)) {
-        const char *s = tq__csv_str(&t.c, t.col[0]);
+    while (!st && tq__lt_next(&t, &st)) {
+        const char *s = tq__lt_str(&t, 0);
         if (!*s) {
-            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[0], "empty name");
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "empty name");
             break;
         }
         if (tq__index_get(ix, s) >= 0)
@@ -535,8 +489,8 @@ static tq_status collect_names(tq_context *ctx, const char *dir, const char *fil
         (*count)++;
     }
     if (!st && *count == 0)
-        st = tq__error(ctx, TQ_ERR_PARSE, t.c.path, 0, colname, "no rows");
-    table_close(&t);
+        st = tq__error(ctx, TQ_ERR_PARSE, tq__lt_path(&t), 0, colname, "no rows");
+    tq__lt_close(&t);
     return st;
 }
 
@@ -548,8 +502,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
     int N = 0, J = 0;
     tq_dataset *ds = NULL;
     double *XJ = NULL, *share = NULL;
-    unsigned char *seen = NULL;
-    table t = {0};
+    tq__lt t = {0};
     tq_status st;
     char buf[16];
 
@@ -577,107 +530,90 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
     double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
     XJ = tq__calloc(ctx, NN * JJ, sizeof(double));
     share = tq__calloc(ctx, NN * JJ * JJ, sizeof(double));
-    seen = tq__calloc(ctx, NN * JJ * (NN > JJ ? NN : JJ), 1);
-    if (!XJ || !share || !seen) {
+    if (!XJ || !share) {
         st = TQ_ERR_NOMEM;
         goto done;
     }
 
     /* theta.csv: sector,theta */
-    if ((st = read_theta(ctx, dir, "theta", &six, ds, seen, theta)))
+    if ((st = read_theta(ctx, dir, "theta", &six, ds, theta)))
         goto done;
 
     /* region.csv: region,value_added,surplus (surplus = exports - imports = -D) */
     {
-        static const char *const want[] = {"region", "value_added", "surplus"};
-        memset(seen, 0, NN);
-        st = table_open(ctx, &t, dir, "region.csv", want, 3);
-        while (!st && table_next(&t, &st)) {
-            int n = 0;
-            double va, s;
-            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_value(&t, 1, &va, 1)) ||
-                (st = table_value(&t, 2, &s, 0)) || (st = table_once(&t, seen, (size_t)n)))
+        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), val_col("value_added"), val_col("surplus")};
+        st = cp_open(ctx, &t, dir, "region.csv", cols, 3, 1);
+        while (!st && tq__lt_next(&t, &st)) {
+            int n = tq__lt_key(&t, 0);
+            double va;
+            if ((st = cp_value(&t, 1, 1, &va)))
                 break;
             VA[n] = va;
-            D[n] = -s;
+            D[n] = -tq__lt_value(&t, 2);
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* sector_region.csv: sector,region,value_added_share,final_demand_share,expenditure */
     {
-        static const char *const want[] = {"sector", "region", "value_added_share", "final_demand_share",
-                                           "expenditure"};
-        memset(seen, 0, NN * JJ);
-        st = table_open(ctx, &t, dir, "sector_region.csv", want, 5);
-        while (!st && table_next(&t, &st)) {
-            int j = 0, n = 0;
+        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("region", &rix, N, 1),
+                                   val_col("value_added_share"), val_col("final_demand_share"), val_col("expenditure")};
+        st = cp_open(ctx, &t, dir, "sector_region.csv", cols, 5, 1);
+        while (!st && tq__lt_next(&t, &st)) {
+            int j = tq__lt_key(&t, 0), n = tq__lt_key(&t, 1);
             double b, a, x;
-            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
-                (st = table_value(&t, 2, &b, 1)) || (st = table_value(&t, 3, &a, 1)) ||
-                (st = table_value(&t, 4, &x, 1)) || (st = table_once(&t, seen, TQ_NJ(J, n, j))))
+            if ((st = cp_value(&t, 2, 1, &b)) || (st = cp_value(&t, 3, 1, &a)) || (st = cp_value(&t, 4, 1, &x)))
                 break;
             if (b > 1) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[2], "value-added share %g above 1", b);
+                st = tq__lt_error(&t, 2, TQ_ERR_PARSE, "value-added share %g above 1", b);
                 break;
             }
             beta[TQ_NJ(J, n, j)] = b;
             alpha[TQ_NJ(J, n, j)] = a;
             XJ[TQ_NJ(J, n, j)] = x;
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* io_shares.csv: region,input,sector,share_of_intermediates */
     {
-        static const char *const want[] = {"region", "input", "sector", "share_of_intermediates"};
-        memset(seen, 0, NN * JJ * JJ);
-        st = table_open(ctx, &t, dir, "io_shares.csv", want, 4);
-        while (!st && table_next(&t, &st)) {
-            int n = 0, k = 0, j = 0;
-            double v;
-            if ((st = table_key(&t, 0, &rix, "region", &n)) || (st = table_key(&t, 1, &six, "sector", &k)) ||
-                (st = table_key(&t, 2, &six, "sector", &j)) || (st = table_value(&t, 3, &v, 0)) ||
-                (st = table_once(&t, seen, TQ_NKJ(J, n, k, j))))
-                break;
-            share[TQ_NKJ(J, n, k, j)] = v;
-        }
-        table_close(&t);
+        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), key_col("input", &six, J, 0),
+                                   key_col("sector", &six, J, 0), val_col("share_of_intermediates")};
+        st = cp_open(ctx, &t, dir, "io_shares.csv", cols, 4, 1);
+        while (!st && tq__lt_next(&t, &st))
+            share[TQ_NKJ(J, tq__lt_key(&t, 0), tq__lt_key(&t, 1), tq__lt_key(&t, 2))] = tq__lt_value(&t, 3);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
 
     /* shares_tariffs.csv: sector,importer,exporter,pi,tariff */
     {
-        static const char *const want[] = {"sector", "importer", "exporter", "pi", "tariff"};
-        memset(seen, 0, NN * NN * JJ);
-        st = table_open(ctx, &t, dir, "shares_tariffs.csv", want, 5);
-        while (!st && table_next(&t, &st)) {
-            int j = 0, n = 0, i = 0;
-            double p, tr;
-            if ((st = table_key(&t, 0, &six, "sector", &j)) || (st = table_key(&t, 1, &rix, "region", &n)) ||
-                (st = table_key(&t, 2, &rix, "region", &i)) || (st = table_value(&t, 3, &p, 1)) ||
-                (st = table_value(&t, 4, &tr, 0)))
+        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("importer", &rix, N, 1),
+                                   key_col("exporter", &rix, N, 1), val_col("pi"), val_col("tariff")};
+        st = cp_open(ctx, &t, dir, "shares_tariffs.csv", cols, 5, 1);
+        while (!st && tq__lt_next(&t, &st)) {
+            int j = tq__lt_key(&t, 0), n = tq__lt_key(&t, 1), i = tq__lt_key(&t, 2);
+            double p, tr = tq__lt_value(&t, 4);
+            if ((st = cp_value(&t, 3, 1, &p)))
                 break;
             if (p > 1 + 1e-9) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "share %g above 1", p);
+                st = tq__lt_error(&t, 3, TQ_ERR_PARSE, "share %g above 1", p);
                 break;
             }
             if (tr <= -1.0) {
-                st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[4], "tariff %g is not above -1", tr);
+                st = tq__lt_error(&t, 4, TQ_ERR_PARSE, "tariff %g is not above -1", tr);
                 break;
             }
             size_t cell = TQ_NIJ(N, J, n, i, j);
-            if ((st = table_once(&t, seen, cell)))
-                break;
             tar[cell] = n == i ? 0.0 : tr;
             Z[cell] = p * XJ[TQ_NJ(J, n, j)] / (1.0 + tar[cell]);
         }
-        table_close(&t);
+        tq__lt_close(&t);
         if (st)
             goto done;
     }
@@ -703,14 +639,13 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
     st = tq_dataset_derive(ctx, ds);
 
 done:
-    table_close(&t);
+    tq__lt_close(&t);
     tq__index_free(&rix);
     tq__index_free(&six);
     free_strs(ctx, rn, N);
     free_strs(ctx, sn, J);
     tq__free(ctx, XJ);
     tq__free(ctx, share);
-    tq__free(ctx, seen);
     if (st) {
         tq_dataset_free(ds);
         return st;
@@ -735,7 +670,7 @@ tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_data
     tq__index names = {0};
     char **iso = NULL, **nm = NULL;
     int RN = 0;
-    table t = {0};
+    tq__lt t = {0};
     int *rmap = NULL;
     tq_status st = tq__index_init(ctx, &names, 64);
     if (!st)
@@ -750,21 +685,19 @@ tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_data
     for (int r = 0; r < RN; r++)
         rmap[r] = tq_dataset_find_region(ds, iso[r]);
 
-    static const char *const want[] = {"sector", "exporter", "importer", "tariff_cfl"};
-    st = table_open(ctx, &t, dir, "trade.csv", want, 4);
+    const tq__lt_col cols[] = {text_col("sector"), key_col("exporter", &names, RN, 1),
+                               key_col("importer", &names, RN, 1), val_col("tariff_cfl")};
+    st = cp_open(ctx, &t, dir, "trade.csv", cols, 4, 0);
     char buf[16];
-    while (!st && table_next(&t, &st)) {
-        int ri = 0, rn = 0;
-        double v;
-        if ((st = table_key(&t, 1, &names, "region", &ri)) || (st = table_key(&t, 2, &names, "region", &rn)) ||
-            (st = table_value(&t, 3, &v, 0)))
-            break;
+    while (!st && tq__lt_next(&t, &st)) {
+        int ri = tq__lt_key(&t, 1), rn = tq__lt_key(&t, 2);
+        double v = tq__lt_value(&t, 3);
         if (v <= -1.0) {
-            st = tq__csv_error(&t.c, TQ_ERR_PARSE, t.col[3], "tariff %g is not above -1", v);
+            st = tq__lt_error(&t, 3, TQ_ERR_PARSE, "tariff %g is not above -1", v);
             break;
         }
         int n = rmap[rn], i = rmap[ri];
-        int j = tq_dataset_find_sector(ds, sector_code(tq__csv_str(&t.c, t.col[0]), buf, sizeof buf, -1));
+        int j = tq_dataset_find_sector(ds, sector_code(tq__lt_str(&t, 0), buf, sizeof buf, -1));
         if (n < 0 || i < 0 || j < 0 || n == i)
             continue;
         if (nafta_only && !(is_nafta(iso[rn]) && is_nafta(iso[ri])))
@@ -772,7 +705,7 @@ tq_status tq__cp2015_cfl_tariffs(tq_context *ctx, const char *dir, const tq_data
         tariff[TQ_NIJ(N, J, n, i, j)] = v;
     }
 done:
-    table_close(&t);
+    tq__lt_close(&t);
     tq__index_free(&names);
     free_strs(ctx, iso, RN);
     free_strs(ctx, nm, RN);

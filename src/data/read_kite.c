@@ -12,6 +12,8 @@
  */
 #include "readers_extra.h"
 
+#include "../core/longtable.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,10 +96,11 @@ static void kite_free(kite *k)
         tq__index_free(&k->six);
 }
 
-/* Open dir/name or dir/name.gz; a missing file is TQ_ERR_IO naming it. */
-static tq_status kite_open(kite *k, tq__csv *c, const char *name)
+/* Open dir/name or dir/name.gz as a long table; a missing file is TQ_ERR_IO naming it. */
+static tq_status kite_open(kite *k, tq__lt *t, const char *name, const tq__lt_col *cols, int ncols,
+                           const tq__lt_spec *spec)
 {
-    return tq__csv_open_in(k->ctx, c, k->dir, name, "KITE", NULL);
+    return tq__lt_open_in(k->ctx, t, k->dir, name, "KITE", NULL, cols, ncols, spec);
 }
 
 /* The folder's last path component, for the dataset name ("kite" if there is none). */
@@ -108,12 +111,20 @@ static void kite_basename(const char *dir, char *out, size_t n)
         snprintf(out, n, "kite");
 }
 
-/* A code field: non-empty, no surrounding blanks. */
-static tq_status kite_code(tq__csv *c, int col, const char **out)
+static tq__lt_col text_col(const char *name)
 {
-    const char *s = tq__csv_str(c, col);
-    if (!s || !*s)
-        return tq__csv_error(c, TQ_ERR_PARSE, col, "empty code");
+    tq__lt_col c = {0};
+    c.name = name;
+    c.type = TQ__LT_TEXT;
+    return c;
+}
+
+/* A code field: non-empty. */
+static tq_status kite_code(tq__lt *t, int k, const char **out)
+{
+    const char *s = tq__lt_str(t, k);
+    if (!*s)
+        return tq__lt_error(t, k, TQ_ERR_PARSE, "empty code");
     *out = s;
     return TQ_OK;
 }
@@ -121,29 +132,20 @@ static tq_status kite_code(tq__csv *c, int col, const char **out)
 /* countries.csv: header `code`, one row per region. */
 static tq_status read_countries(kite *k)
 {
-    static const char *const want[] = {"code"};
-    tq__csv c;
-    int col[1] = {0};
+    const tq__lt_col cols[] = {text_col("code")};
+    tq__lt t;
     int cap = 0;
-    tq_status st = kite_open(k, &c, "countries.csv");
+    tq_status st = kite_open(k, &t, "countries.csv", cols, 1, NULL);
     if (st)
         return st;
-    st = tq__csv_read_header(&c, want, 1, col);
-    if (!st) {
-        st = tq__index_init(k->ctx, &k->rix, 64);
-        k->rix_ok = (st == TQ_OK);
-    }
-    int r;
-    while (!st && (r = tq__csv_next(&c)) != 0) {
+    st = tq__index_init(k->ctx, &k->rix, 64);
+    k->rix_ok = (st == TQ_OK);
+    while (!st && tq__lt_next(&t, &st)) {
         const char *code = "";
-        if (r < 0) {
-            st = (tq_status)r;
-            break;
-        }
-        if ((st = tq__csv_need(&c, col[0] + 1)) || (st = kite_code(&c, col[0], &code)))
+        if ((st = kite_code(&t, 0, &code)))
             break;
         if (tq__index_get(&k->rix, code) >= 0) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate region code '%s'", code);
+            st = tq__lt_error(&t, 0, TQ_ERR_INVALID, "duplicate region code '%s'", code);
             break;
         }
         if (k->N == cap) {
@@ -163,72 +165,58 @@ static tq_status read_countries(kite *k)
         }
         k->N++;
         if ((st = tq__index_put(&k->rix, code, k->N - 1)) != TQ_OK)
-            st = tq__error(k->ctx, st, c.path, c.line, "code", "cannot index region '%s'", code);
+            st = tq__lt_error(&t, 0, st, "cannot index region '%s'", code);
     }
     if (!st && k->N == 0)
-        st = tq__error(k->ctx, TQ_ERR_INVALID, c.path, c.line, "code", "no regions listed");
-    tq__csv_close(&c);
+        st = tq__error(k->ctx, TQ_ERR_INVALID, tq__lt_path(&t), tq__lt_line(&t), "code", "no regions listed");
+    tq__lt_close(&t);
     return st;
 }
 
 /* sectors.csv: header with at least `code,name,tradable`, one row per sector. */
 static tq_status read_sectors(kite *k)
 {
-    static const char *const want[] = {"code", "name", "tradable"};
-    tq__csv c;
-    int col[3] = {0, 0, 0};
+    const tq__lt_col cols[] = {text_col("code"), text_col("name"), text_col("tradable")};
+    tq__lt t;
     int cap = 0;
-    tq_status st = kite_open(k, &c, "sectors.csv");
+    tq_status st = kite_open(k, &t, "sectors.csv", cols, 3, NULL);
     if (st)
         return st;
-    st = tq__csv_read_header(&c, want, 3, col);
-    if (!st) {
-        st = tq__index_init(k->ctx, &k->six, 64);
-        k->six_ok = (st == TQ_OK);
-    }
-    int need = col[0];
-    if (col[1] > need)
-        need = col[1];
-    if (col[2] > need)
-        need = col[2];
-    int r;
-    while (!st && (r = tq__csv_next(&c)) != 0) {
+    st = tq__index_init(k->ctx, &k->six, 64);
+    k->six_ok = (st == TQ_OK);
+    while (!st && tq__lt_next(&t, &st)) {
         const char *code = "";
         long tr = 0;
-        if (r < 0) {
-            st = (tq_status)r;
-            break;
-        }
-        if ((st = tq__csv_need(&c, need + 1)) || (st = kite_code(&c, col[0], &code)))
+        if ((st = kite_code(&t, 0, &code)))
             break;
         if (tq__index_get(&k->six, code) >= 0) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate sector code '%s'", code);
+            st = tq__lt_error(&t, 0, TQ_ERR_INVALID, "duplicate sector code '%s'", code);
             break;
         }
-        if ((st = tq__csv_int(&c, col[2], &tr)))
+        if ((st = tq__lt_int(&t, 2, &tr)))
             break;
         if (tr != 0 && tr != 1) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[2], "tradable must be 0 or 1, not %ld", tr);
+            st = tq__lt_error(&t, 2, TQ_ERR_INVALID, "tradable must be 0 or 1, not %ld", tr);
             break;
         }
         if (k->J == cap) {
             int ncap = cap ? 2 * cap : 64;
             char **p = tq__realloc(k->ctx, k->scode, (size_t)ncap * sizeof *p);
             char **q = p ? tq__realloc(k->ctx, k->sname, (size_t)ncap * sizeof *q) : NULL;
-            int *t = q ? tq__realloc(k->ctx, k->tradable, (size_t)ncap * sizeof *t) : NULL;
+            int *tp = q ? tq__realloc(k->ctx, k->tradable, (size_t)ncap * sizeof *tp) : NULL;
             if (p)
                 k->scode = p;
             if (q)
                 k->sname = q;
-            if (!t) {
+            if (!tp) {
                 st = TQ_ERR_NOMEM;
                 break;
             }
-            k->tradable = t;
+            k->tradable = tp;
             cap = ncap;
         }
         k->scode[k->J] = tq__strdup(k->ctx, code);
-        k->sname[k->J] = tq__strdup(k->ctx, tq__csv_str(&c, col[1]));
+        k->sname[k->J] = tq__strdup(k->ctx, tq__lt_str(&t, 1));
         k->tradable[k->J] = (int)tr;
         k->J++;
         if (!k->scode[k->J - 1] || !k->sname[k->J - 1]) {
@@ -236,11 +224,11 @@ static tq_status read_sectors(kite *k)
             break;
         }
         if ((st = tq__index_put(&k->six, code, k->J - 1)) != TQ_OK)
-            st = tq__error(k->ctx, st, c.path, c.line, "code", "cannot index sector '%s'", code);
+            st = tq__lt_error(&t, 0, st, "cannot index sector '%s'", code);
     }
     if (!st && k->J == 0)
-        st = tq__error(k->ctx, TQ_ERR_INVALID, c.path, c.line, "code", "no sectors listed");
-    tq__csv_close(&c);
+        st = tq__error(k->ctx, TQ_ERR_INVALID, tq__lt_path(&t), tq__lt_line(&t), "code", "no sectors listed");
+    tq__lt_close(&t);
     return st;
 }
 
@@ -255,99 +243,56 @@ static const char *kite_keycode(const kite *k, int kind, int idx)
 }
 
 /* Read one long table into vals (key order, see kite_table). lines[cell] receives the
- * line number of the cell's row (0 = absent); *path_out the path read (allocated, may be
- * NULL on failure). Unknown codes, duplicates, missing cells and values out of range are
- * errors naming file, line and column. */
+ * line number of the cell's row; *path_out the path read (allocated, may be NULL on
+ * failure). Unknown codes, duplicates, missing cells and values out of range are
+ * errors naming file, line and column (the long-table convention; duplicates and
+ * missing cells are TQ_ERR_INVALID, as docs/formats/kite.md says). */
 static tq_status read_table(kite *k, const kite_table *t, double *vals, long *lines, char **path_out)
 {
-    tq__csv c;
-    int col[4] = {0, 0, 0, 0};
-    size_t dims[3] = {1, 1, 1};
-    size_t cells = 1;
-    *path_out = NULL;
+    tq__lt_col cols[4];
+    memset(cols, 0, sizeof cols);
     for (int q = 0; q < t->nkeys; q++) {
-        dims[q] = (size_t)kite_dim(k, t->kinds[q]);
-        cells *= dims[q];
+        int reg = t->kinds[q] == KEY_REGION;
+        cols[q].name = t->cols[q];
+        cols[q].type = TQ__LT_KEY;
+        cols[q].codes = reg ? &k->rix : &k->six;
+        cols[q].count = kite_dim(k, t->kinds[q]);
+        cols[q].what = reg ? "region code" : "sector code";
+        cols[q].hint = reg ? "not in countries.csv" : "not in sectors.csv";
+        cols[q].label = (const char *const *)(reg ? k->rcode : k->scode);
     }
-    memset(lines, 0, cells * sizeof *lines);
-    tq_status st = kite_open(k, &c, t->file);
+    const int vc = t->nkeys;
+    cols[vc].name = t->cols[vc];
+    cols[vc].type = TQ__LT_VALUE;
+    const tq__lt_spec spec = {NULL, 1, 1, TQ_ERR_INVALID};
+    tq__lt lt;
+    *path_out = NULL;
+    tq_status st = kite_open(k, &lt, t->file, cols, t->nkeys + 1, &spec);
     if (st)
         return st;
-    *path_out = tq__strdup(k->ctx, c.path);
+    *path_out = tq__strdup(k->ctx, tq__lt_path(&lt));
     if (!*path_out) {
-        tq__csv_close(&c);
+        tq__lt_close(&lt);
         return TQ_ERR_NOMEM;
     }
-    st = tq__csv_read_header(&c, t->cols, t->nkeys + 1, col);
-    int need = 0;
-    for (int q = 0; q <= t->nkeys; q++)
-        if (col[q] + 1 > need)
-            need = col[q] + 1;
-    size_t rows = 0;
-    int r;
-    while (!st && (r = tq__csv_next(&c)) != 0) {
-        size_t cell = 0;
-        double v;
-        if (r < 0) {
-            st = (tq_status)r;
-            break;
-        }
-        if ((st = tq__csv_need(&c, need)))
-            break;
-        for (int q = 0; q < t->nkeys && !st; q++) {
-            const char *code = "";
-            if ((st = kite_code(&c, col[q], &code)))
-                break;
-            int idx = tq__index_get(t->kinds[q] == KEY_REGION ? &k->rix : &k->six, code);
-            if (idx < 0)
-                st = tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[q], "unknown %s code '%s' (not in %s)",
-                                   t->kinds[q] == KEY_REGION ? "region" : "sector", code,
-                                   t->kinds[q] == KEY_REGION ? "countries.csv" : "sectors.csv");
-            cell = cell * dims[q] + (size_t)idx;
-        }
-        if (st)
-            break;
-        if (lines[cell]) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[0], "duplicate row: the same key is on line %ld", lines[cell]);
-            break;
-        }
-        if ((st = tq__csv_double(&c, col[t->nkeys], &v)))
-            break;
+    while (tq__lt_next(&lt, &st)) {
+        size_t cell = tq__lt_cell(&lt);
+        double v = tq__lt_value(&lt, vc);
         if (t->lo_open ? !(v > t->lo) : !(v >= t->lo)) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be %s %g, got %.17g", t->what,
-                               t->lo_open ? ">" : ">=", t->lo, v);
+            st = tq__lt_error(&lt, vc, TQ_ERR_INVALID, "%s must be %s %g, got %.17g", t->what,
+                              t->lo_open ? ">" : ">=", t->lo, v);
             break;
         }
         if (!(v <= t->hi)) {
-            st = tq__csv_error(&c, TQ_ERR_INVALID, col[t->nkeys], "%s must be <= %g, got %.17g", t->what, t->hi, v);
+            st = tq__lt_error(&lt, vc, TQ_ERR_INVALID, "%s must be <= %g, got %.17g", t->what, t->hi, v);
             break;
         }
         vals[cell] = v;
-        lines[cell] = c.line;
-        rows++;
+        lines[cell] = tq__lt_line(&lt);
     }
-    if (!st && rows != cells) {
-        /* Name the first absent combination: a dimension mismatch or a dropped row. */
-        size_t cell = 0;
-        while (cell < cells && lines[cell])
-            cell++;
-        char key[256];
-        int len = 0;
-        size_t rest = cell;
-        size_t idx[3] = {0, 0, 0};
-        for (int q = t->nkeys - 1; q >= 0; q--) {
-            idx[q] = rest % dims[q];
-            rest /= dims[q];
-        }
-        for (int q = 0; q < t->nkeys && len < (int)sizeof key; q++)
-            len += snprintf(key + len, sizeof key - (size_t)len, "%s%s=%s", q ? " " : "", t->cols[q],
-                            kite_keycode(k, t->kinds[q], (int)idx[q]));
-        st = tq__error(k->ctx, TQ_ERR_INVALID, c.path, c.line > 0 ? c.line : 1, t->cols[0],
-                       "no row for %s: every combination must appear exactly once (%zu rows, "
-                       "expected %zu)",
-                       key, rows, cells);
-    }
-    tq__csv_close(&c);
+    if (!st)
+        st = tq__lt_finish(&lt);
+    tq__lt_close(&lt);
     return st;
 }
 

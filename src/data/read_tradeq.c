@@ -1,8 +1,12 @@
 /* tradeq's own dataset format: a folder of long-format CSV files (docs/formats/tradeq.md).
- * Reader and writer; writing then reading gives the same numbers bit for bit (%.17g). */
+ * Reader and writer; writing then reading gives the same numbers bit for bit (%.17g).
+ * Every file is read with the long-table reader (core/longtable.h). */
 #include "readers.h"
 
+#include "../core/longtable.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,39 +22,52 @@ typedef struct reader {
     const char *dir;
     tq_dataset *ds;
     tq__index regions, sectors;
+    char yhint[160]; /* "meta.csv 'years' lists 2019 2020" for unknown-year messages */
 } reader;
 
-static tq_status open_in(reader *r, tq__csv *c, const char *name, int required, int *found)
+static tq_status open_in(reader *r, tq__lt *lt, const char *name, int required, int *found, const tq__lt_col *cols,
+                         int ncols, const tq__lt_spec *spec)
 {
-    return tq__csv_open_in(r->ctx, c, r->dir, name, required ? "tradeq" : NULL, found);
+    return tq__lt_open_in(r->ctx, lt, r->dir, name, required ? "tradeq" : NULL, found, cols, ncols, spec);
 }
 
-/* Look up a code in a column; error names the file, line and column. */
-static tq_status lookup(tq__csv *c, const tq__index *ix, int k, const char *what, int *out)
+/* A year code: its index among meta.csv's years, -1 if not listed, -2 if not an integer. */
+static int year_code(void *ud, const char *s)
 {
-    const char *s = tq__csv_str(c, k);
-    int v = tq__index_get(ix, s);
-    if (v < 0)
-        return tq__csv_error(c, TQ_ERR_NOT_FOUND, k, "unknown %s code '%.40s'", what, s);
-    *out = v;
-    return TQ_OK;
+    const tq_dataset *ds = ud;
+    char *end;
+    errno = 0;
+    long y = strtol(s, &end, 10);
+    if (!*s || *end || errno)
+        return -2;
+    if (y < INT_MIN || y > INT_MAX)
+        return -1;
+    return tq_dataset_find_year(ds, (int)y);
 }
 
-static tq_status year_of(reader *r, tq__csv *c, int ycol, int *out)
+static void year_hint(reader *r)
 {
-    if (ycol < 0) {
-        *out = 0;
-        return TQ_OK;
+    const tq_dataset *ds = r->ds;
+    size_t len = (size_t)snprintf(r->yhint, sizeof r->yhint, "meta.csv 'years' lists");
+    if (ds->Y == 1 && ds->year[0] == 0) {
+        snprintf(r->yhint, sizeof r->yhint, "meta.csv lists no 'years'");
+        return;
     }
-    long y;
-    tq_status st = tq__csv_int(c, ycol, &y);
-    if (st)
-        return st;
-    int yi = tq_dataset_find_year(r->ds, (int)y);
-    if (yi < 0)
-        return tq__csv_error(c, TQ_ERR_NOT_FOUND, ycol, "year %ld is not listed in meta.csv 'years'", y);
-    *out = yi;
-    return TQ_OK;
+    for (int y = 0; y < ds->Y && len < sizeof r->yhint; y++) {
+        if (len + 16 >= sizeof r->yhint) {
+            snprintf(r->yhint + len, sizeof r->yhint - len, " ...");
+            break;
+        }
+        len += (size_t)snprintf(r->yhint + len, sizeof r->yhint - len, " %d", ds->year[y]);
+    }
+}
+
+static tq__lt_col text_col(const char *name)
+{
+    tq__lt_col c = {0};
+    c.name = name;
+    c.type = TQ__LT_TEXT;
+    return c;
 }
 
 /* ---------------------------------------------------------------- meta --- */
@@ -64,26 +81,20 @@ typedef struct meta {
 
 static tq_status read_meta(reader *r, meta *m)
 {
-    tq__csv c;
+    tq__lt t;
     int found;
-    tq_status st = open_in(r, &c, "meta.csv", 1, &found);
-    if (st)
-        return st;
-    static const char *const want[] = {"key", "value"};
-    int col[2];
+    const tq__lt_col cols[] = {text_col("key"), text_col("value")};
     int fmt_ok = 0;
     memset(m, 0, sizeof *m);
     m->has_io = 1;
-    if ((st = tq__csv_read_header(&c, want, 2, col)))
-        goto done;
-    int rr;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, 2)))
-            goto done;
-        const char *k = tq__csv_str(&c, col[0]), *v = tq__csv_str(&c, col[1]);
+    tq_status st = open_in(r, &t, "meta.csv", 1, &found, cols, 2, NULL);
+    if (st)
+        return st;
+    while (tq__lt_next(&t, &st)) {
+        const char *k = tq__lt_str(&t, 0), *v = tq__lt_str(&t, 1);
         if (strcmp(k, "format") == 0) {
             if (strcmp(v, "tradeq") != 0) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "format is '%.40s', expected 'tradeq'", v);
+                st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "format is '%.40s', expected 'tradeq'", v);
                 goto done;
             }
             fmt_ok = 1;
@@ -93,7 +104,7 @@ static tq_status read_meta(reader *r, meta *m)
             snprintf(m->source, sizeof m->source, "%s", v);
         } else if (strcmp(k, "has_io") == 0) {
             if (strcmp(v, "0") && strcmp(v, "1")) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "has_io must be 0 or 1, not '%.40s'", v);
+                st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "has_io must be 0 or 1, not '%.40s'", v);
                 goto done;
             }
             m->has_io = v[0] == '1';
@@ -108,12 +119,12 @@ static tq_status read_meta(reader *r, meta *m)
                 char *end;
                 long y = strtol(p, &end, 10);
                 if (end == p || (*end && *end != ' ' && *end != ';') || m->nyears >= 1000) {
-                    st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "bad year list '%.60s'", v);
+                    st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "bad year list '%.60s'", v);
                     goto done;
                 }
                 for (int q = 0; q < m->nyears; q++)
                     if (m->years[q] == (int)y) {
-                        st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "year %ld listed twice", y);
+                        st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "year %ld listed twice", y);
                         goto done;
                     }
                 m->years[m->nyears++] = (int)y;
@@ -122,24 +133,22 @@ static tq_status read_meta(reader *r, meta *m)
         }
         /* unknown keys are kept for forward compatibility and ignored */
     }
-    if (rr < 0) {
-        st = (tq_status)rr;
-        goto done;
-    }
-    if (!fmt_ok)
-        st = tq__error(r->ctx, TQ_ERR_PARSE, c.path, 0, "format", "missing 'format,tradeq' row");
+    if (!st && !fmt_ok)
+        st = tq__error(r->ctx, TQ_ERR_PARSE, tq__lt_path(&t), 0, "format", "missing 'format,tradeq' row");
 done:
-    tq__csv_close(&c);
+    tq__lt_close(&t);
     return st;
 }
 
 /* ------------------------------------------------------------- labels --- */
 
+/* Data rows of a file (its lines but the header and blank ones), to size the dataset
+ * before the labels are read. */
 static tq_status count_rows(reader *r, const char *name, int *count)
 {
     tq__csv c;
     int found;
-    tq_status st = open_in(r, &c, name, 1, &found);
+    tq_status st = tq__csv_open_in(r->ctx, &c, r->dir, name, "tradeq", &found);
     if (st)
         return st;
     int n = -1, rr;
@@ -154,143 +163,123 @@ static tq_status count_rows(reader *r, const char *name, int *count)
 
 static tq_status read_regions(reader *r)
 {
-    tq__csv c;
-    int found;
-    tq_status st = open_in(r, &c, "regions.csv", 1, &found);
+    tq__lt t;
+    int found, n = 0;
+    const tq__lt_col cols[] = {text_col("code"), text_col("name")};
+    tq_status st = open_in(r, &t, "regions.csv", 1, &found, cols, 2, NULL);
     if (st)
         return st;
-    static const char *const want[] = {"code", "name"};
-    int col[2], n = 0, rr;
-    if ((st = tq__csv_read_header(&c, want, 2, col)))
-        goto done;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, c.nheader)))
-            goto done;
-        const char *code = tq__csv_str(&c, col[0]);
+    while (tq__lt_next(&t, &st)) {
+        const char *code = tq__lt_str(&t, 0);
         if (!*code) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "empty region code");
-            goto done;
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "empty region code");
+            break;
         }
         st = tq__index_put(&r->regions, code, n);
         if (st == TQ_ERR_INVALID) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate region code '%.40s'", code);
-            goto done;
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "duplicate region code '%.40s'", code);
+            break;
         }
-        if (st || (st = tq_dataset_set_region(r->ds, n, code, tq__csv_str(&c, col[1]))))
-            goto done;
+        if (st || (st = tq_dataset_set_region(r->ds, n, code, tq__lt_str(&t, 1))))
+            break;
         n++;
     }
-    st = rr < 0 ? (tq_status)rr : TQ_OK;
-done:
-    tq__csv_close(&c);
+    tq__lt_close(&t);
     return st;
 }
 
 static tq_status read_sectors(reader *r)
 {
-    tq__csv c;
-    int found;
-    tq_status st = open_in(r, &c, "sectors.csv", 1, &found);
+    tq__lt t;
+    int found, j = 0;
+    tq__lt_col cols[] = {text_col("code"), text_col("name"), text_col("tradable"), text_col("theta")};
+    cols[3].type = TQ__LT_VALUE;
+    tq_status st = open_in(r, &t, "sectors.csv", 1, &found, cols, 4, NULL);
     if (st)
         return st;
-    static const char *const want[] = {"code", "name", "tradable", "theta"};
-    int col[4], j = 0, rr;
-    if ((st = tq__csv_read_header(&c, want, 4, col)))
-        goto done;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, c.nheader)))
-            goto done;
-        const char *code = tq__csv_str(&c, col[0]);
+    while (tq__lt_next(&t, &st)) {
+        const char *code = tq__lt_str(&t, 0);
         if (!*code) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "empty sector code");
-            goto done;
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "empty sector code");
+            break;
         }
-        const char *tr = tq__csv_str(&c, col[2]);
+        const char *tr = tq__lt_str(&t, 2);
         if (strcmp(tr, "0") && strcmp(tr, "1")) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[2], "tradable must be 0 or 1, not '%.40s'", tr);
-            goto done;
+            st = tq__lt_error(&t, 2, TQ_ERR_PARSE, "tradable must be 0 or 1, not '%.40s'", tr);
+            break;
         }
-        double th;
-        if ((st = tq__csv_double(&c, col[3], &th)))
-            goto done;
+        double th = tq__lt_value(&t, 3);
         if (!(th > 0)) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[3], "trade elasticity must be positive, got %g", th);
-            goto done;
+            st = tq__lt_error(&t, 3, TQ_ERR_PARSE, "trade elasticity must be positive, got %g", th);
+            break;
         }
         st = tq__index_put(&r->sectors, code, j);
         if (st == TQ_ERR_INVALID) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate sector code '%.40s'", code);
-            goto done;
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "duplicate sector code '%.40s'", code);
+            break;
         }
-        if (st || (st = tq_dataset_set_sector(r->ds, j, code, tq__csv_str(&c, col[1]), tr[0] == '1')))
-            goto done;
+        if (st || (st = tq_dataset_set_sector(r->ds, j, code, tq__lt_str(&t, 1), tr[0] == '1')))
+            break;
         r->ds->theta[j] = th;
         j++;
     }
-    st = rr < 0 ? (tq_status)rr : TQ_OK;
-done:
-    tq__csv_close(&c);
+    tq__lt_close(&t);
     return st;
 }
 
 static tq_status read_groups(reader *r)
 {
-    tq__csv c;
+    tq__lt t;
     int found;
-    tq_status st = open_in(r, &c, "groups.csv", 0, &found);
+    const tq__lt_col cols[] = {text_col("kind"), text_col("group"), text_col("code")};
+    tq_status st = open_in(r, &t, "groups.csv", 0, &found, cols, 3, NULL);
     if (st || !found)
         return st;
-    static const char *const want[] = {"kind", "group", "code"};
-    int col[3], rr;
     int cap = (r->ds->N > r->ds->J ? r->ds->N : r->ds->J);
     int *mem = tq__malloc(r->ctx, sizeof(int) * (size_t)cap);
     if (!mem) {
-        tq__csv_close(&c);
+        tq__lt_close(&t);
         return TQ_ERR_NOMEM;
     }
-    if ((st = tq__csv_read_header(&c, want, 3, col)))
-        goto done;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, c.nheader)))
-            goto done;
-        const char *kind = tq__csv_str(&c, col[0]), *name = tq__csv_str(&c, col[1]);
+    while (tq__lt_next(&t, &st)) {
+        const char *kind = tq__lt_str(&t, 0), *name = tq__lt_str(&t, 1);
         int is_region = strcmp(kind, "region") == 0;
         if (!is_region && strcmp(kind, "sector") != 0) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "kind must be 'region' or 'sector', not '%.40s'", kind);
-            goto done;
+            st = tq__lt_error(&t, 0, TQ_ERR_PARSE, "kind must be 'region' or 'sector', not '%.40s'", kind);
+            break;
         }
         if (!*name) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[1], "empty group name");
-            goto done;
+            st = tq__lt_error(&t, 1, TQ_ERR_PARSE, "empty group name");
+            break;
         }
         int idx = -1;
-        if ((st = lookup(&c, is_region ? &r->regions : &r->sectors, col[2], is_region ? "region" : "sector", &idx)))
-            goto done;
+        if ((st = tq__lt_lookup(&t, 2, is_region ? &r->regions : &r->sectors, is_region ? "region code" : "sector code",
+                                NULL, &idx)))
+            break;
         tq_group_kind gk = is_region ? TQ_GROUP_REGION : TQ_GROUP_SECTOR;
         int n = tq_dataset_group(r->ds, gk, name, mem);
         if (n < 0)
             n = 0;
         for (int k = 0; k < n; k++)
             if (mem[k] == idx) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, col[2], "'%.40s' is listed twice in group '%.40s'",
-                                   tq__csv_str(&c, col[2]), name);
+                st = tq__lt_error(&t, 2, TQ_ERR_PARSE, "'%.40s' is listed twice in group '%.40s'", tq__lt_str(&t, 2),
+                                  name);
                 goto done;
             }
         mem[n++] = idx;
         if ((st = tq_dataset_add_group(r->ds, gk, name, mem, n)))
-            goto done;
+            break;
     }
-    st = rr < 0 ? (tq_status)rr : TQ_OK;
 done:
     tq__free(r->ctx, mem);
-    tq__csv_close(&c);
+    tq__lt_close(&t);
     return st;
 }
 
 /* ------------------------------------------------------------- tables --- */
 
-/* A generic long table: key columns resolved to indices, value columns parsed, each
- * cell set at most once (duplicate keys are errors). `seen` marks set cells. */
+/* A keyed table of the format: key columns resolved to indices, value columns parsed,
+ * each key (with the year) at most once. */
 typedef struct table_spec {
     const char *file;
     int required;
@@ -323,83 +312,76 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
                             int *has_second)
 {
     tq_dataset *ds = r->ds;
-    tq__csv c;
+    tq__lt_col cols[6];
+    int nc = 0;
+    memset(cols, 0, sizeof cols);
+    for (int k = 0; k < sp->nkeys; k++, nc++) {
+        int reg = sp->kind[k] == 'r';
+        cols[nc].name = sp->keys[k];
+        cols[nc].type = TQ__LT_KEY;
+        cols[nc].codes = reg ? &r->regions : &r->sectors;
+        cols[nc].count = reg ? ds->N : ds->J;
+        cols[nc].what = reg ? "region code" : "sector code";
+    }
+    const int vcol = nc;
+    for (int v = 0; v < sp->nvals; v++, nc++) {
+        cols[nc].name = sp->vals[v];
+        cols[nc].type = TQ__LT_VALUE;
+        cols[nc].optional = v == 1 && sp->opt2;
+    }
+    /* the year is the last key so that key messages name the first region column */
+    const int ycol = nc++;
+    cols[ycol].name = "year";
+    cols[ycol].type = TQ__LT_KEY;
+    cols[ycol].optional = 1;
+    cols[ycol].fn = year_code;
+    cols[ycol].ud = ds;
+    cols[ycol].count = ds->Y;
+    cols[ycol].what = "year";
+    cols[ycol].hint = r->yhint;
+    const tq__lt_spec spec = {sp->what, 1, 0, TQ_ERR_PARSE};
+
+    tq__lt t;
     int found;
-    tq_status st = open_in(r, &c, sp->file, sp->required, &found);
+    tq_status st = open_in(r, &t, sp->file, sp->required, &found, cols, nc, &spec);
     if (found_out)
         *found_out = found;
     if (st || !found)
         return st;
-    const char *names[6];
-    int col[6], nn = 0;
-    for (int k = 0; k < sp->nkeys; k++)
-        names[nn++] = sp->keys[k];
     int nvals = sp->nvals;
-    for (int k = 0; k < nvals - (sp->opt2 ? 1 : 0); k++)
-        names[nn++] = sp->vals[k];
-    size_t cells = ds->len[sp->arr[0]] * (size_t)ds->Y;
-    unsigned char *seen = tq__calloc(r->ctx, cells, 1);
-    if (!seen) {
-        tq__csv_close(&c);
-        return TQ_ERR_NOMEM;
-    }
-    if ((st = tq__csv_read_header(&c, names, nn, col)))
-        goto done;
-    if (sp->opt2) {
-        col[nn] = tq__csv_col(&c, sp->vals[1]);
-        if (col[nn] < 0)
-            nvals = 1;
-    }
+    if (sp->opt2 && !tq__lt_has(&t, vcol + 1))
+        nvals = 1;
     if (has_second)
         *has_second = nvals == 2;
-    int ycol = tq__csv_col(&c, "year");
-    if (ycol < 0 && ds->Y > 1) {
-        st = tq__error(r->ctx, TQ_ERR_PARSE, c.path, 1, "year",
+    if (!tq__lt_has(&t, ycol) && ds->Y > 1) {
+        st = tq__error(r->ctx, TQ_ERR_PARSE, tq__lt_path(&t), 1, "year",
                        "the dataset has %d years but this file has no 'year' column", ds->Y);
         goto done;
     }
-    int rr;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, c.nheader)))
-            goto done;
-        int y = 0, key[3];
-        if ((st = year_of(r, &c, ycol, &y)))
-            goto done;
-        for (int k = 0; k < sp->nkeys; k++) {
-            const tq__index *ix = sp->kind[k] == 'r' ? &r->regions : &r->sectors;
-            if ((st = lookup(&c, ix, col[k], sp->kind[k] == 'r' ? "region" : "sector", &key[k])))
-                goto done;
-        }
+    while (tq__lt_next(&t, &st)) {
+        int key[3];
+        for (int k = 0; k < sp->nkeys; k++)
+            key[k] = tq__lt_key(&t, k);
+        const int y = tq__lt_key(&t, ycol);
         size_t cell = cell_index(ds, sp->arr[0], key);
-        size_t flat = ds->len[sp->arr[0]] * (size_t)y + cell;
-        if (seen[flat]) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate %s row for this key", sp->what);
-            goto done;
-        }
-        seen[flat] = 1;
         if (first_line_by_region && first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] == 0)
-            first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] = c.line;
+            first_line_by_region[(size_t)y * (size_t)ds->N + (size_t)key[0]] = tq__lt_line(&t);
         for (int v = 0; v < nvals; v++) {
-            double x;
-            int k = col[sp->nkeys + v];
-            if ((st = tq__csv_double(&c, k, &x)))
-                goto done;
+            double x = tq__lt_value(&t, vcol + v);
             if (x < sp->lo[v] || x > sp->hi[v]) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "%s %g out of range [%g, %g]", sp->vals[v], x, sp->lo[v],
-                                   sp->hi[v]);
+                st = tq__lt_error(&t, vcol + v, TQ_ERR_PARSE, "%s %g out of range [%g, %g]", sp->vals[v], x, sp->lo[v],
+                                  sp->hi[v]);
                 goto done;
             }
             if (sp->arr[v] == TQ_TARIFF && key[0] == key[1] && x != 0) {
-                st = tq__csv_error(&c, TQ_ERR_PARSE, k, "a region cannot levy a tariff on itself");
+                st = tq__lt_error(&t, vcol + v, TQ_ERR_PARSE, "a region cannot levy a tariff on itself");
                 goto done;
             }
             tq_dataset_array(ds, sp->arr[v], y, NULL)[cell] = x;
         }
     }
-    st = rr < 0 ? (tq_status)rr : TQ_OK;
 done:
-    tq__free(r->ctx, seen);
-    tq__csv_close(&c);
+    tq__lt_close(&t);
     return st;
 }
 
@@ -447,7 +429,7 @@ static tq_status check_sums(reader *r, const long *first_line, const char *file,
 tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
 {
     *out = NULL;
-    reader r = {ctx, dir, NULL, {0}, {0}};
+    reader r = {ctx, dir, NULL, {0}, {0}, ""};
     meta *m = tq__calloc(ctx, 1, sizeof *m);
     long *first_line = NULL;
     if (!m)
@@ -466,6 +448,7 @@ tq_status tq__read_tradeq(tq_context *ctx, const char *dir, tq_dataset **out)
         goto fail;
     for (int y = 0; y < m->nyears; y++)
         r.ds->year[y] = m->years[y];
+    year_hint(&r);
     r.ds->has_io = m->has_io;
     if ((st = tq_dataset_set_name(r.ds, m->name, m->source)) || (st = tq__index_init(ctx, &r.regions, (size_t)N)) ||
         (st = tq__index_init(ctx, &r.sectors, (size_t)J)) || (st = read_regions(&r)) || (st = read_sectors(&r)) ||

@@ -2,6 +2,7 @@
  * codes and values as written, with the file:line:column of each; codes, groups and
  * values are resolved against a dataset and a baseline when applied, so that every
  * error can point at the place in the file that caused it. */
+#include "../core/longtable.h"
 #include "../data/dataset.h"
 
 #include <ctype.h>
@@ -242,6 +243,7 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
     sh->retaliation = retaliation;
     sh->type = -1;
     int have_imp = 0, have_exp = 0, have_sec = 0, have_val = 0;
+    const yaml_node_t *pairs_node = NULL, *sel_node = NULL; /* pairs_file:, and importer: or exporter: */
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
         const char *k = scalar(kn);
@@ -250,9 +252,11 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
         if (!strcmp(k, "importer")) {
             st = parse_sel(sp, doc, vn, k, &sh->imp);
             have_imp = 1;
+            sel_node = kn;
         } else if (!strcmp(k, "exporter")) {
             st = parse_sel(sp, doc, vn, k, &sh->exp_);
             have_exp = 1;
+            sel_node = kn;
         } else if (!strcmp(k, "sectors") || !strcmp(k, "sector")) {
             st = parse_sel(sp, doc, vn, k, &sh->sec);
             have_sec = 1;
@@ -265,7 +269,7 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 return TQ_ERR_NOMEM;
             tq__free(sp->ctx, sh->pairs_file);
             sh->pairs_file = path;
-            have_imp = have_exp = 1;
+            pairs_node = kn;
         } else {
             int is_val = !strcmp(k, "set") || !strcmp(k, "add") || !strcmp(k, "scale") || !strcmp(k, "ave") ||
                          !strcmp(k, "partial_effect");
@@ -281,8 +285,13 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 return err_at(sp, kn, TQ_ERR_PARSE, "'%s' belongs in %s", k,
                               tariff_key ? "tariffs: or retaliation:" : "ntb:");
             const char *v = scalar(vn);
-            double x;
+            double x = 0;
             const char *suf = "";
+            if (v && !strcmp(k, "partial_effect") && !strcmp(v, "from_file")) {
+                /* the gravity coefficient b of each pair comes from pairs_file: */
+                sh->type = SH_NTB_B, sh->op = OP_FROM_FILE;
+                continue;
+            }
             if (!v || parse_value(v, &x, &suf))
                 return err_at(sp, vn, TQ_ERR_PARSE, "'%s' needs a number, not '%.40s'", k, v ? v : "(a list)");
             if (!strcmp(k, "set")) {
@@ -308,14 +317,10 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                     return err_at(sp, vn, TQ_ERR_INVALID, "an ad valorem equivalent of %g%% is below -100%%", x);
                 sh->type = SH_NTB_AVE, sh->op = OP_SET, sh->value = x / 100;
             } else {
-                if (!strcmp(v, "from_file")) {
-                    sh->type = SH_NTB_B, sh->op = OP_FROM_FILE;
-                } else {
-                    if (*suf)
-                        return err_at(sp, vn, TQ_ERR_PARSE,
-                                      "partial_effect takes a plain number (the gravity coefficient b)");
-                    sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = x;
-                }
+                if (*suf)
+                    return err_at(sp, vn, TQ_ERR_PARSE,
+                                  "partial_effect takes a plain number (the gravity coefficient b) or from_file");
+                sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = x;
             }
         }
         if (st)
@@ -324,7 +329,10 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
     if (!have_val)
         return err_at(sp, n, TQ_ERR_PARSE, "this entry has no value (%s)",
                       is_ntb ? "ave: 10% or partial_effect: 0.5" : "set: 20%, add: 25pp or scale: 1.1");
-    if (!have_imp || !have_exp)
+    if (pairs_node && sel_node)
+        return err_at(sp, sel_node, TQ_ERR_PARSE,
+                      "pairs_file: lists the importer-exporter pairs; drop importer: and exporter: here");
+    if (!pairs_node && (!have_imp || !have_exp))
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs importer: and exporter: (use 'all' for every region)");
     if (!have_sec)
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs sectors: (a code, a list, a group, or all)");
@@ -923,45 +931,38 @@ tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, tq_datas
     return TQ_OK;
 }
 
-/* Read a pairs file (exporter,importer,value) into a [n,i] matrix of b values (NAN = not listed). */
+/* A region code of ds: its index or -1. */
+static int region_code(void *ud, const char *code)
+{
+    return tq_dataset_find_region(ud, code);
+}
+
+/* Read a pairs file (exporter,importer,value; docs/scenarios.md) into a [n,i] matrix of
+ * b values (NAN = not listed). A long table: unknown codes, duplicate pairs and bad
+ * numbers are errors naming the file, line and column. */
 static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, double *b)
 {
     const int N = ds->N;
     for (size_t q = 0; q < (size_t)N * (size_t)N; q++)
         b[q] = NAN;
-    tq__csv c;
-    tq_status st = tq__csv_open(ctx, &c, path, ',');
-    if (st)
-        return st;
-    static const char *const want[] = {"exporter", "importer", "value"};
-    int col[3], rr;
-    if ((st = tq__csv_read_header(&c, want, 3, col)))
-        goto done;
-    while ((rr = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, c.nheader)))
-            goto done;
-        int idx[2];
-        for (int k = 0; k < 2; k++) {
-            idx[k] = tq_dataset_find_region(ds, tq__csv_str(&c, col[k]));
-            if (idx[k] < 0) {
-                st =
-                    tq__csv_error(&c, TQ_ERR_NOT_FOUND, col[k], "unknown region code '%.40s'", tq__csv_str(&c, col[k]));
-                goto done;
-            }
-        }
-        double v;
-        if ((st = tq__csv_double(&c, col[2], &v)))
-            goto done;
-        size_t cell = (size_t)idx[1] * (size_t)N + (size_t)idx[0];
-        if (!isnan(b[cell])) {
-            st = tq__csv_error(&c, TQ_ERR_PARSE, col[0], "duplicate pair");
-            goto done;
-        }
-        b[cell] = v;
+    tq__lt_col cols[3];
+    memset(cols, 0, sizeof cols);
+    for (int k = 0; k < 2; k++) {
+        cols[k].name = k == 0 ? "exporter" : "importer";
+        cols[k].type = TQ__LT_KEY;
+        cols[k].fn = region_code;
+        cols[k].ud = (void *)ds;
+        cols[k].count = N;
+        cols[k].what = "region code";
     }
-    st = rr < 0 ? (tq_status)rr : TQ_OK;
-done:
-    tq__csv_close(&c);
+    cols[2].name = "value";
+    cols[2].type = TQ__LT_VALUE;
+    const tq__lt_spec spec = {"pair", 1, 0, TQ_ERR_PARSE};
+    tq__lt t;
+    tq_status st = tq__lt_open(ctx, &t, path, cols, 3, &spec);
+    while (!st && tq__lt_next(&t, &st))
+        b[(size_t)tq__lt_key(&t, 1) * (size_t)N + (size_t)tq__lt_key(&t, 0)] = tq__lt_value(&t, 2);
+    tq__lt_close(&t);
     return st;
 }
 
@@ -1007,7 +1008,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
             for (int i = 0; i < N; i++) {
                 if (!me[i] || (n == i && sh->type == SH_TARIFF))
                     continue;
-                if (n == i && !pairs)
+                if (n == i && !sh->pairs_file)
                     continue; /* trade-cost shocks to listed pairs leave domestic trade alone */
                 double bval = sh->value;
                 if (sh->op == OP_FROM_FILE) {

@@ -179,7 +179,7 @@ static void test_bad_input(void **state)
         {"io.csv", "2020,CCC,S,S,0.2", "2020,CCC,S,S,0.25", TQ_ERR_INVALID, "io.csv", "sector S", "must add to 1"},
         /* mismatched dimensions: a year the dataset does not have */
         {"flows.csv", "2020,BBB,AAA,G,20", "2021,BBB,AAA,G,20", TQ_ERR_NOT_FOUND, "flows.csv:3", "field 'year'",
-         "year 2021 is not listed"},
+         "unknown year '2021' (meta.csv 'years' lists 2020)"},
         /* header problems */
         {"accounts.csv", "value_added", "va", TQ_ERR_PARSE, "accounts.csv:1", "missing column 'value_added'", NULL},
         {"meta.csv", "format,tradeq", "format,other", TQ_ERR_PARSE, "meta.csv:2", "expected 'tradeq'", NULL},

@@ -85,6 +85,107 @@ static void test_ntb(void **state)
     tq_scenario_free(sc);
 }
 
+/* Parse text as if it were dir/t.yaml (so that pairs_file: resolves into dir) and
+ * apply it: returns the status of the step that failed (parse or apply) or TQ_OK, with
+ * the scenario in *out (caller frees) on success. */
+static tq_status apply_in(const char *dir, const char *text, tq_scenario **out)
+{
+    char origin[4200];
+    snprintf(origin, sizeof origin, "%s/t.yaml", dir);
+    tq_spec *sp = NULL;
+    *out = NULL;
+    tq_status st = tq_spec_parse(ctx, text, strlen(text), origin, &sp);
+    if (st)
+        return st;
+    tq_scenario *sc = NULL;
+    assert_int_equal(tq_scenario_new(ctx, base, &sc), TQ_OK);
+    st = tq_spec_apply(ctx, sp, 0, ds, base, sc);
+    tq_spec_free(sp);
+    if (st)
+        tq_scenario_free(sc);
+    else
+        *out = sc;
+    return st;
+}
+
+/* The documented form (docs/scenarios.md): ntb pairs from a file, partial_effect: from_file,
+ * no importer:/exporter:. Each listed pair (exporter i, importer n) gets
+ * d^ = exp(-b / theta_j) in every selected sector; other pairs, domestic ones included,
+ * keep d^ = 1. */
+static void test_pairs_file(void **state)
+{
+    (void)state;
+    char *dir = tq_test_tmpdir();
+    tq_test_write(dir, "pairs.csv", "exporter,importer,value\nAAA,BBB,0.8\nCCC,AAA,-0.4\n");
+    tq_scenario *sc = NULL;
+    tq_status st = apply_in(dir,
+                            "ntb:\n"
+                            "  - pairs_file: pairs.csv\n"
+                            "    sectors: all\n"
+                            "    partial_effect: from_file\n"
+                            "  - {importer: all, exporter: all, sectors: S, ave: 10%}\n",
+                            &sc);
+    if (st) {
+        char b[2048];
+        tq_error_format(ctx, b, sizeof b);
+        fail_msg("pairs_file scenario failed: %s", b);
+    }
+    const double *d = tq_scenario_iceberg(sc);
+    /* theta = 4 in both sectors of the tiny economy */
+    tq_assert_close(d[T(1, 0, 0)], exp(-0.2), 1e-15);       /* BBB imports from AAA, goods */
+    tq_assert_close(d[T(0, 2, 0)], exp(0.1), 1e-15);        /* AAA imports from CCC, goods */
+    tq_assert_close(d[T(1, 0, 1)], exp(-0.2) * 1.1, 1e-15); /* services: then the ave shock */
+    assert_true(d[T(0, 1, 0)] == 1);                        /* AAA from BBB: not listed */
+    assert_true(d[T(2, 0, 0)] == 1);                        /* CCC from AAA: not listed */
+    for (int n = 0; n < 3; n++) {                           /* domestic trade untouched by both */
+        assert_true(d[T(n, n, 0)] == 1);
+        assert_true(d[T(n, n, 1)] == 1);
+    }
+    tq_assert_close(d[T(2, 1, 1)], 1.1, 1e-15);
+    tq_scenario_free(sc);
+
+    /* errors: the pairs file follows the long-table convention; the entry's keys are checked */
+    static const struct {
+        const char *csv, *yaml;
+        tq_status st;
+        const char *n1, *n2;
+    } cases[] = {
+        {"exporter,importer,value\nAAA,BBB,0.8\nAAA,ZZZ,0.1\n", NULL, TQ_ERR_NOT_FOUND, "pairs.csv:3: field 'importer'",
+         "unknown region code 'ZZZ'"},
+        {"exporter,importer,value\nAAA,BBB,0.8\nAAA,BBB,0.1\n", NULL, TQ_ERR_PARSE, "pairs.csv:3: field 'exporter'",
+         "duplicate pair row: exporter=AAA importer=BBB is also on line 2"},
+        {"exporter,importer,value\nAAA,BBB,big\n", NULL, TQ_ERR_PARSE, "pairs.csv:2: field 'value'",
+         "not a number: 'big'"},
+        {"exporter,value\nAAA,0.8\n", NULL, TQ_ERR_PARSE, "pairs.csv:1: field 'importer'", "missing column 'importer'"},
+        {"exporter,importer,value\nAAA,BBB\n", NULL, TQ_ERR_PARSE, "pairs.csv:2", "truncated row"},
+        {"exporter,importer,value\nAAA,BBB,0.8\n",
+         "ntb:\n  - {pairs_file: pairs.csv, importer: AAA, sectors: all, partial_effect: from_file}\n", TQ_ERR_PARSE,
+         "t.yaml:2:29", "drop importer: and exporter:"},
+        {"exporter,importer,value\nAAA,BBB,0.8\n",
+         "ntb:\n  - {importer: AAA, exporter: BBB, sectors: all, partial_effect: from_file}\n", TQ_ERR_PARSE,
+         "t.yaml:2:5", "from_file goes with pairs_file:"},
+        {"exporter,importer,value\nAAA,BBB,0.8\n", "ntb:\n  - {pairs_file: pairs.csv, sectors: all, ave: 10%}\n",
+         TQ_ERR_PARSE, "t.yaml:2:5", "from_file goes with pairs_file:"},
+        {"exporter,importer,value\nAAA,BBB,0.8\n",
+         "ntb:\n  - {pairs_file: nothere.csv, sectors: all, partial_effect: from_file}\n", TQ_ERR_IO, "nothere.csv",
+         "file not found"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        tq_test_write(dir, "pairs.csv", cases[k].csv);
+        const char *yaml = cases[k].yaml ? cases[k].yaml
+                                         : "ntb:\n  - {pairs_file: pairs.csv, sectors: G, partial_effect: from_file}\n";
+        st = apply_in(dir, yaml, &sc);
+        char msg[2048];
+        tq_error_format(ctx, msg, sizeof msg);
+        if (st != cases[k].st)
+            fail_msg("case %zu: status %d, expected %d: %s", k, st, cases[k].st, msg);
+        assert_null(sc);
+        if (!strstr(msg, cases[k].n1) || !strstr(msg, cases[k].n2))
+            fail_msg("case %zu: message '%s' lacks '%s' or '%s'", k, msg, cases[k].n1, cases[k].n2);
+    }
+    tq_test_rmtree(dir);
+}
+
 static void test_deficit_target(void **state)
 {
     (void)state;
@@ -211,7 +312,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tariff_ops),     cmocka_unit_test(test_ntb),    cmocka_unit_test(test_deficit_target),
-        cmocka_unit_test(test_multi_and_args), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_multi_and_args), cmocka_unit_test(test_errors), cmocka_unit_test(test_pairs_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,8 @@
 /* Line-based CSV/TSV reader over zlib (reads plain and gzip files alike), and small
- * file and string-map helpers used by the readers. */
-#include "dataset.h"
+ * file and string-map helpers used by the readers. It sits in core/ under the
+ * long-table reader (longtable.c), which every keyed table of the library goes through;
+ * readers of wide or square layouts use it directly. */
+#include "internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -91,7 +93,7 @@ static int read_line(tq__csv *c)
     }
     while (len > 0 && (c->buf[len - 1] == '\n' || c->buf[len - 1] == '\r'))
         c->buf[--len] = 0;
-    if (memchr(c->buf, 0, len) != NULL || strlen(c->buf) != len) {
+    if (memchr(c->buf, 0, len) != NULL) {
         /* an embedded NUL byte: not a text file */
         c->line++;
         tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, NULL, "binary data (NUL byte) in a text file");
