@@ -13,8 +13,8 @@ static void help(void)
     printf("usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
            "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
            "                  [--force] [--check] [--top K] [--tol X] [--method anderson|nested-fp]\n"
-           "                  [--max-iter N] [--threads N]\n\n"
-           "Solves each scenario in general equilibrium (MODEL.md (E1)-(E5)) and prints welfare,\n"
+           "                  [--max-iter N] [--threads N] [--elasticities NAME]\n\n"
+           "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
            "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
            "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
            "the US raises its tariff on Japanese motor vehicles by 25 points.\n\n"
@@ -34,6 +34,10 @@ static void help(void)
            "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
            "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
            "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
+           "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
+           "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
+           "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
+           "                  dataset's own\n"
            "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -130,6 +134,7 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int check)
     printf("data %s, %d (%d regions x %d sectors%s); closure: %s\n", tq_dataset_name(ds),
            tq_dataset_year(ds, tq_outcome_year_index(oc)), N, J,
            tq_dataset_has_io(ds) ? ", input-output links"
+           : J == 1              ? ", one sector: structural gravity (Armington / Eaton-Kortum)"
                                  : ", NO input-output links: a multi-sector model without intermediate inputs",
            cl[si->closure]);
     printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
@@ -307,6 +312,8 @@ int tq_cmd_run(int argc, char **argv)
             if (*end || v < 1 || v > INT_MAX)
                 return cli_usage_error("run", "%s must be a positive whole number, not '%s'", a, argv[i]);
             *(!strcmp(a, "--max-iter") ? &ro.max_iter : &ro.threads) = (int)v;
+        } else if (!strcmp(a, "--elasticities") && has_val) {
+            ro.elasticities = argv[++i];
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--check")) {

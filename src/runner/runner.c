@@ -569,7 +569,7 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
         tq_outcome_free(oc);
         return st;
     }
-    if (!tq_dataset_has_io(oc->ds))
+    if (!tq_dataset_has_io(oc->ds) && tq_dataset_sectors(oc->ds) > 1)
         tq__log(ctx, TQ_LOG_INFO,
                 "dataset %s has no input-output coefficients: scenario %s is solved as a multi-sector model "
                 "without intermediate inputs",
