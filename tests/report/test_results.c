@@ -45,9 +45,9 @@ static int setup(void **state)
     assert_int_equal(tq_scenario_set_tariff(F.sc[0], AAA, BBB, G, 0.30), TQ_OK);
     for (int k = 0; k < 2; k++)
         assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
-    F.runs[0] = (tq_run){"tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0],
-                         F.res[0]};
-    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1]};
+    F.runs[0] = (tq_run){
+        "tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0], F.res[0], -1, -1};
+    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1], -1, -1};
     snprintf(F.hash, sizeof F.hash, "%016llx", (unsigned long long)tq_dataset_hash(F.ds));
     return 0;
 }
@@ -953,7 +953,7 @@ static void test_not_converged(void **state)
     tq_result *r = NULL;
     assert_int_equal(tq_solve(F.ctx, F.b, F.sc[0], &o, &r), TQ_ERR_NOT_CONVERGED);
     assert_non_null(r);
-    tq_run run = {"stopped", "", "", F.b, F.sc[0], r};
+    tq_run run = {"stopped", "", "", F.b, F.sc[0], r, -1, -1};
     char *dir = tq_test_tmpdir();
     assert_int_equal(tq_results_write(F.ctx, &run, 1, dir, TQ_FORMAT_CSV | TQ_FORMAT_JSON, 0), TQ_OK);
     ttable csv;
@@ -1030,7 +1030,7 @@ static void test_progress_large(void **state)
     assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.25), TQ_OK);
     tq_result *r;
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r};
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, -1, -1};
     char *dir = tq_test_tmpdir();
     char *out = path_in(dir, "out");
     const unsigned fmt = TQ_FORMAT_CSV | TQ_FORMAT_JSON | TQ_FORMAT_DTA;
