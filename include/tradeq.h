@@ -549,9 +549,9 @@ TQ_API unsigned tq_results_formats(void);
 /* How much of the results a table set holds:
  *   TQ_DETAIL_SUMMARY  regions; region_sector for the two regions of each run's named
  *                      pair only (no rows when a run names none); pair_sector; run.
- *                      A few tens of kB, for a web page or a quick look.
+ *                      About 0.1 MB of JSON for 44 regions x 50 sectors.
  *   TQ_DETAIL_FULL     every table: region_sector for all regions, bilateral and
- *                      decomposition too (27.6 MB of JSON for a 44-region x 50-sector
+ *                      decomposition too (27.5 MB of JSON for a 44-region x 50-sector
  *                      economy). What the folder writer tq_results_write writes. */
 typedef enum tq_detail { TQ_DETAIL_SUMMARY = 0, TQ_DETAIL_FULL = 1 } tq_detail;
 

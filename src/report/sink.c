@@ -65,10 +65,9 @@ void tq__out_str(tq__out *o, const char *s)
 
 void tq__out_char(tq__out *o, char c)
 {
-    if (o->len == TQ__OUT_CHUNK)
-        flush(o);
-    if (!o->failed)
-        o->buf[o->len++] = c;
+    if (o->failed)
+        return;
+    o->buf[o->len++] = c; /* the buffer is never left full */
     if (o->len == TQ__OUT_CHUNK)
         flush(o);
 }

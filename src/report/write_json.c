@@ -2,7 +2,7 @@
  * docs/results.schema.json), streamed to a sink one row per line: memory stays flat
  * however large the bilateral table. Written by hand rather than through a JSON
  * library's document tree, so nothing but the output buffer is allocated; what a
- * library would add is done here and tested (tests/report/test_tables.c): strings are
+ * library would add is done here and tested (tests/report/test_results.c): strings are
  * escaped as RFC 8259 requires (quote, backslash, control characters), a text that is
  * not valid UTF-8 is written with '?' for its non-ASCII bytes (a JSON document must be
  * UTF-8), numbers are the shortest decimal that reads back as the same double (as in
