@@ -1593,13 +1593,14 @@ static void test_schema(void **state)
     tq_run runs[2];
     pair_runs(runs);
     char *dir = tq_test_tmpdir();
-    for (int v = 0; v < 5; v++) {
-        /* summary and full with and without a pair; last, a summary that calls itself full */
-        tq_detail detail = v % 2 ? TQ_DETAIL_FULL : TQ_DETAIL_SUMMARY;
+    for (int v = 0; v < 3; v++) {
+        /* summary and full (one run with a pair, one without); last, a summary that calls
+         * itself full */
+        tq_detail detail = v == 1 ? TQ_DETAIL_FULL : TQ_DETAIL_SUMMARY;
         membuf m = {0};
         tq_sink sink = {mem_write, &m};
-        assert_int_equal(tq_results_write_json(F.ctx, v < 2 || v == 4 ? runs : F.runs, 2, detail, &sink), TQ_OK);
-        if (v == 4) {
+        assert_int_equal(tq_results_write_json(F.ctx, runs, 2, detail, &sink), TQ_OK);
+        if (v == 2) {
             char *d = strstr(m.data, "\"detail\": \"summary\"");
             assert_non_null(d);
             memcpy(d, "\"detail\": \"full\"   ", 19); /* same length: still well-formed JSON */
@@ -1616,9 +1617,9 @@ static void test_schema(void **state)
                  "node '%s/tests/schema/validate.js' '%s/docs/results.schema.json' '%s' >/dev/null 2>&1", TQ_SOURCE_DIR,
                  TQ_SOURCE_DIR, p);
         int rc = system(cmd);
-        if (v < 4 && rc != 0)
+        if (v < 2 && rc != 0)
             fail_msg("%s (detail %d) does not validate against the schema", name, (int)detail);
-        if (v == 4 && rc == 0)
+        if (v == 2 && rc == 0)
             fail_msg("a summary document calling itself full validates");
         free(p);
         mem_free(&m);
