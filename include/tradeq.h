@@ -544,14 +544,25 @@ TQ_API double tq_replication_seconds(const tq_replication *r);
 TQ_API void tq_replication_free(tq_replication *r);
 
 /* ---------------------------------------------------------------- results --- */
-/* Result files of solved scenarios (docs/results.md; JSON Schema in
- * docs/results.schema.json). Five tables, each with a `scenario` column so that several
- * runs sit side by side: regions, region_sector, bilateral (importer x exporter x sector,
- * rows with trade before or after, or a changed tariff), decomposition (non-zero ToT /
- * VoT contributions) and run (dataset, hash, year, closure, solver status). Money in
- * the dataset's units (M USD); trade pre-tariff; before = baseline, after =
- * counterfactual; *_pct = 100 (x^ - 1). Every table also carries the columns dataset,
- * dataset_hash, closure and converged, so a row read on its own says where it is from. */
+/* Results of solved scenarios as tables (docs/results.md; JSON Schema in
+ * docs/results.schema.json). Six tables, each with a `scenario` column so that several
+ * runs sit side by side:
+ *   regions        scenario x region: welfare, EV, wages, prices, trade, income
+ *   region_sector  scenario x region x sector: output, value added, prices, trade
+ *   pair_sector    scenario x sector: the named importer's trade with the named exporter
+ *                  (present only when some run names a pair, see tq_run)
+ *   bilateral      importer x exporter x sector (rows with trade before or after, or a
+ *                  changed tariff)
+ *   decomposition  region x partner x sector: non-zero ToT / VoT contributions
+ *   run            one row per run: dataset, hash, year, closure, solver status
+ * Money in the dataset's units (M USD); trade pre-tariff; before = baseline, after =
+ * counterfactual; *_pct = 100 (x^ - 1). Every table but `run` also carries the columns
+ * dataset, dataset_hash, closure and converged, so a row read on its own says where it
+ * is from.
+ *
+ * The tables are built once (tq_tables_new) and can be walked cell by cell or written
+ * by the writers below: to a folder of files (tq_results_write*) or as one CSV table or
+ * one JSON document through a sink (a FILE * or a callback), streamed. */
 
 /* Output formats, combined with |. Files in the output folder:
  *   CSV   results_<table>.csv   (one per table; doubles round-trip exactly)
@@ -559,8 +570,22 @@ TQ_API void tq_replication_free(tq_replication *r);
  *                                "regions" are those of the first run)
  *   XLSX  results.xlsx          (one sheet per table; numbers to 16 digits)
  *   DTA   results_<table>.dta   (Stata 14+ format 118; file label
- *                                "tradeq <scenario> <dataset> <hash>") */
+ *                                "tradeq <scenario> <dataset> <hash>")
+ * XLSX and DTA are optional at build time (CMake TQ_WITH_XLSX, TQ_WITH_DTA):
+ * tq_results_formats() says which this library has. */
 enum { TQ_FORMAT_CSV = 1, TQ_FORMAT_JSON = 2, TQ_FORMAT_XLSX = 4, TQ_FORMAT_DTA = 8 };
+
+/* The TQ_FORMAT_* this library can write (CSV and JSON always). Thread-safe. */
+TQ_API unsigned tq_results_formats(void);
+
+/* How much of the results a table set holds:
+ *   TQ_DETAIL_SUMMARY  regions; region_sector for the two regions of each run's named
+ *                      pair only (no rows when a run names none); pair_sector; run.
+ *                      About 0.1 MB of JSON for 44 regions x 50 sectors.
+ *   TQ_DETAIL_FULL     every table: region_sector for all regions, bilateral and
+ *                      decomposition too (27.5 MB of JSON for a 44-region x 50-sector
+ *                      economy). What the folder writer tq_results_write writes. */
+typedef enum tq_detail { TQ_DETAIL_SUMMARY = 0, TQ_DETAIL_FULL = 1 } tq_detail;
 
 /* One solved scenario. The dataset (name, labels, hash, year) and the closure are
  * those of base and sc. Strings are borrowed for the call. */
@@ -572,19 +597,116 @@ typedef struct tq_run {
     const tq_scenario *sc; /* made from base */
     const tq_result *res;  /* tq_solve(base, sc); a non-converged result is written with
                               converged = 0 */
+    /* The pair the scenario is about (region indices of base, e.g. from
+     * tq_spec_named_regions): the pair_sector table gives the importer's exports to and
+     * imports from the exporter by sector. -1 = none; a pair needs both >= 0 and
+     * importer != exporter, so a zero-initialised tq_run names none. */
+    int importer, exporter;
 } tq_run;
 
 /* Write the results of runs[0..n-1] into folder dir (created if absent; a folder only,
- * not its parents) in the given formats. Nothing is replaced unless overwrite is set:
+ * not its parents) in the given formats, at full detail: the files
+ * results_<table>.* of regions, region_sector, bilateral, decomposition and run, and
+ * of pair_sector when a run names a pair. Nothing is replaced unless overwrite is set:
  * TQ_ERR_EXISTS names the first result file already there. Files are written under
  * temporary names and renamed at the end, so a failure (TQ_ERR_IO, TQ_ERR_NOMEM,
  * TQ_ERR_CANCELLED through the progress callback, TQ_ERR_UNSUPPORTED when a table
- * exceeds Excel's 1,048,575 rows) leaves no result file and removes dir if this call
- * created it. TQ_ERR_INVALID for bad arguments. Progress is reported as stage
- * "write results" (per file, and every 32768 rows inside a file). Not thread-safe on
- * one ctx. */
+ * exceeds Excel's 1,048,575 rows or the library was built without the format) leaves
+ * no result file and removes dir if this call created it. TQ_ERR_INVALID for bad
+ * arguments. Progress is reported as stage "write results" (per file, and every 32768
+ * rows inside a file). Not thread-safe on one ctx. */
 TQ_API tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
                                   int overwrite);
+/* tq_results_write at the given detail (TQ_DETAIL_FULL: the same as tq_results_write;
+ * TQ_DETAIL_SUMMARY: the files of the summary tables only). */
+TQ_API tq_status tq_results_write_detail(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
+                                         int overwrite, tq_detail detail);
+
+/* --- the table model --- */
+
+/* Results as tables. Opaque; made by tq_tables_new, freed by tq_tables_free. It owns
+ * copies of every text, so the runs, their baselines and results may be freed while it
+ * lives. Read-only after it is made: several threads may read one at the same time. */
+typedef struct tq_tables tq_tables;
+
+/* Column types: TQ_COL_NUMBER is a double (NaN: missing); TQ_COL_INTEGER a whole
+ * number (year, iterations); TQ_COL_FLAG 0 or 1 (converged, domestic). */
+typedef enum tq_coltype {
+    TQ_COL_NONE = -1, /* no such column */
+    TQ_COL_TEXT = 0,
+    TQ_COL_NUMBER = 1,
+    TQ_COL_INTEGER = 2,
+    TQ_COL_FLAG = 3
+} tq_coltype;
+
+/* Build the tables of runs[0..n-1] at the given detail into *out (owned by the caller:
+ * tq_tables_free). TQ_ERR_INVALID for bad arguments (no runs, unnamed or duplicate
+ * names, a scenario or result not made from its baseline), TQ_ERR_NOMEM. Not
+ * thread-safe on one ctx. */
+TQ_API tq_status tq_tables_new(tq_context *ctx, const tq_run *runs, int n, tq_detail detail, tq_tables **out);
+TQ_API void tq_tables_free(tq_tables *t);
+TQ_API tq_detail tq_tables_detail(const tq_tables *t);
+/* Number of runs (scenarios) the tables hold. */
+TQ_API int tq_tables_runs(const tq_tables *t);
+/* Tables are numbered 0 .. tq_tables_count()-1 in the order of the list above, those
+ * of the detail level only. tq_tables_name: "regions", ...; NULL when k is out of range.
+ * tq_tables_find: the number of a table by name, -1 when t does not hold it. */
+TQ_API int tq_tables_count(const tq_tables *t);
+TQ_API const char *tq_tables_name(const tq_tables *t, int k);
+TQ_API int tq_tables_find(const tq_tables *t, const char *name);
+/* Columns of table k: count, name (the CSV header), type, unit ("M USD", "%",
+ * "points", "0/1", "s" or "") and label (one line, with the unit, as in the .dta
+ * files). Out of range: 0, NULL, TQ_COL_NONE, NULL, NULL. tq_tables_col_find: the
+ * column of table k with that name, -1 if none. Strings are owned by the library. */
+TQ_API int tq_tables_cols(const tq_tables *t, int k);
+TQ_API const char *tq_tables_col_name(const tq_tables *t, int k, int c);
+TQ_API tq_coltype tq_tables_col_type(const tq_tables *t, int k, int c);
+TQ_API const char *tq_tables_col_unit(const tq_tables *t, int k, int c);
+TQ_API const char *tq_tables_col_label(const tq_tables *t, int k, int c);
+TQ_API int tq_tables_col_find(const tq_tables *t, int k, const char *name);
+/* Rows of table k (0 when out of range); the rows of run r are *first .. *first +
+ * count - 1 (the return value is the count; runs are in the order given). */
+TQ_API size_t tq_tables_rows(const tq_tables *t, int k);
+TQ_API size_t tq_tables_run_rows(const tq_tables *t, int k, int r, size_t *first);
+/* Cell (row, column c) of table k. tq_tables_number: a number, integer or flag column
+ * as a double (NaN for a missing number, a text column or out of range).
+ * tq_tables_text: a text column ("" when empty; owned by t); NULL for other columns or
+ * out of range. */
+TQ_API double tq_tables_number(const tq_tables *t, int k, size_t row, int c);
+TQ_API const char *tq_tables_text(const tq_tables *t, int k, size_t row, int c);
+
+/* --- writing to a sink --- */
+
+/* Where a writer's bytes go: write(ud, buf, len) is called with chunks of at most
+ * 64 KiB in order; return 0 when all len bytes were taken, non-zero to fail the
+ * writer with TQ_ERR_IO (it then calls write no more). */
+typedef struct tq_sink {
+    int (*write)(void *ud, const void *buf, size_t len);
+    void *ud;
+} tq_sink;
+
+/* A sink writing to a stdio stream (a FILE *, open for writing, e.g. stdout; void * so
+ * that this header need not include <stdio.h>). The stream stays the caller's: it is
+ * neither flushed nor closed. */
+TQ_API tq_sink tq_sink_file(void *file);
+
+/* The JSON document (docs/results.md "JSON layout", with "detail": "summary" or
+ * "full") of the tables t, streamed to sink: memory stays flat however large the
+ * document. TQ_ERR_IO when the sink fails, TQ_ERR_CANCELLED through the progress
+ * callback (stage "write results", every 32768 rows), TQ_ERR_NOMEM; the bytes already
+ * given to the sink are the caller's to discard. Not thread-safe on one ctx. */
+TQ_API tq_status tq_tables_write_json(tq_context *ctx, const tq_tables *t, const tq_sink *sink);
+/* Table k of t as CSV (the format of the results_<table>.csv files) to sink; errors
+ * as tq_tables_write_json, TQ_ERR_INVALID when k is out of range. */
+TQ_API tq_status tq_tables_write_csv(tq_context *ctx, const tq_tables *t, int k, const tq_sink *sink);
+/* One-call forms: build the tables of runs[0..n-1] at detail, write, free.
+ * tq_results_write_csv writes the table called table_name ("regions", ...):
+ * TQ_ERR_NOT_FOUND when that table is not part of the detail level (bilateral and
+ * decomposition are full detail only; pair_sector needs a run that names a pair). */
+TQ_API tq_status tq_results_write_json(tq_context *ctx, const tq_run *runs, int n, tq_detail detail,
+                                       const tq_sink *sink);
+TQ_API tq_status tq_results_write_csv(tq_context *ctx, const tq_run *runs, int n, const char *table_name,
+                                      tq_detail detail, const tq_sink *sink);
 
 /* ----------------------------------------------------------------- runner --- */
 /* The run pipeline every program shares (the CLI, the web server, the bindings): find
