@@ -13,7 +13,8 @@ static void help(void)
     printf("usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
            "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
            "                  [--force] [--check] [--top K] [--tol X] [--method anderson|nested-fp]\n"
-           "                  [--max-iter N] [--threads N] [--elasticities NAME]\n\n"
+           "                  [--max-iter N] [--threads N] [--elasticities NAME]\n"
+           "                  [--detail summary|full]\n\n"
            "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
            "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
            "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -34,6 +35,10 @@ static void help(void)
            "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
            "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
            "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
+           "  --detail D      summary or full: what JSON and result files hold. summary (default\n"
+           "                  for JSON to standard output): regions, the named pair by sector,\n"
+           "                  the solver; full (default with --out): also every bilateral flow and\n"
+           "                  the decomposition by partner and sector (docs/results.md)\n"
            "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
            "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
            "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
@@ -271,6 +276,8 @@ int tq_cmd_run(int argc, char **argv)
     tq_closure closure = TQ_CLOSURE_FIXED;
     tq_run_options ro;
     tq_run_options_default(&ro);
+    tq_detail detail = TQ_DETAIL_SUMMARY;
+    int have_detail = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -312,6 +319,15 @@ int tq_cmd_run(int argc, char **argv)
             if (*end || v < 1 || v > INT_MAX)
                 return cli_usage_error("run", "%s must be a positive whole number, not '%s'", a, argv[i]);
             *(!strcmp(a, "--max-iter") ? &ro.max_iter : &ro.threads) = (int)v;
+        } else if (!strcmp(a, "--detail") && has_val) {
+            const char *d = argv[++i];
+            if (!strcmp(d, "summary"))
+                detail = TQ_DETAIL_SUMMARY;
+            else if (!strcmp(d, "full"))
+                detail = TQ_DETAIL_FULL;
+            else
+                return cli_usage_error("run", "--detail is summary or full, not '%s'", d);
+            have_detail = 1;
         } else if (!strcmp(a, "--elasticities") && has_val) {
             ro.elasticities = argv[++i];
         } else if (!strcmp(a, "--force")) {
@@ -471,31 +487,16 @@ int tq_cmd_run(int argc, char **argv)
             tq_outcome_run(runs[q], &tr[q]);
         tq_status st;
         if (json_stdout) {
-            /* JSON to standard output: write into a private temporary folder, then copy */
-            char tmpl[] = "/tmp/tradeq-run-XXXXXX";
-            if (!mkdtemp(tmpl)) {
-                fprintf(stderr, "tradeq run: cannot create a temporary folder\n");
+            /* JSON streams to standard output as the tables are walked */
+            tq_sink out = tq_sink_file(stdout);
+            st = tq_results_write_json(ctx, tr, nruns, detail, &out);
+            if (st == TQ_OK && fflush(stdout) != 0) {
+                fprintf(stderr, "tradeq run: cannot write the JSON to standard output\n");
                 free(tr);
                 goto done;
             }
-            char sub[64], file[96];
-            snprintf(sub, sizeof sub, "%s/out", tmpl);
-            snprintf(file, sizeof file, "%s/results.json", sub);
-            st = tq_results_write(ctx, tr, nruns, sub, TQ_FORMAT_JSON, 0);
-            if (st == TQ_OK) {
-                FILE *f = fopen(file, "rb");
-                char buf[65536];
-                size_t got;
-                while (f && (got = fread(buf, 1, sizeof buf, f)) > 0)
-                    fwrite(buf, 1, got, stdout);
-                if (f)
-                    fclose(f);
-                remove(file);
-            }
-            remove(sub);
-            remove(tmpl);
         } else {
-            st = tq_results_write(ctx, tr, nruns, outdir, fmt, force);
+            st = tq_results_write_detail(ctx, tr, nruns, outdir, fmt, force, have_detail ? detail : TQ_DETAIL_FULL);
         }
         free(tr);
         if (st != TQ_OK) {

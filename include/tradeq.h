@@ -604,15 +604,15 @@ typedef struct tq_run {
     int importer, exporter;
 } tq_run;
 
-/* Write the results of runs[0..n-1] into folder dir (created if absent; a folder only,
- * not its parents) in the given formats, at full detail: the files
+/* Write the results of runs[0..n-1] into folder dir (created if absent, with any missing
+ * parents, as mkdir -p) in the given formats, at full detail: the files
  * results_<table>.* of regions, region_sector, bilateral, decomposition and run, and
  * of pair_sector when a run names a pair. Nothing is replaced unless overwrite is set:
  * TQ_ERR_EXISTS names the first result file already there. Files are written under
  * temporary names and renamed at the end, so a failure (TQ_ERR_IO, TQ_ERR_NOMEM,
  * TQ_ERR_CANCELLED through the progress callback, TQ_ERR_UNSUPPORTED when a table
  * exceeds Excel's 1,048,575 rows or the library was built without the format) leaves
- * no result file and removes dir if this call created it. TQ_ERR_INVALID for bad
+ * no result file and removes the folders this call created. TQ_ERR_INVALID for bad
  * arguments. Progress is reported as stage "write results" (per file, and every 32768
  * rows inside a file). Not thread-safe on one ctx. */
 TQ_API tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,

@@ -93,6 +93,53 @@ static tq_status write_target(tq_context *ctx, const tq_tables *t, const target 
     return st;
 }
 
+/* The folders a write created (the output folder and any missing parents, as `mkdir -p`),
+ * so that a failure removes them again, deepest first. */
+typedef struct made_dirs {
+    char path[4096];
+    size_t end[64]; /* path[0..end[k]) is the k-th folder created */
+    int n;
+} made_dirs;
+
+static tq_status make_dirs(tq_context *ctx, const char *dir, made_dirs *m)
+{
+    size_t len = strlen(dir);
+    if (len >= sizeof m->path)
+        return tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "folder name too long");
+    memcpy(m->path, dir, len + 1);
+    for (size_t k = 1; k <= len; k++) {
+        if (k < len && m->path[k] != '/')
+            continue;
+        char keep = m->path[k];
+        m->path[k] = 0;
+        struct stat sb;
+        tq_status st = TQ_OK;
+        if (stat(m->path, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                st = tq__error(ctx, TQ_ERR_IO, m->path, 0, NULL, "not a folder");
+        } else if (mkdir(m->path, 0777) == 0) {
+            if (m->n < 64)
+                m->end[m->n++] = k;
+        } else {
+            st = tq__error(ctx, TQ_ERR_IO, m->path, 0, NULL, "cannot create folder: %s", strerror(errno));
+        }
+        m->path[k] = keep;
+        if (st)
+            return st;
+    }
+    return TQ_OK;
+}
+
+static void remove_made(made_dirs *m)
+{
+    for (int k = m->n - 1; k >= 0; k--) {
+        char keep = m->path[m->end[k]];
+        m->path[m->end[k]] = 0;
+        rmdir(m->path);
+        m->path[m->end[k]] = keep;
+    }
+}
+
 tq_status tq_results_write_detail(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
                                   int overwrite, tq_detail detail)
 {
@@ -106,6 +153,7 @@ tq_status tq_results_write_detail(tq_context *ctx, const tq_run *runs, int n, co
     enum { MAX_TARGETS = 2 * TQ__TB_COUNT + 2 };
     target tg[MAX_TARGETS];
     int ntg = 0, created = 0, written = 0;
+    made_dirs made = {0};
     memset(tg, 0, sizeof tg);
     st = tq__progress(ctx, "write results", 0.0);
 
@@ -138,10 +186,9 @@ tq_status tq_results_write_detail(tq_context *ctx, const tq_run *runs, int n, co
         if (stat(dir, &sb) == 0) {
             if (!S_ISDIR(sb.st_mode))
                 st = tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "not a folder");
-        } else if (mkdir(dir, 0777) == 0) {
-            created = 1;
         } else {
-            st = tq__error(ctx, TQ_ERR_IO, dir, 0, NULL, "cannot create folder: %s", strerror(errno));
+            st = make_dirs(ctx, dir, &made);
+            created = made.n > 0;
         }
     }
     for (int k = 0; k < ntg && !st; k++) {
@@ -181,7 +228,7 @@ tq_status tq_results_write_detail(tq_context *ctx, const tq_run *runs, int n, co
         for (int k = 0; k < written; k++)
             unlink(tg[k].part);
         if (created)
-            rmdir(dir);
+            remove_made(&made);
     }
 
     free_targets(ctx, tg, ntg);

@@ -638,6 +638,7 @@ void tq_outcome_run(const tq_outcome *oc, tq_run *out)
     out->base = oc->base;
     out->sc = oc->sc;
     out->res = oc->res;
+    tq_outcome_named_regions(oc, NULL, &out->importer, &out->exporter);
 }
 
 int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *importer, int *exporter)

@@ -920,9 +920,10 @@ static void test_failures_leave_nothing(void **state)
     char *f = path_in(dir, "afile");
     assert_int_equal(tq_results_write(F.ctx, F.runs, 2, f, TQ_FORMAT_CSV, 1), TQ_ERR_IO);
     tq_assert_error(F.ctx, "afile", "not a folder");
-    /* a parent that does not exist */
-    char *deep = path_in(dir, "no/such");
+    /* a parent that is a file (a missing parent is made: test_missing_parents) */
+    char *deep = path_in(dir, "afile/such");
     assert_int_equal(tq_results_write(F.ctx, F.runs, 2, deep, TQ_FORMAT_CSV, 1), TQ_ERR_IO);
+    tq_assert_error(F.ctx, "afile", "not a folder");
     assert_int_equal(dir_entries(dir), 1);
     /* a target that is a folder, even with overwrite */
     char *out = path_in(dir, "out");
@@ -991,6 +992,38 @@ static void test_cancel(void **state)
     assert_int_equal(k, 1 + nfiles(ALL, 5) + 1); /* one report before writing, one per file */
     assert_int_equal(dir_entries(out), nfiles(ALL, 5));
     free(out);
+    tq_test_rmtree(dir);
+}
+
+/* A folder whose parents do not exist is made with them (as mkdir -p); a failure
+ * removes every folder the call made, and only those. */
+static void test_missing_parents(void **state)
+{
+    (void)state;
+    char *dir = tq_test_tmpdir();
+    char *a = path_in(dir, "a"), *deep = path_in(dir, "a/b/c");
+    tq_context_set_progress(F.ctx, cancel_cb, NULL);
+    cancel_at = 2; /* after the folders were made, before the last file */
+    tq_context_reset_cancel(F.ctx);
+    assert_int_equal(tq_results_write(F.ctx, F.runs, 2, deep, TQ_FORMAT_CSV, 0), TQ_ERR_CANCELLED);
+    assert_int_equal(dir_entries(a), -1); /* a, a/b and a/b/c are gone */
+    assert_int_equal(dir_entries(dir), 0);
+    tq_context_set_progress(F.ctx, NULL, NULL);
+    tq_context_reset_cancel(F.ctx);
+    assert_int_equal(tq_results_write(F.ctx, F.runs, 2, deep, TQ_FORMAT_CSV, 0), TQ_OK);
+    assert_int_equal(dir_entries(deep), nfiles(TQ_FORMAT_CSV, 5));
+    /* a failure below an existing parent removes only what it made */
+    char *e = path_in(dir, "a/e/f");
+    tq_context_set_progress(F.ctx, cancel_cb, NULL);
+    cancel_at = 2;
+    tq_context_reset_cancel(F.ctx);
+    assert_int_equal(tq_results_write(F.ctx, F.runs, 2, e, TQ_FORMAT_CSV, 0), TQ_ERR_CANCELLED);
+    tq_context_set_progress(F.ctx, NULL, NULL);
+    tq_context_reset_cancel(F.ctx);
+    assert_int_equal(dir_entries(a), 1); /* a/b only */
+    free(a);
+    free(deep);
+    free(e);
     tq_test_rmtree(dir);
 }
 
@@ -1719,14 +1752,23 @@ static void test_tables_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_agree),    cmocka_unit_test(test_values),
-        cmocka_unit_test(test_overwrite),        cmocka_unit_test(test_failures_leave_nothing),
-        cmocka_unit_test(test_cancel),           cmocka_unit_test(test_alloc_failures),
-        cmocka_unit_test(test_not_converged),    cmocka_unit_test(test_progress_large),
-        cmocka_unit_test(test_model_equals_csv), cmocka_unit_test(test_json_summary_full),
-        cmocka_unit_test(test_pair_sector),      cmocka_unit_test(test_sink_streaming),
-        cmocka_unit_test(test_json_text),        cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_api_edges),        cmocka_unit_test(test_tables_alloc_failures),
+        cmocka_unit_test(test_formats_agree),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_overwrite),
+        cmocka_unit_test(test_failures_leave_nothing),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_missing_parents),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_not_converged),
+        cmocka_unit_test(test_progress_large),
+        cmocka_unit_test(test_model_equals_csv),
+        cmocka_unit_test(test_json_summary_full),
+        cmocka_unit_test(test_pair_sector),
+        cmocka_unit_test(test_sink_streaming),
+        cmocka_unit_test(test_json_text),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_api_edges),
+        cmocka_unit_test(test_tables_alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
