@@ -7,15 +7,53 @@
 static void help(void)
 {
     printf("usage: tradeq info [--data PATH|NAME] [--region-map CSV] [--sector-map CSV]\n"
-           "                   [--regions] [--sectors] [--year Y]\n\n"
+           "                   [--regions] [--sectors] [--year Y] [--elasticities]\n\n"
            "Dimensions, years, totals and the consistency report of a dataset (docs/model.md's\n"
-           "data contract). --regions / --sectors list every code with its name.\n");
+           "data contract). --regions / --sectors list every code with its name. --elasticities lists\n"
+           "the dataset's named sets of trade elasticities with their sources and theta by sector.\n");
+}
+
+/* The named elasticity sets of the dataset: name, source, method and citation of each,
+ * then theta by sector and set. */
+static int print_elasticities(tq_context *ctx, tq_runner *runner, const tq_dataset *ds)
+{
+    tq_elasticities *e = NULL;
+    if (tq_runner_elasticities(runner, tq_dataset_name(ds), &e) != TQ_OK) {
+        cli_print_error(ctx);
+        return CLI_FAIL;
+    }
+    const int K = tq_elasticities_count(e), J = tq_dataset_sectors(ds);
+    printf("trade elasticities (theta) of %s: %d named sets (docs/elasticities.md)\n", tq_dataset_name(ds), K);
+    printf("choose one with tradeq run --elasticities NAME or 'elasticities: NAME' in a scenario file\n");
+    for (int k = 0; k < K; k++) {
+        printf("\n%-5s %s%s\n", tq_elasticities_name(e, k), tq_elasticities_label(e, k),
+               tq_elasticities_is_default(e, k) ? "  [the dataset's default]" : "");
+        printf("      method:   %s\n", tq_elasticities_method(e, k));
+        printf("      citation: %s\n", tq_elasticities_citation(e, k));
+    }
+    printf("\n%-8s", "sector");
+    for (int k = 0; k < K; k++)
+        printf(" %6s", tq_elasticities_name(e, k));
+    printf("  name\n");
+    for (int j = 0; j < J; j++) {
+        printf("%-8s", tq_dataset_sector_code(ds, j));
+        for (int k = 0; k < K; k++) {
+            double th = tq_elasticities_theta(e, k, tq_dataset_sector_code(ds, j));
+            if (th == th)
+                printf(" %6.2f", th);
+            else
+                printf(" %6s", "-");
+        }
+        printf("  %.40s\n", tq_dataset_sector_name(ds, j));
+    }
+    tq_elasticities_free(e);
+    return CLI_OK;
 }
 
 int tq_cmd_info(int argc, char **argv)
 {
     cli_data_opts dopt = {0};
-    int list_regions = 0, list_sectors = 0, want_year = 0;
+    int list_regions = 0, list_sectors = 0, list_elasticities = 0, want_year = 0;
     for (int i = 1; i < argc; i++) {
         int r = cli_data_option(argc, argv, &i, &dopt);
         if (r < 0)
@@ -29,6 +67,8 @@ int tq_cmd_info(int argc, char **argv)
             list_regions = 1;
         } else if (!strcmp(argv[i], "--sectors")) {
             list_sectors = 1;
+        } else if (!strcmp(argv[i], "--elasticities")) {
+            list_elasticities = 1;
         } else if (!strcmp(argv[i], "--year") && i + 1 < argc) {
             want_year = atoi(argv[++i]);
         } else {
@@ -42,6 +82,12 @@ int tq_cmd_info(int argc, char **argv)
         tq_runner_free(runner);
         tq_context_free(ctx);
         return CLI_FAIL;
+    }
+    if (list_elasticities) {
+        int rc = print_elasticities(ctx, runner, ds);
+        tq_runner_free(runner);
+        tq_context_free(ctx);
+        return rc;
     }
     const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds), Y = tq_dataset_years(ds);
     int y = Y - 1;
