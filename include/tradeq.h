@@ -602,6 +602,8 @@ typedef struct tq_run {
      * imports from the exporter by sector. -1 = none; a pair needs both >= 0 and
      * importer != exporter, so a zero-initialised tq_run names none. */
     int importer, exporter;
+    const char *elasticities; /* the named elasticity set the run used (docs/elasticities.md);
+                                 NULL or "": the dataset's own theta */
 } tq_run;
 
 /* Write the results of runs[0..n-1] into folder dir (created if absent, with any missing

@@ -54,7 +54,7 @@ typedef struct tq__table {
 
 /* What the run table and the JSON solver object say about one run. */
 typedef struct tq__run_info {
-    const char *name, *file, *desc, *dataset, *closure, *method, *status;
+    const char *name, *file, *desc, *dataset, *closure, *method, *status, *elasticities;
     const char *importer, *exporter; /* codes of the named pair, NULL when none */
     char hash[17];
     int year, converged, iterations;

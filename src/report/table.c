@@ -60,6 +60,7 @@ static const tq__col regions_cols[] = {
     NUM("welfare_pct", "%", "welfare: exact real income change, %"),
     NUM("ev_musd", "M USD", "equivalent variation, M USD"),
     NUM("real_wage_pct", "%", "real wage change, %"),
+    NUM("real_gdp_pct", "%", "real GDP change: value added deflated by the CPI, %"),
     NUM("wage_change_pct", "%", "nominal wage change, %"),
     NUM("cpi_pct", "%", "consumer price index change, %"),
     NUM("tot_pct", "%", "terms-of-trade effect (CP2015), %"),
@@ -70,6 +71,7 @@ static const tq__col regions_cols[] = {
     BEFORE_AFTER("exports", "exports (pre-tariff)"),
     BEFORE_AFTER("imports", "imports (pre-tariff)"),
     BEFORE_AFTER("deficit", "trade deficit"),
+    BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),
     BEFORE_AFTER("income", "income"),
     TRACE_COLS,
 };
@@ -85,6 +87,12 @@ static const tq__col region_sector_cols[] = {
     NUM("input_cost_pct", "%", "input bundle cost change c^, %"),
     BEFORE_AFTER("exports", "exports (pre-tariff)"),
     BEFORE_AFTER("imports", "imports (pre-tariff)"),
+    {"employment_before_share", TQ_COL_NUMBER, "employment_share", "before", "share",
+     "share of the region's workers in the sector before (0-1)"},
+    {"employment_after_share", TQ_COL_NUMBER, "employment_share", "after", "share",
+     "share of the region's workers in the sector after (0-1)"},
+    NUM("employment_change_pct", "%", "change in the sector's workers, %"),
+    NUM("theta", "", "trade elasticity of the sector"),
     TRACE_COLS,
 };
 
@@ -132,6 +140,7 @@ static const tq__col run_cols[] = {
     TEXT("dataset_hash", "dataset_hash", "dataset content hash (FNV-1a 64, hex)"),
     {"year", TQ_COL_INTEGER, "year", NULL, "", "data year"},
     TEXT("closure", "closure", "deficit closure"),
+    TEXT("elasticities", "elasticities", "named elasticity set (empty: the dataset's own)"),
     TEXT("method", "method", "solver method"),
     {"converged", TQ_COL_FLAG, "converged", NULL, "0/1", "solver converged (1) or not (0)"},
     TEXT("status", "status", "solver status"),
@@ -377,13 +386,23 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
                     break;
             }
 
-    /* summary: the named pair's two regions only */
+    /* summary: the named pair's two regions only. Employment: labour is the only factor,
+     * so a sector's share of the region's workers is its share of value added,
+     * beta Y / sum_j beta Y, before and after (full employment: workers move between
+     * sectors, the total is fixed). */
     tq__table *ts = &T[TQ__TB_REGION_SECTOR];
+    const double *theta = base_array(ctx, b, TQ_THETA, (size_t)J, &st);
     for (int n = 0; n < N && !st; n++) {
         if (!full && !(pair && (n == run->importer || n == run->exporter)))
             continue;
+        double va0 = 0, va1 = 0;
+        for (int j = 0; j < J; j++) {
+            va0 += beta[TQ_NJ(J, n, j)] * Y0[TQ_NJ(J, n, j)];
+            va1 += beta[TQ_NJ(J, n, j)] * Y1[TQ_NJ(J, n, j)];
+        }
         for (int j = 0; j < J; j++) {
             size_t a = TQ_NJ(J, n, j);
+            const double s0 = va0 > 0 ? beta[a] * Y0[a] / va0 : 0, s1 = va1 > 0 ? beta[a] * Y1[a] / va1 : 0;
             ADD_ROW(ts, row);
             int k = 0;
             row[k++].s = ri->name;
@@ -400,6 +419,10 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
             row[k++].d = ex1[a];
             row[k++].d = im0[a];
             row[k++].d = im1[a];
+            row[k++].d = s0;
+            row[k++].d = s1;
+            row[k++].d = s0 > 0 ? 100.0 * (s1 / s0 - 1.0) : NAN;
+            row[k++].d = theta[j];
             put_trace(row, &k, ri);
             if ((st = check_width(ctx, ts, k)))
                 break;
@@ -453,6 +476,9 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
         row[k++].d = wel[n];
         row[k++].d = ev[n];
         row[k++].d = rw[n];
+        /* real GDP: nominal value added w^ VA over the consumer price index; with labour
+         * the only factor, in fixed supply, it moves with the real wage */
+        row[k++].d = 100.0 * (what[n] / (1.0 + cpi[n] / 100.0) - 1.0);
         row[k++].d = 100.0 * (what[n] - 1.0);
         row[k++].d = cpi[n];
         row[k++].d = tot[n];
@@ -467,6 +493,8 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
         row[k++].d = i1;
         row[k++].d = D0[n];
         row[k++].d = D1[n];
+        row[k++].d = e0 - i0;
+        row[k++].d = e1 - i1;
         row[k++].d = I0[n];
         row[k++].d = I1[n];
         put_trace(row, &k, ri);
@@ -486,6 +514,7 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
         row[k++].s = ri->hash;
         row[k++].i = ri->year;
         row[k++].s = ri->closure;
+        row[k++].s = ri->elasticities;
         row[k++].s = ri->method;
         row[k++].i = ri->converged;
         row[k++].s = ri->status;
@@ -531,6 +560,7 @@ static tq_status run_info_fill(tq_tables *t, const tq_run *u, tq__run_info *x, c
     bad |= !(x->file = pool_dup(t, u->scenario_file));
     bad |= !(x->desc = pool_dup(t, u->description));
     bad |= !(x->dataset = pool_dup(t, tq_dataset_name(ds)));
+    bad |= !(x->elasticities = pool_dup(t, u->elasticities ? u->elasticities : ""));
     bad |= !(x->status = pool_dup(t, tq_status_string(info->status)));
     snprintf(x->hash, sizeof x->hash, "%016llx", (unsigned long long)tq_dataset_hash(ds));
     x->year = tq_dataset_year(ds, u->base->year);

@@ -68,6 +68,7 @@ struct tq_outcome {
     tq_scenario *sc;
     tq_result *res;
     int y;
+    const char *set; /* the named elasticity set used (owned by the options or sp), or NULL */
 };
 
 /* ------------------------------------------------------------ data folders --- */
@@ -556,6 +557,7 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
     oc->sp = sp;
     oc->k = k;
     tq_spec_get(sp, k, &oc->si);
+    oc->set = ro.elasticities ? ro.elasticities : oc->si.elasticities;
     oc->y = tq_dataset_years(src) - 1;
     if (oc->si.year && (oc->y = tq_dataset_find_year(src, oc->si.year)) < 0) {
         st = tq__error(ctx, TQ_ERR_NOT_FOUND, oc->si.origin, 0, NULL, "scenario %s asks for year %d, not in dataset %s",
@@ -639,6 +641,7 @@ void tq_outcome_run(const tq_outcome *oc, tq_run *out)
     out->sc = oc->sc;
     out->res = oc->res;
     tq_outcome_named_regions(oc, NULL, &out->importer, &out->exporter);
+    out->elasticities = oc->set;
 }
 
 int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *importer, int *exporter)

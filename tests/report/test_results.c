@@ -56,8 +56,9 @@ static int setup(void **state)
     for (int k = 0; k < 2; k++)
         assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
     F.runs[0] = (tq_run){
-        "tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0], F.res[0], -1, -1};
-    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1], -1, -1};
+        "tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0], F.res[0], -1, -1,
+        NULL};
+    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1], -1, -1, NULL};
     snprintf(F.hash, sizeof F.hash, "%016llx", (unsigned long long)tq_dataset_hash(F.ds));
     return 0;
 }
@@ -779,9 +780,32 @@ static void test_values(void **state)
                 }
                 va0 += tt_num(&rs, q, "value_added_before_musd");
                 va1 += tt_num(&rs, q, "value_added_after_musd");
+                /* theta of the tiny data (tests/data/tiny/sectors.csv): 4 in both sectors */
+                assert_true(tt_num(&rs, q, "theta") == 4.0);
             }
+            /* the sectors' employment shares are value-added shares and sum to one, before
+             * and after; the change is that of the share */
+            double sh0 = 0, sh1 = 0;
+            for (int j = 0; j < 2; j++) {
+                size_t q = tt_find(&rs, "scenario", sn, "region", codes[n], "sector", j ? "S" : "G");
+                double s0 = tt_num(&rs, q, "employment_before_share"), s1 = tt_num(&rs, q, "employment_after_share");
+                tq_assert_close(s0, tt_num(&rs, q, "value_added_before_musd") / va0, 1e-12);
+                tq_assert_close(s1, tt_num(&rs, q, "value_added_after_musd") / va1, 1e-12);
+                tq_assert_close(tt_num(&rs, q, "employment_change_pct"), 100 * (s1 / s0 - 1), 1e-10);
+                sh0 += s0;
+                sh1 += s1;
+            }
+            tq_assert_close(sh0, 1.0, 1e-14);
+            tq_assert_close(sh1, 1.0, 1e-14);
             /* value added moves with the wage: sum_j beta Y' = w^ VA */
             tq_assert_close(va1, (1 + tt_num(&reg, r, "wage_change_pct") / 100) * va0, 1e-8);
+            /* real GDP: w^ over the CPI; the multilateral balance is exports - imports = -D */
+            tq_assert_close(
+                tt_num(&reg, r, "real_gdp_pct"),
+                100 * ((1 + tt_num(&reg, r, "wage_change_pct") / 100) / (1 + tt_num(&reg, r, "cpi_pct") / 100) - 1),
+                1e-10);
+            tq_assert_close(tt_num(&reg, r, "trade_balance_before_musd"), -def[n], tol);
+            tq_assert_close(tt_num(&reg, r, "trade_balance_after_musd"), -tt_num(&reg, r, "deficit_after_musd"), 1e-8);
             /* (E5): imports - exports = D' */
             tq_assert_close(tt_num(&reg, r, "imports_after_musd") - tt_num(&reg, r, "exports_after_musd"),
                             tt_num(&reg, r, "deficit_after_musd"), 1e-8);
@@ -1062,7 +1086,7 @@ static void test_not_converged(void **state)
     tq_result *r = NULL;
     assert_int_equal(tq_solve(F.ctx, F.b, F.sc[0], &o, &r), TQ_ERR_NOT_CONVERGED);
     assert_non_null(r);
-    tq_run run = {"stopped", "", "", F.b, F.sc[0], r, -1, -1};
+    tq_run run = {"stopped", "", "", F.b, F.sc[0], r, -1, -1, NULL};
     char *dir = tq_test_tmpdir();
     assert_int_equal(tq_results_write(F.ctx, &run, 1, dir, TQ_FORMAT_CSV | TQ_FORMAT_JSON, 0), TQ_OK);
     ttable csv;
@@ -1152,7 +1176,7 @@ static void test_progress_large(void **state)
     tq_scenario *sc;
     tq_result *r;
     make_grid(ctx, N, J, &ds, &b, &sc, &r);
-    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, -1, -1};
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, -1, -1, NULL};
     char *dir = tq_test_tmpdir();
     char *out = path_in(dir, "out");
     const unsigned fmt = TQ_FORMAT_CSV | TQ_FORMAT_JSON | DTA_FMT;
@@ -1524,7 +1548,7 @@ static void test_sink_streaming(void **state)
     tq_scenario *sc;
     tq_result *r;
     make_grid(ctx, N, J, &ds, &b, &sc, &r);
-    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, 0, 1};
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, 0, 1, NULL};
     membuf m = {0};
     tq_sink sink = {mem_write, &m};
     assert_int_equal(tq_results_write_json(ctx, &run, 1, TQ_DETAIL_FULL, &sink), TQ_OK);
