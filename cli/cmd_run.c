@@ -10,40 +10,43 @@
 
 static void help(void)
 {
-    printf("usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
-           "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
-           "                  [--force] [--check] [--top K] [--tol X] [--method anderson|nested-fp]\n"
-           "                  [--max-iter N] [--threads N] [--elasticities NAME]\n"
-           "                  [--detail summary|full]\n\n"
-           "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
-           "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
-           "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
-           "the US raises its tariff on Japanese motor vehicles by 25 points.\n\n"
-           "  --tariff IMP:EXP:SECTORS=VALUE  VALUE is 20%% (set), +25pp / -5pp (add points) or\n"
-           "                  x1.1 (scale 1+t); each field a code, a comma list, a group or all;\n"
-           "                  repeatable; added to every scenario given in files\n"
-           "  --closure C     deficit closure (default: the scenario's, else fixed)\n"
-           "  --out DIR       write result files into DIR (never overwrites without --force)\n"
-           "  --format LIST   comma list of table, csv, json, xlsx, dta (default: table, plus csv\n"
-           "                  when --out is given); json alone prints JSON to stdout without --out\n"
-           "  --check         recompute (E0)-(E5) from the solution and print the residuals\n"
-           "  --top K         regions shown besides those named in the scenario (default 6)\n"
-           "  --tol X         solver tolerance: largest relative residual of (E2), (E4) and (E5)\n"
-           "                  accepted (default 1e-10)\n"
-           "  --method M      anderson (default: Anderson-accelerated fixed point) or nested-fp\n"
-           "                  (the textbook damped nested fixed point, slower)\n"
-           "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
-           "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
-           "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
-           "  --detail D      summary or full: what JSON and result files hold. summary (default\n"
-           "                  for JSON to standard output): regions, the named pair by sector,\n"
-           "                  the solver; full (default with --out): also every bilateral flow and\n"
-           "                  the decomposition by partner and sector (docs/results.md)\n"
-           "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
-           "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
-           "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
-           "                  dataset's own\n"
-           "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
+    printf(
+        "usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
+        "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
+        "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
+        "                  [--max-iter N] [--threads N] [--elasticities NAME]\n"
+        "                  [--detail summary|full]\n\n"
+        "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
+        "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
+        "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
+        "the US raises its tariff on Japanese motor vehicles by 25 points.\n\n"
+        "  --tariff IMP:EXP:SECTORS=VALUE  VALUE is 20%% (set), +25pp / -5pp (add points) or\n"
+        "                  x1.1 (scale 1+t); each field a code, a comma list, a group or all;\n"
+        "                  repeatable; added to every scenario given in files\n"
+        "  --closure C     deficit closure (default: the scenario's, else fixed)\n"
+        "  --out DIR       write result files into DIR (never overwrites without --force)\n"
+        "  --format LIST   comma list of table, csv, json, xlsx, dta (default: table, plus csv\n"
+        "                  when --out is given); json alone prints JSON to stdout without --out\n"
+        "  --check         recompute (E0)-(E5) from the solution and print the residuals\n"
+        "  --top K         regions shown besides those named in the scenario (default 6)\n"
+        "  --rank R        ev (default: largest |equivalent variation| in USD) or welfare\n"
+        "                  (largest |real income change| in percent) picks those regions\n"
+        "  --tol X         solver tolerance: largest relative residual of (E2), (E4) and (E5)\n"
+        "                  accepted (default 1e-10)\n"
+        "  --method M      anderson (default: Anderson-accelerated fixed point) or nested-fp\n"
+        "                  (the textbook damped nested fixed point, slower)\n"
+        "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
+        "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
+        "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
+        "  --detail D      summary or full: what JSON and result files hold. summary (default\n"
+        "                  for JSON to standard output): regions, the named pair by sector,\n"
+        "                  the solver; full (default with --out): also every bilateral flow and\n"
+        "                  the decomposition by partner and sector (docs/results.md)\n"
+        "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
+        "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
+        "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
+        "                  dataset's own\n"
+        "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
 /* ---------------------------------------------------------------- progress --- */
@@ -103,14 +106,24 @@ static const char *bn(char *b, size_t cap, double musd)
     return cli_num(b, cap, musd / 1000.0, 1);
 }
 
-/* Bilateral trade net of tariffs from shares and spending: M[n,i,j] = X[n,j] pi[n,i,j] / (1+t). */
-static double trade(const double *XJ, const double *pi, const double *t, int N, int J, int n, int i, int j)
+/* "%+.3f" without a "-0.000": a value that rounds to zero prints as 0.000. */
+static const char *pct(char *b, size_t cap, double v)
 {
-    size_t a = ((size_t)n * N + i) * J + j;
-    return XJ[(size_t)n * J + j] * pi[a] / (1 + t[a]);
+    if (fabs(v) < 0.0005)
+        v = 0;
+    snprintf(b, cap, v == 0 ? "%.3f" : "%+.3f", v);
+    return b;
 }
 
-static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int check)
+/* Column c of table k (the names are the documented ones, docs/results.md). */
+static double cell(const tq_tables *t, int k, size_t row, const char *col)
+{
+    return tq_tables_number(t, k, row, tq_tables_col_find(t, k, col));
+}
+
+/* The headline table of one scenario, from the same table model the result files are
+ * written from (tq_tables at summary detail), so the screen and the files agree. */
+static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check)
 {
     const tq_spec_info *si = tq_outcome_spec_info(oc);
     const tq_dataset *ds = tq_outcome_dataset(oc);
@@ -119,125 +132,144 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int check)
     const tq_result *res = tq_outcome_result(oc);
     const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
     const tq_solve_info *info = tq_result_info(res);
-    const double *wel = tq_result_array(res, TQ_RES_WELFARE, NULL);
-    const double *ev = tq_result_array(res, TQ_RES_EV, NULL);
-    const double *rw = tq_result_array(res, TQ_RES_REAL_WAGE, NULL);
-    const double *cpi = tq_result_array(res, TQ_RES_CPI, NULL);
-    const double *rev1 = tq_result_array(res, TQ_RES_REVENUE, NULL);
-    const double *rev0 = tq_baseline_array(base, TQ_R, NULL);
-    const double *XJ0 = tq_baseline_array(base, TQ_XJ, NULL), *pi0 = tq_baseline_array(base, TQ_PI, NULL);
-    const double *t0 = tq_baseline_array(base, TQ_TARIFF, NULL);
-    const double *XJ1 = tq_result_array(res, TQ_RES_X, NULL), *pi1 = tq_result_array(res, TQ_RES_PI, NULL);
-    const double *t1 = tq_scenario_tariffs(sc);
     static const char *const cl[] = {"fixed deficits", "balanced trade", "deficits as a share of world VA",
                                      "deficit targets"};
-    char b1[48], b2[48], b3[48], b4[48];
+    tq_run run;
+    tq_outcome_run(oc, &run);
+    tq_tables *t = NULL;
+    if (tq_tables_new(ctx, &run, 1, TQ_DETAIL_SUMMARY, &t) != TQ_OK) {
+        cli_print_error(ctx);
+        return;
+    }
+    const int kr = tq_tables_find(t, "regions"), kp = tq_tables_find(t, "pair_sector");
+    char b1[48], b2[48], b3[48], b4[48], b5[48], b6[48];
 
     printf("\n== %s%s%s\n", si->name, si->title[0] ? ": " : "", si->title);
     if (si->description[0])
         printf("%s\n", si->description);
-    printf("data %s, %d (%d regions x %d sectors%s); closure: %s\n", tq_dataset_name(ds),
+    printf("data %s, %d (%d regions x %d sectors%s); closure: %s; elasticities: %s\n", tq_dataset_name(ds),
            tq_dataset_year(ds, tq_outcome_year_index(oc)), N, J,
            tq_dataset_has_io(ds) ? ", input-output links"
            : J == 1              ? ", one sector: structural gravity (Armington / Eaton-Kortum)"
                                  : ", NO input-output links: a multi-sector model without intermediate inputs",
-           cl[si->closure]);
+           cl[si->closure], run.elasticities && run.elasticities[0] ? run.elasticities : "the dataset's own");
     printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
            info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual, info->seconds);
 
-    /* regions: those named in the scenario, then the largest welfare changes */
+    /* regions: those named in the scenario, then the largest changes (|EV| by default) */
     unsigned char *named = calloc((size_t)N, 1);
     int *order = malloc(sizeof(int) * (size_t)N);
+    if (!named || !order) {
+        free(named);
+        free(order);
+        tq_tables_free(t);
+        return;
+    }
     int imp = -1, exp_ = -1;
     tq_outcome_named_regions(oc, named, &imp, &exp_);
     int cnt = 0;
     for (int n = 0; n < N; n++)
         if (named[n])
             order[cnt++] = n;
-    int shown_named = cnt;
+    const int shown_named = cnt;
+    const char *key = rank_ev ? "ev_musd" : "welfare_pct";
     for (int r = 0; r < top && cnt < N; r++) {
         int best = -1;
         for (int n = 0; n < N; n++) {
             int used = 0;
             for (int q = 0; q < cnt; q++)
                 used |= order[q] == n;
-            if (!used && (best < 0 || fabs(wel[n]) > fabs(wel[best])))
+            if (!used && (best < 0 || fabs(cell(t, kr, (size_t)n, key)) > fabs(cell(t, kr, (size_t)best, key))))
                 best = n;
         }
         if (best >= 0)
             order[cnt++] = best;
     }
-    printf("\n%-28s %10s %10s %10s %9s %20s\n", "region", "welfare %", "EV USD bn", "real wage", "CPI %",
-           "tariff rev. USD bn");
+    printf("\n%-24s %9s %9s %8s %8s %8s %8s %15s %17s\n", "region", "income %", "ToT+VoT%", "EV bn", "rGDP %", "wage %",
+           "CPI %", "tariff rev. bn", "trade bal. bn");
+    int sign_differs = -1;
     for (int q = 0; q < cnt; q++) {
-        int n = order[q];
+        const size_t n = (size_t)order[q];
         if (q == shown_named && shown_named > 0)
-            printf("%-28s\n", "  largest other changes:");
-        char name[29];
-        snprintf(name, sizeof name, "%s %s", tq_dataset_region_code(ds, n), tq_dataset_region_name(ds, n));
-        snprintf(b3, sizeof b3, "%s -> %s", bn(b1, sizeof b1, rev0[n]), bn(b2, sizeof b2, rev1[n]));
-        printf("%-28s %+10.3f %10s %+9.3f%% %+8.3f%% %20s\n", name, wel[n], bn(b4, sizeof b4, ev[n]), rw[n], cpi[n],
-               b3);
+            printf("  largest other changes (by |%s|):\n", rank_ev ? "EV" : "real income change");
+        char name[25];
+        snprintf(name, sizeof name, "%s %s", tq_dataset_region_code(ds, (int)n), tq_dataset_region_name(ds, (int)n));
+        const double w = cell(t, kr, n, "welfare_pct"), d = cell(t, kr, n, "decomp_pct");
+        char rev[40], bal[40];
+        snprintf(rev, sizeof rev, "%s -> %s", bn(b1, sizeof b1, cell(t, kr, n, "tariff_revenue_before_musd")),
+                 bn(b2, sizeof b2, cell(t, kr, n, "tariff_revenue_after_musd")));
+        snprintf(bal, sizeof bal, "%s -> %s", bn(b3, sizeof b3, cell(t, kr, n, "trade_balance_before_musd")),
+                 bn(b4, sizeof b4, cell(t, kr, n, "trade_balance_after_musd")));
+        printf("%-24s %9s %9s %8s %8s %8s %8s %15s %20s\n", name, pct(b1, sizeof b1, w), pct(b2, sizeof b2, d),
+               bn(b3, sizeof b3, cell(t, kr, n, "ev_musd")), pct(b4, sizeof b4, cell(t, kr, n, "real_gdp_pct")),
+               pct(b5, sizeof b5, cell(t, kr, n, "wage_change_pct")), pct(b6, sizeof b6, cell(t, kr, n, "cpi_pct")),
+               rev, bal);
+        if (sign_differs < 0 && fabs(w) >= 0.0005 && fabs(d) >= 0.0005 && (w > 0) != (d > 0))
+            sign_differs = (int)n;
     }
-    double wsum = 0, evsum = 0;
-    for (int n = 0; n < N; n++)
-        evsum += ev[n], wsum += 0;
-    printf("%-28s %10s %10s\n", "world", "", bn(b1, sizeof b1, evsum));
-    (void)wsum;
-    printf("(welfare: change in real income I/P; EV: equivalent variation; real wage: w/P)\n");
+    double evsum = 0;
+    for (size_t n = 0; n < (size_t)N; n++)
+        evsum += cell(t, kr, n, "ev_musd");
+    printf("%-24s %9s %9s %8s\n", "world", "", "", bn(b1, sizeof b1, evsum));
+    printf("income %%: welfare, the exact change in real income I/P (what EV prices); ToT+VoT%%: Caliendo &\n"
+           "Parro's decomposition, their Table 2's \"welfare\", a first-order approximation; rGDP: value added\n"
+           "over the CPI; wage: nominal, world value added fixed; trade bal.: multilateral, exports - imports\n");
+    if (sign_differs >= 0)
+        printf("note: for %s the exact welfare change (%s%%) and the CP2015 decomposition (%s%%) differ in sign;\n"
+               "quote the exact one. The decomposition values trade at the old tariffs and leaves out the\n"
+               "deficit transfer (docs/model.md, section 11).\n",
+               tq_dataset_region_code(ds, sign_differs), pct(b1, sizeof b1, cell(t, kr, sign_differs, "welfare_pct")),
+               pct(b2, sizeof b2, cell(t, kr, sign_differs, "decomp_pct")));
 
-    if (imp >= 0 && exp_ >= 0 && imp != exp_) {
-        /* the pair's balance, from the importer's side: its exports to the exporter minus imports */
-        printf("\n%s trade with %s by sector, USD bn (before tariffs): before -> after\n",
+    if (kp >= 0 && tq_tables_rows(t, kp) > 0) {
+        /* the pair, from the importer's side: its exports to the exporter minus imports */
+        printf("\n%s trade with %s by sector, USD bn at pre-tariff prices: baseline -> counterfactual\n",
                tq_dataset_region_name(ds, imp), tq_dataset_region_name(ds, exp_));
         printf("%-46s %17s %17s %17s\n", "sector", "exports", "imports", "balance");
-        /* x: exports of imp to exp_, m: imports from exp_, before (0) and after (1) */
-        double tx0 = 0, tx1 = 0, tm0 = 0, tm1 = 0;
         int *sorder = malloc(sizeof(int) * (size_t)J);
-        double *flow = malloc(sizeof(double) * 4 * (size_t)J), *key = malloc(sizeof(double) * (size_t)J);
-        if (!sorder || !flow || !key) {
-            free(sorder);
-            free(flow);
-            free(key);
-            free(named);
-            free(order);
-            return;
-        }
-        for (int j = 0; j < J; j++) {
-            double *f = flow + 4 * (size_t)j;
-            f[0] = trade(XJ0, pi0, t0, N, J, exp_, imp, j);
-            f[1] = trade(XJ0, pi0, t0, N, J, imp, exp_, j);
-            f[2] = trade(XJ1, pi1, t1, N, J, exp_, imp, j);
-            f[3] = trade(XJ1, pi1, t1, N, J, imp, exp_, j);
-            tx0 += f[0], tm0 += f[1], tx1 += f[2], tm1 += f[3];
+        double *skey = malloc(sizeof(double) * (size_t)J);
+        double tot[6] = {0};
+        static const char *const cols[6] = {"exports_before_musd", "exports_after_musd",  "imports_before_musd",
+                                            "imports_after_musd",  "balance_before_musd", "balance_after_musd"};
+        for (int j = 0; j < J && sorder && skey; j++) {
             sorder[j] = j;
-            key[j] = fabs(f[2] - f[3]) + fabs(f[0] - f[1]);
+            skey[j] = fabs(cell(t, kp, (size_t)j, "balance_after_musd")) +
+                      fabs(cell(t, kp, (size_t)j, "balance_before_musd"));
+            for (int c = 0; c < 6; c++)
+                tot[c] += cell(t, kp, (size_t)j, cols[c]);
         }
-        for (int a = 0; a < J; a++)
+        for (int a = 0; a < J && sorder && skey; a++)
             for (int b = a + 1; b < J; b++)
-                if (key[sorder[b]] > key[sorder[a]]) {
+                if (skey[sorder[b]] > skey[sorder[a]]) {
                     int tmp = sorder[a];
                     sorder[a] = sorder[b];
                     sorder[b] = tmp;
                 }
-        for (int r = 0; r < J && r < 8; r++) {
-            int j = sorder[r];
-            const double *f = flow + 4 * (size_t)j;
-            char name[47], c1[40], c2[40], c3[40];
-            snprintf(name, sizeof name, "%s", tq_dataset_sector_name(ds, j));
-            snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, f[0]), bn(b2, sizeof b2, f[2]));
-            snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, f[1]), bn(b2, sizeof b2, f[3]));
-            snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, f[0] - f[1]), bn(b2, sizeof b2, f[2] - f[3]));
-            printf("%-46s %17s %17s %17s\n", name, c1, c2, c3);
+        for (int r = 0; r < J && r < 8 && sorder && skey; r++) {
+            double v[6];
+            char name[47], c[3][40];
+            for (int k = 0; k < 6; k++)
+                v[k] = cell(t, kp, (size_t)sorder[r], cols[k]);
+            snprintf(name, sizeof name, "%s", tq_dataset_sector_name(ds, sorder[r]));
+            for (int k = 0; k < 3; k++)
+                snprintf(c[k], sizeof c[k], "%s -> %s", bn(b1, sizeof b1, v[2 * k]), bn(b2, sizeof b2, v[2 * k + 1]));
+            printf("%-46s %17s %17s %17s\n", name, c[0], c[1], c[2]);
         }
-        free(flow);
-        char c1[40], c2[40], c3[40];
-        snprintf(c1, sizeof c1, "%s -> %s", bn(b1, sizeof b1, tx0), bn(b2, sizeof b2, tx1));
-        snprintf(c2, sizeof c2, "%s -> %s", bn(b1, sizeof b1, tm0), bn(b2, sizeof b2, tm1));
-        snprintf(c3, sizeof c3, "%s -> %s", bn(b1, sizeof b1, tx0 - tm0), bn(b2, sizeof b2, tx1 - tm1));
-        printf("%-46s %17s %17s %17s\n", "all sectors", c1, c2, c3);
+        char c[3][40];
+        for (int k = 0; k < 3; k++)
+            snprintf(c[k], sizeof c[k], "%s -> %s", bn(b1, sizeof b1, tot[2 * k]), bn(b2, sizeof b2, tot[2 * k + 1]));
+        printf("%-46s %17s %17s %17s\n", "all sectors", c[0], c[1], c[2]);
+        printf(
+            "multilateral trade balance (all partners), USD bn: %s %s -> %s, %s %s -> %s%s\n",
+            tq_dataset_region_code(ds, imp), bn(b1, sizeof b1, cell(t, kr, (size_t)imp, "trade_balance_before_musd")),
+            bn(b2, sizeof b2, cell(t, kr, (size_t)imp, "trade_balance_after_musd")), tq_dataset_region_code(ds, exp_),
+            bn(b3, sizeof b3, cell(t, kr, (size_t)exp_, "trade_balance_before_musd")),
+            bn(b4, sizeof b4, cell(t, kr, (size_t)exp_, "trade_balance_after_musd")),
+            si->closure == TQ_CLOSURE_FIXED
+                ? "\n(held fixed by the closure: what the bilateral balance gains, other partners give up)"
+                : "");
         free(sorder);
-        free(key);
+        free(skey);
     }
     if (check) {
         tq_check c;
@@ -250,6 +282,7 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int check)
     }
     free(named);
     free(order);
+    tq_tables_free(t);
 }
 
 /* ------------------------------------------------------------------ the command --- */
@@ -272,7 +305,7 @@ int tq_cmd_run(int argc, char **argv)
     const char *tariffs[256];
     int ntariffs = 0;
     const char *data = NULL, *outdir = NULL, *formats = NULL;
-    int force = 0, check = 0, top = 6, have_closure = 0;
+    int force = 0, check = 0, top = 6, rank_ev = 1, have_closure = 0;
     tq_closure closure = TQ_CLOSURE_FIXED;
     tq_run_options ro;
     tq_run_options_default(&ro);
@@ -300,6 +333,11 @@ int tq_cmd_run(int argc, char **argv)
             formats = argv[++i];
         } else if (!strcmp(a, "--top") && has_val) {
             top = atoi(argv[++i]);
+        } else if (!strcmp(a, "--rank") && has_val) {
+            const char *r = argv[++i];
+            if (strcmp(r, "ev") && strcmp(r, "welfare"))
+                return cli_usage_error("run", "--rank is ev or welfare, not '%s'", r);
+            rank_ev = !strcmp(r, "ev");
         } else if (!strcmp(a, "--tol") && has_val) {
             char *end;
             ro.tol = strtod(argv[++i], &end);
@@ -448,7 +486,7 @@ int tq_cmd_run(int argc, char **argv)
     /* 3. report */
     if (want_table && !json_stdout) {
         for (int q = 0; q < nruns; q++)
-            print_scenario(ctx, runs[q], top, check);
+            print_scenario(ctx, runs[q], top, rank_ev, check);
         if (nruns > 1) {
             printf("\nside by side: welfare change, percent\n%-8s", "region");
             for (int q = 0; q < nruns; q++)
