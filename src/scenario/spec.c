@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 enum { SH_TARIFF = 0, SH_NTB_AVE = 1, SH_NTB_B = 2 };
@@ -150,6 +151,32 @@ static tq_status dup_scalar(tq_spec *sp, const yaml_node_t *n, const char *key, 
     tq__free(sp->ctx, *out);
     *out = tq__strdup(sp->ctx, s);
     return *out ? TQ_OK : TQ_ERR_NOMEM;
+}
+
+/* A dataset or map value: one rule for every file a scenario names (as for pairs_file), a
+ * relative path is relative to the scenario file, not to the working directory. A value
+ * is a path when it contains '/', starts with '.', ends in ".csv" (a map), or names a
+ * file or folder beside the scenario file; otherwise it is an embedded dataset or preset
+ * name, kept as written. */
+static tq_status dup_path(tq_spec *sp, const yaml_node_t *n, const char *key, int is_map, char **out)
+{
+    tq_status st = dup_scalar(sp, n, key, out);
+    const char *d = *out;
+    if (st || d[0] == '/' || !sp->dir)
+        return st;
+    size_t L = strlen(d);
+    int path = d[0] == '.' || strchr(d, '/') || (is_map && L > 4 && !strcmp(d + L - 4, ".csv"));
+    char *joined = tq__path_join(sp->ctx, sp->dir, d);
+    if (!joined)
+        return TQ_ERR_NOMEM;
+    struct stat sb;
+    if (path || stat(joined, &sb) == 0) {
+        tq__free(sp->ctx, *out);
+        *out = joined;
+    } else {
+        tq__free(sp->ctx, joined);
+    }
+    return TQ_OK;
 }
 
 /* Strip spaces; parse "<number><suffix>" where suffix is one of the allowed ones.
@@ -401,19 +428,11 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                 yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
                 const char *kk = scalar(k2);
                 if (kk && !strcmp(kk, "dataset")) {
-                    const char *d = scalar(v2);
-                    if (d && (d[0] == '.' || strchr(d, '/')) && d[0] != '/') {
-                        /* a path: relative to the scenario file */
-                        tq__free(sp->ctx, s->dataset);
-                        s->dataset = tq__path_join(sp->ctx, sp->dir, d);
-                        st = s->dataset ? TQ_OK : TQ_ERR_NOMEM;
-                    } else {
-                        st = dup_scalar(sp, v2, kk, &s->dataset);
-                    }
+                    st = dup_path(sp, v2, kk, 0, &s->dataset);
                 } else if (kk && !strcmp(kk, "aggregate")) {
-                    st = dup_scalar(sp, v2, kk, &s->aggregate);
+                    st = dup_path(sp, v2, kk, 1, &s->aggregate);
                 } else if (kk && !strcmp(kk, "sector_aggregate")) {
-                    st = dup_scalar(sp, v2, kk, &s->sector_aggregate);
+                    st = dup_path(sp, v2, kk, 1, &s->sector_aggregate);
                 } else if (kk && !strcmp(kk, "year")) {
                     double y;
                     const char *v = scalar(v2);
