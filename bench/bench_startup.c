@@ -1,0 +1,246 @@
+/* Benchmark of start-up (not a test): the wall time of whole `tradeq run` processes (the
+ * default scenario, table output to /dev/null), and the split of one run's work measured
+ * in-process through the public API: load the dataset (gzipped CSV folder vs .tqb file),
+ * copy it and apply the scenario's data overrides, make the baseline (recalibrated, or
+ * the copy cached in the .tqb), build the scenario, solve.
+ *
+ * usage: bench_startup [--cli PATH] [--runs N] [--reps R] [--csv DIR] [--tqb FILE]
+ *                      [--scenario FILE]
+ *   --cli       the tradeq program (default ./build/tradeq)
+ *   --runs      processes per variant (default 20)
+ *   --reps      in-process repetitions, the minimum is shown (default 5)
+ *   --csv       the CSV dataset folder (default data/wiod2014)
+ *   --tqb       its binary form (default build/data/wiod2014.tqb)
+ *   --scenario  the scenario solved in-process (default scenarios/us-japan-autos.yaml)
+ * Process variants: `tradeq run` (whatever the program resolves as the default dataset)
+ * and `tradeq run --data <tqb>` (the binary form forced). Run it from the source tree. */
+#include "tradeq.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Run argv with stdout and stderr on /dev/null; wall seconds, or -1 if it failed. */
+static double run_once(char *const argv[])
+{
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -1;
+    return now() - t0;
+}
+
+static void time_processes(const char *label, char *const argv[], int runs)
+{
+    double *t = calloc((size_t)runs, sizeof *t);
+    if (!t)
+        return;
+    run_once(argv); /* warm the page cache */
+    for (int k = 0; k < runs; k++) {
+        t[k] = run_once(argv);
+        if (t[k] < 0) {
+            printf("| %s | failed (exit status not 0) | | | |\n", label);
+            free(t);
+            return;
+        }
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    printf("| %s | %d | %.1f | %.1f | %.1f |\n", label, runs, 1e3 * t[0], 1e3 * t[runs / 2], 1e3 * t[runs - 1]);
+    free(t);
+}
+
+typedef struct split {
+    double load, copy, baseline, scenario, solve, total;
+    int cached; /* the baseline came back without a solve (iterations recorded at build) */
+} split;
+
+static void fail(tq_context *ctx, const char *what)
+{
+    char buf[2048];
+    tq_error_format(ctx, buf, sizeof buf);
+    fprintf(stderr, "bench_startup: %s: %s\n", what, buf);
+    exit(1);
+}
+
+/* One run's steps as cmd_run does them, for the first scenario of the spec. */
+static split one_run(tq_context *ctx, const char *data, const tq_spec *sp)
+{
+    split s;
+    memset(&s, 0, sizeof s);
+    double t0 = now(), t;
+    tq_dataset *ds = NULL, *copy = NULL;
+    if (tq_dataset_load(ctx, data, &ds) != TQ_OK)
+        fail(ctx, data);
+    t = now();
+    s.load = t - t0;
+    if (tq_dataset_clone(ctx, ds, &copy) != TQ_OK || tq_spec_apply_data(ctx, sp, 0, copy) != TQ_OK)
+        fail(ctx, "copy");
+    s.copy = now() - t;
+    t = now();
+    tq_spec_info si;
+    tq_spec_get(sp, 0, &si);
+    tq_closure bc = si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
+    tq_baseline *b = NULL;
+    double ta = now();
+    if (tq_baseline_new(ctx, copy, tq_dataset_years(copy) - 1, bc, NULL, &b) != TQ_OK)
+        fail(ctx, "baseline");
+    s.baseline = now() - ta;
+    /* a cached baseline reports the solve time recorded when it was made, far more than
+     * the copy took */
+    s.cached = tq_baseline_info(b, NULL, NULL)->seconds > 2 * s.baseline;
+    t = now();
+    tq_scenario *sc = NULL;
+    if (tq_scenario_new(ctx, b, &sc) != TQ_OK || tq_spec_apply(ctx, sp, 0, copy, b, sc) != TQ_OK)
+        fail(ctx, "scenario");
+    s.scenario = now() - t;
+    t = now();
+    tq_result *r = NULL;
+    if (tq_solve(ctx, b, sc, NULL, &r) != TQ_OK)
+        fail(ctx, "solve");
+    s.solve = now() - t;
+    tq_result_free(r);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    tq_dataset_free(copy);
+    tq_dataset_free(ds);
+    s.total = now() - t0;
+    return s;
+}
+
+static void time_split(tq_context *ctx, const char *label, const char *data, const tq_spec *sp, int reps)
+{
+    split best = one_run(ctx, data, sp);
+    for (int k = 1; k < reps; k++) {
+        split s = one_run(ctx, data, sp);
+#define MIN(f) best.f = s.f < best.f ? s.f : best.f
+        MIN(load);
+        MIN(copy);
+        MIN(baseline);
+        MIN(scenario);
+        MIN(solve);
+        MIN(total);
+#undef MIN
+        best.cached = s.cached;
+    }
+    printf("| %s | %.1f | %.1f | %.1f%s | %.1f | %.1f | %.1f |\n", label, 1e3 * best.load, 1e3 * best.copy,
+           1e3 * best.baseline, best.cached ? " (cached)" : "", 1e3 * best.scenario, 1e3 * best.solve,
+           1e3 * best.total);
+}
+
+static void machine_line(void)
+{
+    char model[256] = "unknown cpu", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                snprintf(model, sizeof model, "%s", c + 2);
+                model[strcspn(model, "\n")] = 0;
+            }
+            break;
+        }
+    if (f)
+        fclose(f);
+    double load = -1;
+    f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = -1;
+        fclose(f);
+    }
+    printf("machine: %s, %ld cpu(s) online, load average %.2f, tradeq %s\n", model, sysconf(_SC_NPROCESSORS_ONLN), load,
+           tq_version());
+}
+
+int main(int argc, char **argv)
+{
+    const char *cli = "./build/tradeq", *csv = "data/wiod2014", *tqb = "build/data/wiod2014.tqb";
+    const char *scen = "scenarios/us-japan-autos.yaml";
+    int runs = 20, reps = 5;
+    for (int k = 1; k < argc; k++) {
+        const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+        if (!strcmp(a, "--cli") && v)
+            cli = v, k++;
+        else if (!strcmp(a, "--runs") && v)
+            runs = atoi(v), k++;
+        else if (!strcmp(a, "--reps") && v)
+            reps = atoi(v), k++;
+        else if (!strcmp(a, "--csv") && v)
+            csv = v, k++;
+        else if (!strcmp(a, "--tqb") && v)
+            tqb = v, k++;
+        else if (!strcmp(a, "--scenario") && v)
+            scen = v, k++;
+        else {
+            fprintf(stderr, "usage: bench_startup [--cli PATH] [--runs N] [--reps R] [--csv DIR] [--tqb FILE] "
+                            "[--scenario FILE]\n");
+            return 2;
+        }
+    }
+    if (runs < 1)
+        runs = 1;
+    if (reps < 1)
+        reps = 1;
+    struct stat sb;
+    int have_tqb = stat(tqb, &sb) == 0;
+    machine_line();
+
+    printf("\nwhole processes, wall ms (stdout to /dev/null)\n\n");
+    printf("| command | runs | min | median | max |\n|---|---|---|---|---|\n");
+    char *a1[] = {(char *)cli, "run", NULL};
+    time_processes("tradeq run", a1, runs);
+    if (have_tqb) {
+        char *a2[] = {(char *)cli, "run", "--data", (char *)tqb, NULL};
+        char label[600];
+        snprintf(label, sizeof label, "tradeq run --data %s", tqb);
+        time_processes(label, a2, runs);
+    }
+    char *a3[] = {(char *)cli, "--version", NULL};
+    time_processes("tradeq --version (process start only)", a3, runs);
+
+    tq_context *ctx = NULL;
+    tq_spec *sp = NULL;
+    if (tq_context_new(&ctx, NULL) != TQ_OK)
+        return 1;
+    if (tq_spec_load(ctx, scen, &sp) != TQ_OK)
+        fail(ctx, scen);
+    printf("\nin-process split of one run (%s, first scenario), ms, minimum of %d\n\n", scen, reps);
+    printf("| data | load | copy + overrides | baseline | scenario | solve | total |\n|---|---|---|---|---|---|---|\n");
+    time_split(ctx, csv, csv, sp, reps);
+    if (have_tqb)
+        time_split(ctx, tqb, tqb, sp, reps);
+    tq_spec_free(sp);
+    tq_context_free(ctx);
+    return 0;
+}
