@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -394,100 +396,98 @@ static tq_status corrupt(tq_context *ctx, const char *path, const char *what)
 tq_status tq__read_binary(tq_context *ctx, const char *path, tq_dataset **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
         return tq__error(ctx, TQ_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < HEADER_SIZE) {
+        close(fd);
+        return corrupt(ctx, path, "truncated header");
+    }
+    /* The file is mapped, not read: its pages come from the page cache without being
+     * copied, and the cached baselines stay there until a lookup copies the one it
+     * needs (fresh memory is what a start pays for most). */
+    const size_t flen = (size_t)sb.st_size;
+    void *map = mmap(NULL, flen, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return tq__error(ctx, TQ_ERR_IO, path, 0, NULL, "cannot map: %s", strerror(errno));
+    const unsigned char *m = map;
     tq_status st = TQ_OK;
     tq_dataset *ds = NULL;
-    unsigned char *labels = NULL, *cache = NULL;
-    unsigned char h[HEADER_SIZE];
     header x;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || sb.st_size < HEADER_SIZE || fread(h, 1, HEADER_SIZE, f) != HEADER_SIZE) {
-        st = corrupt(ctx, path, "truncated header");
-        goto done;
-    }
-    if (memcmp(h, MAGIC, 8) != 0) {
+    if (memcmp(m, MAGIC, 8) != 0) {
         st = tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "not a tradeq binary dataset (no .tqb signature)");
-        goto done;
+        goto fail;
     }
-    decode_header(h, &x);
+    decode_header(m, &x);
     if (x.endian != TQB_ENDIAN) {
         st = tq__error(ctx, TQ_ERR_UNSUPPORTED, path, 0, NULL,
                        "written on a machine of the other byte order; rebuild it here from the CSV dataset");
-        goto done;
+        goto fail;
     }
     if (x.version != TQB_VERSION) {
         st = tq__error(ctx, TQ_ERR_UNSUPPORTED, path, 0, NULL,
                        "binary dataset version %u, this library reads version %u; rebuild it from the CSV dataset",
                        (unsigned)x.version, TQB_VERSION);
-        goto done;
+        goto fail;
     }
-    if ((uint64_t)sb.st_size != x.file_size) {
+    if ((uint64_t)flen != x.file_size) {
         char what[160];
         snprintf(what, sizeof what, "%s: the header says %llu bytes, the file has %llu",
-                 (uint64_t)sb.st_size < x.file_size ? "truncated" : "trailing bytes", (unsigned long long)x.file_size,
-                 (unsigned long long)sb.st_size);
+                 (uint64_t)flen < x.file_size ? "truncated" : "trailing bytes", (unsigned long long)x.file_size,
+                 (unsigned long long)flen);
         st = corrupt(ctx, path, what);
-        goto done;
+        goto fail;
     }
     uint64_t ab = arrays_bytes(x.N, x.J, x.Y);
     if (x.N < 1 || x.J < 1 || x.Y < 1 || ab == 0 || x.arrays_size != ab || x.labels_size % 8 || x.cache_size % 8 ||
         x.labels_size > x.file_size || x.cache_size > x.file_size ||
         HEADER_SIZE + x.labels_size + x.arrays_size + x.cache_size != x.file_size) {
         st = corrupt(ctx, path, "inconsistent sizes in the header");
-        goto done;
+        goto fail;
     }
-    if ((st = tq_dataset_new(ctx, x.N, x.J, x.Y, &ds)))
-        goto done;
-    labels = tq__malloc(ctx, x.labels_size ? (size_t)x.labels_size : 1);
-    cache = x.cache_size ? tq__malloc(ctx, (size_t)x.cache_size) : NULL;
-    if (!labels || (x.cache_size && !cache)) {
-        st = TQ_ERR_NOMEM;
-        goto done;
-    }
-    int ok = fread(labels, 1, (size_t)x.labels_size, f) == x.labels_size;
-    for (int a = 0; a <= TQ_THETA && ok; a++)
-        ok = fread(ds->arr[a], sizeof(double), block_total(ds, a), f) == block_total(ds, a);
-    if (ok && x.cache_size)
-        ok = fread(cache, 1, (size_t)x.cache_size, f) == x.cache_size;
-    if (!ok) {
-        st = corrupt(ctx, path, "short read");
-        goto done;
-    }
+    const unsigned char *labels = m + HEADER_SIZE, *arrays = labels + x.labels_size;
+    const unsigned char *cache = arrays + x.arrays_size;
     cksum c;
     ck_init(&c);
-    ck_words(&c, h, CHECKSUM_AT);
-    ck_words(&c, labels, (size_t)x.labels_size);
-    for (int a = 0; a <= TQ_THETA; a++)
-        ck_words(&c, ds->arr[a], block_total(ds, a) * sizeof(double));
-    if (x.cache_size)
-        ck_words(&c, cache, (size_t)x.cache_size);
+    ck_words(&c, m, CHECKSUM_AT);
+    ck_words(&c, labels, (size_t)(x.labels_size + x.arrays_size + x.cache_size));
     if (ck_final(&c) != x.checksum) {
         st = corrupt(ctx, path, "checksum mismatch (the file is damaged)");
-        goto done;
+        goto fail;
     }
+    if ((st = tq_dataset_new(ctx, x.N, x.J, x.Y, &ds)))
+        goto fail;
     rbuf r = {labels, (size_t)x.labels_size, 0, 0};
     if ((st = get_labels(ctx, &r, ds, path)))
-        goto done;
+        goto fail;
+    const unsigned char *at = arrays;
+    for (int a = 0; a <= TQ_THETA; a++) {
+        size_t nb = block_total(ds, a) * sizeof(double);
+        memcpy(ds->arr[a], at, nb);
+        at += nb;
+    }
     ds->has_io = (x.flags & FLAG_HAS_IO) ? 1 : 0;
     if ((st = tq_dataset_derive(ctx, ds)))
-        goto done;
-    if (cache) {
-        st = tq__dataset_cache_adopt(ds, cache, (size_t)x.cache_size);
-        cache = NULL;
+        goto fail;
+    if (x.cache_size) {
+        st = tq__dataset_cache_adopt(ds, map, flen, cache, (size_t)x.cache_size);
+        map = NULL; /* owned by ds now (or unmapped on failure) */
         if (st)
-            goto done;
+            goto fail;
+    } else {
+        munmap(map, flen);
+        map = NULL;
     }
     /* the checksum vouches that the content is what was hashed when it was written */
     if ((st = tq__dataset_store_hash(ds, x.hash)))
-        goto done;
+        goto fail;
     *out = ds;
-    ds = NULL;
-done:
-    fclose(f);
-    tq__free(ctx, labels);
-    tq__free(ctx, cache);
+    return TQ_OK;
+fail:
+    if (map)
+        munmap(map, flen);
     tq_dataset_free(ds);
     return st;
 }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 size_t tq__array_len(tq_array a, int N, int J)
 {
@@ -75,7 +76,10 @@ static void bcache_release(tq__bcache *c)
 {
     if (!c || --c->refs > 0)
         return;
-    c->alloc.free_fn(c->alloc.ud, c->data);
+    if (c->map)
+        munmap(c->map, c->map_len);
+    else
+        c->alloc.free_fn(c->alloc.ud, c->data);
     c->alloc.free_fn(c->alloc.ud, c);
 }
 
@@ -624,6 +628,8 @@ static tq__bcache *bcache_new(tq_context *ctx, unsigned char *data, size_t size)
     c->refs = 1;
     c->size = size;
     c->data = data;
+    c->map = NULL;
+    c->map_len = 0;
     return c;
 }
 
@@ -651,13 +657,15 @@ tq_status tq__dataset_cache_add(tq_dataset *ds, const void *rec, size_t len)
     return TQ_OK;
 }
 
-tq_status tq__dataset_cache_adopt(tq_dataset *ds, unsigned char *data, size_t size)
+tq_status tq__dataset_cache_adopt(tq_dataset *ds, void *map, size_t map_len, const unsigned char *data, size_t size)
 {
-    tq__bcache *c = bcache_new(ds->ctx, data, size);
+    tq__bcache *c = bcache_new(ds->ctx, (unsigned char *)data, size);
     if (!c) {
-        tq__free(ds->ctx, data);
+        munmap(map, map_len);
         return TQ_ERR_NOMEM;
     }
+    c->map = map;
+    c->map_len = map_len;
     bcache_release(ds->bcache);
     ds->bcache = c;
     return TQ_OK;

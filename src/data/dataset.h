@@ -19,6 +19,8 @@ typedef struct tq__bcache {
     int refs;
     size_t size;         /* bytes used in data: records of [uint64 len][len bytes, padded to 8] */
     unsigned char *data; /* 8-byte aligned */
+    void *map;           /* non-NULL: data lies in this read-only mapping of a .tqb file */
+    size_t map_len;
 } tq__bcache;
 
 typedef struct tq__group {
@@ -65,9 +67,10 @@ tq_status tq__dataset_store_hash(tq_dataset *ds, uint64_t h);
 
 /* Append one record (copied) to ds's baseline cache. */
 tq_status tq__dataset_cache_add(tq_dataset *ds, const void *rec, size_t len);
-/* Attach a cache read from a file: takes ownership of data (allocated with ds->ctx,
- * size bytes of records as above). */
-tq_status tq__dataset_cache_adopt(tq_dataset *ds, unsigned char *data, size_t size);
+/* Attach a cache read from a file: the records are size bytes at data, inside the
+ * read-only mapping map of map_len bytes, which ds (and its clones) then own and unmap.
+ * On failure the mapping is unmapped. */
+tq_status tq__dataset_cache_adopt(tq_dataset *ds, void *map, size_t map_len, const unsigned char *data, size_t size);
 /* Iterate the records: start with *off = 0; returns the next record and its length, or
  * NULL at the end (or at a malformed record). */
 const unsigned char *tq__dataset_cache_next(const tq_dataset *ds, size_t *off, size_t *len);
