@@ -72,9 +72,15 @@ nomem:
     return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory for a %d x %d x %d dataset", N, J, years);
 }
 
+/* Whether ds->hash is still its content hash (see dataset.h). */
+static int stored_hash_holds(const tq_dataset *ds)
+{
+    return ds->hash_valid && ds->hash_theta && memcmp(ds->hash_theta, ds->theta, sizeof(double) * (size_t)ds->J) == 0;
+}
+
 static void bcache_release(tq__bcache *c)
 {
-    if (!c || --c->refs > 0)
+    if (!c || atomic_fetch_sub(&c->refs, 1) > 1)
         return;
     if (c->map)
         munmap(c->map, c->map_len);
@@ -141,12 +147,13 @@ tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **o
         if ((st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name, ds->groups[g].members,
                                        ds->groups[g].count)))
             goto fail;
-    /* the copy has the same content: it keeps the stored hash and shares the cache */
-    if (ds->hash_valid && (st = tq__dataset_store_hash(c, ds->hash)))
+    /* the copy has the same content: it keeps the stored hash (if it still holds:
+     * theta may have been changed in place since) and shares the cache */
+    if (stored_hash_holds(ds) && (st = tq__dataset_store_hash(c, ds->hash)))
         goto fail;
     if (ds->bcache) {
         c->bcache = ds->bcache;
-        c->bcache->refs++;
+        atomic_fetch_add(&c->bcache->refs, 1);
     }
     *out = c;
     return TQ_OK;
@@ -597,9 +604,7 @@ static uint64_t hash_content(const tq_dataset *ds)
 
 uint64_t tq__dataset_hash(const tq_dataset *ds)
 {
-    if (ds->hash_valid && ds->hash_theta && memcmp(ds->hash_theta, ds->theta, sizeof(double) * (size_t)ds->J) == 0)
-        return ds->hash;
-    return hash_content(ds);
+    return stored_hash_holds(ds) ? ds->hash : hash_content(ds);
 }
 
 tq_status tq__dataset_store_hash(tq_dataset *ds, uint64_t h)
@@ -625,7 +630,7 @@ static tq__bcache *bcache_new(tq_context *ctx, unsigned char *data, size_t size)
     if (!c)
         return NULL;
     c->alloc = ctx->alloc;
-    c->refs = 1;
+    atomic_init(&c->refs, 1);
     c->size = size;
     c->data = data;
     c->map = NULL;

@@ -12,11 +12,12 @@
 /* Records of cached recalibrated baselines attached to a dataset (read from a .tqb file
  * or added with tq_dataset_cache_baseline). Opaque bytes here: src/model/baseline_io.c
  * writes and reads them. Immutable once made and shared between clones by reference
- * count (a context and its objects are used by one thread at a time); freed through a
- * copy of the allocator so that it does not depend on one context outliving another. */
+ * count (atomic: clones made with other contexts may live in other threads); freed
+ * through a copy of the allocator so that it does not depend on one context outliving
+ * another. */
 typedef struct tq__bcache {
     tq_allocator alloc;
-    int refs;
+    atomic_int refs;
     size_t size;         /* bytes used in data: records of [uint64 len][len bytes, padded to 8] */
     unsigned char *data; /* 8-byte aligned */
     void *map;           /* non-NULL: data lies in this read-only mapping of a .tqb file */

@@ -398,6 +398,14 @@ static void cache_case(const char *src, const char *file)
     assert_false(hits(copy, y, TQ_CLOSURE_FIXED, NULL));
     tq_dataset_array(copy, TQ_THETA, 0, NULL)[0] = theta0;
     assert_true(hits(copy, y, TQ_CLOSURE_FIXED, NULL)); /* same content again */
+    tq_dataset_free(copy);
+    /* theta changed in place on the loaded dataset, then copied: the copy misses too */
+    back->theta[0] = theta0 * 3;
+    assert_int_equal(tq_dataset_clone(ctx, back, &copy), TQ_OK);
+    assert_false(hits(copy, y, TQ_CLOSURE_FIXED, NULL));
+    assert_false(hits(back, y, TQ_CLOSURE_FIXED, NULL));
+    back->theta[0] = theta0;
+    assert_true(hits(back, y, TQ_CLOSURE_FIXED, NULL));
     /* a flow changed: miss */
     tq_dataset_array(copy, TQ_Z, y, NULL)[1] += 1.0;
     assert_false(hits(copy, y, TQ_CLOSURE_FIXED, NULL));
