@@ -80,9 +80,22 @@ static void time_processes(const char *label, char *const argv[], int runs)
     free(t);
 }
 
+/* The phases of one run, wall and main-thread CPU seconds (the CPU figure is the one to
+ * read on a busy machine: it leaves out the time spent waiting for a core; the solve's
+ * second OpenMP thread is not in it). */
+enum { P_LOAD, P_COPY, P_BASELINE, P_SCENARIO, P_SOLVE, P_TOTAL, P_COUNT };
+static const char *const phase_names[P_COUNT] = {"load", "copy + overrides", "baseline", "scenario", "solve", "total"};
+
 typedef struct split {
-    double load, copy, baseline, scenario, solve, total;
+    double wall[P_COUNT], cpu[P_COUNT];
 } split;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void fail(tq_context *ctx, const char *what)
 {
@@ -92,54 +105,69 @@ static void fail(tq_context *ctx, const char *what)
     exit(1);
 }
 
+typedef struct clock2 {
+    double w, c;
+} clock2;
+
+static clock2 mark(void)
+{
+    clock2 k = {now(), cpu_now()};
+    return k;
+}
+
+static void lap(split *s, int phase, clock2 *k)
+{
+    clock2 t = mark();
+    s->wall[phase] = t.w - k->w;
+    s->cpu[phase] = t.c - k->c;
+    *k = t;
+}
+
 /* One run's steps as cmd_run does them, for the first scenario of the spec. */
 static split one_run(tq_context *ctx, const char *data, const tq_spec *sp)
 {
     split s;
     memset(&s, 0, sizeof s);
-    double t0 = now(), t;
+    clock2 start = mark(), k = start;
     tq_dataset *ds = NULL, *copy = NULL;
     if (tq_dataset_load(ctx, data, &ds) != TQ_OK)
         fail(ctx, data);
-    t = now();
-    s.load = t - t0;
+    lap(&s, P_LOAD, &k);
     if (tq_dataset_clone(ctx, ds, &copy) != TQ_OK || tq_spec_apply_data(ctx, sp, 0, copy) != TQ_OK)
         fail(ctx, "copy");
-    s.copy = now() - t;
-    t = now();
+    lap(&s, P_COPY, &k);
     tq_spec_info si;
     tq_spec_get(sp, 0, &si);
     tq_closure bc = si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
     tq_baseline *b = NULL;
-    double ta = now();
     if (tq_baseline_new(ctx, copy, tq_dataset_years(copy) - 1, bc, NULL, &b) != TQ_OK)
         fail(ctx, "baseline");
-    s.baseline = now() - ta;
-    t = now();
+    lap(&s, P_BASELINE, &k);
     tq_scenario *sc = NULL;
     if (tq_scenario_new(ctx, b, &sc) != TQ_OK || tq_spec_apply(ctx, sp, 0, copy, b, sc) != TQ_OK)
         fail(ctx, "scenario");
-    s.scenario = now() - t;
-    t = now();
+    lap(&s, P_SCENARIO, &k);
     tq_result *r = NULL;
     if (tq_solve(ctx, b, sc, NULL, &r) != TQ_OK)
         fail(ctx, "solve");
-    s.solve = now() - t;
+    lap(&s, P_SOLVE, &k);
     tq_result_free(r);
     tq_scenario_free(sc);
     tq_baseline_free(b);
     tq_dataset_free(copy);
     tq_dataset_free(ds);
-    s.total = now() - t0;
+    k = start;
+    lap(&s, P_TOTAL, &k);
     return s;
 }
 
 /* Each repetition in a child process of its own, so that every run allocates fresh
  * memory as a real start does (a second run in one process reuses warm pages and looks
  * several times faster than any real start). Medians are shown. */
-static void time_split(const char *label, const char *data, const char *scen, int reps)
+static void time_split(const char *label, const char *data, const char *scen, int reps, split *med)
 {
     split *all = calloc((size_t)reps, sizeof *all);
+    memset(med, 0, sizeof *med);
     if (!all)
         return;
     int got = 0;
@@ -171,23 +199,34 @@ static void time_split(const char *label, const char *data, const char *scen, in
             waitpid(pid, NULL, 0);
     }
     if (!got) {
-        printf("| %s | failed | | | | | |\n", label);
+        fprintf(stderr, "bench_startup: %s: every run failed\n", label);
         free(all);
         return;
     }
-    double col[6][256];
-    int n = got < 256 ? got : 256;
-    for (int k = 0; k < n; k++) {
-        col[0][k] = all[k].load, col[1][k] = all[k].copy, col[2][k] = all[k].baseline;
-        col[3][k] = all[k].scenario, col[4][k] = all[k].solve, col[5][k] = all[k].total;
+    double *v = calloc((size_t)got, sizeof *v);
+    for (int c = 0; c < P_COUNT && v; c++) {
+        for (int k = 0; k < got; k++)
+            v[k] = all[k].wall[c];
+        qsort(v, (size_t)got, sizeof *v, cmp_double);
+        med->wall[c] = v[got / 2];
+        for (int k = 0; k < got; k++)
+            v[k] = all[k].cpu[c];
+        qsort(v, (size_t)got, sizeof *v, cmp_double);
+        med->cpu[c] = v[got / 2];
     }
-    printf("| %s", label);
-    for (int c = 0; c < 6; c++) {
-        qsort(col[c], (size_t)n, sizeof(double), cmp_double);
-        printf(" | %.1f", 1e3 * col[c][n / 2]);
-    }
-    printf(" |\n");
+    free(v);
     free(all);
+}
+
+static void print_split(const char *label, const split *s)
+{
+    printf("| %s | wall", label);
+    for (int c = 0; c < P_COUNT; c++)
+        printf(" | %.1f", 1e3 * s->wall[c]);
+    printf(" |\n| | main-thread CPU");
+    for (int c = 0; c < P_COUNT; c++)
+        printf(" | %.1f", 1e3 * s->cpu[c]);
+    printf(" |\n");
 }
 
 static void machine_line(void)
@@ -263,12 +302,18 @@ int main(int argc, char **argv)
     time_processes("tradeq --version (process start only)", a3, runs);
 
     printf("\nin-process split of one run (%s, first scenario), ms, median of %d fresh processes\n\n", scen, reps);
-    printf("| data | load | copy + overrides | baseline | scenario | solve | total |\n|---|---|---|---|---|---|---|\n");
-    time_split(csv, csv, scen, reps);
+    printf("| data | clock");
+    for (int c = 0; c < P_COUNT; c++)
+        printf(" | %s", phase_names[c]);
+    printf(" |\n|---|---|---|---|---|---|---|---|\n");
+    split m;
+    time_split(csv, csv, scen, reps, &m);
+    print_split(csv, &m);
     if (have_tqb) {
         char label[600];
         snprintf(label, sizeof label, "%s (baseline from its cache)", tqb);
-        time_split(label, tqb, scen, reps);
+        time_split(label, tqb, scen, reps, &m);
+        print_split(label, &m);
     }
     return 0;
 }
