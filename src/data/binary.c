@@ -300,6 +300,17 @@ static uint64_t arrays_bytes(int N, int J, int Y)
     return 8 * (per_year * y + j);
 }
 
+uint64_t tq__binary_checksum(const void *file, size_t len)
+{
+    cksum c;
+    ck_init(&c);
+    if (len >= HEADER_SIZE) {
+        ck_words(&c, file, CHECKSUM_AT);
+        ck_words(&c, (const unsigned char *)file + HEADER_SIZE, (len - HEADER_SIZE) & ~(size_t)7);
+    }
+    return ck_final(&c);
+}
+
 int tq__is_binary(const char *path)
 {
     FILE *f = fopen(path, "rb");

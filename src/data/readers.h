@@ -17,5 +17,8 @@ tq_status tq__read_flows(tq_context *ctx, const char *dir, tq_dataset **out);   
 tq_status tq__read_binary(tq_context *ctx, const char *path, tq_dataset **out); /* .tqb file */
 /* 1 if path is a file that starts with the .tqb signature. */
 int tq__is_binary(const char *path);
+/* The checksum a .tqb header carries for a file image of len bytes (the fuzz target
+ * uses it to get past the checksum to the parser). */
+uint64_t tq__binary_checksum(const void *file, size_t len);
 
 #endif
