@@ -360,6 +360,16 @@ static void cache_case(const char *src, const char *file)
     assert_int_equal(tq_baseline_new(ctx, back, y, TQ_CLOSURE_BALANCED, NULL, &c2), TQ_OK);
     assert_same_baseline(fixed, c1);
     assert_same_baseline(bal, c2);
+    /* and equals the recalibration of the data read back from the file (cache set aside) */
+    {
+        tq__bcache *kept = back->bcache;
+        back->bcache = NULL;
+        tq_baseline *re = NULL;
+        assert_int_equal(tq_baseline_new(ctx, back, y, TQ_CLOSURE_FIXED, NULL, &re), TQ_OK);
+        back->bcache = kept;
+        assert_same_baseline(re, c1);
+        tq_baseline_free(re);
+    }
     /* recorded solve time comes along too: the same tq_solve_info */
     assert_true(tq_baseline_info(c1, NULL, NULL)->seconds == tq_baseline_info(fixed, NULL, NULL)->seconds);
     /* and a counterfactual from it is the same */
