@@ -218,13 +218,23 @@ TQ_API tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, do
  * the KITE/Caliendo-Parro initial conditions (wiod2014), the Caliendo-Parro 2015
  * replication layout (cp2015), WIOD wide world input-output tables (wiod2013), a
  * square bilateral matrix with GDP (liberation2025), or yearly flows and tariffs
- * (icio, wiod16). *out is owned by the caller. */
+ * (icio, wiod16). path may also be a binary dataset file (.tqb, written by
+ * tq_dataset_write_binary; recognised by its signature). *out is owned by the caller. */
 TQ_API tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out);
 
 /* Write ds in tradeq's own format into folder dir (created if needed). Refuses with
  * TQ_ERR_EXISTS if dir holds tradeq files and overwrite is 0. Reading the folder back
  * gives the same numbers bit for bit. */
 TQ_API tq_status tq_dataset_write(tq_context *ctx, const tq_dataset *ds, const char *dir, int overwrite);
+
+/* Write ds as one binary file (.tqb, docs/formats/binary.md) at path: labels, groups,
+ * input arrays and the cached baselines attached to ds (tq_dataset_cache_baseline),
+ * with a checksum. tq_dataset_load() reads it back in a few milliseconds to the same
+ * dataset bit for bit (same tq_dataset_hash, same arrays). The file is written under a
+ * temporary name and renamed. Errors: TQ_ERR_EXISTS if path exists and overwrite is 0,
+ * TQ_ERR_IO, TQ_ERR_NOMEM. The file is for this kind of machine (byte order) and is
+ * read back by a library that reads its format version. */
+TQ_API tq_status tq_dataset_write_binary(tq_context *ctx, const tq_dataset *ds, const char *path, int overwrite);
 
 /* Aggregate regions and/or sectors by mapping CSV files (either may be NULL):
  * region map header `code,group` (plus optional `group_name`), sector map header
@@ -385,6 +395,17 @@ typedef struct tq_baseline tq_baseline;
  * *out is owned by the caller (tq_baseline_free). Not thread-safe on one ctx. */
 TQ_API tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
                                  const tq_solver_options *opt, tq_baseline **out);
+/* Attach a copy of baseline b, made by tq_baseline_new() from ds (or from a dataset of the
+ * same content) with options opt (NULL = defaults), to ds's baseline cache: afterwards
+ * tq_baseline_new() on ds, on its clones, or on ds written with tq_dataset_write_binary()
+ * and read back, returns an exact copy of b (arrays bit for bit, the same tq_solve_info)
+ * instead of solving again, as long as the dataset's content (tq_dataset_hash), the year,
+ * closure and the solver options that shape a baseline (baseline_mode, tol, method,
+ * max_iter, anderson_m, damping, numeraire_region) and the library version are the same;
+ * any change (an elasticity override, say) makes tq_baseline_new recompute. Errors:
+ * TQ_ERR_NOMEM, TQ_ERR_INVALID (NULL argument). Not thread-safe on one ds. */
+TQ_API tq_status tq_dataset_cache_baseline(tq_context *ctx, tq_dataset *ds, const tq_baseline *b,
+                                           const tq_solver_options *opt);
 TQ_API void tq_baseline_free(tq_baseline *b);
 TQ_API int tq_baseline_regions(const tq_baseline *b);
 TQ_API int tq_baseline_sectors(const tq_baseline *b);

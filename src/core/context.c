@@ -1,14 +1,45 @@
 /* The context: allocator, callbacks, cancellation and the last error. */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* madvise */
+#endif
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/* Map the pages of a large block in one call instead of one page fault each. The arrays
+ * of a dataset, a baseline or a solve are written whole right after allocation, and on
+ * virtual machines a page fault costs ~10 us: a `tradeq run` on wiod2014 touches ~27 MB
+ * fresh, 6,800 faults, ~70 ms of its start. MADV_POPULATE_WRITE (Linux 5.14) does the
+ * same work in ~1 us a page; an older kernel refuses it and nothing changes. */
+static void populate(void *p, size_t size)
+{
+#if defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    if (!p || size < ((size_t)256 << 10))
+        return;
+    uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + size) & ~(uintptr_t)4095;
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
 
 static void *std_malloc(void *ud, size_t size)
 {
     (void)ud;
-    return malloc(size ? size : 1);
+    void *p = malloc(size ? size : 1);
+    populate(p, size);
+    return p;
 }
 static void *std_realloc(void *ud, void *p, size_t size)
 {

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 size_t tq__array_len(tq_array a, int N, int J)
 {
@@ -71,6 +72,23 @@ nomem:
     return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "out of memory for a %d x %d x %d dataset", N, J, years);
 }
 
+/* Whether ds->hash is still its content hash (see dataset.h). */
+static int stored_hash_holds(const tq_dataset *ds)
+{
+    return ds->hash_valid && ds->hash_theta && memcmp(ds->hash_theta, ds->theta, sizeof(double) * (size_t)ds->J) == 0;
+}
+
+static void bcache_release(tq__bcache *c)
+{
+    if (!c || atomic_fetch_sub(&c->refs, 1) > 1)
+        return;
+    if (c->map)
+        munmap(c->map, c->map_len);
+    else
+        c->alloc.free_fn(c->alloc.ud, c->data);
+    c->alloc.free_fn(c->alloc.ud, c);
+}
+
 static void free_strs(tq_context *ctx, char **v, int n)
 {
     if (!v)
@@ -100,6 +118,8 @@ void tq_dataset_free(tq_dataset *ds)
         tq__free(ctx, ds->groups[g].members);
     }
     tq__free(ctx, ds->groups);
+    tq__free(ctx, ds->hash_theta);
+    bcache_release(ds->bcache);
     tq__free(ctx, ds);
 }
 
@@ -127,6 +147,14 @@ tq_status tq_dataset_clone(tq_context *ctx, const tq_dataset *ds, tq_dataset **o
         if ((st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name, ds->groups[g].members,
                                        ds->groups[g].count)))
             goto fail;
+    /* the copy has the same content: it keeps the stored hash (if it still holds:
+     * theta may have been changed in place since) and shares the cache */
+    if (stored_hash_holds(ds) && (st = tq__dataset_store_hash(c, ds->hash)))
+        goto fail;
+    if (ds->bcache) {
+        c->bcache = ds->bcache;
+        atomic_fetch_add(&c->bcache->refs, 1);
+    }
     *out = c;
     return TQ_OK;
 fail:
@@ -152,11 +180,13 @@ int tq_dataset_has_io(const tq_dataset *ds)
 }
 void tq_dataset_set_has_io(tq_dataset *ds, int has_io)
 {
+    ds->hash_valid = 0;
     ds->has_io = has_io ? 1 : 0;
 }
 
 static tq_status replace_str(tq_dataset *ds, char **slot, const char *s)
 {
+    ds->hash_valid = 0;
     char *d = tq__strdup(ds->ctx, s);
     if (!d)
         return TQ_ERR_NOMEM;
@@ -183,6 +213,7 @@ tq_status tq_dataset_set_sector(tq_dataset *ds, int j, const char *code, const c
     if (!st)
         st = replace_str(ds, &ds->sname[j], name && *name ? name : code);
     ds->tradable[j] = tradable ? 1 : 0;
+    ds->hash_valid = 0;
     return st;
 }
 
@@ -191,6 +222,7 @@ tq_status tq_dataset_set_year(tq_dataset *ds, int y, int year)
     if (y < 0 || y >= ds->Y)
         return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "year index %d out of range", y);
     ds->year[y] = year;
+    ds->hash_valid = 0;
     return TQ_OK;
 }
 
@@ -259,7 +291,7 @@ int tq_dataset_find_year(const tq_dataset *ds, int year)
     return -1;
 }
 
-double *tq_dataset_array(tq_dataset *ds, tq_array which, int y, size_t *len)
+static double *array_at(const tq_dataset *ds, tq_array which, int y, size_t *len)
 {
     if ((int)which < 0 || which >= TQ_ARRAY_COUNT)
         return NULL;
@@ -272,9 +304,16 @@ double *tq_dataset_array(tq_dataset *ds, tq_array which, int y, size_t *len)
     return ds->arr[which] + ds->len[which] * (size_t)y;
 }
 
+double *tq_dataset_array(tq_dataset *ds, tq_array which, int y, size_t *len)
+{
+    /* a writable pointer may change the content: the stored hash no longer holds */
+    ds->hash_valid = 0;
+    return array_at(ds, which, y, len);
+}
+
 const double *tq_dataset_array_const(const tq_dataset *ds, tq_array which, int y, size_t *len)
 {
-    return tq_dataset_array((tq_dataset *)ds, which, y, len);
+    return array_at(ds, which, y, len);
 }
 
 /* ---------------------------------------------------------------- derive --- */
@@ -538,6 +577,11 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 uint64_t tq_dataset_hash(const tq_dataset *ds)
 {
+    return tq__dataset_hash(ds);
+}
+
+static uint64_t hash_content(const tq_dataset *ds)
+{
     uint64_t h = 1469598103934665603ULL;
     int dims[4] = {ds->N, ds->J, ds->Y, ds->has_io};
     h = fnv(h, dims, sizeof dims);
@@ -556,6 +600,95 @@ uint64_t tq_dataset_hash(const tq_dataset *ds)
         h = fnv(h, ds->groups[g].members, sizeof(int) * (size_t)ds->groups[g].count);
     }
     return h;
+}
+
+uint64_t tq__dataset_hash(const tq_dataset *ds)
+{
+    return stored_hash_holds(ds) ? ds->hash : hash_content(ds);
+}
+
+tq_status tq__dataset_store_hash(tq_dataset *ds, uint64_t h)
+{
+    if (!ds->hash_theta && !(ds->hash_theta = tq__malloc(ds->ctx, sizeof(double) * (size_t)ds->J)))
+        return TQ_ERR_NOMEM;
+    memcpy(ds->hash_theta, ds->theta, sizeof(double) * (size_t)ds->J);
+    ds->hash = h;
+    ds->hash_valid = 1;
+    return TQ_OK;
+}
+
+/* -------------------------------------------------------- baseline cache --- */
+
+static size_t pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static tq__bcache *bcache_new(tq_context *ctx, unsigned char *data, size_t size)
+{
+    tq__bcache *c = tq__malloc(ctx, sizeof *c);
+    if (!c)
+        return NULL;
+    c->alloc = ctx->alloc;
+    atomic_init(&c->refs, 1);
+    c->size = size;
+    c->data = data;
+    c->map = NULL;
+    c->map_len = 0;
+    return c;
+}
+
+tq_status tq__dataset_cache_add(tq_dataset *ds, const void *rec, size_t len)
+{
+    tq_context *ctx = ds->ctx;
+    size_t old = ds->bcache ? ds->bcache->size : 0;
+    size_t size = old + 8 + pad8(len);
+    /* copy on write: the old cache may be shared with clones */
+    unsigned char *data = tq__calloc(ctx, size, 1);
+    if (!data)
+        return TQ_ERR_NOMEM;
+    if (old)
+        memcpy(data, ds->bcache->data, old);
+    uint64_t l = len;
+    memcpy(data + old, &l, 8);
+    memcpy(data + old + 8, rec, len);
+    tq__bcache *c = bcache_new(ctx, data, size);
+    if (!c) {
+        tq__free(ctx, data);
+        return TQ_ERR_NOMEM;
+    }
+    bcache_release(ds->bcache);
+    ds->bcache = c;
+    return TQ_OK;
+}
+
+tq_status tq__dataset_cache_adopt(tq_dataset *ds, void *map, size_t map_len, const unsigned char *data, size_t size)
+{
+    tq__bcache *c = bcache_new(ds->ctx, (unsigned char *)data, size);
+    if (!c) {
+        munmap(map, map_len);
+        return TQ_ERR_NOMEM;
+    }
+    c->map = map;
+    c->map_len = map_len;
+    bcache_release(ds->bcache);
+    ds->bcache = c;
+    return TQ_OK;
+}
+
+const unsigned char *tq__dataset_cache_next(const tq_dataset *ds, size_t *off, size_t *len)
+{
+    const tq__bcache *c = ds->bcache;
+    if (!c || *off + 8 > c->size)
+        return NULL;
+    uint64_t l;
+    memcpy(&l, c->data + *off, 8);
+    if (l > c->size - *off - 8)
+        return NULL;
+    const unsigned char *p = c->data + *off + 8;
+    *off += 8 + pad8((size_t)l);
+    *len = (size_t)l;
+    return p;
 }
 
 /* --------------------------------------------------------------- balance --- */
@@ -616,6 +749,7 @@ tq_status tq_dataset_add_group(tq_dataset *ds, tq_group_kind kind, const char *n
     if (!m)
         return TQ_ERR_NOMEM;
     memcpy(m, members, sizeof(int) * (size_t)count);
+    ds->hash_valid = 0;
     tq__group *g = find_group(ds, kind, name);
     if (g) {
         tq__free(ds->ctx, g->members);

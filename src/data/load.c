@@ -30,9 +30,13 @@ tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out)
     struct stat sb;
     if (stat(path, &sb) != 0)
         return tq__error(ctx, TQ_ERR_IO, path, 0, NULL, "no such file or folder");
-    if (!S_ISDIR(sb.st_mode))
+    if (!S_ISDIR(sb.st_mode)) {
+        if (tq__is_binary(path))
+            return tq__read_binary(ctx, path, out);
         return tq__error(ctx, TQ_ERR_IO, path, 0, NULL,
-                         "not a folder: a dataset is a folder of files (docs/formats.md)");
+                         "not a folder: a dataset is a folder of files (docs/formats.md) or a .tqb file "
+                         "(docs/formats/binary.md)");
+    }
     int own = has(ctx, path, "meta.csv");
     if (detect_failed(ctx))
         return TQ_ERR_NOMEM;

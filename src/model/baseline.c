@@ -154,6 +154,8 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
     if (closure != TQ_CLOSURE_FIXED && closure != TQ_CLOSURE_BALANCED)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "closure",
                          "a baseline has fixed (data) or balanced (zero) deficits");
+    if (tq__baseline_cache_lookup(ctx, ds, y, closure, opt, out))
+        return TQ_OK;
     tq_baseline *raw = NULL;
     tq_status st = baseline_raw(ctx, ds, y, &raw);
     if (st)

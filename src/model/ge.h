@@ -59,4 +59,10 @@ tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out);
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
                           double *Dp);
 
+/* A cached copy of the baseline tq_baseline_new(ctx, ds, y, closure, opt) would make,
+ * from ds's baseline cache (src/model/baseline_io.c): 1 with *out set (owned by the
+ * caller) when a record's key matches, 0 otherwise (then solve as usual). */
+int tq__baseline_cache_lookup(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                              const tq_solver_options *opt, tq_baseline **out);
+
 #endif
