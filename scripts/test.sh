@@ -36,7 +36,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 if command -v clang >/dev/null 2>&1; then
   echo "== fuzz targets (${FUZZ_SECONDS:-10} s each)"
-  CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTQ_FUZZ=ON -DTQ_SANITIZE=ON >/dev/null
+  CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTQ_FUZZ=ON -DTQ_SANITIZE=ON -DTQ_EMBED_DATA=OFF >/dev/null
   ninja -C build-fuzz
   for f in build-fuzz/fuzz_*; do
     [ -x "$f" ] || continue
