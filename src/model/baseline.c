@@ -37,8 +37,9 @@ void tq_baseline_free(tq_baseline *b)
     tq__free(ctx, b);
 }
 
-/* The baseline's own arrays in one block (b->pi first: tq_baseline_free frees it); b->t
- * is set by the caller (baseline_raw points it into the labels' tariffs). */
+/* The baseline's own arrays in one block (b->pi first: tq_baseline_free frees it): pi,
+ * X, theta, VA, D, I, R. t, gamma, beta and alpha, which a baseline never changes, are
+ * set by the caller (baseline_raw points them into the labels' year). */
 static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out)
 {
     *out = NULL;
@@ -46,7 +47,7 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
     if (!b)
         return TQ_ERR_NOMEM;
     const size_t NN = (size_t)N, JJ = (size_t)J;
-    size_t total = NN * NN * JJ + NN * JJ * JJ + 3 * NN * JJ + JJ + 4 * NN;
+    size_t total = NN * NN * JJ + NN * JJ + JJ + 4 * NN;
     double *p = tq__calloc(ctx, total, sizeof(double));
     if (!p) {
         tq__free(ctx, b);
@@ -56,9 +57,6 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
     b->N = N;
     b->J = J;
     b->pi = p, p += NN * NN * JJ;
-    b->gamma = p, p += NN * JJ * JJ;
-    b->beta = p, p += NN * JJ;
-    b->alpha = p, p += NN * JJ;
     b->X = p, p += NN * JJ;
     b->theta = p, p += JJ;
     b->VA = p, p += NN;
@@ -71,8 +69,8 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
 
 /* The source dataset without its derived [n,i,j] arrays (TQ_X, TQ_PI: length 0): the
  * labels (name, source, codes, names, tradable flags, years, groups) and the input
- * arrays, so that tq_dataset_hash of it is the source's. The baseline's tariffs point
- * into its TQ_TARIFF (never changed), so they are not stored twice. */
+ * arrays, so that tq_dataset_hash of it is the source's. The baseline's t, gamma, beta
+ * and alpha point into its year (never changed), so they are not stored twice. */
 static tq_status labels_new(tq_context *ctx, const tq_dataset *ds, tq_dataset **out)
 {
     *out = NULL;
@@ -139,9 +137,9 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
     b->t = tq_dataset_array(b->labels, TQ_TARIFF, y, NULL);
     memcpy(b->pi, tq_dataset_array_const(ds, TQ_PI, y, NULL), NNJ * sizeof(double));
-    memcpy(b->gamma, tq_dataset_array_const(ds, TQ_GAMMA, y, NULL), NJ * J * sizeof(double));
-    memcpy(b->beta, tq_dataset_array_const(ds, TQ_BETA, y, NULL), NJ * sizeof(double));
-    memcpy(b->alpha, tq_dataset_array_const(ds, TQ_ALPHA, y, NULL), NJ * sizeof(double));
+    b->gamma = tq_dataset_array(b->labels, TQ_GAMMA, y, NULL);
+    b->beta = tq_dataset_array(b->labels, TQ_BETA, y, NULL);
+    b->alpha = tq_dataset_array(b->labels, TQ_ALPHA, y, NULL);
     memcpy(b->X, tq_dataset_array_const(ds, TQ_XJ, y, NULL), NJ * sizeof(double));
     memcpy(b->theta, tq_dataset_array_const(ds, TQ_THETA, y, NULL), (size_t)J * sizeof(double));
     memcpy(b->VA, tq_dataset_array_const(ds, TQ_VA, y, NULL), (size_t)N * sizeof(double));

@@ -64,6 +64,7 @@ struct tq__cp {
     double *Inc, *Rv, *Dp, *ex, *what; /* [n] */
     double *x, *xsave, *g2, *xlast;    /* [nx] state, continuation save, map value, last solution */
     int have_last;
+    int *lo, *hi;    /* [j][n]: the row's cells with pi_b > 0 lie in [lo, hi) (baseline only) */
     double world_va; /* baseline only */
     tq__fp *fp;      /* the Anderson core (allocated for the method and memory in use) */
 };
@@ -138,14 +139,22 @@ static double stage_prices(tq__cp *w, const double *x, double *glP)
     for (int j = 0; j < J; j++) {
         const double *u = w->ut + (size_t)j * N;
         const double th = b->theta[j];
+        const int *lo = w->lo + (size_t)j * N, *hi = w->hi + (size_t)j * N;
         for (int n0 = 0; n0 < N; n0 += 4) {
             const int nr = N - n0 < 4 ? N - n0 : 4;
             double s[4] = {0, 0, 0, 0};
             const double *a = w->A + ((size_t)j * N + n0) * N;
             if (nr == 4) {
+                /* the union of the four rows' ranges: the other cells add exact zeros */
+                int i0 = N, i1 = 0;
+                for (int r = 0; r < 4; r++)
+                    if (hi[n0 + r] > lo[n0 + r]) {
+                        i0 = lo[n0 + r] < i0 ? lo[n0 + r] : i0;
+                        i1 = hi[n0 + r] > i1 ? hi[n0 + r] : i1;
+                    }
                 const double *a1 = a + N, *a2 = a1 + N, *a3 = a2 + N;
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (int i = 0; i < N; i++) {
+                for (int i = i0; i < i1; i++) {
                     s0 += a[i] * u[i];
                     s1 += a1[i] * u[i];
                     s2 += a2[i] * u[i];
@@ -156,7 +165,7 @@ static double stage_prices(tq__cp *w, const double *x, double *glP)
                 for (int r = 0; r < nr; r++) {
                     const double *ar = a + (size_t)r * N;
                     double sr = 0;
-                    for (int i = 0; i < N; i++)
+                    for (int i = lo[n0 + r]; i < hi[n0 + r]; i++)
                         sr += ar[i] * u[i];
                     s[r] = sr;
                 }
@@ -194,15 +203,17 @@ static void stage_demand(tq__cp *w, const double *x, double *gXs, double *glw, d
         const double *u = w->ut + (size_t)j * N;
         for (int i = 0; i < N; i++)
             y[i] = 0.0;
+        const int *lo = w->lo + (size_t)j * N, *hi = w->hi + (size_t)j * N;
         for (int n = 0; n < N; n++) {
             const double qn = w->q[(size_t)n * J + j];
             const double *row = w->B + ((size_t)j * N + n) * N;
+            const int i0 = lo[n], i1 = hi[n];
             double sb = 0;
             if (qn == 0.0) {
-                for (int i = 0; i < N; i++)
+                for (int i = i0; i < i1; i++)
                     sb += row[i] * u[i];
             } else {
-                for (int i = 0; i < N; i++) {
+                for (int i = i0; i < i1; i++) {
                     y[i] += row[i] * qn;
                     sb += row[i] * u[i];
                 }
@@ -424,6 +435,26 @@ tq_status tq__cp_new(tq_context *ctx, const tq_baseline *b, tq__cp **out)
     w->g2 = p, p += nx;
     w->xlast = p;
 
+    w->lo = tq__malloc(ctx, 2 * NJ * sizeof(int));
+    if (!w->lo) {
+        tq__cp_free(w);
+        return TQ_ERR_NOMEM;
+    }
+    w->hi = w->lo + NJ;
+    /* Rows of zeros (non-tradable sectors, absent trade) are skipped: A and B are zero
+     * exactly where pi_b is, whatever the shock. */
+    for (int n = 0; n < N; n++)
+        for (int j = 0; j < J; j++) {
+            int i0 = N, i1 = 0;
+            for (int i = 0; i < N; i++)
+                if (b->pi[TQ_NIJ(N, J, n, i, j)] > 0) {
+                    if (i < i0)
+                        i0 = i;
+                    i1 = i + 1;
+                }
+            w->lo[(size_t)j * N + n] = i0 < i1 ? i0 : 0;
+            w->hi[(size_t)j * N + n] = i0 < i1 ? i1 : 0;
+        }
     for (int n = 0; n < N; n++)
         w->world_va += b->VA[n];
     /* Diagonal Newton step for the wage from the base's trade (see the file comment). */
@@ -452,6 +483,7 @@ void tq__cp_free(tq__cp *cp)
     if (!cp)
         return;
     tq__fp_free(cp->fp);
+    tq__free(cp->ctx, cp->lo);
     tq__free(cp->ctx, cp->A);
     tq__free(cp->ctx, cp);
 }

@@ -80,6 +80,14 @@ const tq_solve_info *tq_result_info(const tq_result *r)
     return &r->info;
 }
 
+/* Threads for the O(N^2 J) loops over importers of a result (each n's sums stay in
+ * one thread, so the values do not depend on it). */
+static int par_threads(const tq_result *r)
+{
+    const double cells = (double)r->N * r->N * r->J;
+    return cells >= 1e6 && r->info.threads > 1 ? r->info.threads : 1;
+}
+
 /* pi'[n,i,j] of the solution (tq__cp_pi). */
 static inline double pi1_at(const tq_result *r, size_t c, int n, int i, int j)
 {
@@ -93,6 +101,8 @@ static int compute_pi(tq_result *r)
         return -1;
     if (!r->pi && !(r->pi = tq__malloc(r->ctx, (size_t)N * N * J * sizeof(double))))
         return -1;
+    const int nth = par_threads(r);
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int n = 0; n < N; n++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
@@ -116,6 +126,8 @@ static int compute_nij(tq_result *r)
     const double *c = r->arr[TQ_RES_CHAT], *X1 = r->arr[TQ_RES_X];
     const double *t1 = r->sc->t;
     double *tot_nij = r->nij, *vot_nij = r->nij + NNJ;
+    const int nth = par_threads(r);
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int n = 0; n < N; n++) {
         const double scale = 100.0 / b->I[n];
         for (int i = 0; i < N; i++)
@@ -171,6 +183,8 @@ static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
     const int N = b->N, J = b->J;
     const double *what = r->arr[TQ_RES_WHAT], *P = r->arr[TQ_RES_PHAT], *c = r->arr[TQ_RES_CHAT];
     const double *X1 = r->arr[TQ_RES_X], *I1 = r->arr[TQ_RES_INCOME];
+    const int nth = par_threads(r);
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nth) if (nth > 1)
     for (int n = 0; n < N; n++) {
         double lcpi = 0;
         for (int j = 0; j < J; j++)
