@@ -31,6 +31,8 @@
  * additions overlap, which changes no rounding. */
 #include "cp.h"
 
+#include "model.h"
+
 #include "../solve/fp.h"
 
 #include <math.h>
@@ -701,3 +703,38 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
                          iters, info->residual, tol, w->res[0], w->res[1], w->res[2]);
     return st;
 }
+
+/* ------------------------------------------------- the model's interface --- */
+
+static tq_status cp_ws_new(tq_context *ctx, const tq_baseline *b, void **ws)
+{
+    tq__cp *cp = NULL;
+    tq_status st = tq__cp_new(ctx, b, &cp);
+    *ws = cp;
+    return st;
+}
+
+static void cp_ws_free(void *ws)
+{
+    tq__cp_free(ws);
+}
+
+static tq_status cp_prepare(void *ws, const tq_solver_options *opt)
+{
+    return tq__cp_prepare(ws, opt);
+}
+
+static tq_status cp_solve(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r)
+{
+    const tq__cp_out out = {
+        r->arr[TQ_RES_WHAT],   r->arr[TQ_RES_PHAT],    r->arr[TQ_RES_CHAT],    NULL,  r->arr[TQ_RES_X],
+        r->arr[TQ_RES_INCOME], r->arr[TQ_RES_REVENUE], r->arr[TQ_RES_DEFICIT], r->ut, r->S};
+    return tq__cp_solve(ws, sc->t, sc->d, sc->closure, sc->target, opt, warm, &out, &r->info, &r->numeraire_region);
+}
+
+static double cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
+{
+    return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
+}
+
+const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, cp_pi_at};

@@ -1,7 +1,7 @@
 /* The solver object, tq_solve and the result object: the counterfactual, welfare and
  * the CP2015 terms-of-trade / volume-of-trade decomposition (MODEL.md "Welfare" and
  * "Welfare decomposition"). */
-#include "cp.h"
+#include "model.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,7 +11,8 @@ struct tq_solver {
     const tq_baseline *b;
     tq_solver_options opt;
     int warm;
-    tq__cp *cp;
+    const tq__model *model;
+    void *ws; /* the model's workspace */
     tq_solve_info info;
 };
 
@@ -88,10 +89,10 @@ static int par_threads(const tq_result *r)
     return cells >= 1e6 && r->info.threads > 1 ? r->info.threads : 1;
 }
 
-/* pi'[n,i,j] of the solution (tq__cp_pi). */
+/* pi'[n,i,j] of the solution, from the model. */
 static inline double pi1_at(const tq_result *r, size_t c, int n, int i, int j)
 {
-    return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
+    return tq__model_of(r->b)->pi_at(r, c, n, i, j);
 }
 
 static int compute_pi(tq_result *r)
@@ -226,7 +227,8 @@ tq_status tq_solver_new(tq_context *ctx, const tq_baseline *b, tq_solver **out)
     s->ctx = ctx;
     s->b = b;
     tq_solver_options_default(&s->opt);
-    tq_status st = tq__cp_new(ctx, b, &s->cp);
+    s->model = tq__model_of(b);
+    tq_status st = s->model->ws_new(ctx, b, &s->ws);
     if (st) {
         tq__free(ctx, s);
         return st;
@@ -239,7 +241,7 @@ void tq_solver_free(tq_solver *s)
 {
     if (!s)
         return;
-    tq__cp_free(s->cp);
+    s->model->ws_free(s->ws);
     tq__free(s->ctx, s);
 }
 
@@ -327,14 +329,10 @@ tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r
         return tq__error(s->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "the scenario was not made for this solver's baseline");
     if (!r || r->N != b->N || r->J != b->J)
         return tq__error(s->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "the result is not of this solver's dimensions");
-    const tq__cp_out out = {
-        r->arr[TQ_RES_WHAT],   r->arr[TQ_RES_PHAT],    r->arr[TQ_RES_CHAT],    NULL,  r->arr[TQ_RES_X],
-        r->arr[TQ_RES_INCOME], r->arr[TQ_RES_REVENUE], r->arr[TQ_RES_DEFICIT], r->ut, r->S};
     r->pi_valid = r->nij_valid = 0;
     r->b = b;
     r->sc = sc;
-    tq_status st = tq__cp_solve(s->cp, sc->t, sc->d, sc->closure, sc->target, &s->opt, s->warm, &out, &r->info,
-                                &r->numeraire_region);
+    tq_status st = s->model->solve(s->ws, sc, &s->opt, s->warm, r);
     s->info = r->info;
     if (st && st != TQ_ERR_NOT_CONVERGED)
         return st;

@@ -27,6 +27,7 @@ struct tq_baseline {
     int year;
     tq_solve_info info; /* the recalibration solve */
     double moved_w, moved_p;
+    const struct tq__model *model; /* the equilibrium model (model.h); NULL: Caliendo-Parro */
 };
 
 struct tq_scenario {
@@ -52,7 +53,8 @@ struct tq_result {
      * borrowed: they must be alive and unchanged by then. tq_solve materialises them. */
     const tq_baseline *b;
     const tq_scenario *sc;
-    double *ut, *S; /* [j][i], [n,j] (in the block of arr[0]) */
+    double *ut, *S; /* the model's data for pi' (CP: c^^-theta [j][i] and sum_i A u [n,j]);
+                       in the block of arr[0] */
     double *pi, *nij;
     int pi_valid, nij_valid;
 };
