@@ -433,10 +433,12 @@ typedef enum tq_result_array {
     TQ_RES_VOT_NIJ,    /* [n,i,j] VoT contribution of partner i, sector j to n, percent */
     TQ_RES_ARRAY_COUNT
 } tq_res;
-/* TQ_RES_TOT_NIJ and TQ_RES_VOT_NIJ are computed on their first request (2 N^2 J doubles
- * kept in r) from the baseline and the scenario of the solve, which must then still
- * exist unchanged; that first request is not thread-safe with other reads of r and
- * returns NULL if memory runs out. Every other array is filled by the solve. */
+/* Results of tq_solve have every array filled by the solve. Results of tq_solver_solve /
+ * _solve_into compute TQ_RES_PI (N^2 J doubles), TQ_RES_TOT_NIJ and TQ_RES_VOT_NIJ
+ * (2 N^2 J) on their first request, bitwise the values tq_solve gives, from the baseline
+ * and the scenario of the solve, which must then still exist unchanged; the memory is
+ * kept in r for later solves into it. That first request is not thread-safe with other
+ * reads of r and returns NULL (len 0) if memory runs out. */
 TQ_API const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
 
 /* ---- the solver object ----
@@ -482,11 +484,12 @@ TQ_API tq_status tq_solver_set_options(tq_solver *s, const tq_solver_options *op
  * tq_result_free), NULL otherwise. */
 TQ_API tq_status tq_solver_solve(tq_solver *s, const tq_scenario *sc, tq_result **out);
 /* The same into r, a result of an earlier solve against a baseline of the same
- * dimensions (its arrays are overwritten; the lazy [n,i,j] contributions are recomputed
- * on request into the memory they already have). Allocates nothing when the method and
- * Anderson memory did not change since the solver's last solve. TQ_ERR_INVALID if r has
- * other dimensions; returns as tq_solver_solve (on TQ_ERR_CANCELLED r holds the point
- * where it stopped). */
+ * dimensions (its arrays are overwritten; the [n,i,j] arrays are recomputed on request
+ * into the memory they already have, or filled by the solve for a result of tq_solve).
+ * Allocates nothing when the method and Anderson memory did not change since the
+ * solver's last solve. TQ_ERR_INVALID if r has other dimensions; returns as
+ * tq_solver_solve (on TQ_ERR_CANCELLED r's hats hold the point where it stopped, its
+ * welfare arrays are not updated). */
 TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r);
 /* The info of the solver's last solve (zeros before the first). */
 TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);

@@ -726,9 +726,16 @@ static tq_status cp_prepare(void *ws, const tq_solver_options *opt)
 
 static tq_status cp_solve(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r)
 {
-    const tq__cp_out out = {
-        r->arr[TQ_RES_WHAT],   r->arr[TQ_RES_PHAT],    r->arr[TQ_RES_CHAT],    NULL,  r->arr[TQ_RES_X],
-        r->arr[TQ_RES_INCOME], r->arr[TQ_RES_REVENUE], r->arr[TQ_RES_DEFICIT], r->ut, r->S};
+    const tq__cp_out out = {r->arr[TQ_RES_WHAT],
+                            r->arr[TQ_RES_PHAT],
+                            r->arr[TQ_RES_CHAT],
+                            r->eager ? r->pi : NULL,
+                            r->arr[TQ_RES_X],
+                            r->arr[TQ_RES_INCOME],
+                            r->arr[TQ_RES_REVENUE],
+                            r->arr[TQ_RES_DEFICIT],
+                            r->ut,
+                            r->S};
     return tq__cp_solve(ws, sc->t, sc->d, sc->closure, sc->target, opt, warm, &out, &r->info, &r->numeraire_region);
 }
 

@@ -181,6 +181,9 @@ const double *tq_result_array(const tq_result *r, tq_res which, size_t *len)
  * expressions). */
 static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
 {
+    /* eager (tq_solve): pi' is already there and the cells are stored as they are summed */
+    const double *pi1 = r->eager ? r->pi : NULL;
+    double *tot_nij = r->eager ? r->nij : NULL, *vot_nij = r->eager ? r->nij + r->len[TQ_RES_TOT_NIJ] : NULL;
     const int N = b->N, J = b->J;
     const double *what = r->arr[TQ_RES_WHAT], *P = r->arr[TQ_RES_PHAT], *c = r->arr[TQ_RES_CHAT];
     const double *X1 = r->arr[TQ_RES_X], *I1 = r->arr[TQ_RES_INCOME];
@@ -203,9 +206,16 @@ static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
                 const size_t ni = TQ_NIJ(N, J, n, i, j), in = TQ_NIJ(N, J, i, n, j);
                 const double Mb = b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
                 const double Eb = b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
-                const double Mc = X1[TQ_NJ(J, n, j)] * pi1_at(r, ni, n, i, j) / (1.0 + t1[ni]);
-                tot += (Eb * (c[TQ_NJ(J, n, j)] - 1.0) - Mb * (c[TQ_NJ(J, i, j)] - 1.0)) * scale;
-                vot += b->t[ni] * (Mc - Mb * c[TQ_NJ(J, i, j)]) * scale;
+                const double p1 = pi1 ? pi1[ni] : pi1_at(r, ni, n, i, j);
+                const double Mc = X1[TQ_NJ(J, n, j)] * p1 / (1.0 + t1[ni]);
+                const double ct = (Eb * (c[TQ_NJ(J, n, j)] - 1.0) - Mb * (c[TQ_NJ(J, i, j)] - 1.0)) * scale;
+                const double cv = b->t[ni] * (Mc - Mb * c[TQ_NJ(J, i, j)]) * scale;
+                if (tot_nij) {
+                    tot_nij[ni] = ct;
+                    vot_nij[ni] = cv;
+                }
+                tot += ct;
+                vot += cv;
             }
         r->arr[TQ_RES_TOT][n] = tot;
         r->arr[TQ_RES_VOT][n] = vot;
@@ -337,6 +347,8 @@ tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r
     if (st && st != TQ_ERR_NOT_CONVERGED)
         return st;
     welfare(b, sc->t, r);
+    if (r->eager)
+        r->pi_valid = r->nij_valid = 1;
     return st;
 }
 
@@ -369,16 +381,28 @@ tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
     if (st)
         return st;
     tq_solver_set_options(s, opt);
-    st = tq_solver_solve(s, sc, out);
-    tq_solver_free(s);
-    /* a one-shot result stands alone: pi' and the contributions are computed now, so
-     * that it does not depend on the scenario any more */
-    if (*out && (compute_pi(*out) != 0 || compute_nij(*out) != 0)) {
-        tq_result_free(*out);
-        *out = NULL;
+    /* A one-shot result stands alone: pi' and the [n,i,j] contributions are filled by the
+     * solve, as they are computed, so that it borrows neither scenario nor baseline. */
+    tq_result *r;
+    const size_t NNJ = (size_t)b->N * b->N * b->J;
+    if ((st = tq__result_alloc(ctx, b->N, b->J, &r))) {
+        tq_solver_free(s);
+        return st;
+    }
+    r->pi = tq__malloc(ctx, NNJ * sizeof(double));
+    r->nij = tq__malloc(ctx, 2 * NNJ * sizeof(double));
+    if (!r->pi || !r->nij) {
+        tq_result_free(r);
+        tq_solver_free(s);
         return TQ_ERR_NOMEM;
     }
-    if (*out)
-        (*out)->sc = NULL;
+    r->eager = 1;
+    st = tq_solver_solve_into(s, sc, r);
+    tq_solver_free(s);
+    if (st && st != TQ_ERR_NOT_CONVERGED) {
+        tq_result_free(r);
+        return st;
+    }
+    *out = r;
     return st;
 }

@@ -57,6 +57,8 @@ struct tq_result {
                        in the block of arr[0] */
     double *pi, *nij;
     int pi_valid, nij_valid;
+    int eager; /* tq_solve's results: pi and nij are allocated up front and filled by the
+                  solve (finish and welfare), so the result does not borrow anything */
 };
 
 /* Allocate a result for N x J with every array except the lazy [n,i,j] ones (zeroed). */

@@ -15,9 +15,9 @@ typedef struct tq__model {
     /* Allocate what a solve with opt needs, so that the solve allocates nothing. */
     tq_status (*prepare)(void *ws, const tq_solver_options *opt);
     /* Solve sc into r: the arrays WHAT, PHAT, CHAT, X, INCOME, REVENUE, DEFICIT, the
-     * model data r->ut and r->S (2 N J doubles) that pi_at needs, r->info and
-     * r->numeraire_region. warm: start from the workspace's last solution. Returns as
-     * tq_solve. */
+     * model data r->ut and r->S (2 N J doubles) that pi_at needs, r->pi when r->eager,
+     * r->info and r->numeraire_region. warm: start from the workspace's last solution.
+     * Returns as tq_solve. */
     tq_status (*solve)(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r);
     /* pi'[n,i,j] (cell c) of a result solved by this model, from r->b, r->sc and the
      * model data. */
