@@ -36,6 +36,7 @@
 #include "../solve/fp.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #ifdef _OPENMP
@@ -406,12 +407,16 @@ tq_status tq__cp_new(tq_context *ctx, const tq_baseline *b, tq__cp **out)
     tq__cp *w = tq__calloc(ctx, 1, sizeof *w);
     if (!w)
         return TQ_ERR_NOMEM;
-    /* One allocation for every work array (no allocation inside the iterations). */
-    double *p = tq__calloc(ctx, 2 * NNJ + (size_t)N * 6 + NJ * 6 + nx * 4, sizeof(double));
+    /* One allocation for every work array (no allocation inside the iterations). A and B
+     * are written in full by every solve before they are read: not zeroed here. */
+    const size_t small = (size_t)N * 6 + NJ * 6 + nx * 4;
+    double *p =
+        2 * NNJ + small <= SIZE_MAX / sizeof(double) ? tq__malloc(ctx, (2 * NNJ + small) * sizeof(double)) : NULL;
     if (!p) {
         tq__free(ctx, w);
         return TQ_ERR_NOMEM;
     }
+    memset(p + 2 * NNJ, 0, small * sizeof(double));
     w->ctx = ctx;
     w->b = b;
     w->N = N;
@@ -459,20 +464,25 @@ tq_status tq__cp_new(tq_context *ctx, const tq_baseline *b, tq__cp **out)
         }
     for (int n = 0; n < N; n++)
         w->world_va += b->VA[n];
-    /* Diagonal Newton step for the wage from the base's trade (see the file comment). */
+    /* Diagonal Newton step for the wage from the base's trade (see the file comment):
+     * tr[j] = sum_{i != n} (imports + exports of n with i in j), each sum in the order of
+     * i, accumulated for all j at once so that the reads run along the memory. */
     for (int n = 0; n < N; n++) {
-        double d = 0;
-        for (int j = 0; j < J; j++) {
-            double tr = 0;
-            for (int i = 0; i < N; i++) {
-                if (i == n)
-                    continue;
+        double *tr = w->q; /* scratch [J] */
+        for (int j = 0; j < J; j++)
+            tr[j] = 0;
+        for (int i = 0; i < N; i++) {
+            if (i == n)
+                continue;
+            for (int j = 0; j < J; j++) {
                 const size_t ni = TQ_NIJ(N, J, n, i, j), in = TQ_NIJ(N, J, i, n, j);
-                tr += b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
-                tr += b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
+                tr[j] += b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
+                tr[j] += b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
             }
-            d += (1.0 + b->theta[j]) * tr;
         }
+        double d = 0;
+        for (int j = 0; j < J; j++)
+            d += (1.0 + b->theta[j]) * tr[j];
         d /= b->VA[n];
         w->lam[n] = 1.0 / (d > 0.05 ? d : 0.05);
     }
