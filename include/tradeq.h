@@ -391,7 +391,9 @@ TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, do
 /* Set d^[n,i,j] = dhat (> 0), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
 TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
-/* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. */
+/* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. The
+ * iceberg array is allocated (all 1) on the first call or iceberg shock, so scenarios
+ * without one cost no memory for it; tq_scenario_iceberg returns NULL if that fails. */
 TQ_API double *tq_scenario_tariffs(tq_scenario *sc);
 TQ_API double *tq_scenario_iceberg(tq_scenario *sc);
 /* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA) is
