@@ -36,7 +36,6 @@
 #include "../solve/fp.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #ifdef _OPENMP
@@ -407,16 +406,13 @@ tq_status tq__cp_new(tq_context *ctx, const tq_baseline *b, tq__cp **out)
     tq__cp *w = tq__calloc(ctx, 1, sizeof *w);
     if (!w)
         return TQ_ERR_NOMEM;
-    /* One allocation for every work array (no allocation inside the iterations). A and B
-     * are written in full by every solve before they are read: not zeroed here. */
-    const size_t small = (size_t)N * 6 + NJ * 6 + nx * 4;
-    double *p =
-        2 * NNJ + small <= SIZE_MAX / sizeof(double) ? tq__malloc(ctx, (2 * NNJ + small) * sizeof(double)) : NULL;
+    /* One allocation for every work array (no allocation inside the iterations), zeroed:
+     * this touches the pages of A and B here rather than in the first solve. */
+    double *p = tq__calloc(ctx, 2 * NNJ + (size_t)N * 6 + NJ * 6 + nx * 4, sizeof(double));
     if (!p) {
         tq__free(ctx, w);
         return TQ_ERR_NOMEM;
     }
-    memset(p + 2 * NNJ, 0, small * sizeof(double));
     w->ctx = ctx;
     w->b = b;
     w->N = N;
