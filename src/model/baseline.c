@@ -48,11 +48,13 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
         return TQ_ERR_NOMEM;
     const size_t NN = (size_t)N, JJ = (size_t)J;
     size_t total = NN * NN * JJ + NN * JJ + JJ + 4 * NN;
-    double *p = tq__calloc(ctx, total, sizeof(double));
+    double *p = tq__malloc(ctx, total * sizeof(double));
     if (!p) {
         tq__free(ctx, b);
         return TQ_ERR_NOMEM;
     }
+    tq__advise_huge(p, total * sizeof(double));
+    memset(p, 0, total * sizeof(double));
     b->ctx = ctx;
     b->N = N;
     b->J = J;
@@ -97,10 +99,12 @@ static tq_status labels_new(tq_context *ctx, const tq_dataset *ds, tq_dataset **
             continue;
         c->len[a] = ds->len[a];
         const size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)Y;
-        if (!(c->arr[a] = tq__malloc(ctx, total * sizeof(double))))
+        if (!(c->arr[a] = tq__malloc(ctx, total * sizeof(double)))) {
             st = TQ_ERR_NOMEM;
-        else
+        } else {
+            tq__advise_huge(c->arr[a], total * sizeof(double));
             memcpy(c->arr[a], ds->arr[a], total * sizeof(double));
+        }
     }
     c->theta = c->arr[TQ_THETA];
     if (!st)
@@ -382,6 +386,7 @@ tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **o
         tq_scenario_free(sc);
         return TQ_ERR_NOMEM;
     }
+    tq__advise_huge(sc->t, NNJ * sizeof(double));
     memcpy(sc->t, b->t, NNJ * sizeof(double));
     sc->closure = b->closure;
     *out = sc;
@@ -405,6 +410,7 @@ static double *iceberg(tq_scenario *sc)
         const size_t NNJ = (size_t)sc->b->N * sc->b->N * sc->b->J;
         if (!(sc->d = tq__malloc(sc->ctx, NNJ * sizeof(double))))
             return NULL;
+        tq__advise_huge(sc->d, NNJ * sizeof(double));
         for (size_t k = 0; k < NNJ; k++)
             sc->d[k] = 1.0;
     }

@@ -100,8 +100,11 @@ static int compute_pi(tq_result *r)
     const int N = r->N, J = r->J;
     if (!r->b || !r->sc)
         return -1;
-    if (!r->pi && !(r->pi = tq__malloc(r->ctx, (size_t)N * N * J * sizeof(double))))
-        return -1;
+    if (!r->pi) {
+        if (!(r->pi = tq__malloc(r->ctx, (size_t)N * N * J * sizeof(double))))
+            return -1;
+        tq__advise_huge(r->pi, (size_t)N * N * J * sizeof(double));
+    }
     const int nth = par_threads(r);
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int n = 0; n < N; n++)
@@ -122,8 +125,11 @@ static int compute_nij(tq_result *r)
     const size_t NNJ = (size_t)N * N * J;
     if (!b || !r->sc)
         return -1;
-    if (!r->nij && !(r->nij = tq__malloc(r->ctx, 2 * NNJ * sizeof(double))))
-        return -1;
+    if (!r->nij) {
+        if (!(r->nij = tq__malloc(r->ctx, 2 * NNJ * sizeof(double))))
+            return -1;
+        tq__advise_huge(r->nij, 2 * NNJ * sizeof(double));
+    }
     const double *c = r->arr[TQ_RES_CHAT], *X1 = r->arr[TQ_RES_X];
     const double *t1 = r->sc->t;
     double *tot_nij = r->nij, *vot_nij = r->nij + NNJ;
@@ -396,6 +402,8 @@ tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
         tq_solver_free(s);
         return TQ_ERR_NOMEM;
     }
+    tq__advise_huge(r->pi, NNJ * sizeof(double));
+    tq__advise_huge(r->nij, 2 * NNJ * sizeof(double));
     r->eager = 1;
     st = tq_solver_solve_into(s, sc, r);
     tq_solver_free(s);

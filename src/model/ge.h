@@ -64,6 +64,10 @@ struct tq_result {
 /* Allocate a result for N x J with every array except the lazy [n,i,j] ones (zeroed). */
 tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out);
 
+/* Advise the system that a large block (an N^2 J array) is best backed by huge pages
+ * (mem.c; a no-op where unsupported). */
+void tq__advise_huge(void *p, size_t bytes);
+
 /* D' of a closure given the current wages (MODEL.md closures (a)-(d)). */
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
                           double *Dp);
