@@ -95,8 +95,12 @@ static tq_status labels_new(tq_context *ctx, const tq_dataset *ds, tq_dataset **
     if (!c->rcode || !c->rname || !c->scode || !c->sname || !c->tradable || !c->year)
         st = TQ_ERR_NOMEM;
     for (int a = 0; a < TQ_ARRAY_COUNT && !st; a++) {
-        if (a == TQ_X || a == TQ_PI)
+        if (a == TQ_X || a == TQ_PI) {
+            /* length 0, but a valid pointer for tq_dataset_array */
+            if (!(c->arr[a] = tq__calloc(ctx, 1, sizeof(double))))
+                st = TQ_ERR_NOMEM;
             continue;
+        }
         c->len[a] = ds->len[a];
         const size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)Y;
         if (!(c->arr[a] = tq__malloc(ctx, total * sizeof(double)))) {
