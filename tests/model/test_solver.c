@@ -1,7 +1,8 @@
 /* Tests of the solver object (tq_solver_*): many solves through one solver give the
  * answers of fresh one-shot solves (bitwise with warm start off, to the tolerance with it
  * on) and allocate nothing after the first; warm start saves iterations along a path of
- * nearby scenarios; stop reasons (converged, iteration limit, cancelled); settings. */
+ * nearby scenarios; stop reasons (converged, iteration limit, cancelled); settings;
+ * allocation failures everywhere from baseline to the lazy result arrays. */
 #include "../tq_test.h"
 
 #include <math.h>
@@ -325,12 +326,70 @@ static void test_stop_reasons(void **state)
     tq_context_free(ctx);
 }
 
+/* Everything from baseline to lazy result arrays, with every allocation failing in
+ * turn: each failure is TQ_ERR_NOMEM, leaves its output NULL and leaks nothing. */
+static tq_status solver_op(tq_context *ctx, void *arg)
+{
+    const tq_dataset *ds = arg;
+    tq_baseline *b = NULL;
+    tq_scenario *sc = NULL;
+    tq_solver *s = NULL;
+    tq_result *r = NULL, *r1 = NULL;
+    tq_status st = tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b);
+    if (st)
+        assert_null(b);
+    if (!st && (st = tq_scenario_new(ctx, b, &sc)))
+        assert_null(sc);
+    if (!st)
+        st = tq_scenario_set_tariff(sc, 0, 1, -1, 0.3);
+    if (!st)
+        st = tq_scenario_set_iceberg(sc, 1, 0, 0, 1.1);
+    if (!st && (st = tq_solver_new(ctx, b, &s)))
+        assert_null(s);
+    if (!st && (st = tq_solver_solve(s, sc, &r)))
+        assert_null(r);
+    if (!st)
+        st = tq_solver_solve_into(s, sc, r);
+    if (!st && !tq_result_array(r, TQ_RES_PI, NULL))
+        st = TQ_ERR_NOMEM;
+    if (!st && !tq_result_array(r, TQ_RES_VOT_NIJ, NULL))
+        st = TQ_ERR_NOMEM;
+    if (!st && (st = tq_solve(ctx, b, sc, NULL, &r1)))
+        assert_null(r1);
+    if (!st) {
+        /* and the values are right after all that */
+        const double *w1 = tq_result_array(r, TQ_RES_WELFARE, NULL), *w2 = tq_result_array(r1, TQ_RES_WELFARE, NULL);
+        assert_memory_equal(w1, w2, sizeof(double) * NR);
+        assert_memory_equal(tq_result_array(r, TQ_RES_VOT_NIJ, NULL), tq_result_array(r1, TQ_RES_VOT_NIJ, NULL),
+                            sizeof(double) * NR * NR * NS);
+    }
+    tq_result_free(r1);
+    tq_result_free(r);
+    tq_solver_free(s);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    return st;
+}
+
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 3);
+    long k = tq_test_alloc_sweep(solver_op, ds, TQ_ERR_NOMEM, TQ_SWEEP_FRESH_CONTEXT);
+    assert_true(k > 20);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thousand_solves),
         cmocka_unit_test(test_warm_start),
         cmocka_unit_test(test_stop_reasons),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
