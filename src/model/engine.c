@@ -411,6 +411,8 @@ tq_status tq_solve(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc,
         tq_result_free(r);
         return st;
     }
+    r->b = NULL; /* complete: nothing is computed later, nothing borrowed */
+    r->sc = NULL;
     *out = r;
     return st;
 }
