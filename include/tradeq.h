@@ -459,9 +459,11 @@ typedef struct tq_solver tq_solver;
  * tq_solver_options_default. Errors: TQ_ERR_INVALID (b NULL), TQ_ERR_NOMEM. *out owned by
  * the caller (tq_solver_free). */
 TQ_API tq_status tq_solver_new(tq_context *ctx, const tq_baseline *b, tq_solver **out);
+/* Free the solver and its workspace (NULL accepted); results it made stay valid. */
 TQ_API void tq_solver_free(tq_solver *s);
 /* Tolerance on the max relative residual of (E2), (E4), (E5) (> 0). TQ_ERR_INVALID. */
 TQ_API tq_status tq_solver_set_tol(tq_solver *s, double tol);
+/* TQ_METHOD_ANDERSON (default) or TQ_METHOD_FIXED_POINT. TQ_ERR_INVALID otherwise. */
 TQ_API tq_status tq_solver_set_method(tq_solver *s, tq_method method);
 /* Outer iterations, continuation steps included; 0 = the method's default. */
 TQ_API tq_status tq_solver_set_max_iter(tq_solver *s, int max_iter);
