@@ -222,7 +222,7 @@ static int reset_peak(void)
 
 typedef struct memrow {
     int N, J, threads, iters, ok, reset, repeats;
-    double solve_s, solve_cpu, again_s, again_cpu, peak_mb, live_mb, bytes_per_cell;
+    double solve_s, solve_cpu, again_s, again_cpu, peak_mb, live_mb, bytes_per_cell, oneshot_s, oneshot_bpc;
 } memrow;
 static memrow mrows[16];
 static int nmrows;
@@ -281,6 +281,16 @@ static void mem_measure(tq_context *ctx, int N, int J, uint64_t seed, int thread
     }
     tq_result_free(r);
     tq_solver_free(s);
+    /* the one-shot call on the same baseline and scenario, for comparison: it makes and
+     * frees a workspace and fills a full result (pi' and the [n,i,j] contributions) */
+    r = NULL;
+    reset_peak();
+    t0 = now();
+    if (tq_solve(ctx, b, sc, NULL, &r) == TQ_OK) {
+        m->oneshot_s = now() - t0;
+        m->oneshot_bpc = status_kb("VmHWM") * 1024.0 / ((double)N * N * J);
+    }
+    tq_result_free(r);
     tq_scenario_free(sc);
     tq_baseline_free(b);
 }
@@ -486,20 +496,25 @@ int main(int argc, char **argv)
            "(solve, welfare and decomposition); sweeps = evaluations of the O(N^2 J) map.\n");
     printf("\nSolve phase through tq_solver (synthetic, balanced, region 0 vs all +10 points; method anderson):\n\n");
     printf("| N x J | method | threads | iterations | first solve s | first solve CPU s | next solves s | next solves "
-           "CPU s | live before solve MB | peak during solve MB | bytes per N^2 J cell | peak reset | converged |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+           "CPU s | live before solve MB | peak during solve MB | bytes per N^2 J cell | peak reset | converged | "
+           "tq_solve s | tq_solve bytes per cell |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < nmrows; k++) {
         const memrow *m = &mrows[k];
-        printf("| %d x %d | anderson | %d | %d | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f | %.1f | %s | %s |\n", m->N,
-               m->J, m->threads, m->iters, m->solve_s, m->solve_cpu, m->again_s, m->again_cpu, m->live_mb, m->peak_mb,
-               m->bytes_per_cell, m->reset ? "yes" : "NO (whole-process peak)", m->ok ? "yes" : "NO");
+        printf(
+            "| %d x %d | anderson | %d | %d | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f | %.1f | %s | %s | %.4f | %.1f "
+            "|\n",
+            m->N, m->J, m->threads, m->iters, m->solve_s, m->solve_cpu, m->again_s, m->again_cpu, m->live_mb,
+            m->peak_mb, m->bytes_per_cell, m->reset ? "yes" : "NO (whole-process peak)", m->ok ? "yes" : "NO",
+            m->oneshot_s, m->oneshot_bpc);
     }
     printf("\nfirst solve = tq_solver_solve on a new solver (its workspace touched for the first time); next "
            "solves = the fastest of %d more tq_solver_solve_into of the same scenario (the steady state of a reused "
            "solver), with its CPU time (all threads; with one thread the time the solve needs on an otherwise idle "
            "core); peak = VmHWM after resetting it just before the first solve, in a child process per row: "
            "baseline (labels included), scenario, solver workspace and result, plus the process itself; the "
-           "dataset is freed before.\n",
+           "dataset is freed before. tq_solve = the one-shot call afterwards on the same baseline and scenario (the "
+           "solver freed, the peak reset again; default threads): a workspace made and freed and a full result.\n",
            3);
     tq_context_free(ctx);
     return 0;
