@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -177,6 +178,155 @@ static void run(tq_context *ctx, const char *name, tq_dataset *ds, tq_closure cl
     tq_baseline_free(b);
 }
 
+/* ---- memory of the solve phase ----
+ * Peak resident memory (VmHWM of /proc/self/status) while one counterfactual is solved
+ * through a tq_solver, with everything a solve needs alive: the baseline (with its
+ * labels), the scenario, the solver's workspace and the result (welfare and the
+ * decomposition totals; pi' and the [n,i,j] contributions are computed only when asked
+ * for, which this does not). The dataset is freed after the baseline is made, and the
+ * peak is reset (writing 5 to /proc/self/clear_refs) just before the solve, so the
+ * figure is the solve phase's, not the data loading's; it includes the process's own
+ * resident memory (code, libraries, allocator slack). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t k = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, key, k) && line[k] == ':') {
+            v = atol(line + k + 1);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+static int reset_peak(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return -1;
+    int ok = fputs("5", f) >= 0;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+typedef struct memrow {
+    int N, J, threads, iters, ok, reset, repeats;
+    double solve_s, solve_cpu, again_s, again_cpu, peak_mb, live_mb, bytes_per_cell, oneshot_s, oneshot_bpc;
+} memrow;
+static memrow mrows[16];
+static int nmrows;
+
+static void shock_synth(tq_dataset *ds, tq_scenario *sc, void *ud);
+
+/* One size, in the calling process: the first solve through a new solver (peak memory
+ * measured around it), then `repeats` more solves of the same scenario into the same
+ * result (the steady state of a solver reused across scenarios: no allocation, the
+ * workspace already touched). */
+static void mem_measure(tq_context *ctx, int N, int J, uint64_t seed, int threads, int repeats, memrow *m)
+{
+    memset(m, 0, sizeof *m);
+    m->N = N;
+    m->J = J;
+    m->threads = tq_result_threads_hint(threads);
+    m->repeats = repeats;
+    tq_dataset *ds = synthetic(ctx, N, J, seed);
+    if (!ds)
+        return;
+    tq_baseline *b = NULL;
+    tq_scenario *sc = NULL;
+    tq_solver *s = NULL;
+    tq_result *r = NULL;
+    if (tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_BALANCED, NULL, &b) || tq_scenario_new(ctx, b, &sc) ||
+        tq_solver_new(ctx, b, &s)) {
+        tq_scenario_free(sc);
+        tq_baseline_free(b);
+        tq_dataset_free(ds);
+        return;
+    }
+    shock_synth(ds, sc, NULL);
+    tq_dataset_free(ds); /* the scenario is set; only the baseline's labels remain */
+    tq_solver_set_threads(s, threads);
+    m->live_mb = status_kb("VmRSS") / 1024.0;
+    m->reset = reset_peak() == 0;
+    double t0 = now(), c00 = cpu_now();
+    tq_status st = tq_solver_solve(s, sc, &r);
+    m->solve_s = now() - t0;
+    m->solve_cpu = cpu_now() - c00;
+    m->peak_mb = status_kb("VmHWM") / 1024.0;
+    m->bytes_per_cell = m->peak_mb * 1024.0 * 1024.0 / ((double)N * N * J);
+    m->ok = st == TQ_OK;
+    m->iters = r ? tq_result_info(r)->iterations : 0;
+    m->again_s = m->again_cpu = INFINITY;
+    for (int k = 0; k < repeats && r; k++) {
+        t0 = now();
+        double c0 = cpu_now();
+        st = tq_solver_solve_into(s, sc, r);
+        double dt = now() - t0, dc = cpu_now() - c0;
+        if (dt < m->again_s)
+            m->again_s = dt;
+        if (dc < m->again_cpu)
+            m->again_cpu = dc;
+        m->ok = m->ok && st == TQ_OK;
+    }
+    tq_result_free(r);
+    tq_solver_free(s);
+    /* the one-shot call on the same baseline and scenario, for comparison: it makes and
+     * frees a workspace and fills a full result (pi' and the [n,i,j] contributions) */
+    r = NULL;
+    reset_peak();
+    t0 = now();
+    if (tq_solve(ctx, b, sc, NULL, &r) == TQ_OK) {
+        m->oneshot_s = now() - t0;
+        m->oneshot_bpc = status_kb("VmHWM") * 1024.0 / ((double)N * N * J);
+    }
+    tq_result_free(r);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+}
+
+/* Each size in a child process of its own, so that one size's freed memory (which the
+ * allocator may keep) does not count in the next one's peak. Runs before the process
+ * uses OpenMP (forking after that is not safe with libgomp). */
+static void mem_run(tq_context *ctx, int N, int J, uint64_t seed, int threads, int repeats)
+{
+    memrow *m = &mrows[nmrows++];
+    int fd[2];
+    if (pipe(fd) != 0) {
+        mem_measure(ctx, N, J, seed, threads, repeats, m);
+    } else {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fd[0]);
+            memrow c;
+            mem_measure(ctx, N, J, seed, threads, repeats, &c);
+            ssize_t w = write(fd[1], &c, sizeof c);
+            _exit(w == (ssize_t)sizeof c ? 0 : 1);
+        }
+        close(fd[1]);
+        memset(m, 0, sizeof *m);
+        if (pid < 0 || read(fd[0], m, sizeof *m) != (ssize_t)sizeof *m)
+            fprintf(stderr, "memory %dx%d: measurement failed\n", N, J);
+        close(fd[0]);
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+    }
+    fprintf(stderr,
+            "  memory %4dx%-3d %d thr: first solve %.4f s, again %.4f s, peak %.1f MB (%.1f bytes per N^2 J "
+            "cell)%s\n",
+            N, J, m->threads, m->solve_s, m->again_s, m->peak_mb, m->bytes_per_cell, m->ok ? "" : " NOT CONVERGED");
+}
+
 static const char *g_cpdir;
 static void shock_cp_dir(tq_dataset *ds, tq_scenario *sc, void *ud)
 {
@@ -236,18 +386,20 @@ int main(int argc, char **argv)
         execv("/proc/self/exe", argv);
     }
     const char *data = "../shared/data";
-    int quick = 0, threads = 0, max_nested = 80;
+    int quick = 0, threads = 0, max_nested = 80, memory_only = 0;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--data") && k + 1 < argc)
             data = argv[++k];
         else if (!strcmp(argv[k], "--quick"))
             quick = 1;
+        else if (!strcmp(argv[k], "--memory"))
+            memory_only = 1;
         else if (!strcmp(argv[k], "--threads") && k + 1 < argc)
             threads = atoi(argv[++k]);
         else if (!strcmp(argv[k], "--max-nested") && k + 1 < argc)
             max_nested = atoi(argv[++k]);
         else {
-            fprintf(stderr, "usage: bench_engine [--data DIR] [--quick] [--threads T] [--max-nested N]\n");
+            fprintf(stderr, "usage: bench_engine [--data DIR] [--quick] [--memory] [--threads T] [--max-nested N]\n");
             return 2;
         }
     }
@@ -269,10 +421,19 @@ int main(int argc, char **argv)
     if (threads > 0)
         tl[0] = threads;
 
+    /* the solve phase's memory and time through the solver object (first, before any
+     * OpenMP use in this process: each size runs in a child) */
+    static const int msizes[][2] = {{44, 50}, {160, 65}, {300, 65}};
+    for (int k = 0; k < (quick ? 1 : 3); k++)
+        for (int t = 0; t < nt; t++)
+            mem_run(ctx, msizes[k][0], msizes[k][1], 777u + (uint64_t)k, tl[t], 3);
+
     /* (a) CP2015 */
     snprintf(path, sizeof path, "%s/cp2015", data);
     tq_dataset *ds = NULL;
-    if (tq_dataset_load(ctx, path, &ds) == TQ_OK) {
+    if (memory_only) {
+        fprintf(stderr, "(a), (b), (c) skipped (--memory)\n");
+    } else if (tq_dataset_load(ctx, path, &ds) == TQ_OK) {
         g_cpdir = path;
         for (int t = 0; t < nt; t++)
             run(ctx, "cp2015", ds, TQ_CLOSURE_BALANCED, shock_cp_dir, ctx, TQ_METHOD_ANDERSON, tl[t]);
@@ -285,20 +446,20 @@ int main(int argc, char **argv)
     /* (b) WIOD 2014 */
     snprintf(path, sizeof path, "%s/wiod2014", data);
     ds = NULL;
-    if (tq_dataset_load(ctx, path, &ds) == TQ_OK) {
+    if (!memory_only && tq_dataset_load(ctx, path, &ds) == TQ_OK) {
         for (int t = 0; t < nt; t++)
             run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_ANDERSON, tl[t]);
         run(ctx, "wiod2014", ds, TQ_CLOSURE_FIXED, shock_us_china, NULL, TQ_METHOD_FIXED_POINT, nth);
         tq_dataset_free(ds);
-    } else {
+    } else if (!memory_only) {
         char buf[512];
         tq_error_format(ctx, buf, sizeof buf);
         fprintf(stderr, "(b) skipped: cannot load %s: %s\n", path, buf);
     }
 
     /* (c) synthetic */
-    static const int sizes[][2] = {{10, 5}, {20, 10}, {40, 20}, {80, 40}, {160, 65}};
-    const int ns = quick ? 2 : 5;
+    static const int sizes[][2] = {{10, 5}, {20, 10}, {44, 50}, {80, 40}, {160, 65}, {300, 65}};
+    const int ns = memory_only ? 0 : quick ? 2 : 6;
     for (int s = 0; s < ns; s++) {
         char name[40];
         snprintf(name, sizeof name, "synthetic");
@@ -333,6 +494,28 @@ int main(int argc, char **argv)
     }
     printf("\nbaseline s = recalibration solve (once per dataset); counterfactual s = wall time of tq_solve "
            "(solve, welfare and decomposition); sweeps = evaluations of the O(N^2 J) map.\n");
+    printf("\nSolve phase through tq_solver (synthetic, balanced, region 0 vs all +10 points; method anderson):\n\n");
+    printf("| N x J | method | threads | iterations | first solve s | first solve CPU s | next solves s | next solves "
+           "CPU s | live before solve MB | peak during solve MB | bytes per N^2 J cell | peak reset | converged | "
+           "tq_solve s | tq_solve bytes per cell |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < nmrows; k++) {
+        const memrow *m = &mrows[k];
+        printf(
+            "| %d x %d | anderson | %d | %d | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f | %.1f | %s | %s | %.4f | %.1f "
+            "|\n",
+            m->N, m->J, m->threads, m->iters, m->solve_s, m->solve_cpu, m->again_s, m->again_cpu, m->live_mb,
+            m->peak_mb, m->bytes_per_cell, m->reset ? "yes" : "NO (whole-process peak)", m->ok ? "yes" : "NO",
+            m->oneshot_s, m->oneshot_bpc);
+    }
+    printf("\nfirst solve = tq_solver_solve on a new solver (its workspace touched for the first time); next "
+           "solves = the fastest of %d more tq_solver_solve_into of the same scenario (the steady state of a reused "
+           "solver), with its CPU time (all threads; with one thread the time the solve needs on an otherwise idle "
+           "core); peak = VmHWM after resetting it just before the first solve, in a child process per row: "
+           "baseline (labels included), scenario, solver workspace and result, plus the process itself; the "
+           "dataset is freed before. tq_solve = the one-shot call afterwards on the same baseline and scenario (the "
+           "solver freed, the peak reset again; default threads): a workspace made and freed and a full result.\n",
+           3);
     tq_context_free(ctx);
     return 0;
 }

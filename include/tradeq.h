@@ -374,6 +374,16 @@ TQ_API void tq_solver_options_default(tq_solver_options *o);
  * (E2) max |log of P^ recomputed from c^ / P^|; (E4) max |X' - rhs| / sum_j X'[n,j];
  * (E5) max |imports - exports - D'| / (w^[n] VA[n]). sweeps counts evaluations of the
  * O(N^2 J) price-and-demand map (the unit of work); iterations counts outer steps. */
+/* Why a solve stopped. */
+typedef enum tq_stop {
+    TQ_STOP_NONE = 0,            /* no solve (e.g. the info of a TQ_BASELINE_RAW baseline) */
+    TQ_STOP_CONVERGED = 1,       /* the residual fell below the tolerance */
+    TQ_STOP_ITERATION_LIMIT = 2, /* max_iter iterations were spent */
+    TQ_STOP_STALLED = 3,         /* no progress, also with the smallest continuation step */
+    TQ_STOP_CANCELLED = 4,       /* the progress callback or tq_context_cancel() stopped it */
+    TQ_STOP_DIVERGED = 5         /* the residual became infinite or NaN and no restart helped */
+} tq_stop;
+
 typedef struct tq_solve_info {
     tq_status status; /* TQ_OK or TQ_ERR_NOT_CONVERGED / TQ_ERR_CANCELLED */
     int iterations;
@@ -382,6 +392,7 @@ typedef struct tq_solve_info {
     double seconds;
     tq_method method;
     int threads;
+    tq_stop stop; /* why it stopped (TQ_STOP_CONVERGED exactly when status is TQ_OK) */
 } tq_solve_info;
 
 typedef struct tq_baseline tq_baseline;
@@ -431,7 +442,9 @@ TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, do
 /* Set d^[n,i,j] = dhat (> 0), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
 TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
-/* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. */
+/* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. The
+ * iceberg array is allocated (all 1) on the first call or iceberg shock, so scenarios
+ * without one cost no memory for it; tq_scenario_iceberg returns NULL if that fails. */
 TQ_API double *tq_scenario_tariffs(tq_scenario *sc);
 TQ_API double *tq_scenario_iceberg(tq_scenario *sc);
 /* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA) is
@@ -473,7 +486,68 @@ typedef enum tq_result_array {
     TQ_RES_VOT_NIJ,    /* [n,i,j] VoT contribution of partner i, sector j to n, percent */
     TQ_RES_ARRAY_COUNT
 } tq_res;
+/* Results of tq_solve have every array filled by the solve. Results of tq_solver_solve /
+ * _solve_into compute TQ_RES_PI (N^2 J doubles), TQ_RES_TOT_NIJ and TQ_RES_VOT_NIJ
+ * (2 N^2 J) on their first request, bitwise the values tq_solve gives, from the baseline
+ * and the scenario of the solve, which must then still exist unchanged; the memory is
+ * kept in r for later solves into it. That first request is not thread-safe with other
+ * reads of r and returns NULL (len 0) if memory runs out. */
 TQ_API const double *tq_result_array(const tq_result *r, tq_res which, size_t *len);
+
+/* ---- the solver object ----
+ * A solver for many counterfactuals against one baseline (tariff searches, Monte Carlo,
+ * optimal policy): it allocates its workspace once (2 N^2 J doubles for the shock, the
+ * Anderson history, small arrays), computes what depends only on the baseline once, and
+ * can start each solve from its last solution (warm start). tq_solve() is
+ * tq_solver_new + tq_solver_solve + tq_solver_free.
+ *
+ * Settings (tq_solver_set_*) take effect at the next solve; a change of method or
+ * Anderson memory reallocates the history there. One solver is not thread-safe; use one
+ * per thread (each solve uses OpenMP inside, see _set_threads). */
+typedef struct tq_solver tq_solver;
+
+/* Make a solver for baseline b (borrowed: must outlive the solver) with the defaults of
+ * tq_solver_options_default. Errors: TQ_ERR_INVALID (b NULL), TQ_ERR_NOMEM. *out owned by
+ * the caller (tq_solver_free). */
+TQ_API tq_status tq_solver_new(tq_context *ctx, const tq_baseline *b, tq_solver **out);
+/* Free the solver and its workspace (NULL accepted); results it made stay valid. */
+TQ_API void tq_solver_free(tq_solver *s);
+/* Tolerance on the max relative residual of (E2), (E4), (E5) (> 0). TQ_ERR_INVALID. */
+TQ_API tq_status tq_solver_set_tol(tq_solver *s, double tol);
+/* TQ_METHOD_ANDERSON (default) or TQ_METHOD_FIXED_POINT. TQ_ERR_INVALID otherwise. */
+TQ_API tq_status tq_solver_set_method(tq_solver *s, tq_method method);
+/* Outer iterations, continuation steps included; 0 = the method's default. */
+TQ_API tq_status tq_solver_set_max_iter(tq_solver *s, int max_iter);
+/* OpenMP threads; 0 = the OpenMP default. Results do not depend on it. */
+TQ_API tq_status tq_solver_set_threads(tq_solver *s, int threads);
+/* on != 0: start each solve from the last converged solution of this solver (the
+ * first solve, and any after a failed one, start at the base). Off by default: then
+ * every solve gives bitwise the same answer as a fresh tq_solve. Results with it on
+ * agree with cold solves to the tolerance, not bitwise. */
+TQ_API tq_status tq_solver_set_warm_start(tq_solver *s, int on);
+/* Anderson memory 1..50 (default 8). */
+TQ_API tq_status tq_solver_set_anderson_memory(tq_solver *s, int m);
+/* Wage step scale in (0,1]; 0 = the method's default. */
+TQ_API tq_status tq_solver_set_damping(tq_solver *s, double damping);
+/* -1: world value added unchanged; r in [0,N): w^[r] = 1. */
+TQ_API tq_status tq_solver_set_numeraire(tq_solver *s, int region);
+/* All settings at once (opt->baseline_mode is ignored; opt->start is used when warm
+ * start is off or there is no last solution). */
+TQ_API tq_status tq_solver_set_options(tq_solver *s, const tq_solver_options *opt);
+/* Solve sc (made for the solver's baseline) into a new result, as tq_solve. Returns and
+ * fills like tq_solve: *out set on TQ_OK and TQ_ERR_NOT_CONVERGED (owned by the caller,
+ * tq_result_free), NULL otherwise. */
+TQ_API tq_status tq_solver_solve(tq_solver *s, const tq_scenario *sc, tq_result **out);
+/* The same into r, a result of an earlier solve against a baseline of the same
+ * dimensions (its arrays are overwritten; the [n,i,j] arrays are recomputed on request
+ * into the memory they already have, or filled by the solve for a result of tq_solve).
+ * Allocates nothing when the method and Anderson memory did not change since the
+ * solver's last solve. TQ_ERR_INVALID if r has other dimensions; returns as
+ * tq_solver_solve (on TQ_ERR_CANCELLED r's hats hold the point where it stopped, its
+ * welfare arrays are not updated). */
+TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r);
+/* The info of the solver's last solve (zeros before the first). */
+TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);
 
 /* Residuals of a solution recomputed from scratch from the baseline's arrays and the
  * result's w^, P^, c^, pi', X', I', D' (independent of the solver's code). All

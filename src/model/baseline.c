@@ -9,7 +9,7 @@
  * counterfactual from the data, report the ratio", because (E1)-(E5) use only pi, t,
  * gamma, beta, alpha, VA and D', never the data's X. TQ_BASELINE_RAW takes the data as
  * it is. */
-#include "ge.h"
+#include "cp.h"
 
 #include <math.h>
 #include <string.h>
@@ -37,6 +37,9 @@ void tq_baseline_free(tq_baseline *b)
     tq__free(ctx, b);
 }
 
+/* The baseline's own arrays in one block (b->pi first: tq_baseline_free frees it): pi,
+ * X, theta, VA, D, I, R. t, gamma, beta and alpha, which a baseline never changes, are
+ * set by the caller (baseline_raw points them into the labels' year). */
 static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out)
 {
     *out = NULL;
@@ -44,20 +47,18 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
     if (!b)
         return TQ_ERR_NOMEM;
     const size_t NN = (size_t)N, JJ = (size_t)J;
-    size_t total = 2 * NN * NN * JJ + NN * JJ * JJ + 3 * NN * JJ + JJ + 4 * NN;
-    double *p = tq__calloc(ctx, total, sizeof(double));
+    size_t total = NN * NN * JJ + NN * JJ + JJ + 4 * NN;
+    double *p = tq__malloc(ctx, total * sizeof(double));
     if (!p) {
         tq__free(ctx, b);
         return TQ_ERR_NOMEM;
     }
+    tq__advise_huge(p, total * sizeof(double));
+    memset(p, 0, total * sizeof(double));
     b->ctx = ctx;
     b->N = N;
     b->J = J;
     b->pi = p, p += NN * NN * JJ;
-    b->t = p, p += NN * NN * JJ;
-    b->gamma = p, p += NN * JJ * JJ;
-    b->beta = p, p += NN * JJ;
-    b->alpha = p, p += NN * JJ;
     b->X = p, p += NN * JJ;
     b->theta = p, p += JJ;
     b->VA = p, p += NN;
@@ -65,6 +66,67 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
     b->I = p, p += NN;
     b->R = p;
     *out = b;
+    return TQ_OK;
+}
+
+/* The source dataset without its derived [n,i,j] arrays (TQ_X, TQ_PI: length 0): the
+ * labels (name, source, codes, names, tradable flags, years, groups) and the input
+ * arrays, so that tq_dataset_hash of it is the source's. The baseline's t, gamma, beta
+ * and alpha point into its year (never changed), so they are not stored twice. */
+static tq_status labels_new(tq_context *ctx, const tq_dataset *ds, tq_dataset **out)
+{
+    *out = NULL;
+    tq_dataset *c = tq__calloc(ctx, 1, sizeof *c);
+    if (!c)
+        return TQ_ERR_NOMEM;
+    const int N = ds->N, J = ds->J, Y = ds->Y;
+    c->ctx = ctx;
+    c->N = N;
+    c->J = J;
+    c->Y = Y;
+    c->has_io = ds->has_io;
+    c->rcode = tq__calloc(ctx, (size_t)N, sizeof(char *));
+    c->rname = tq__calloc(ctx, (size_t)N, sizeof(char *));
+    c->scode = tq__calloc(ctx, (size_t)J, sizeof(char *));
+    c->sname = tq__calloc(ctx, (size_t)J, sizeof(char *));
+    c->tradable = tq__calloc(ctx, (size_t)J, sizeof(int));
+    c->year = tq__calloc(ctx, (size_t)Y, sizeof(int));
+    tq_status st = TQ_OK;
+    if (!c->rcode || !c->rname || !c->scode || !c->sname || !c->tradable || !c->year)
+        st = TQ_ERR_NOMEM;
+    for (int a = 0; a < TQ_ARRAY_COUNT && !st; a++) {
+        if (a == TQ_X || a == TQ_PI) {
+            /* length 0, but a valid pointer for tq_dataset_array */
+            if (!(c->arr[a] = tq__calloc(ctx, 1, sizeof(double))))
+                st = TQ_ERR_NOMEM;
+            continue;
+        }
+        c->len[a] = ds->len[a];
+        const size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)Y;
+        if (!(c->arr[a] = tq__malloc(ctx, total * sizeof(double)))) {
+            st = TQ_ERR_NOMEM;
+        } else {
+            tq__advise_huge(c->arr[a], total * sizeof(double));
+            memcpy(c->arr[a], ds->arr[a], total * sizeof(double));
+        }
+    }
+    c->theta = c->arr[TQ_THETA];
+    if (!st)
+        st = tq_dataset_set_name(c, ds->name, ds->source);
+    for (int n = 0; n < N && !st; n++)
+        st = tq_dataset_set_region(c, n, ds->rcode[n], ds->rname[n]);
+    for (int j = 0; j < J && !st; j++)
+        st = tq_dataset_set_sector(c, j, ds->scode[j], ds->sname[j], ds->tradable[j]);
+    if (!st)
+        memcpy(c->year, ds->year, sizeof(int) * (size_t)Y);
+    for (int g = 0; g < ds->ngroups && !st; g++)
+        st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name, ds->groups[g].members,
+                                  ds->groups[g].count);
+    if (st) {
+        tq_dataset_free(c);
+        return st;
+    }
+    *out = c;
     return TQ_OK;
 }
 
@@ -76,12 +138,16 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     tq_status st = baseline_alloc(ctx, N, J, &b);
     if (st)
         return st;
+    if ((st = labels_new(ctx, ds, &b->labels))) {
+        tq_baseline_free(b);
+        return st;
+    }
     const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
+    b->t = tq_dataset_array(b->labels, TQ_TARIFF, y, NULL);
     memcpy(b->pi, tq_dataset_array_const(ds, TQ_PI, y, NULL), NNJ * sizeof(double));
-    memcpy(b->t, tq_dataset_array_const(ds, TQ_TARIFF, y, NULL), NNJ * sizeof(double));
-    memcpy(b->gamma, tq_dataset_array_const(ds, TQ_GAMMA, y, NULL), NJ * J * sizeof(double));
-    memcpy(b->beta, tq_dataset_array_const(ds, TQ_BETA, y, NULL), NJ * sizeof(double));
-    memcpy(b->alpha, tq_dataset_array_const(ds, TQ_ALPHA, y, NULL), NJ * sizeof(double));
+    b->gamma = tq_dataset_array(b->labels, TQ_GAMMA, y, NULL);
+    b->beta = tq_dataset_array(b->labels, TQ_BETA, y, NULL);
+    b->alpha = tq_dataset_array(b->labels, TQ_ALPHA, y, NULL);
     memcpy(b->X, tq_dataset_array_const(ds, TQ_XJ, y, NULL), NJ * sizeof(double));
     memcpy(b->theta, tq_dataset_array_const(ds, TQ_THETA, y, NULL), (size_t)J * sizeof(double));
     memcpy(b->VA, tq_dataset_array_const(ds, TQ_VA, y, NULL), (size_t)N * sizeof(double));
@@ -162,30 +228,34 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
         return st;
     raw->closure = closure;
     raw->year = y;
-    if ((st = tq_dataset_clone(ctx, ds, &raw->labels))) {
-        tq_baseline_free(raw);
-        return st;
-    }
     if (opt->baseline_mode == TQ_BASELINE_RAW) {
         *out = raw;
         return TQ_OK;
     }
 
-    /* Recalibrate: solve the data's equilibrium with unchanged tariffs. */
+    /* Recalibrate: solve the data's equilibrium with unchanged tariffs. pi and X' are
+     * written straight into the baseline (after the solve's last use of them). */
     const int N = raw->N, J = raw->J;
-    tq_result *r = NULL;
-    if ((st = tq__result_alloc(ctx, N, J, &r))) {
+    const size_t NJ = (size_t)N * J;
+    tq__cp *cp = NULL;
+    double *tmp = tq__malloc(ctx, (4 * (size_t)N + NJ) * sizeof(double));
+    if (!tmp || (st = tq__cp_new(ctx, raw, &cp))) {
+        tq__free(ctx, tmp);
         tq_baseline_free(raw);
-        return st;
+        return st ? st : TQ_ERR_NOMEM;
     }
+    double *what = tmp, *Dp = tmp + N, *Ip = tmp + 2 * N, *Rp = tmp + 3 * N, *P = tmp + 4 * N;
+    const tq__cp_out dst = {what, P, NULL, raw->pi, raw->X, Ip, Rp, Dp, NULL, NULL};
     /* The base is solved 100 times tighter than counterfactuals, so that an unchanged
      * scenario starts at a point that already meets their tolerance (hats exactly 1). */
     tq_solver_options o2 = *opt;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
     o2.tol = tol * 1e-2;
     o2.start = NULL;
-    st = tq__ge_solve(ctx, raw, raw->t, NULL, closure, NULL, &o2, r);
-    if (st == TQ_ERR_NOT_CONVERGED && r->info.residual < tol) {
+    tq_solve_info info;
+    st = tq__cp_solve(cp, raw->t, NULL, closure, NULL, &o2, 0, &dst, &info, NULL);
+    tq__cp_free(cp);
+    if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
         tq__clear_error(ctx);
         st = TQ_OK;
     }
@@ -194,28 +264,25 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
             tq__error(ctx, st, NULL, 0, NULL,
                       "recalibrating the baseline: the data's own equilibrium did not converge "
                       "(residual %.3g after %d iterations); try TQ_BASELINE_RAW or check the data",
-                      r->info.residual, r->info.iterations);
-        tq_result_free(r);
+                      info.residual, info.iterations);
+        tq__free(ctx, tmp);
         tq_baseline_free(raw);
         return st;
     }
     tq_baseline *b = raw;
-    const size_t NNJ = (size_t)N * N * J, NJ = (size_t)N * J;
-    memcpy(b->pi, r->arr[TQ_RES_PI], NNJ * sizeof(double));
-    memcpy(b->X, r->arr[TQ_RES_X], NJ * sizeof(double));
     b->moved_w = b->moved_p = 0;
     for (int n = 0; n < N; n++) {
-        double wh = r->arr[TQ_RES_WHAT][n];
+        double wh = what[n];
         b->moved_w = fmax(b->moved_w, fabs(wh - 1));
         b->VA[n] *= wh;
-        b->D[n] = r->arr[TQ_RES_DEFICIT][n];
-        b->I[n] = r->arr[TQ_RES_INCOME][n];
-        b->R[n] = r->arr[TQ_RES_REVENUE][n];
+        b->D[n] = Dp[n];
+        b->I[n] = Ip[n];
+        b->R[n] = Rp[n];
     }
     for (size_t k = 0; k < NJ; k++)
-        b->moved_p = fmax(b->moved_p, fabs(r->arr[TQ_RES_PHAT][k] - 1));
-    b->info = r->info;
-    tq_result_free(r);
+        b->moved_p = fmax(b->moved_p, fabs(P[k] - 1));
+    b->info = info;
+    tq__free(ctx, tmp);
     *out = b;
     return TQ_OK;
 }
@@ -320,15 +387,13 @@ tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **o
     sc->ctx = ctx;
     sc->b = b;
     sc->t = tq__malloc(ctx, NNJ * sizeof(double));
-    sc->d = tq__malloc(ctx, NNJ * sizeof(double));
     sc->target = tq__calloc(ctx, (size_t)b->N, sizeof(double));
-    if (!sc->t || !sc->d || !sc->target) {
+    if (!sc->t || !sc->target) {
         tq_scenario_free(sc);
         return TQ_ERR_NOMEM;
     }
+    tq__advise_huge(sc->t, NNJ * sizeof(double));
     memcpy(sc->t, b->t, NNJ * sizeof(double));
-    for (size_t k = 0; k < NNJ; k++)
-        sc->d[k] = 1.0;
     sc->closure = b->closure;
     *out = sc;
     return TQ_OK;
@@ -344,6 +409,20 @@ void tq_scenario_free(tq_scenario *sc)
     tq__free(sc->ctx, sc);
 }
 
+/* The iceberg array, allocated (all 1) on first use. */
+static double *iceberg(tq_scenario *sc)
+{
+    if (!sc->d) {
+        const size_t NNJ = (size_t)sc->b->N * sc->b->N * sc->b->J;
+        if (!(sc->d = tq__malloc(sc->ctx, NNJ * sizeof(double))))
+            return NULL;
+        tq__advise_huge(sc->d, NNJ * sizeof(double));
+        for (size_t k = 0; k < NNJ; k++)
+            sc->d[k] = 1.0;
+    }
+    return sc->d;
+}
+
 static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int tariff)
 {
     const int N = sc->b->N, J = sc->b->J;
@@ -354,6 +433,8 @@ static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int t
         return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, tariff ? "tariff" : "iceberg",
                          tariff ? "a tariff must be above -1 (got %g)" : "an iceberg change must be positive (got %g)",
                          v);
+    if (!tariff && !iceberg(sc))
+        return TQ_ERR_NOMEM;
     for (int a = n < 0 ? 0 : n; a < (n < 0 ? N : n + 1); a++)
         for (int e = i < 0 ? 0 : i; e < (i < 0 ? N : i + 1); e++) {
             if (tariff && a == e)
@@ -380,7 +461,7 @@ double *tq_scenario_tariffs(tq_scenario *sc)
 }
 double *tq_scenario_iceberg(tq_scenario *sc)
 {
-    return sc->d;
+    return iceberg(sc);
 }
 
 tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target)

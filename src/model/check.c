@@ -21,10 +21,12 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
                          "check: baseline, scenario and result do not belong together");
     const int N = b->N, J = b->J;
     const double *what = r->arr[TQ_RES_WHAT], *P = r->arr[TQ_RES_PHAT], *c = r->arr[TQ_RES_CHAT];
-    const double *pi1 = r->arr[TQ_RES_PI], *X1 = r->arr[TQ_RES_X], *I1 = r->arr[TQ_RES_INCOME];
+    const double *pi1 = tq_result_array(r, TQ_RES_PI, NULL), *X1 = r->arr[TQ_RES_X], *I1 = r->arr[TQ_RES_INCOME];
     const double *D1 = r->arr[TQ_RES_DEFICIT];
     const double *t1 = sc->t, *d1 = sc->d;
     tq_check k = {0};
+    if (!pi1)
+        return tq__error(ctx, TQ_ERR_NOMEM, NULL, 0, NULL, "check: no memory for the result's shares");
 
     double *Y = tq__malloc(ctx, 2 * (size_t)J * sizeof(double)), *Y1 = Y + J;
     if (!Y)
@@ -76,7 +78,7 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
             for (int i = 0; i < N; i++) {
                 const size_t ni = TQ_NIJ(N, J, n, i, j);
                 if (b->pi[ni] > 0) {
-                    double kap = (1.0 + t1[ni]) / (1.0 + b->t[ni]) * d1[ni];
+                    double kap = (1.0 + t1[ni]) / (1.0 + b->t[ni]) * (d1 ? d1[ni] : 1.0);
                     s += b->pi[ni] * pow(kap * c[TQ_NJ(J, i, j)], -th);
                 }
             }
@@ -86,7 +88,7 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
                 const size_t ni = TQ_NIJ(N, J, n, i, j);
                 double e = 0;
                 if (b->pi[ni] > 0) {
-                    double kap = (1.0 + t1[ni]) / (1.0 + b->t[ni]) * d1[ni];
+                    double kap = (1.0 + t1[ni]) / (1.0 + b->t[ni]) * (d1 ? d1[ni] : 1.0);
                     e = b->pi[ni] * pow(kap * c[TQ_NJ(J, i, j)] / P[TQ_NJ(J, n, j)], -th);
                 }
                 upd(&k.e3, fabs(pi1[ni] - e));

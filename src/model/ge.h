@@ -1,4 +1,5 @@
-/* The general-equilibrium engine's internal layout (not public). MODEL.md (E1)-(E5). */
+/* The general-equilibrium engine's shared internal layout (not public): the baseline,
+ * scenario and result objects. The Caliendo-Parro map and its solver are in cp.h. */
 #ifndef TQ_GE_H
 #define TQ_GE_H
 
@@ -20,17 +21,21 @@ struct tq_baseline {
     double *D;          /* [n] */
     double *I;          /* [n] */
     double *R;          /* [n] */
-    tq_dataset *labels; /* a clone of the source dataset, for labels and tq_baseline_dataset */
+    tq_dataset *labels; /* the source dataset's labels (name, source, region and sector codes and
+                           names, tradable flags, years, groups) with no data arrays: every
+                           per-year array has length 0; theta is kept */
     int year;
     tq_solve_info info; /* the recalibration solve */
     double moved_w, moved_p;
+    const struct tq__model *model; /* the equilibrium model (model.h); NULL: Caliendo-Parro */
 };
 
 struct tq_scenario {
     tq_context *ctx;
     const tq_baseline *b;
     double *t; /* [n,i,j] new tariffs */
-    double *d; /* [n,i,j] iceberg changes */
+    double *d; /* [n,i,j] iceberg changes; NULL (all 1) until an iceberg shock is set or
+                  tq_scenario_iceberg is called */
     tq_closure closure;
     double *target; /* [n], TQ_CLOSURE_TARGET */
 };
@@ -40,20 +45,28 @@ struct tq_result {
     int N, J;
     tq_solve_info info;
     int numeraire_region;
-    double *arr[TQ_RES_ARRAY_COUNT];
+    double *arr[TQ_RES_ARRAY_COUNT]; /* PI, TOT_NIJ, VOT_NIJ: NULL until first requested */
     size_t len[TQ_RES_ARRAY_COUNT];
+    /* pi' and the [n,i,j] ToT / VoT contributions are computed on the first request
+     * (into pi, nij: N^2 J and 2 N^2 J doubles, kept for later solves into the same
+     * result) from ut and S of the solution, the baseline and the scenario of the solve,
+     * borrowed: they must be alive and unchanged by then. tq_solve materialises them. */
+    const tq_baseline *b;
+    const tq_scenario *sc;
+    double *ut, *S; /* the model's data for pi' (CP: c^^-theta [j][i] and sum_i A u [n,j]);
+                       in the block of arr[0] */
+    double *pi, *nij;
+    int pi_valid, nij_valid;
+    int eager; /* tq_solve's results: pi and nij are allocated up front and filled by the
+                  solve (finish and welfare), so the result does not borrow anything */
 };
 
-/* The solver core: solve (E1)-(E5) from base b with new tariffs t1 and iceberg changes
- * d1 ([n,i,j]; d1 may be NULL = 1), closure and target. Fills the equilibrium arrays of
- * r (WHAT, PHAT, CHAT, PI, X, INCOME, REVENUE, DEFICIT; allocated by the caller) and
- * r->info. Returns TQ_OK, TQ_ERR_NOT_CONVERGED (r filled with the last iterate),
- * TQ_ERR_CANCELLED, TQ_ERR_NOMEM. */
-tq_status tq__ge_solve(tq_context *ctx, const tq_baseline *b, const double *t1, const double *d1, tq_closure closure,
-                       const double *target, const tq_solver_options *opt, tq_result *r);
-
-/* Allocate a result for N x J with every array (zeroed). */
+/* Allocate a result for N x J with every array except the lazy [n,i,j] ones (zeroed). */
 tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out);
+
+/* Advise the system that a large block (an N^2 J array) is best backed by huge pages
+ * (mem.c; a no-op where unsupported). */
+void tq__advise_huge(void *p, size_t bytes);
 
 /* D' of a closure given the current wages (MODEL.md closures (a)-(d)). */
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,

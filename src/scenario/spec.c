@@ -1001,10 +1001,15 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
         st = TQ_ERR_NOMEM;
         goto done;
     }
-    double *t = tq_scenario_tariffs(sc), *d = tq_scenario_iceberg(sc);
+    /* the iceberg array is made only when a shock needs it (it is N^2 J doubles) */
+    double *t = tq_scenario_tariffs(sc), *d = NULL;
     const double *theta = tq_baseline_array(b, TQ_THETA, NULL);
     for (int q = 0; q < s->nshocks; q++) {
         const shock *sh = &s->shocks[q];
+        if (sh->type != SH_TARIFF && !d && !(d = tq_scenario_iceberg(sc))) {
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
         if (sh->pairs_file) {
             if (!pairs && !(pairs = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N))) {
                 st = TQ_ERR_NOMEM;

@@ -434,7 +434,7 @@ static void test_run_tiny(void **state)
     const tq_solve_info *stopped = tq_result_info(tq_outcome_result(of));
     assert_int_equal(stopped->status, TQ_ERR_NOT_CONVERGED);
     assert_true(stopped->iterations <= 1 && stopped->residual > 1e-10);
-    assert_contains(errmsg(), "stopped after");
+    assert_contains(errmsg(), "stopped (iteration limit) after");
     tq_outcome_free(of);
 
     /* a dataset without input-output coefficients is noted through the log */
