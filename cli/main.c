@@ -31,15 +31,24 @@ static void usage(FILE *f)
                "embedded default is used.\n");
 }
 
+/* OMP_WAIT_POLICY=passive, set before libgomp reads it: OpenMP threads spinning at
+ * barriers take the CPU from the working thread when other processes share the cores
+ * (docs/engine.md, "Threads"). The functions of an executable's .preinit_array run before
+ * the libraries' own settings are read, so no second start of the process is needed (the
+ * program used to exec itself again, ~13 ms). A user's own setting wins. */
+static void early_settings(int argc, char **argv, char **envp)
+{
+    (void)argc;
+    (void)argv;
+    (void)envp;
+    if (!getenv("OMP_WAIT_POLICY"))
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const preinit_settings)(int, char **,
+                                                                                       char **) = early_settings;
+
 int main(int argc, char **argv)
 {
-    /* OpenMP threads spinning at barriers take the CPU from the working thread when other
-     * processes share the cores (docs/engine.md, "Threads"); libgomp reads the wait
-     * policy when it loads, so set it and start again, once. A user's own setting wins. */
-    if (!getenv("OMP_WAIT_POLICY")) {
-        setenv("OMP_WAIT_POLICY", "passive", 1);
-        execv("/proc/self/exe", argv);
-    }
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -595,6 +595,7 @@ typedef struct tq_spec_info {
     int year;                     /* 0: the last year of the data */
     tq_closure closure;
     int shocks;               /* number of tariff / NTB entries */
+    int overrides;            /* number of per-sector theta overrides (elasticities: mapping) */
     const char *elasticities; /* the named elasticity set (docs/elasticities.md) of
                                  `elasticities: NAME` (or `set: NAME`), NULL: the dataset's own */
 } tq_spec_info;
@@ -912,7 +913,7 @@ TQ_API tq_status tq_runner_spec_dataset(tq_runner *r, const tq_spec *sp, int k, 
 typedef struct tq_outcome tq_outcome;
 
 /* Run scenario k of sp: its dataset (tq_runner_spec_dataset), its year (default the
- * last), a copy with its elasticity overrides, the cached baseline for that copy
+ * last), its elasticity overrides (on a copy, made only when it has any), the cached baseline for that data
  * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
  * closure, else fixed, and the options' solver settings; a copy whose overrides leave
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and

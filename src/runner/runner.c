@@ -63,7 +63,8 @@ struct tq_outcome {
     const tq_spec *sp;
     int k;
     tq_spec_info si;
-    tq_dataset *ds;
+    const tq_dataset *ds;    /* owned (own_ds) or borrowed from the runner's cache */
+    tq_dataset *own_ds;      /* the copy with the scenario's elasticity overrides, if any */
     const tq_baseline *base; /* owned by the runner */
     tq_scenario *sc;
     tq_result *res;
@@ -533,7 +534,7 @@ void tq_outcome_free(tq_outcome *oc)
         return;
     tq_result_free(oc->res);
     tq_scenario_free(oc->sc);
-    tq_dataset_free(oc->ds);
+    tq_dataset_free(oc->own_ds);
     tq__free(oc->ctx, oc);
 }
 
@@ -567,10 +568,14 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
     }
     /* elasticity overrides change the data: they go on a copy, and the baseline cache
      * (keyed by content) decides whether that copy needs a baseline of its own */
-    if ((st = tq_dataset_clone(ctx, src, &oc->ds)) || (st = tq_spec_apply_data(ctx, sp, k, oc->ds))) {
+    oc->ds = src;
+    if (oc->si.overrides &&
+        ((st = tq_dataset_clone(ctx, src, &oc->own_ds)) || (st = tq_spec_apply_data(ctx, sp, k, oc->own_ds)))) {
         tq_outcome_free(oc);
         return st;
     }
+    if (oc->own_ds)
+        oc->ds = oc->own_ds;
     if (!tq_dataset_has_io(oc->ds) && tq_dataset_sectors(oc->ds) > 1)
         tq__log(ctx, TQ_LOG_INFO,
                 "dataset %s has no input-output coefficients: scenario %s is solved as a multi-sector model "

@@ -867,6 +867,7 @@ tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out)
     out->closure = s->closure < 0 ? TQ_CLOSURE_FIXED : (tq_closure)s->closure;
     out->shocks = s->nshocks;
     out->elasticities = s->elas_set;
+    out->overrides = s->nelas;
     return TQ_OK;
 }
 
