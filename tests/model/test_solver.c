@@ -4,75 +4,9 @@
  * nearby scenarios; stop reasons (converged, iteration limit, cancelled); settings;
  * allocation failures everywhere from baseline to the lazy result arrays. */
 #include "../tq_test.h"
+#include "economy.h"
 
 #include <math.h>
-
-static uint64_t rng;
-static double urand(void)
-{
-    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
-}
-
-#define IDX(n, i, j) (((size_t)(n)*N + (size_t)(i)) * J + (size_t)(j))
-
-/* A random economy with input-output links and deficits summing to zero. */
-static tq_dataset *make_economy(tq_context *ctx, int N, int J, uint64_t seed)
-{
-    rng = seed;
-    tq_dataset *ds;
-    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[16];
-    for (int n = 0; n < N; n++) {
-        snprintf(code, sizeof code, "R%d", n);
-        tq_dataset_set_region(ds, n, code, code);
-    }
-    for (int j = 0; j < J; j++) {
-        snprintf(code, sizeof code, "S%d", j);
-        tq_dataset_set_sector(ds, j, code, code, 1);
-    }
-    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
-    double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
-    double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
-    double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-    for (int j = 0; j < J; j++)
-        theta[j] = 2.0 + 6.0 * urand();
-    double dsum = 0;
-    for (int n = 0; n < N; n++) {
-        VA[n] = 100.0 * (1.0 + 4.0 * urand());
-        D[n] = 10.0 * (urand() - 0.5);
-        dsum += D[n];
-    }
-    for (int n = 0; n < N; n++)
-        D[n] -= dsum / N;
-    for (int n = 0; n < N; n++) {
-        double as = 0;
-        for (int j = 0; j < J; j++) {
-            double b = 0.4 + 0.3 * urand();
-            beta[n * J + j] = b;
-            double gs = 0, gw[16];
-            for (int k = 0; k < J; k++)
-                gs += (gw[k] = 0.1 + urand());
-            for (int k = 0; k < J; k++)
-                gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
-            as += (alpha[n * J + j] = 0.5 + urand());
-        }
-        for (int j = 0; j < J; j++)
-            alpha[n * J + j] /= as;
-        for (int j = 0; j < J; j++)
-            for (int i = 0; i < N; i++) {
-                double tr = i == n ? 0.0 : 0.2 * urand();
-                t[IDX(n, i, j)] = tr;
-                Z[IDX(n, i, j)] = VA[n] / J * (i == n ? 3.0 : urand()) / (1.0 + tr);
-            }
-    }
-    tq_dataset_set_has_io(ds, 1);
-    assert_int_equal(tq_dataset_derive(ctx, ds), TQ_OK);
-    return ds;
-}
 
 enum { NR = 6, NS = 4 };
 
@@ -129,7 +63,7 @@ static void test_thousand_solves(void **state)
     assert_int_equal(tq_context_new(&sctx, &a), TQ_OK);
     const long live0 = fa.live;
 
-    tq_dataset *ds = make_economy(ctx, NR, NS, 99);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 99);
     tq_baseline *b;
     assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
     tq_scenario *sf, *ss;
@@ -192,7 +126,7 @@ static void test_warm_start(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 5);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 5);
     tq_baseline *b;
     assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
     tq_scenario *sc;
@@ -243,7 +177,7 @@ static void test_stop_reasons(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 17);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 17);
     tq_baseline *b;
     assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
     tq_scenario *sc;
@@ -300,7 +234,7 @@ static void test_stop_reasons(void **state)
 
     /* a result of other dimensions is refused by solve_into; a scenario of another
      * baseline by both */
-    tq_dataset *ds2 = make_economy(ctx, 3, 2, 1);
+    tq_dataset *ds2 = make_economy(ctx, 3, 2, 1, 1, 1);
     tq_baseline *b2;
     assert_int_equal(tq_baseline_new(ctx, ds2, 0, TQ_CLOSURE_FIXED, NULL, &b2), TQ_OK);
     tq_scenario *sc2;
@@ -376,7 +310,7 @@ static void test_allocation_failures(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 3);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 3);
     long k = tq_test_alloc_sweep(solver_op, ds, TQ_ERR_NOMEM, TQ_SWEEP_FRESH_CONTEXT);
     assert_true(k > 20);
     tq_dataset_free(ds);
