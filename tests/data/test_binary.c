@@ -8,30 +8,7 @@
 
 #include <math.h>
 
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
-
-static tq_dataset *load_ok(const char *path)
-{
-    tq_dataset *ds = NULL;
-    if (tq_dataset_load(ctx, path, &ds) != TQ_OK) {
-        char b[2048];
-        tq_error_format(ctx, b, sizeof b);
-        fail_msg("load %s failed: %s", path, b);
-    }
-    return ds;
-}
+#include "load_fixture.h"
 
 /* The content hash recomputed from the arrays (a writable pointer drops the stored one). */
 static uint64_t fresh_hash(tq_dataset *ds)

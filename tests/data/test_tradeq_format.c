@@ -4,31 +4,7 @@
 
 #include <math.h>
 
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
-
-static tq_dataset *load_ok(const char *dir)
-{
-    tq_dataset *ds = NULL;
-    tq_status st = tq_dataset_load(ctx, dir, &ds);
-    if (st != TQ_OK) {
-        char b[2048];
-        tq_error_format(ctx, b, sizeof b);
-        fail_msg("load %s failed: %s", dir, b);
-    }
-    return ds;
-}
+#include "load_fixture.h"
 
 static void test_tiny_values(void **state)
 {
