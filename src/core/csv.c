@@ -197,14 +197,20 @@ const char *tq__csv_colname(const tq__csv *c, int k)
     return buf;
 }
 
-tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
+tq_status tq__csv_verror(const tq__csv *c, tq_status st, const char *field, const char *fmt, va_list ap)
 {
     char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return tq__error(c->ctx, st, c->path, c->line, field, "%s", msg);
+}
+
+tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    st = tq__csv_verror(c, st, k >= 0 ? tq__csv_colname(c, k) : NULL, fmt, ap);
     va_end(ap);
-    return tq__error(c->ctx, st, c->path, c->line, k >= 0 ? tq__csv_colname(c, k) : NULL, "%s", msg);
+    return st;
 }
 
 tq_status tq__csv_need(tq__csv *c, int n)

@@ -98,6 +98,13 @@ tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+/* Record an error at the current row of c with the given field (NULL: none); the
+ * message is cut at 511 bytes. tq__csv_error and tq__lt_error both end here. */
+tq_status tq__csv_verror(const tq__csv *c, tq_status st, const char *field, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
 
 /* Parse a whole string as a finite double (no trailing junk). Returns 0 on success. */
 int tq__parse_double(const char *s, double *out);

@@ -113,12 +113,11 @@ const char *tq__lt_str(const tq__lt *lt, int k)
 
 tq_status tq__lt_error(tq__lt *lt, int k, tq_status st, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    st = tq__csv_verror(&lt->c, st, k >= 0 ? lt->col[k].name : NULL, fmt, ap);
     va_end(ap);
-    return tq__error(lt->c.ctx, st, lt->c.path, lt->c.line, k >= 0 ? lt->col[k].name : NULL, "%s", msg);
+    return st;
 }
 
 tq_status tq__lt_int(tq__lt *lt, int k, long *out)
