@@ -24,17 +24,7 @@ static double urand(void)
 static tq_dataset *make_economy(tq_context *ctx, int N, int J, int io, int deficits, uint64_t seed)
 {
     rng = seed;
-    tq_dataset *ds;
-    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[16];
-    for (int n = 0; n < N; n++) {
-        snprintf(code, sizeof code, "R%d", n);
-        tq_dataset_set_region(ds, n, code, code);
-    }
-    for (int j = 0; j < J; j++) {
-        snprintf(code, sizeof code, "S%d", j);
-        tq_dataset_set_sector(ds, j, code, code, 1);
-    }
+    tq_dataset *ds = tq_test_dataset_new(ctx, N, J, 0);
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
     double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
     double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);

@@ -1140,17 +1140,7 @@ static void grid_open(grid *g, int N, int J)
 {
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds;
-    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[16];
-    for (int n = 0; n < N; n++) {
-        snprintf(code, sizeof code, "R%02d", n);
-        tq_dataset_set_region(ds, n, code, code);
-    }
-    for (int j = 0; j < J; j++) {
-        snprintf(code, sizeof code, "S%02d", j);
-        tq_dataset_set_sector(ds, j, code, code, 1);
-    }
+    tq_dataset *ds = tq_test_dataset_new(ctx, N, J, 2);
     tq_dataset_set_name(ds, "grid", "test");
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
     double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
