@@ -119,6 +119,30 @@ static void test_thousand_solves(void **state)
     tq_context_free(ctx);
 }
 
+/* The random economy of seed on ctx, its fixed-deficit baseline and a scenario at the
+ * base; econ_close frees the three. */
+typedef struct econ {
+    tq_dataset *ds;
+    tq_baseline *b;
+    tq_scenario *sc;
+} econ;
+
+static econ econ_open(tq_context *ctx, int N, int J, uint64_t seed)
+{
+    econ e;
+    e.ds = make_economy(ctx, N, J, 1, 1, seed);
+    assert_int_equal(tq_baseline_new(ctx, e.ds, 0, TQ_CLOSURE_FIXED, NULL, &e.b), TQ_OK);
+    assert_int_equal(tq_scenario_new(ctx, e.b, &e.sc), TQ_OK);
+    return e;
+}
+
+static void econ_close(econ *e)
+{
+    tq_scenario_free(e->sc);
+    tq_baseline_free(e->b);
+    tq_dataset_free(e->ds);
+}
+
 /* Warm start along a path of nearby scenarios: the same answers to the tolerance, and
  * fewer iterations in total than cold starts. */
 static void test_warm_start(void **state)
@@ -126,11 +150,9 @@ static void test_warm_start(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 5);
-    tq_baseline *b;
-    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
-    tq_scenario *sc;
-    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    econ e = econ_open(ctx, NR, NS, 5);
+    tq_baseline *b = e.b;
+    tq_scenario *sc = e.sc;
     tq_solver *warm, *cold;
     assert_int_equal(tq_solver_new(ctx, b, &warm), TQ_OK);
     assert_int_equal(tq_solver_new(ctx, b, &cold), TQ_OK);
@@ -156,9 +178,7 @@ static void test_warm_start(void **state)
         fail_msg("warm start used %d iterations, cold %d", it_warm, it_cold);
     tq_solver_free(warm);
     tq_solver_free(cold);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
+    econ_close(&e);
     tq_context_free(ctx);
 }
 
@@ -177,11 +197,9 @@ static void test_stop_reasons(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 17);
-    tq_baseline *b;
-    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
-    tq_scenario *sc;
-    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    econ e = econ_open(ctx, NR, NS, 17);
+    tq_baseline *b = e.b;
+    tq_scenario *sc = e.sc;
     assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.3), TQ_OK);
     tq_solver *s;
     assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
@@ -234,29 +252,22 @@ static void test_stop_reasons(void **state)
 
     /* a result of other dimensions is refused by solve_into; a scenario of another
      * baseline by both */
-    tq_dataset *ds2 = make_economy(ctx, 3, 2, 1, 1, 1);
-    tq_baseline *b2;
-    assert_int_equal(tq_baseline_new(ctx, ds2, 0, TQ_CLOSURE_FIXED, NULL, &b2), TQ_OK);
-    tq_scenario *sc2;
-    assert_int_equal(tq_scenario_new(ctx, b2, &sc2), TQ_OK);
+    econ e2 = econ_open(ctx, 3, 2, 1);
+    tq_scenario *sc2 = e2.sc;
     tq_result *r2;
-    assert_int_equal(tq_solve(ctx, b2, sc2, NULL, &r2), TQ_OK);
+    assert_int_equal(tq_solve(ctx, e2.b, sc2, NULL, &r2), TQ_OK);
     assert_int_equal(tq_solver_solve_into(s, sc, r2), TQ_ERR_INVALID);
     assert_int_equal(tq_solver_solve_into(s, sc2, r), TQ_ERR_INVALID);
     tq_result *r3 = NULL;
     assert_int_equal(tq_solver_solve(s, sc2, &r3), TQ_ERR_INVALID);
     assert_null(r3);
     tq_result_free(r2);
-    tq_scenario_free(sc2);
-    tq_baseline_free(b2);
-    tq_dataset_free(ds2);
+    econ_close(&e2);
 
     tq_result_free(r);
     tq_solver_free(s);
     tq_solver_free(NULL);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
+    econ_close(&e);
     tq_context_free(ctx);
 }
 
