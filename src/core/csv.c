@@ -244,6 +244,17 @@ int tq__parse_double(const char *s, double *out)
     return 0;
 }
 
+int tq__parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 tq_status tq__csv_double_or(tq__csv *c, int k, double empty_value, double *out)
 {
     if (k >= c->nfields)
@@ -273,12 +284,8 @@ tq_status tq__csv_int(tq__csv *c, int k, long *out)
     if (k >= c->nfields)
         return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing", c->nfields, k + 1);
     const char *s = c->fields[k];
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno)
+    if (tq__parse_long(s, out))
         return tq__csv_error(c, TQ_ERR_PARSE, k, "not an integer: '%.40s'", s);
-    *out = v;
     return TQ_OK;
 }
 

@@ -108,6 +108,9 @@ tq_status tq__csv_verror(const tq__csv *c, tq_status st, const char *field, cons
 
 /* Parse a whole string as a finite double (no trailing junk). Returns 0 on success. */
 int tq__parse_double(const char *s, double *out);
+/* Parse a whole string as a base-10 long (no junk, no overflow). Returns 0 on success;
+ * *out is left alone otherwise. */
+int tq__parse_long(const char *s, long *out);
 
 /* Join dir and name into a newly allocated path (owned by caller, tq__free). */
 char *tq__path_join(tq_context *ctx, const char *dir, const char *name);
