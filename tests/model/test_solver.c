@@ -151,19 +151,17 @@ static void test_warm_start(void **state)
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     econ e = econ_open(ctx, NR, NS, 5);
-    tq_baseline *b = e.b;
-    tq_scenario *sc = e.sc;
     tq_solver *warm, *cold;
-    assert_int_equal(tq_solver_new(ctx, b, &warm), TQ_OK);
-    assert_int_equal(tq_solver_new(ctx, b, &cold), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &warm), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &cold), TQ_OK);
     assert_int_equal(tq_solver_set_warm_start(warm, 1), TQ_OK);
     int it_warm = 0, it_cold = 0;
     for (int k = 1; k <= 40; k++) {
         /* region 0's tariffs on everyone rise by half a point per step */
-        assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.005 * k), TQ_OK);
+        assert_int_equal(tq_scenario_set_tariff(e.sc, 0, -1, -1, 0.005 * k), TQ_OK);
         tq_result *rw, *rc;
-        assert_int_equal(tq_solver_solve(warm, sc, &rw), TQ_OK);
-        assert_int_equal(tq_solver_solve(cold, sc, &rc), TQ_OK);
+        assert_int_equal(tq_solver_solve(warm, e.sc, &rw), TQ_OK);
+        assert_int_equal(tq_solver_solve(cold, e.sc, &rc), TQ_OK);
         /* tol 1e-10 on relative residuals: hats agree to ~1e-9 */
         same_result(rw, rc, 1e-7, k);
         const double *w1 = tq_result_array(rw, TQ_RES_WHAT, NULL), *w2 = tq_result_array(rc, TQ_RES_WHAT, NULL);
@@ -198,16 +196,14 @@ static void test_stop_reasons(void **state)
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     econ e = econ_open(ctx, NR, NS, 17);
-    tq_baseline *b = e.b;
-    tq_scenario *sc = e.sc;
-    assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.3), TQ_OK);
+    assert_int_equal(tq_scenario_set_tariff(e.sc, 0, -1, -1, 0.3), TQ_OK);
     tq_solver *s;
-    assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &s), TQ_OK);
     tq_result *r;
 
     /* iteration limit */
     assert_int_equal(tq_solver_set_max_iter(s, 3), TQ_OK);
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_NOT_CONVERGED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_NOT_CONVERGED);
     assert_non_null(r);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_ITERATION_LIMIT);
     assert_int_equal(tq_result_info(r)->status, TQ_ERR_NOT_CONVERGED);
@@ -216,7 +212,7 @@ static void test_stop_reasons(void **state)
     tq_result_free(r);
     assert_int_equal(tq_solver_set_method(s, TQ_METHOD_FIXED_POINT), TQ_OK);
     assert_int_equal(tq_solver_set_max_iter(s, 2), TQ_OK);
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_NOT_CONVERGED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_NOT_CONVERGED);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_ITERATION_LIMIT);
     assert_int_equal(tq_result_info(r)->iterations, 2);
     tq_result_free(r);
@@ -227,18 +223,18 @@ static void test_stop_reasons(void **state)
     int left = 4;
     tq_context_set_progress(ctx, cancel_after, &left);
     r = (tq_result *)ctx; /* must be reset to NULL */
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_CANCELLED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_CANCELLED);
     assert_null(r);
     assert_int_equal(tq_solver_info(s)->stop, TQ_STOP_CANCELLED);
     assert_int_equal(tq_solver_info(s)->iterations, 4);
     tq_context_set_progress(ctx, NULL, NULL);
 
     /* and then it converges (the cancelled solve left nothing behind) */
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_OK);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_OK);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_CONVERGED);
     assert_true(tq_result_info(r)->residual < 1e-10);
     tq_check k;
-    assert_int_equal(tq_check_solution(ctx, b, sc, r, NULL, &k), TQ_OK);
+    assert_int_equal(tq_check_solution(ctx, e.b, e.sc, r, NULL, &k), TQ_OK);
     assert_true(k.max < 1e-8);
 
     /* settings are checked */
@@ -256,7 +252,7 @@ static void test_stop_reasons(void **state)
     tq_scenario *sc2 = e2.sc;
     tq_result *r2;
     assert_int_equal(tq_solve(ctx, e2.b, sc2, NULL, &r2), TQ_OK);
-    assert_int_equal(tq_solver_solve_into(s, sc, r2), TQ_ERR_INVALID);
+    assert_int_equal(tq_solver_solve_into(s, e.sc, r2), TQ_ERR_INVALID);
     assert_int_equal(tq_solver_solve_into(s, sc2, r), TQ_ERR_INVALID);
     tq_result *r3 = NULL;
     assert_int_equal(tq_solver_solve(s, sc2, &r3), TQ_ERR_INVALID);
