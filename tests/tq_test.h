@@ -77,6 +77,25 @@ static inline void tq_test_copydir(const char *src, const char *dst)
     }
 }
 
+/* A new one-year dataset of N regions and J sectors, all tradable, coded (and named)
+ * R0, R1, ... and S0, S1, ..., the numbers zero-padded to `digits` digits (0: none);
+ * its arrays are left for the caller to fill. The caller frees it. */
+static inline tq_dataset *tq_test_dataset_new(tq_context *ctx, int N, int J, int digits)
+{
+    tq_dataset *ds;
+    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
+    char code[16];
+    for (int n = 0; n < N; n++) {
+        snprintf(code, sizeof code, "R%0*d", digits, n);
+        tq_dataset_set_region(ds, n, code, code);
+    }
+    for (int j = 0; j < J; j++) {
+        snprintf(code, sizeof code, "S%0*d", digits, j);
+        tq_dataset_set_sector(ds, j, code, code, 1);
+    }
+    return ds;
+}
+
 /* ---------------------------------------------------- allocation faults --- */
 
 /* A fault-injecting allocator: once `left` allocations have been made, every further

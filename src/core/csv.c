@@ -197,14 +197,20 @@ const char *tq__csv_colname(const tq__csv *c, int k)
     return buf;
 }
 
-tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
+tq_status tq__csv_verror(const tq__csv *c, tq_status st, const char *field, const char *fmt, va_list ap)
 {
     char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return tq__error(c->ctx, st, c->path, c->line, field, "%s", msg);
+}
+
+tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    st = tq__csv_verror(c, st, k >= 0 ? tq__csv_colname(c, k) : NULL, fmt, ap);
     va_end(ap);
-    return tq__error(c->ctx, st, c->path, c->line, k >= 0 ? tq__csv_colname(c, k) : NULL, "%s", msg);
+    return st;
 }
 
 tq_status tq__csv_need(tq__csv *c, int n)
@@ -238,6 +244,17 @@ int tq__parse_double(const char *s, double *out)
     return 0;
 }
 
+int tq__parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 tq_status tq__csv_double_or(tq__csv *c, int k, double empty_value, double *out)
 {
     if (k >= c->nfields)
@@ -267,12 +284,8 @@ tq_status tq__csv_int(tq__csv *c, int k, long *out)
     if (k >= c->nfields)
         return tq__csv_error(c, TQ_ERR_PARSE, k, "truncated row: %d fields, column %d missing", c->nfields, k + 1);
     const char *s = c->fields[k];
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno)
+    if (tq__parse_long(s, out))
         return tq__csv_error(c, TQ_ERR_PARSE, k, "not an integer: '%.40s'", s);
-    *out = v;
     return TQ_OK;
 }
 

@@ -98,9 +98,19 @@ tq_status tq__csv_error(tq__csv *c, tq_status st, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+/* Record an error at the current row of c with the given field (NULL: none); the
+ * message is cut at 511 bytes. tq__csv_error and tq__lt_error both end here. */
+tq_status tq__csv_verror(const tq__csv *c, tq_status st, const char *field, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
 
 /* Parse a whole string as a finite double (no trailing junk). Returns 0 on success. */
 int tq__parse_double(const char *s, double *out);
+/* Parse a whole string as a base-10 long (no junk, no overflow). Returns 0 on success;
+ * *out is left alone otherwise. */
+int tq__parse_long(const char *s, long *out);
 
 /* Join dir and name into a newly allocated path (owned by caller, tq__free). */
 char *tq__path_join(tq_context *ctx, const char *dir, const char *name);

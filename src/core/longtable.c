@@ -1,7 +1,6 @@
 /* The long-table reader (see longtable.h for the rules and the error convention). */
 #include "longtable.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,23 +112,18 @@ const char *tq__lt_str(const tq__lt *lt, int k)
 
 tq_status tq__lt_error(tq__lt *lt, int k, tq_status st, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    st = tq__csv_verror(&lt->c, st, k >= 0 ? lt->col[k].name : NULL, fmt, ap);
     va_end(ap);
-    return tq__error(lt->c.ctx, st, lt->c.path, lt->c.line, k >= 0 ? lt->col[k].name : NULL, "%s", msg);
+    return st;
 }
 
 tq_status tq__lt_int(tq__lt *lt, int k, long *out)
 {
     const char *s = tq__lt_str(lt, k);
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno)
+    if (tq__parse_long(s, out))
         return tq__lt_error(lt, k, TQ_ERR_PARSE, "not an integer: '%.40s'", s);
-    *out = v;
     return TQ_OK;
 }
 

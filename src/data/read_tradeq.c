@@ -35,10 +35,8 @@ static tq_status open_in(reader *r, tq__lt *lt, const char *name, int required, 
 static int year_code(void *ud, const char *s)
 {
     const tq_dataset *ds = ud;
-    char *end;
-    errno = 0;
-    long y = strtol(s, &end, 10);
-    if (!*s || *end || errno)
+    long y;
+    if (tq__parse_long(s, &y))
         return -2;
     if (y < INT_MIN || y > INT_MAX)
         return -1;

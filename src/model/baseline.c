@@ -48,13 +48,11 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
         return TQ_ERR_NOMEM;
     const size_t NN = (size_t)N, JJ = (size_t)J;
     size_t total = NN * NN * JJ + NN * JJ + JJ + 4 * NN;
-    double *p = tq__malloc(ctx, total * sizeof(double));
+    double *p = tq__huge_zeroed(ctx, total);
     if (!p) {
         tq__free(ctx, b);
         return TQ_ERR_NOMEM;
     }
-    tq__advise_huge(p, total * sizeof(double));
-    memset(p, 0, total * sizeof(double));
     b->ctx = ctx;
     b->N = N;
     b->J = J;

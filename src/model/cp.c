@@ -409,13 +409,11 @@ tq_status tq__cp_new(tq_context *ctx, const tq_baseline *b, tq__cp **out)
     /* One allocation for every work array (no allocation inside the iterations), zeroed:
      * this touches the pages of A and B here rather than in the first solve. */
     const size_t total = 2 * NNJ + (size_t)N * 6 + NJ * 6 + nx * 4;
-    double *p = total <= SIZE_MAX / sizeof(double) ? tq__malloc(ctx, total * sizeof(double)) : NULL;
+    double *p = tq__huge_zeroed(ctx, total);
     if (!p) {
         tq__free(ctx, w);
         return TQ_ERR_NOMEM;
     }
-    tq__advise_huge(p, total * sizeof(double));
-    memset(p, 0, total * sizeof(double));
     w->ctx = ctx;
     w->b = b;
     w->N = N;

@@ -117,6 +117,23 @@ static int compute_pi(tq_result *r)
     return 0;
 }
 
+/* The terms of cell [n,i,j] of the decomposition (welfare() gives the formulas): *ct
+ * to the terms of trade, *cv to the volume of trade, with p1 = pi'[n,i,j], t1 the
+ * counterfactual tariffs and scale = 100 / I_b[n]. One definition for the sums in
+ * welfare() and the stored cells of compute_nij(), so that the two agree bit for bit. */
+static inline void decomp_cell(const tq_baseline *b, const tq_result *r, const double *t1, int n, int i, int j,
+                               double p1, double scale, double *ct, double *cv)
+{
+    const int N = b->N, J = b->J;
+    const double *c = r->arr[TQ_RES_CHAT], *X1 = r->arr[TQ_RES_X];
+    const size_t ni = TQ_NIJ(N, J, n, i, j), in = TQ_NIJ(N, J, i, n, j);
+    const double Mb = b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
+    const double Eb = b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
+    const double Mc = X1[TQ_NJ(J, n, j)] * p1 / (1.0 + t1[ni]);
+    *ct = (Eb * (c[TQ_NJ(J, n, j)] - 1.0) - Mb * (c[TQ_NJ(J, i, j)] - 1.0)) * scale;
+    *cv = b->t[ni] * (Mc - Mb * c[TQ_NJ(J, i, j)]) * scale;
+}
+
 /* The [n,i,j] contributions of the decomposition (see welfare() for the formulas). */
 static int compute_nij(tq_result *r)
 {
@@ -130,7 +147,6 @@ static int compute_nij(tq_result *r)
             return -1;
         tq__advise_huge(r->nij, 2 * NNJ * sizeof(double));
     }
-    const double *c = r->arr[TQ_RES_CHAT], *X1 = r->arr[TQ_RES_X];
     const double *t1 = r->sc->t;
     double *tot_nij = r->nij, *vot_nij = r->nij + NNJ;
     const int nth = par_threads(r);
@@ -139,12 +155,8 @@ static int compute_nij(tq_result *r)
         const double scale = 100.0 / b->I[n];
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
-                const size_t ni = TQ_NIJ(N, J, n, i, j), in = TQ_NIJ(N, J, i, n, j);
-                const double Mb = b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
-                const double Eb = b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
-                const double Mc = X1[TQ_NJ(J, n, j)] * pi1_at(r, ni, n, i, j) / (1.0 + t1[ni]);
-                tot_nij[ni] = (Eb * (c[TQ_NJ(J, n, j)] - 1.0) - Mb * (c[TQ_NJ(J, i, j)] - 1.0)) * scale;
-                vot_nij[ni] = b->t[ni] * (Mc - Mb * c[TQ_NJ(J, i, j)]) * scale;
+                const size_t ni = TQ_NIJ(N, J, n, i, j);
+                decomp_cell(b, r, t1, n, i, j, pi1_at(r, ni, n, i, j), scale, &tot_nij[ni], &vot_nij[ni]);
             }
     }
     r->nij_valid = 1;
@@ -183,16 +195,15 @@ const double *tq_result_array(const tq_result *r, tq_res which, size_t *len)
  * Decomposition (CP2015's discrete form), M = X pi / (1+t), E[n,i,j] = M[i,n,j]:
  *   ToT[n] = sum_{i,j} ( E_b[n,i,j] (c^[n,j]-1) - M_b[n,i,j] (c^[i,j]-1) ) / I_b[n]
  *   VoT[n] = sum_{i,j} t_b[n,i,j] ( M_c[n,i,j] - M_b[n,i,j] c^[i,j] ) / I_b[n].
- * The per-cell terms are summed here and stored only on request (compute_nij, the same
- * expressions). */
+ * The per-cell terms (decomp_cell) are summed here and stored only on request
+ * (compute_nij). */
 static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
 {
     /* eager (tq_solve): pi' is already there and the cells are stored as they are summed */
     const double *pi1 = r->eager ? r->pi : NULL;
     double *tot_nij = r->eager ? r->nij : NULL, *vot_nij = r->eager ? r->nij + r->len[TQ_RES_TOT_NIJ] : NULL;
     const int N = b->N, J = b->J;
-    const double *what = r->arr[TQ_RES_WHAT], *P = r->arr[TQ_RES_PHAT], *c = r->arr[TQ_RES_CHAT];
-    const double *X1 = r->arr[TQ_RES_X], *I1 = r->arr[TQ_RES_INCOME];
+    const double *what = r->arr[TQ_RES_WHAT], *P = r->arr[TQ_RES_PHAT], *I1 = r->arr[TQ_RES_INCOME];
     const int nth = par_threads(r);
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nth) if (nth > 1)
     for (int n = 0; n < N; n++) {
@@ -209,13 +220,9 @@ static void welfare(const tq_baseline *b, const double *t1, tq_result *r)
         const double scale = 100.0 / b->I[n];
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
-                const size_t ni = TQ_NIJ(N, J, n, i, j), in = TQ_NIJ(N, J, i, n, j);
-                const double Mb = b->X[TQ_NJ(J, n, j)] * b->pi[ni] / (1.0 + b->t[ni]);
-                const double Eb = b->X[TQ_NJ(J, i, j)] * b->pi[in] / (1.0 + b->t[in]);
-                const double p1 = pi1 ? pi1[ni] : pi1_at(r, ni, n, i, j);
-                const double Mc = X1[TQ_NJ(J, n, j)] * p1 / (1.0 + t1[ni]);
-                const double ct = (Eb * (c[TQ_NJ(J, n, j)] - 1.0) - Mb * (c[TQ_NJ(J, i, j)] - 1.0)) * scale;
-                const double cv = b->t[ni] * (Mc - Mb * c[TQ_NJ(J, i, j)]) * scale;
+                const size_t ni = TQ_NIJ(N, J, n, i, j);
+                double ct, cv;
+                decomp_cell(b, r, t1, n, i, j, pi1 ? pi1[ni] : pi1_at(r, ni, n, i, j), scale, &ct, &cv);
                 if (tot_nij) {
                     tot_nij[ni] = ct;
                     vot_nij[ni] = cv;

@@ -68,6 +68,11 @@ tq_status tq__result_alloc(tq_context *ctx, int N, int J, tq_result **out);
  * (mem.c; a no-op where unsupported). */
 void tq__advise_huge(void *p, size_t bytes);
 
+/* A block of count doubles from the context allocator, zeroed, advised as above (the
+ * pages are touched here rather than in the first solve). NULL when it cannot be had,
+ * count * sizeof(double) overflowing included. Free with tq__free. */
+double *tq__huge_zeroed(tq_context *ctx, size_t count);
+
 /* D' of a closure given the current wages (MODEL.md closures (a)-(d)). */
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
                           double *Dp);

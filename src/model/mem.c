@@ -5,6 +5,7 @@
 #include "ge.h"
 
 #include <stdint.h>
+#include <string.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -27,4 +28,16 @@ void tq__advise_huge(void *p, size_t bytes)
     (void)p;
     (void)bytes;
 #endif
+}
+
+double *tq__huge_zeroed(tq_context *ctx, size_t count)
+{
+    if (count > SIZE_MAX / sizeof(double))
+        return NULL;
+    double *p = tq__malloc(ctx, count * sizeof(double));
+    if (p) {
+        tq__advise_huge(p, count * sizeof(double));
+        memset(p, 0, count * sizeof(double));
+    }
+    return p;
 }

@@ -4,31 +4,7 @@
 
 #include <math.h>
 
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
-
-static tq_dataset *load_ok(const char *dir)
-{
-    tq_dataset *ds = NULL;
-    tq_status st = tq_dataset_load(ctx, dir, &ds);
-    if (st != TQ_OK) {
-        char b[2048];
-        tq_error_format(ctx, b, sizeof b);
-        fail_msg("load %s failed: %s", dir, b);
-    }
-    return ds;
-}
+#include "load_fixture.h"
 
 static void test_tiny_values(void **state)
 {
@@ -78,18 +54,7 @@ static void test_tiny_values(void **state)
 
 static void assert_same(const tq_dataset *a, const tq_dataset *b)
 {
-    assert_int_equal(tq_dataset_regions(a), tq_dataset_regions(b));
-    assert_int_equal(tq_dataset_sectors(a), tq_dataset_sectors(b));
-    assert_int_equal(tq_dataset_years(a), tq_dataset_years(b));
-    for (int y = 0; y < tq_dataset_years(a); y++)
-        for (int k = 0; k < TQ_ARRAY_COUNT; k++) {
-            size_t la, lb;
-            const double *pa = tq_dataset_array_const(a, (tq_array)k, y, &la);
-            const double *pb = tq_dataset_array_const(b, (tq_array)k, y, &lb);
-            assert_int_equal(la, lb);
-            if (memcmp(pa, pb, la * sizeof(double)) != 0)
-                fail_msg("array %d year %d differs after the round trip", k, y);
-        }
+    assert_same_arrays(a, b, "round trip");
     assert_true(tq_dataset_hash(a) == tq_dataset_hash(b));
 }
 

@@ -70,14 +70,8 @@ def strip_c(text):
         ch = text[i]
         nxt = text[i + 1] if i + 1 < n else ""
         if state is None:
-            if ch == "/" and nxt == "/":
-                state = "line"
-                nc.append("  ")
-                code.append("  ")
-                i += 2
-                continue
-            if ch == "/" and nxt == "*":
-                state = "block"
+            if ch == "/" and nxt in ("/", "*"):
+                state = "line" if nxt == "/" else "block"
                 nc.append("  ")
                 code.append("  ")
                 i += 2

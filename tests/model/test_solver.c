@@ -4,75 +4,9 @@
  * nearby scenarios; stop reasons (converged, iteration limit, cancelled); settings;
  * allocation failures everywhere from baseline to the lazy result arrays. */
 #include "../tq_test.h"
+#include "economy.h"
 
 #include <math.h>
-
-static uint64_t rng;
-static double urand(void)
-{
-    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
-}
-
-#define IDX(n, i, j) (((size_t)(n)*N + (size_t)(i)) * J + (size_t)(j))
-
-/* A random economy with input-output links and deficits summing to zero. */
-static tq_dataset *make_economy(tq_context *ctx, int N, int J, uint64_t seed)
-{
-    rng = seed;
-    tq_dataset *ds;
-    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[16];
-    for (int n = 0; n < N; n++) {
-        snprintf(code, sizeof code, "R%d", n);
-        tq_dataset_set_region(ds, n, code, code);
-    }
-    for (int j = 0; j < J; j++) {
-        snprintf(code, sizeof code, "S%d", j);
-        tq_dataset_set_sector(ds, j, code, code, 1);
-    }
-    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
-    double *gamma = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *beta = tq_dataset_array(ds, TQ_BETA, 0, NULL);
-    double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
-    double *D = tq_dataset_array(ds, TQ_DEFICIT, 0, NULL), *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
-    for (int j = 0; j < J; j++)
-        theta[j] = 2.0 + 6.0 * urand();
-    double dsum = 0;
-    for (int n = 0; n < N; n++) {
-        VA[n] = 100.0 * (1.0 + 4.0 * urand());
-        D[n] = 10.0 * (urand() - 0.5);
-        dsum += D[n];
-    }
-    for (int n = 0; n < N; n++)
-        D[n] -= dsum / N;
-    for (int n = 0; n < N; n++) {
-        double as = 0;
-        for (int j = 0; j < J; j++) {
-            double b = 0.4 + 0.3 * urand();
-            beta[n * J + j] = b;
-            double gs = 0, gw[16];
-            for (int k = 0; k < J; k++)
-                gs += (gw[k] = 0.1 + urand());
-            for (int k = 0; k < J; k++)
-                gamma[((size_t)n * J + k) * J + j] = (1.0 - b) * gw[k] / gs;
-            as += (alpha[n * J + j] = 0.5 + urand());
-        }
-        for (int j = 0; j < J; j++)
-            alpha[n * J + j] /= as;
-        for (int j = 0; j < J; j++)
-            for (int i = 0; i < N; i++) {
-                double tr = i == n ? 0.0 : 0.2 * urand();
-                t[IDX(n, i, j)] = tr;
-                Z[IDX(n, i, j)] = VA[n] / J * (i == n ? 3.0 : urand()) / (1.0 + tr);
-            }
-    }
-    tq_dataset_set_has_io(ds, 1);
-    assert_int_equal(tq_dataset_derive(ctx, ds), TQ_OK);
-    return ds;
-}
 
 enum { NR = 6, NS = 4 };
 
@@ -129,7 +63,7 @@ static void test_thousand_solves(void **state)
     assert_int_equal(tq_context_new(&sctx, &a), TQ_OK);
     const long live0 = fa.live;
 
-    tq_dataset *ds = make_economy(ctx, NR, NS, 99);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 99);
     tq_baseline *b;
     assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
     tq_scenario *sf, *ss;
@@ -185,6 +119,30 @@ static void test_thousand_solves(void **state)
     tq_context_free(ctx);
 }
 
+/* The random economy of seed on ctx, its fixed-deficit baseline and a scenario at the
+ * base; econ_close frees the three. */
+typedef struct econ {
+    tq_dataset *ds;
+    tq_baseline *b;
+    tq_scenario *sc;
+} econ;
+
+static econ econ_open(tq_context *ctx, int N, int J, uint64_t seed)
+{
+    econ e;
+    e.ds = make_economy(ctx, N, J, 1, 1, seed);
+    assert_int_equal(tq_baseline_new(ctx, e.ds, 0, TQ_CLOSURE_FIXED, NULL, &e.b), TQ_OK);
+    assert_int_equal(tq_scenario_new(ctx, e.b, &e.sc), TQ_OK);
+    return e;
+}
+
+static void econ_close(econ *e)
+{
+    tq_scenario_free(e->sc);
+    tq_baseline_free(e->b);
+    tq_dataset_free(e->ds);
+}
+
 /* Warm start along a path of nearby scenarios: the same answers to the tolerance, and
  * fewer iterations in total than cold starts. */
 static void test_warm_start(void **state)
@@ -192,22 +150,18 @@ static void test_warm_start(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 5);
-    tq_baseline *b;
-    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
-    tq_scenario *sc;
-    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    econ e = econ_open(ctx, NR, NS, 5);
     tq_solver *warm, *cold;
-    assert_int_equal(tq_solver_new(ctx, b, &warm), TQ_OK);
-    assert_int_equal(tq_solver_new(ctx, b, &cold), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &warm), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &cold), TQ_OK);
     assert_int_equal(tq_solver_set_warm_start(warm, 1), TQ_OK);
     int it_warm = 0, it_cold = 0;
     for (int k = 1; k <= 40; k++) {
         /* region 0's tariffs on everyone rise by half a point per step */
-        assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.005 * k), TQ_OK);
+        assert_int_equal(tq_scenario_set_tariff(e.sc, 0, -1, -1, 0.005 * k), TQ_OK);
         tq_result *rw, *rc;
-        assert_int_equal(tq_solver_solve(warm, sc, &rw), TQ_OK);
-        assert_int_equal(tq_solver_solve(cold, sc, &rc), TQ_OK);
+        assert_int_equal(tq_solver_solve(warm, e.sc, &rw), TQ_OK);
+        assert_int_equal(tq_solver_solve(cold, e.sc, &rc), TQ_OK);
         /* tol 1e-10 on relative residuals: hats agree to ~1e-9 */
         same_result(rw, rc, 1e-7, k);
         const double *w1 = tq_result_array(rw, TQ_RES_WHAT, NULL), *w2 = tq_result_array(rc, TQ_RES_WHAT, NULL);
@@ -222,9 +176,7 @@ static void test_warm_start(void **state)
         fail_msg("warm start used %d iterations, cold %d", it_warm, it_cold);
     tq_solver_free(warm);
     tq_solver_free(cold);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
+    econ_close(&e);
     tq_context_free(ctx);
 }
 
@@ -243,19 +195,15 @@ static void test_stop_reasons(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 17);
-    tq_baseline *b;
-    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
-    tq_scenario *sc;
-    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
-    assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.3), TQ_OK);
+    econ e = econ_open(ctx, NR, NS, 17);
+    assert_int_equal(tq_scenario_set_tariff(e.sc, 0, -1, -1, 0.3), TQ_OK);
     tq_solver *s;
-    assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
+    assert_int_equal(tq_solver_new(ctx, e.b, &s), TQ_OK);
     tq_result *r;
 
     /* iteration limit */
     assert_int_equal(tq_solver_set_max_iter(s, 3), TQ_OK);
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_NOT_CONVERGED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_NOT_CONVERGED);
     assert_non_null(r);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_ITERATION_LIMIT);
     assert_int_equal(tq_result_info(r)->status, TQ_ERR_NOT_CONVERGED);
@@ -264,7 +212,7 @@ static void test_stop_reasons(void **state)
     tq_result_free(r);
     assert_int_equal(tq_solver_set_method(s, TQ_METHOD_FIXED_POINT), TQ_OK);
     assert_int_equal(tq_solver_set_max_iter(s, 2), TQ_OK);
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_NOT_CONVERGED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_NOT_CONVERGED);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_ITERATION_LIMIT);
     assert_int_equal(tq_result_info(r)->iterations, 2);
     tq_result_free(r);
@@ -275,18 +223,18 @@ static void test_stop_reasons(void **state)
     int left = 4;
     tq_context_set_progress(ctx, cancel_after, &left);
     r = (tq_result *)ctx; /* must be reset to NULL */
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_CANCELLED);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_ERR_CANCELLED);
     assert_null(r);
     assert_int_equal(tq_solver_info(s)->stop, TQ_STOP_CANCELLED);
     assert_int_equal(tq_solver_info(s)->iterations, 4);
     tq_context_set_progress(ctx, NULL, NULL);
 
     /* and then it converges (the cancelled solve left nothing behind) */
-    assert_int_equal(tq_solver_solve(s, sc, &r), TQ_OK);
+    assert_int_equal(tq_solver_solve(s, e.sc, &r), TQ_OK);
     assert_int_equal(tq_result_info(r)->stop, TQ_STOP_CONVERGED);
     assert_true(tq_result_info(r)->residual < 1e-10);
     tq_check k;
-    assert_int_equal(tq_check_solution(ctx, b, sc, r, NULL, &k), TQ_OK);
+    assert_int_equal(tq_check_solution(ctx, e.b, e.sc, r, NULL, &k), TQ_OK);
     assert_true(k.max < 1e-8);
 
     /* settings are checked */
@@ -300,29 +248,22 @@ static void test_stop_reasons(void **state)
 
     /* a result of other dimensions is refused by solve_into; a scenario of another
      * baseline by both */
-    tq_dataset *ds2 = make_economy(ctx, 3, 2, 1);
-    tq_baseline *b2;
-    assert_int_equal(tq_baseline_new(ctx, ds2, 0, TQ_CLOSURE_FIXED, NULL, &b2), TQ_OK);
-    tq_scenario *sc2;
-    assert_int_equal(tq_scenario_new(ctx, b2, &sc2), TQ_OK);
+    econ e2 = econ_open(ctx, 3, 2, 1);
+    tq_scenario *sc2 = e2.sc;
     tq_result *r2;
-    assert_int_equal(tq_solve(ctx, b2, sc2, NULL, &r2), TQ_OK);
-    assert_int_equal(tq_solver_solve_into(s, sc, r2), TQ_ERR_INVALID);
+    assert_int_equal(tq_solve(ctx, e2.b, sc2, NULL, &r2), TQ_OK);
+    assert_int_equal(tq_solver_solve_into(s, e.sc, r2), TQ_ERR_INVALID);
     assert_int_equal(tq_solver_solve_into(s, sc2, r), TQ_ERR_INVALID);
     tq_result *r3 = NULL;
     assert_int_equal(tq_solver_solve(s, sc2, &r3), TQ_ERR_INVALID);
     assert_null(r3);
     tq_result_free(r2);
-    tq_scenario_free(sc2);
-    tq_baseline_free(b2);
-    tq_dataset_free(ds2);
+    econ_close(&e2);
 
     tq_result_free(r);
     tq_solver_free(s);
     tq_solver_free(NULL);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
+    econ_close(&e);
     tq_context_free(ctx);
 }
 
@@ -376,7 +317,7 @@ static void test_allocation_failures(void **state)
     (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds = make_economy(ctx, NR, NS, 3);
+    tq_dataset *ds = make_economy(ctx, NR, NS, 1, 1, 3);
     long k = tq_test_alloc_sweep(solver_op, ds, TQ_ERR_NOMEM, TQ_SWEEP_FRESH_CONTEXT);
     assert_true(k > 20);
     tq_dataset_free(ds);

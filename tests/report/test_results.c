@@ -1125,22 +1125,22 @@ static int record_cb(void *ud, const char *stage, double fraction)
     return ++nfractions == stop_at;
 }
 
-/* A 40-region x 25-sector economy without input-output links (40,000 bilateral rows),
- * solved after R00 raises every tariff to 25%. */
-static void make_grid(tq_context *ctx, int N, int J, tq_dataset **ds_out, tq_baseline **b_out, tq_scenario **sc_out,
-                      tq_result **r_out)
-{
+/* An N-region x J-sector economy without input-output links (the tests take 40 x 25:
+ * 40,000 bilateral rows) on a context of its own, solved after R00 raises every tariff
+ * to 25%; grid_close frees all of it. */
+typedef struct grid {
+    tq_context *ctx;
     tq_dataset *ds;
-    assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[16];
-    for (int n = 0; n < N; n++) {
-        snprintf(code, sizeof code, "R%02d", n);
-        tq_dataset_set_region(ds, n, code, code);
-    }
-    for (int j = 0; j < J; j++) {
-        snprintf(code, sizeof code, "S%02d", j);
-        tq_dataset_set_sector(ds, j, code, code, 1);
-    }
+    tq_baseline *b;
+    tq_scenario *sc;
+    tq_result *r;
+} grid;
+
+static void grid_open(grid *g, int N, int J)
+{
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds = tq_test_dataset_new(ctx, N, J, 2);
     tq_dataset_set_name(ds, "grid", "test");
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL), *t = tq_dataset_array(ds, TQ_TARIFF, 0, NULL);
     double *theta = tq_dataset_array(ds, TQ_THETA, 0, NULL);
@@ -1162,21 +1162,26 @@ static void make_grid(tq_context *ctx, int N, int J, tq_dataset **ds_out, tq_bas
     assert_int_equal(tq_scenario_set_tariff(sc, 0, -1, -1, 0.25), TQ_OK);
     tq_result *r;
     assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
-    *ds_out = ds, *b_out = b, *sc_out = sc, *r_out = r;
+    *g = (grid){ctx, ds, b, sc, r};
+}
+
+static void grid_close(grid *g)
+{
+    tq_result_free(g->r);
+    tq_scenario_free(g->sc);
+    tq_baseline_free(g->b);
+    tq_dataset_free(g->ds);
+    tq_context_free(g->ctx);
 }
 
 static void test_progress_large(void **state)
 {
     (void)state;
     const int N = 40, J = 25;
-    tq_context *ctx;
-    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds;
-    tq_baseline *b;
-    tq_scenario *sc;
-    tq_result *r;
-    make_grid(ctx, N, J, &ds, &b, &sc, &r);
-    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, -1, -1, NULL};
+    grid g;
+    grid_open(&g, N, J);
+    tq_context *ctx = g.ctx;
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", g.b, g.sc, g.r, -1, -1, NULL};
     char *dir = tq_test_tmpdir();
     char *out = path_in(dir, "out");
     const unsigned fmt = TQ_FORMAT_CSV | TQ_FORMAT_JSON | DTA_FMT;
@@ -1210,11 +1215,7 @@ static void test_progress_large(void **state)
     free(out2);
     free(out);
     tq_test_rmtree(dir);
-    tq_result_free(r);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
-    tq_context_free(ctx);
+    grid_close(&g);
 }
 
 /* ------------------------------------------------- the table model, sinks --- */
@@ -1541,14 +1542,10 @@ static void test_sink_streaming(void **state)
 {
     (void)state;
     const int N = 40, J = 25;
-    tq_context *ctx;
-    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
-    tq_dataset *ds;
-    tq_baseline *b;
-    tq_scenario *sc;
-    tq_result *r;
-    make_grid(ctx, N, J, &ds, &b, &sc, &r);
-    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", b, sc, r, 0, 1, NULL};
+    grid g;
+    grid_open(&g, N, J);
+    tq_context *ctx = g.ctx;
+    tq_run run = {"grid-up", "", "R00 raises every tariff to 25%", g.b, g.sc, g.r, 0, 1, NULL};
     membuf m = {0};
     tq_sink sink = {mem_write, &m};
     assert_int_equal(tq_results_write_json(ctx, &run, 1, TQ_DETAIL_FULL, &sink), TQ_OK);
@@ -1599,11 +1596,7 @@ static void test_sink_streaming(void **state)
     fclose(ro);
     tq_context_free(c2);
     assert_int_equal(fa.live, 0);
-    tq_result_free(r);
-    tq_scenario_free(sc);
-    tq_baseline_free(b);
-    tq_dataset_free(ds);
-    tq_context_free(ctx);
+    grid_close(&g);
 }
 
 /* Texts that need escaping, and one that is not UTF-8, come back through a JSON parser;
