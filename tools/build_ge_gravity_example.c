@@ -3,7 +3,8 @@
  *
  *   build_ge_gravity_example SHARED_DATA_DIR DATA_DIR SCENARIO_DIR
  *
- * reads SHARED_DATA_DIR/gravity/ge_gravity_example_data.dta (the example data of Stata's
+ * reads SHARED_DATA_DIR/gravity/ge_gravity_example_data.dta (and the country names of
+ * DATA_DIR/wiod2014, the same WIOD countries) (the example data of Stata's
  * ge_gravity and R's GEGravity: total trade, domestic sales included, of 44 WIOD countries,
  * 2000-2014, with EU-enlargement and FTA dummies; Baier, Yotov & Zylkin 2019) and writes
  *   DATA_DIR/ge_gravity_eu/      one sector, year 2000, tradeq's own format (no
@@ -145,8 +146,17 @@ int main(int argc, char **argv)
     tq_dataset_set_name(ds, "ge_gravity_eu",
                         "ge_gravity example data (Baier; Yotov & Zylkin 2019; WIOD totals of 44 countries), year 2000; "
                         "see data/PROVENANCE.md");
-    for (int n = 0; n < N; n++)
-        tq_dataset_set_region(ds, n, codes[n], codes[n]);
+    /* country names: those of the embedded wiod2014 (the same WIOD countries); the .dta
+     * has codes only */
+    tq_dataset *names = NULL;
+    snprintf(path, sizeof path, "%s/wiod2014", argv[2]);
+    if (tq_dataset_load(ctx, path, &names) != TQ_OK)
+        names = NULL;
+    for (int n = 0; n < N; n++) {
+        int k = names ? tq_dataset_find_region(names, codes[n]) : -1;
+        tq_dataset_set_region(ds, n, codes[n], k >= 0 ? tq_dataset_region_name(names, k) : codes[n]);
+    }
+    tq_dataset_free(names);
     tq_dataset_set_sector(ds, 0, "TOT", "All goods and services (WIOD total trade and domestic sales)", 1);
     tq_dataset_set_year(ds, 0, 2000);
     double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL);

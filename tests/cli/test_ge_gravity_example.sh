@@ -11,6 +11,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fails=0; passes=0
 check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; passes=$((passes+1)); else echo "FAIL $1"; fails=$((fails+1)); fi; }
 mkdir -p "$tmp/data" "$tmp/scenarios"
+cp -r "$src/data/wiod2014" "$tmp/data/" # the country names
 "$(dirname "$tq")/build_ge_gravity_example" "$shared" "$tmp/data" "$tmp/scenarios" >/dev/null
 check "build_ge_gravity_example runs" $?
 bad=0
