@@ -14,19 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-void tq_solver_options_default(tq_solver_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->method = TQ_METHOD_ANDERSON;
-    o->tol = 1e-10;
-    o->max_iter = 0; /* method default */
-    o->anderson_m = 8;
-    o->damping = 0; /* method default */
-    o->threads = 0;
-    o->baseline_mode = TQ_BASELINE_RECALIBRATE;
-    o->numeraire_region = -1;
-}
-
 void tq_baseline_free(tq_baseline *b)
 {
     if (!b)

@@ -240,7 +240,8 @@ int tq__baseline_cache_lookup(tq_context *ctx, const tq_dataset *ds, int y, tq_c
         b->moved_w = h.moved_w;
         b->moved_p = h.moved_p;
         if (tq_dataset_clone(ctx, ds, &b->labels) != TQ_OK) {
-            tq_baseline_free(b);
+            tq__free(ctx, b->pi); /* the one block (see above); no labels yet */
+            tq__free(ctx, b);
             return 0;
         }
         *out = b;
