@@ -324,6 +324,17 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
             }
     for (size_t b = 0; b < n3; b++)
         t2[b] = Z2[b] > 0.0 ? tz[b] / Z2[b] : (cnt[b] > 0.0 ? tsum[b] / cnt[b] : 0.0);
+    /* Trade between members of a group becomes the group's domestic trade, which bears no
+     * tariff (a region cannot levy a tariff on itself: the tradeq format refuses one). The
+     * tariffs the members paid each other, tz on the diagonal, are kept as values: they
+     * become part of the flow's value and of the group's value added instead of tariff
+     * revenue, so output, income I = VA + R + D and spending are all unchanged. */
+    for (int g = 0; g < N2; g++)
+        for (int s = 0; s < J2; s++) {
+            size_t b = TQ_NIJ(N2, J2, g, g, s);
+            Z2[b] += tz[b];
+            t2[b] = 0.0;
+        }
 
     /* Value added, deficits and income are sums. D needs no recomputation: each member's
      * D counts its trade with the other members both ways, so those terms cancel in the
@@ -367,6 +378,14 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
             }
         }
     }
+    /* the tariffs paid inside a group: output and value added of the selling sector */
+    for (int g = 0; g < N2; g++)
+        for (int s = 0; s < J2; s++) {
+            const double r = tz[TQ_NIJ(N2, J2, g, g, s)];
+            Y2[TQ_NJ(J2, g, s)] += r;
+            beta2[TQ_NJ(J2, g, s)] += r;
+            VA2[g] += r;
+        }
     for (int g = 0; g < N2; g++)
         for (int s = 0; s < J2; s++) {
             size_t c2 = TQ_NJ(J2, g, s);

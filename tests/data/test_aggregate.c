@@ -69,29 +69,37 @@ static void test_tiny_regions(void **state)
     const double *D = tq_dataset_array_const(ag, TQ_DEFICIT, 0, NULL);
     const double *R = tq_dataset_array_const(ag, TQ_R, 0, NULL);
     const double *I = tq_dataset_array_const(ag, TQ_I, 0, NULL);
-    /* goods: AB buys from AB 100 + 20 + 30 + 80 = 230 (was 50 of it imports), from CCC 10 + 10 */
-    tq_assert_close(Z[TQ_NIJ(N, J, AB, AB, G)], 230.0, 1e-15);
+    /* goods: AB buys from AB 100 + 20 + 30 + 80 = 230 (was 50 of it imports), from CCC 10 + 10;
+     * the 8 of tariffs AAA and BBB paid each other (0.1*20 + 0.2*30) stay in the value of
+     * AB's now domestic flow, which bears no tariff: 238 */
+    tq_assert_close(Z[TQ_NIJ(N, J, AB, AB, G)], 238.0, 1e-15);
     tq_assert_close(Z[TQ_NIJ(N, J, AB, C, G)], 20.0, 1e-15);
     tq_assert_close(Z[TQ_NIJ(N, J, C, AB, G)], 20.0, 1e-15);
     tq_assert_close(Z[TQ_NIJ(N, J, C, C, G)], 60.0, 1e-15);
     tq_assert_close(Z[TQ_NIJ(N, J, AB, AB, S)], 270.0, 1e-15);
-    /* tariffs, trade weighted: inside AB (0.1*20 + 0.2*30)/230; CCC on AB (0.05*10 + 0*10)/20 */
-    tq_assert_close(t[TQ_NIJ(N, J, AB, AB, G)], 8.0 / 230.0, 1e-15);
+    /* tariffs, trade weighted: none inside AB (a region cannot levy a tariff on itself);
+     * CCC on AB (0.05*10 + 0*10)/20 */
+    tq_assert_close(t[TQ_NIJ(N, J, AB, AB, G)], 0.0, 0);
+    tq_assert_close(t[TQ_NIJ(N, J, AB, AB, S)], 0.0, 0);
     tq_assert_close(t[TQ_NIJ(N, J, C, AB, G)], 0.025, 1e-15);
     tq_assert_close(t[TQ_NIJ(N, J, AB, C, G)], 0.0, 1e-15);
     /* no trade in services between groups: the simple mean of the members' zero rates */
     tq_assert_close(t[TQ_NIJ(N, J, AB, C, S)], 0.0, 0);
-    /* output, value added, tariff revenue, deficits, income are sums */
-    tq_assert_close(Y[TQ_NJ(J, AB, G)], 250.0, 1e-15);
+    /* output, value added, tariff revenue, deficits, income are sums, but for the 8 of
+     * tariffs inside AB: output and value added of AB's goods, not tariff revenue, so that
+     * income I = VA + R + D is the members' sum 372 */
+    tq_assert_close(Y[TQ_NJ(J, AB, G)], 258.0, 1e-15);
     tq_assert_close(Y[TQ_NJ(J, AB, S)], 270.0, 1e-15);
-    tq_assert_close(VA[AB], 364.0, 1e-15);
-    tq_assert_close(R[AB], 8.0, 1e-15);
+    tq_assert_close(VA[AB], 372.0, 1e-15);
+    tq_assert_close(R[AB], 0.0, 0);
     tq_assert_close(D[AB], 0.0, 1e-15); /* -10 + 10: AB imports 20 from CCC and exports 20 */
     tq_assert_close(D[C], 0.0, 1e-15);
     tq_assert_close(I[AB], 372.0, 1e-14);
-    /* shares from values: identical IO structure stays; alpha = (89 + 92) / 372 */
-    tq_assert_close(gamma[TQ_NKJ(J, AB, G, G)], 0.2, 1e-15);
-    tq_assert_close(gamma[TQ_NKJ(J, AB, S, G)], 0.1, 1e-15);
+    /* shares from values: intermediate purchases 0.2*250 and 0.1*250 of goods output 258,
+     * value added 0.7*250 + 8; services keep the members' structure; alpha = (89 + 92) / 372 */
+    tq_assert_close(gamma[TQ_NKJ(J, AB, G, G)], 50.0 / 258.0, 1e-15);
+    tq_assert_close(gamma[TQ_NKJ(J, AB, S, G)], 25.0 / 258.0, 1e-15);
+    tq_assert_close(beta[TQ_NJ(J, AB, G)], 183.0 / 258.0, 1e-15);
     tq_assert_close(beta[TQ_NJ(J, AB, S)], 0.7, 1e-15);
     tq_assert_close(alpha[TQ_NJ(J, AB, G)], 181.0 / 372.0, 1e-14);
     tq_assert_close(alpha[TQ_NJ(J, AB, G)] + alpha[TQ_NJ(J, AB, S)], 1.0, 1e-15);
@@ -152,8 +160,10 @@ static void test_tiny_sectors(void **state)
     theta = tq_dataset_array_const(ag, TQ_THETA, 0, NULL);
     tq_assert_close(theta[0], (4.0 * 330 + 8.0 * 360) / 690.0, 1e-15);
     tq_assert_close(tq_dataset_array_const(ag, TQ_DEFICIT, 0, NULL)[0], 0.0, 1e-15);
-    tq_assert_close(tq_dataset_array_const(ag, TQ_Y, 0, NULL)[0], 690.0, 1e-15);
-    tq_assert_close(tq_dataset_array_const(ag, TQ_R, 0, NULL)[0], 8.5, 1e-15);
+    /* all 8.5 of tariff revenue was paid inside the one region: output and value added now */
+    tq_assert_close(tq_dataset_array_const(ag, TQ_Y, 0, NULL)[0], 698.5, 1e-15);
+    tq_assert_close(tq_dataset_array_const(ag, TQ_R, 0, NULL)[0], 0.0, 0);
+    tq_assert_close(tq_dataset_array_const(ag, TQ_TARIFF, 0, NULL)[0], 0.0, 0);
     tq_dataset_free(ag);
 
     /* no maps at all: a copy with the same numbers */
@@ -221,11 +231,11 @@ static void test_tiny_years(void **state)
         tq_assert_close(z1[a], 2.0 * z0[a], 1e-15);
         tq_assert_close(t1[a], t0[a], 1e-15);
     }
-    tq_assert_close(z0[TQ_NIJ(2, 2, 0, 0, 0)], 230.0, 1e-15);
+    tq_assert_close(z0[TQ_NIJ(2, 2, 0, 0, 0)], 238.0, 1e-15); /* 230 + 8 of tariffs inside AB */
     const double *a0 = tq_dataset_array_const(ag, TQ_ALPHA, 0, NULL);
     const double *a1 = tq_dataset_array_const(ag, TQ_ALPHA, 1, NULL);
     tq_assert_close(a1[0], a0[0], 1e-14);
-    tq_assert_close(tq_dataset_array_const(ag, TQ_VA, 1, NULL)[0], 728.0, 1e-15);
+    tq_assert_close(tq_dataset_array_const(ag, TQ_VA, 1, NULL)[0], 744.0, 1e-15); /* 2 x (364 + 8) */
     tq_dataset_free(ag);
     tq_dataset_free(two);
     tq_dataset_free(one);
@@ -339,6 +349,50 @@ static double sum_arr(const double *a, size_t n)
     return s;
 }
 
+/* The tariffs paid on trade inside one group of the region map file `map` (code,group,...
+ * lines): between two members, and a member's own (the raw WIOD's ROW taxes its own
+ * imports from the rest of the world), in sector j (j < 0: all sectors): what
+ * aggregation turns from tariff revenue into output and value added. Read from the map
+ * file and the original data, independently of the aggregation. */
+static double intra_group_revenue(const tq_dataset *ds, const char *map, int j)
+{
+    const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
+    char grp[64][16];
+    int gi[64];
+    assert_true(N <= 64);
+    for (int n = 0; n < N; n++)
+        gi[n] = -1;
+    FILE *f = fopen(map, "r");
+    assert_non_null(f);
+    char line[512];
+    int ng = 0;
+    while (fgets(line, sizeof line, f)) {
+        char code[16] = "", g[16] = "";
+        if (sscanf(line, "%15[^,],%15[^,\n]", code, g) != 2)
+            continue;
+        int n = tq_dataset_find_region(ds, code);
+        if (n < 0)
+            continue;
+        int k = 0;
+        while (k < ng && strcmp(grp[k], g))
+            k++;
+        if (k == ng)
+            snprintf(grp[ng++], sizeof grp[0], "%s", g);
+        gi[n] = k;
+    }
+    fclose(f);
+    const double *Z = tq_dataset_array_const(ds, TQ_Z, 0, NULL);
+    const double *t = tq_dataset_array_const(ds, TQ_TARIFF, 0, NULL);
+    double r = 0;
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < N; i++)
+            if (gi[n] >= 0 && gi[n] == gi[i])
+                for (int s = 0; s < J; s++)
+                    if (j < 0 || s == j)
+                        r += t[TQ_NIJ(N, J, n, i, s)] * Z[TQ_NIJ(N, J, n, i, s)];
+    return r;
+}
+
 static int is_eu(const char *c)
 {
     static const char *const eu[] = {"AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN",
@@ -385,11 +439,14 @@ static void test_wiod_eu28(void **state)
             a += Y[TQ_NJ(J, n, j)];
         for (int n = 0; n < N2; n++)
             b += Y2[TQ_NJ(J, n, j)];
-        tq_assert_close(b, a, 1e-9);
+        /* plus the tariffs paid on trade inside a group on this sector's goods */
+        tq_assert_close(b, a + intra_group_revenue(ds, MAPS "/wiod2014_eu28.csv", j), 1e-9);
         yw += a;
         yw2 += b;
     }
-    tq_assert_close(yw2 / yw, 1.0, 1e-12);
+    const double r_in = intra_group_revenue(ds, MAPS "/wiod2014_eu28.csv", -1);
+    assert_true(r_in > 0); /* ROW's own tariffs */
+    tq_assert_close(yw2 / (yw + r_in), 1.0, 1e-12);
 
     /* per sector: EU28 domestic = members' domestic + intra-EU imports; EU28 imports =
      * members' imports - intra-EU imports */
@@ -458,14 +515,20 @@ static void test_wiod_eu28(void **state)
     for (int j = 0; j < J; j++)
         tq_assert_close(t2[TQ_NIJ(N2, J, eu, eu, j)], 0.0, 1e-15);
 
-    /* value added, tariff revenue, deficits and income are preserved */
+    /* income is preserved; value added gains, and tariff revenue loses, the tariffs paid on
+     * domestic trade (ROW's own), which the aggregate may not carry as tariffs */
     static const tq_array sums[] = {TQ_VA, TQ_R, TQ_I};
+    static const double moved[] = {1, -1, 0};
     for (size_t k = 0; k < 3; k++) {
         size_t l1, l2;
         const double *a = tq_dataset_array_const(ds, sums[k], 0, &l1);
         const double *b = tq_dataset_array_const(ag, sums[k], 0, &l2);
-        tq_assert_close(sum_arr(b, l2) / sum_arr(a, l1), 1.0, 1e-12);
+        tq_assert_close(sum_arr(b, l2) / (sum_arr(a, l1) + moved[k] * r_in), 1.0, 1e-12);
     }
+    /* and no region of the aggregate levies a tariff on itself */
+    for (int n = 0; n < N2; n++)
+        for (int j = 0; j < J; j++)
+            assert_true(t2[TQ_NIJ(N2, J, n, n, j)] == 0.0);
     /* EU28's deficit: the sum of the members', equal to its extra-EU imports - exports */
     const double *D = tq_dataset_array_const(ds, TQ_DEFICIT, 0, NULL);
     const double *D2 = tq_dataset_array_const(ag, TQ_DEFICIT, 0, NULL);
@@ -513,12 +576,17 @@ static void test_wiod_majors_sectors10(void **state)
     static const char *const order[] = {"USA", "JPN", "CHN", "EU28", "CAN", "MEX", "KOR", "IND", "ROW"};
     for (int n = 0; n < 9; n++)
         assert_string_equal(tq_dataset_region_code(ag, n), order[n]);
+    /* spending and income are sums; output, flows and value added gain, and tariff revenue
+     * loses, the tariffs paid inside a group (which become domestic trade, untaxed) */
+    const double r_in = intra_group_revenue(ds, MAPS "/wiod2014_majors.csv", -1);
+    assert_true(r_in > 0);
     static const tq_array sums[] = {TQ_Y, TQ_Z, TQ_X, TQ_VA, TQ_R, TQ_I};
+    static const double moved[] = {1, 1, 0, 1, -1, 0};
     for (size_t k = 0; k < sizeof sums / sizeof sums[0]; k++) {
         size_t l1, l2;
         const double *a = tq_dataset_array_const(ds, sums[k], 0, &l1);
         const double *b = tq_dataset_array_const(ag, sums[k], 0, &l2);
-        tq_assert_close(sum_arr(b, l2) / sum_arr(a, l1), 1.0, 1e-12);
+        tq_assert_close(sum_arr(b, l2) / (sum_arr(a, l1) + moved[k] * r_in), 1.0, 1e-12);
     }
     /* theta stays inside the members' range; services stay 4.96 */
     const double *th = tq_dataset_array_const(ag, TQ_THETA, 0, NULL);
