@@ -42,12 +42,42 @@ static int find_region_ci(const tq_dataset *ds, const char *code)
     return tq_dataset_find_region(ds, up);
 }
 
+/* Exchange rates accepted by --rate, in units per USD: wide enough for any currency in
+ * use, narrow enough that no converted figure overflows. */
+#define RATE_MIN 1e-9
+#define RATE_MAX 1e9
+
+static int rate_ok(double r)
+{
+    return isfinite(r) && r >= RATE_MIN && r <= RATE_MAX;
+}
+
+/* 0 if s is a non-empty comma-separated list of years 1-9999 (checked before the data
+ * are loaded: an empty list used to print from no year at all, a year that overflows an
+ * int used to wrap around to another year). */
+static int check_years(const char *s)
+{
+    if (!*s)
+        return -1;
+    for (const char *p = s;;) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            return -1;
+        long v = strtol(p, &end, 10);
+        if (v < 1 || v > 9999 || (*end && *end != ','))
+            return -1;
+        if (!*end)
+            return 0;
+        p = end + 1;
+    }
+}
+
 int tq_cmd_balance(int argc, char **argv)
 {
     cli_data_opts dopt = {0};
     const char *ra = NULL, *rb = NULL, *years_arg = NULL, *currency = "USD", *fmt = "table";
     double rate = 1.0;
-    int by_sector = 0, rate_given = 0;
+    int by_sector = 0, rate_given = 0, currency_given = 0;
     /* --rate YEAR=R,...: one rate per year */
     int rate_year[64];
     double rate_val[64];
@@ -69,26 +99,34 @@ int tq_cmd_balance(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--years") && i + 1 < argc) {
             years_arg = argv[++i];
+            if (check_years(years_arg))
+                return cli_usage_error("balance", "--years takes a comma-separated list of years (1-9999), not '%s'",
+                                       years_arg);
         } else if (!strcmp(a, "--currency") && i + 1 < argc) {
             currency = argv[++i];
+            currency_given = 1;
+            if (!currency[0] || strlen(currency) > 8)
+                return cli_usage_error("balance", "--currency takes a currency code such as JPY, not '%s'", currency);
         } else if (!strcmp(a, "--rate") && i + 1 < argc) {
             const char *arg = argv[++i];
             char *end;
             rate_given = 1;
             if (!strchr(arg, '=')) {
                 rate = strtod(arg, &end);
-                if (*end || !(rate > 0) || !isfinite(rate))
-                    return cli_usage_error("balance", "--rate must be a positive number or YEAR=R,..., not '%s'", arg);
+                if (end == arg || *end || !rate_ok(rate))
+                    return cli_usage_error("balance", "--rate must be a number from %g to %g or YEAR=R,..., not '%s'",
+                                           RATE_MIN, RATE_MAX, arg);
                 continue;
             }
             for (const char *p = arg; *p;) {
                 long y = strtol(p, &end, 10);
-                if (end == p || *end != '=' || nrates == 64)
+                if (end == p || *end != '=' || nrates == 64 || y < 1 || y > 9999)
                     return cli_usage_error("balance", "--rate takes R or YEAR=R,YEAR=R,..., not '%s'", arg);
-                double v = strtod(end + 1, &end);
-                if (!(v > 0) || !isfinite(v) || (*end && *end != ','))
-                    return cli_usage_error("balance", "--rate: the rate for %ld must be a positive number in '%s'", y,
-                                           arg);
+                const char *num = end + 1;
+                double v = strtod(num, &end);
+                if (end == num || !rate_ok(v) || (*end && *end != ','))
+                    return cli_usage_error("balance", "--rate: the rate for %ld must be a number from %g to %g in '%s'",
+                                           y, RATE_MIN, RATE_MAX, arg);
                 for (int q = 0; q < nrates; q++)
                     if (rate_year[q] == (int)y)
                         return cli_usage_error("balance", "--rate names year %ld twice", y);
@@ -114,6 +152,8 @@ int tq_cmd_balance(int argc, char **argv)
         return cli_usage_error("balance", "name a region, e.g. tradeq balance USA JPN");
     if (strcmp(currency, "USD") && !rate_given)
         return cli_usage_error("balance", "--currency %s needs --rate (units of %s per USD)", currency, currency);
+    if (rate_given && !currency_given)
+        return cli_usage_error("balance", "--rate needs --currency CODE (the currency the rate converts USD into)");
 
     tq_context *ctx = cli_context();
     tq_runner *runner = cli_runner(ctx);

@@ -70,7 +70,12 @@ int tq_cmd_info(int argc, char **argv)
         } else if (!strcmp(argv[i], "--elasticities")) {
             list_elasticities = 1;
         } else if (!strcmp(argv[i], "--year") && i + 1 < argc) {
-            want_year = atoi(argv[++i]);
+            char *end;
+            const char *v = argv[++i];
+            long yv = strtol(v, &end, 10);
+            if (end == v || *end || yv < 1 || yv > 9999)
+                return cli_usage_error("info", "--year takes a year (1-9999), not '%s'", v);
+            want_year = (int)yv;
         } else {
             return cli_usage_error("info", "unknown option '%s'", argv[i]);
         }

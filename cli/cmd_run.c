@@ -287,6 +287,28 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev
 
 /* ------------------------------------------------------------------ the command --- */
 
+static const char *argv_closure_name(tq_closure c)
+{
+    static const char *const names[] = {"fixed", "balanced", "share", "target"};
+    return (int)c >= 0 && (int)c < 4 ? names[c] : "?";
+}
+
+/* A --tariff value '+25%': a sign says "add", a percent sign says "set" (the library
+ * reads it as "set 25%"). Refused, so the user says which. */
+static int ambiguous_percent(const char *arg)
+{
+    const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *eq = c2 ? strchr(c2 + 1, '=') : NULL;
+    if (!eq)
+        return 0;
+    const char *v = eq + 1;
+    while (*v == ' ')
+        v++;
+    size_t n = strlen(v);
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    return v[0] == '+' && n > 1 && v[n - 1] == '%';
+}
+
 static int parse_closure(const char *s, tq_closure *c)
 {
     static const char *const names[] = {"fixed", "balanced", "share", "target"};
@@ -321,6 +343,11 @@ int tq_cmd_run(int argc, char **argv)
             if (ntariffs == 256)
                 return cli_usage_error("run", "too many --tariff flags");
             tariffs[ntariffs++] = argv[++i];
+            if (ambiguous_percent(argv[i]))
+                return cli_usage_error("run",
+                                       "--tariff %s: '+N%%' is ambiguous: write +Npp to add N points, or N%% to "
+                                       "set the tariff to N%%",
+                                       argv[i]);
         } else if (!strcmp(a, "--data") && has_val) {
             data = argv[++i];
         } else if (!strcmp(a, "--closure") && has_val) {
@@ -332,7 +359,12 @@ int tq_cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--format") && has_val) {
             formats = argv[++i];
         } else if (!strcmp(a, "--top") && has_val) {
-            top = atoi(argv[++i]);
+            char *end;
+            const char *v = argv[++i];
+            long k = strtol(v, &end, 10);
+            if (end == v || *end || k < 0 || k > INT_MAX || v[0] == '-')
+                return cli_usage_error("run", "--top must be a whole number of regions, 0 or more, not '%s'", v);
+            top = (int)k;
         } else if (!strcmp(a, "--rank") && has_val) {
             const char *r = argv[++i];
             if (strcmp(r, "ev") && strcmp(r, "welfare"))
@@ -383,22 +415,27 @@ int tq_cmd_run(int argc, char **argv)
     unsigned fmt = 0;
     int want_table = 0;
     {
+        /* the list is read in place, token by token: no copy to truncate */
         const char *f = formats ? formats : (outdir ? "table,csv" : "table");
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", f);
-        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-            if (!strcmp(tok, "table"))
+        static const char *const names[] = {"table", "csv", "json", "xlsx", "dta"};
+        static const unsigned bits[] = {0, TQ_FORMAT_CSV, TQ_FORMAT_JSON, TQ_FORMAT_XLSX, TQ_FORMAT_DTA};
+        for (const char *p = f;;) {
+            size_t len = strcspn(p, ",");
+            int k = 0;
+            while (k < 5 && !(strlen(names[k]) == len && !strncmp(p, names[k], len)))
+                k++;
+            if (len == 0)
+                return cli_usage_error("run", "--format takes a comma list of table, csv, json, xlsx, dta, not '%s'",
+                                       f);
+            if (k == 5)
+                return cli_usage_error("run", "unknown format '%.*s' (table, csv, json, xlsx, dta)",
+                                       len > 40 ? 40 : (int)len, p);
+            if (k == 0)
                 want_table = 1;
-            else if (!strcmp(tok, "csv"))
-                fmt |= TQ_FORMAT_CSV;
-            else if (!strcmp(tok, "json"))
-                fmt |= TQ_FORMAT_JSON;
-            else if (!strcmp(tok, "xlsx"))
-                fmt |= TQ_FORMAT_XLSX;
-            else if (!strcmp(tok, "dta"))
-                fmt |= TQ_FORMAT_DTA;
-            else
-                return cli_usage_error("run", "unknown format '%s' (table, csv, json, xlsx, dta)", tok);
+            fmt |= bits[k];
+            if (!p[len])
+                break;
+            p += len + 1;
         }
     }
     int json_stdout = !outdir && (fmt & TQ_FORMAT_JSON);
@@ -406,6 +443,11 @@ int tq_cmd_run(int argc, char **argv)
         return cli_usage_error("run", "csv, xlsx and dta need --out DIR");
     if (json_stdout && fmt != TQ_FORMAT_JSON)
         return cli_usage_error("run", "without --out only json can go to standard output");
+    if (json_stdout && want_table)
+        return cli_usage_error("run", "json and the table cannot both go to standard output: give --out DIR for "
+                                      "the json, or leave table out");
+    if (check && (!want_table || json_stdout))
+        return cli_usage_error("run", "--check prints its residuals under the table: add table to --format");
 
     if (data)
         ro.dataset = data;
@@ -451,8 +493,23 @@ int tq_cmd_run(int argc, char **argv)
                 cli_print_error(ctx);
                 goto done;
             }
-        if (have_closure)
+        if (have_closure) {
+            /* --closure replaces the closure; it must not silently drop a file's deficit
+             * targets (deficits: implies closure: target) */
+            for (int k = 0; k < tq_spec_count(specs[s]) && closure != TQ_CLOSURE_TARGET; k++) {
+                tq_spec_info si;
+                tq_spec_get(specs[s], k, &si);
+                if (si.closure == TQ_CLOSURE_TARGET) {
+                    fprintf(stderr,
+                            "tradeq run: %s: scenario '%s' sets deficit targets (deficits:, closure target); "
+                            "--closure %s would drop them (leave --closure out, or remove deficits: from the "
+                            "file)\n",
+                            si.origin, si.name, argv_closure_name(closure));
+                    goto done;
+                }
+            }
             tq_spec_set_closure(specs[s], -1, closure);
+        }
     }
     int total = 0;
     for (int s = 0; s < nspecs; s++)
