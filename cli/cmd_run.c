@@ -343,11 +343,16 @@ int tq_cmd_run(int argc, char **argv)
             if (ntariffs == 256)
                 return cli_usage_error("run", "too many --tariff flags");
             tariffs[ntariffs++] = argv[++i];
-            if (ambiguous_percent(argv[i]))
+            if (ambiguous_percent(argv[i])) {
+                const char *v = strrchr(argv[i], '=') + 1;
+                while (*v == ' ' || *v == '+')
+                    v++;
+                int n = (int)strcspn(v, "% ");
                 return cli_usage_error("run",
-                                       "--tariff %s: '+N%%' is ambiguous: write +Npp to add N points, or N%% to "
-                                       "set the tariff to N%%",
-                                       argv[i]);
+                                       "--tariff %s: a sign and a percent sign are ambiguous: write +%.*spp to add "
+                                       "%.*s points, or %.*s%% to set the tariff to %.*s%%",
+                                       argv[i], n, v, n, v, n, v, n, v);
+            }
         } else if (!strcmp(a, "--data") && has_val) {
             data = argv[++i];
         } else if (!strcmp(a, "--closure") && has_val) {
