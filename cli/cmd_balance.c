@@ -15,7 +15,8 @@ static void help(void)
            "year over year are shown (default: the last two years of a multi-year dataset).\n"
            "--currency CODE --rate R converts at R units of CODE per USD; --rate 2017=112.1,2018=110.4\n"
            "gives one rate per year (annual averages, e.g. 112.1 yen per USD in 2017), as a yen or euro\n"
-           "figure of a year is converted at that year's rate.\n");
+           "figure of a year is converted at that year's rate. Rates run from 1e-9 to 1e9; --rate needs\n"
+           "--currency, and --years takes years 1-9999.\n");
 }
 
 typedef struct row {
