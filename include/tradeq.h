@@ -555,12 +555,21 @@ TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);
  * / sum_j X[n,j]; e1 = max |c^ / (E1) - 1|; e2 = max |P^ / (E2) - 1|; e3 = max
  * |pi' - (E3)|; e4 = (E4) as in tq_solve_info; income = max |I' - (w^ VA + R' + D')| /
  * I'; e5 = (E5) / (w^ VA); numeraire = |sum w^ VA / sum VA - 1| (or |w^[r] - 1|);
- * deficit_sum = |sum D'| / sum VA. max is the largest of them. */
+ * deficit_sum = |sum D'| / sum VA. max is the largest of them. A result that fails
+ * tq_result_validate (NaN/inf, non-positive w^, P^, c^ or I') is TQ_ERR_INVALID with the
+ * residuals filled and max = inf. */
 typedef struct tq_check {
     double e0, e1, e2, e3, e4, income, e5, numeraire, deficit_sum, max;
 } tq_check;
 TQ_API tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
                                    const tq_solver_options *opt, tq_check *out);
+
+/* Check a result before it is reported or written: every array present (the lazy
+ * [n,i,j] ones only once computed) finite, and w^, P^, c^ and I' positive. Errors:
+ * TQ_ERR_INVALID naming the array and the value (tq_tables_new, and so the result
+ * writers, refuse such a result; tq_check_solution reports it). Thread safety: reads r
+ * only. */
+TQ_API tq_status tq_result_validate(tq_context *ctx, const tq_result *r);
 
 /* -------------------------------------------------------- scenario files --- */
 /* Scenario files (YAML, docs/scenarios.md). A spec keeps the codes and values as

@@ -10,8 +10,10 @@
  * gamma, beta, alpha, VA and D', never the data's X. TQ_BASELINE_RAW takes the data as
  * it is. */
 #include "cp.h"
+#include "validate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void tq_baseline_free(tq_baseline *b)
@@ -162,19 +164,38 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
                 if (!isfinite(b->gamma[TQ_NKJ(J, n, k, j)]))
                     st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "gamma", "region %s sector %s: input share not finite",
                                    rc, sc);
+            if (!st && !(isfinite(b->X[TQ_NJ(J, n, j)]) && b->X[TQ_NJ(J, n, j)] >= 0))
+                st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "X",
+                               "region %s sector %s: expenditure %g is not a finite non-negative number", rc, sc,
+                               b->X[TQ_NJ(J, n, j)]);
             for (int i = 0; i < N && !st; i++) {
                 const size_t c = TQ_NIJ(N, J, n, i, j);
-                if (!(b->pi[c] >= 0) || !(b->t[c] > -1))
-                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, b->pi[c] >= 0 ? "tariff" : "pi",
-                                   "importer %s exporter %s sector %s: bad share %g or tariff %g", rc,
-                                   tq_dataset_region_code(ds, i), sc, b->pi[c], b->t[c]);
+                if (!(b->pi[c] >= 0 && b->pi[c] <= 1 + 1e-9))
+                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "pi",
+                                   "importer %s exporter %s sector %s: trade share %g outside [0,1]", rc,
+                                   tq_dataset_region_code(ds, i), sc, b->pi[c]);
+                else if (!(1 + b->t[c] > 0 && 1 + b->t[c] <= TQ__FACTOR_MAX))
+                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "tariff",
+                                   "importer %s exporter %s sector %s: tariff %g (1+t = %g) outside the range 1+t in "
+                                   "(0, %g]",
+                                   rc, tq_dataset_region_code(ds, i), sc, b->t[c], 1 + b->t[c], TQ__FACTOR_MAX);
             }
         }
     }
-    for (int j = 0; j < J && !st; j++)
-        if (!(b->theta[j] > 0) || !isfinite(b->theta[j]))
-            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "theta", "sector %s: theta must be positive",
-                           tq_dataset_sector_code(ds, j));
+    char what[80];
+    for (int j = 0; j < J && !st; j++) {
+        snprintf(what, sizeof what, "sector %s", tq_dataset_sector_code(ds, j));
+        st = tq__valid_theta(ctx, NULL, "theta", what, b->theta[j]);
+    }
+    for (int n = 0; n < N && !st; n++) {
+        snprintf(what, sizeof what, "region %s", tq_dataset_region_code(ds, n));
+        if (!isfinite(b->D[n]))
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "D", "%s: deficit %g is not finite", what, b->D[n]);
+        else if (!(isfinite(b->I[n]) && b->I[n] > 0))
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "I", "%s: income %g is not a positive number", what, b->I[n]);
+        else if (!isfinite(b->R[n]))
+            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "R", "%s: tariff revenue %g is not finite", what, b->R[n]);
+    }
     if (!st && fabs(dsum) > 1e-6 * wva)
         st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "D",
                        "deficits sum to %g (%.3g of world value added), not 0: rebalance the dataset "
