@@ -439,6 +439,11 @@ static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int t
         return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, tariff ? "tariff" : "iceberg",
                          tariff ? "a tariff must be above -1 (got %g)" : "an iceberg change must be positive (got %g)",
                          v);
+    /* the plausible ranges (docs/scenarios.md): 1+t and d^ at most 1e3, d^ at least 1e-3 */
+    tq_status st = tariff ? tq__valid_tariff(sc->ctx, NULL, "tariff", NULL, v)
+                          : tq__valid_iceberg(sc->ctx, NULL, "iceberg", NULL, v);
+    if (st)
+        return st;
     if (!tariff && !iceberg(sc))
         return TQ_ERR_NOMEM;
     for (int a = n < 0 ? 0 : n; a < (n < 0 ? N : n + 1); a++)
@@ -485,6 +490,16 @@ tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const dou
                 return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'", "target deficit not finite");
             s += target[n];
             v += sc->b->VA[n];
+        }
+        char what[80];
+        for (int n = 0; n < N; n++) { /* every region's income stays positive */
+            if (sc->b->labels)
+                snprintf(what, sizeof what, "region %s", tq_dataset_region_code(sc->b->labels, n));
+            else
+                snprintf(what, sizeof what, "region %d", n);
+            tq_status st = tq__valid_deficit(sc->ctx, NULL, "D'", what, target[n], sc->b->VA[n]);
+            if (st)
+                return st;
         }
         if (fabs(s) > 1e-9 * v)
             return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'",

@@ -193,6 +193,36 @@ static void test_spec_apply(void **state)
     tq_dataset_free(ds);
 }
 
+/* The C API's setters check the same ranges. */
+static void test_setters(void **state)
+{
+    (void)state;
+    tq_dataset *ds = load();
+    tq_baseline *b = NULL;
+    tq_scenario *sc = NULL;
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    assert_int_equal(tq_scenario_set_tariff(sc, 0, 1, 0, 999), TQ_OK);
+    assert_int_equal(tq_scenario_set_tariff(sc, 0, 1, 0, 999.5), TQ_ERR_INVALID);
+    tq_assert_error(ctx, "1+t = 1000.5", "(0, 1000]");
+    assert_int_equal(tq_scenario_set_tariff(sc, 0, 1, 0, NAN), TQ_ERR_INVALID);
+    assert_int_equal(tq_scenario_set_iceberg(sc, 0, 1, 0, 1e-3), TQ_OK);
+    assert_int_equal(tq_scenario_set_iceberg(sc, 0, 1, 0, 1000), TQ_OK);
+    assert_int_equal(tq_scenario_set_iceberg(sc, 0, 1, 0, 9e-4), TQ_ERR_INVALID);
+    tq_assert_error(ctx, "d^ = 0.0009", "[0.001, 1000]");
+    assert_int_equal(tq_scenario_set_iceberg(sc, 0, 1, 0, 1001), TQ_ERR_INVALID);
+    /* deficit targets summing to 0: AAA -VA + 1 passes, -VA - 1 leaves no income */
+    const double va = tq_baseline_array(b, TQ_VA, NULL)[0];
+    double tgt[3] = {-va + 1, va - 1, 0};
+    assert_int_equal(tq_scenario_set_closure(sc, TQ_CLOSURE_TARGET, tgt), TQ_OK);
+    tgt[0] = -va - 1, tgt[1] = va + 1;
+    assert_int_equal(tq_scenario_set_closure(sc, TQ_CLOSURE_TARGET, tgt), TQ_ERR_INVALID);
+    tq_assert_error(ctx, "region AAA", "leaves income at or below 0");
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+}
+
 static void test_result(void **state)
 {
     (void)state;
@@ -261,7 +291,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_theta),  cmocka_unit_test(test_data_tariff), cmocka_unit_test(test_data_flows),
-        cmocka_unit_test(test_spec_values), cmocka_unit_test(test_spec_apply),  cmocka_unit_test(test_result),
+        cmocka_unit_test(test_spec_values), cmocka_unit_test(test_spec_apply),  cmocka_unit_test(test_setters),
+        cmocka_unit_test(test_result),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
