@@ -436,10 +436,10 @@ typedef struct tq_scenario tq_scenario;
  * the baseline's. *out owned by the caller (tq_scenario_free). b must outlive it. */
 TQ_API tq_status tq_scenario_new(tq_context *ctx, const tq_baseline *b, tq_scenario **out);
 TQ_API void tq_scenario_free(tq_scenario *sc);
-/* Set t'[n,i,j] = rate (ad valorem, > -1). Any of n, i, j may be -1 for "all";
- * domestic cells (n == i) are never changed. TQ_ERR_INVALID for bad indices or rate. */
+/* Set t'[n,i,j] = rate (ad valorem, 1 + rate in (0, 1e3]). Any of n, i, j may be -1 for
+ * "all"; domestic cells (n == i) are never changed. TQ_ERR_INVALID for bad indices or rate. */
 TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double rate);
-/* Set d^[n,i,j] = dhat (> 0), the iceberg (non-tariff) cost change; -1 means "all".
+/* Set d^[n,i,j] = dhat (in [1e-3, 1e3]), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
 TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
 /* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. The
@@ -447,8 +447,9 @@ TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, d
  * without one cost no memory for it; tq_scenario_iceberg returns NULL if that fails. */
 TQ_API double *tq_scenario_tariffs(tq_scenario *sc);
 TQ_API double *tq_scenario_iceberg(tq_scenario *sc);
-/* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA) is
- * copied and required for TQ_CLOSURE_TARGET, ignored otherwise. */
+/* Choose the closure; target (length N, summing to 0 within 1e-9 of world VA, each
+ * VA[n] + target[n] > 0 so that every income stays positive) is copied and required for
+ * TQ_CLOSURE_TARGET, ignored otherwise. */
 TQ_API tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const double *target);
 
 typedef struct tq_result tq_result;
@@ -555,12 +556,21 @@ TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);
  * / sum_j X[n,j]; e1 = max |c^ / (E1) - 1|; e2 = max |P^ / (E2) - 1|; e3 = max
  * |pi' - (E3)|; e4 = (E4) as in tq_solve_info; income = max |I' - (w^ VA + R' + D')| /
  * I'; e5 = (E5) / (w^ VA); numeraire = |sum w^ VA / sum VA - 1| (or |w^[r] - 1|);
- * deficit_sum = |sum D'| / sum VA. max is the largest of them. */
+ * deficit_sum = |sum D'| / sum VA. max is the largest of them. A result that fails
+ * tq_result_validate (NaN/inf, non-positive w^, P^, c^ or I') is TQ_ERR_INVALID with the
+ * residuals filled and max = inf. */
 typedef struct tq_check {
     double e0, e1, e2, e3, e4, income, e5, numeraire, deficit_sum, max;
 } tq_check;
 TQ_API tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scenario *sc, const tq_result *r,
                                    const tq_solver_options *opt, tq_check *out);
+
+/* Check a result before it is reported or written: every array present (the lazy
+ * [n,i,j] ones only once computed) finite, and w^, P^, c^ and I' positive. Errors:
+ * TQ_ERR_INVALID naming the array and the value (tq_tables_new, and so the result
+ * writers, refuse such a result; tq_check_solution reports it). Thread safety: reads r
+ * only. */
+TQ_API tq_status tq_result_validate(tq_context *ctx, const tq_result *r);
 
 /* -------------------------------------------------------- scenario files --- */
 /* Scenario files (YAML, docs/scenarios.md). A spec keeps the codes and values as

@@ -10,8 +10,10 @@
  * gamma, beta, alpha, VA and D', never the data's X. TQ_BASELINE_RAW takes the data as
  * it is. */
 #include "cp.h"
+#include "validate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void tq_baseline_free(tq_baseline *b)
@@ -141,11 +143,12 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     memcpy(b->R, tq_dataset_array_const(ds, TQ_R, y, NULL), (size_t)N * sizeof(double));
 
     const char *rc = NULL, *sc = NULL;
+    const char *src = tq_dataset_name(ds); /* errors name the dataset, the field and the cell */
     double wva = 0, dsum = 0;
     for (int n = 0; n < N && !st; n++) {
         rc = tq_dataset_region_code(ds, n);
         if (!(b->VA[n] > 0) || !isfinite(b->VA[n]))
-            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "VA", "region %s: value added must be positive (is %g)", rc,
+            st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "VA", "region %s: value added must be positive (is %g)", rc,
                            b->VA[n]);
         wva += b->VA[n];
         dsum += b->D[n];
@@ -153,30 +156,49 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
             sc = tq_dataset_sector_code(ds, j);
             const double be = b->beta[TQ_NJ(J, n, j)], al = b->alpha[TQ_NJ(J, n, j)];
             if (!(be >= 0 && be <= 1))
-                st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "beta",
+                st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "beta",
                                "region %s sector %s: value-added share %g outside [0,1]", rc, sc, be);
             else if (!(al >= 0 && al <= 1))
-                st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "alpha",
+                st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "alpha",
                                "region %s sector %s: final-demand share %g outside [0,1]", rc, sc, al);
             for (int k = 0; k < J && !st; k++)
                 if (!isfinite(b->gamma[TQ_NKJ(J, n, k, j)]))
-                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "gamma", "region %s sector %s: input share not finite",
+                    st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "gamma", "region %s sector %s: input share not finite",
                                    rc, sc);
+            if (!st && !(isfinite(b->X[TQ_NJ(J, n, j)]) && b->X[TQ_NJ(J, n, j)] >= 0))
+                st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "X",
+                               "region %s sector %s: expenditure %g is not a finite non-negative number", rc, sc,
+                               b->X[TQ_NJ(J, n, j)]);
             for (int i = 0; i < N && !st; i++) {
                 const size_t c = TQ_NIJ(N, J, n, i, j);
-                if (!(b->pi[c] >= 0) || !(b->t[c] > -1))
-                    st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, b->pi[c] >= 0 ? "tariff" : "pi",
-                                   "importer %s exporter %s sector %s: bad share %g or tariff %g", rc,
-                                   tq_dataset_region_code(ds, i), sc, b->pi[c], b->t[c]);
+                if (!(b->pi[c] >= 0 && b->pi[c] <= 1 + 1e-9))
+                    st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "pi",
+                                   "importer %s exporter %s sector %s: trade share %g outside [0,1]", rc,
+                                   tq_dataset_region_code(ds, i), sc, b->pi[c]);
+                else if (!(1 + b->t[c] > 0 && 1 + b->t[c] <= TQ__FACTOR_MAX))
+                    st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "tariff",
+                                   "importer %s exporter %s sector %s: tariff %g (1+t = %g) outside the range 1+t in "
+                                   "(0, %g]",
+                                   rc, tq_dataset_region_code(ds, i), sc, b->t[c], 1 + b->t[c], TQ__FACTOR_MAX);
             }
         }
     }
-    for (int j = 0; j < J && !st; j++)
-        if (!(b->theta[j] > 0) || !isfinite(b->theta[j]))
-            st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "theta", "sector %s: theta must be positive",
-                           tq_dataset_sector_code(ds, j));
+    char what[80];
+    for (int j = 0; j < J && !st; j++) {
+        snprintf(what, sizeof what, "sector %s", tq_dataset_sector_code(ds, j));
+        st = tq__valid_theta(ctx, src, "theta", what, b->theta[j]);
+    }
+    for (int n = 0; n < N && !st; n++) {
+        snprintf(what, sizeof what, "region %s", tq_dataset_region_code(ds, n));
+        if (!isfinite(b->D[n]))
+            st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "D", "%s: deficit %g is not finite", what, b->D[n]);
+        else if (!(isfinite(b->I[n]) && b->I[n] > 0))
+            st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "I", "%s: income %g is not a positive number", what, b->I[n]);
+        else if (!isfinite(b->R[n]))
+            st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "R", "%s: tariff revenue %g is not finite", what, b->R[n]);
+    }
     if (!st && fabs(dsum) > 1e-6 * wva)
-        st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "D",
+        st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "D",
                        "deficits sum to %g (%.3g of world value added), not 0: rebalance the dataset "
                        "first (tq_dataset_rebalance)",
                        dsum, dsum / wva);
@@ -418,6 +440,11 @@ static tq_status set_cells(tq_scenario *sc, int n, int i, int j, double v, int t
         return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, tariff ? "tariff" : "iceberg",
                          tariff ? "a tariff must be above -1 (got %g)" : "an iceberg change must be positive (got %g)",
                          v);
+    /* the plausible ranges (docs/scenarios.md): 1+t and d^ at most 1e3, d^ at least 1e-3 */
+    tq_status st = tariff ? tq__valid_tariff(sc->ctx, NULL, "tariff", NULL, v)
+                          : tq__valid_iceberg(sc->ctx, NULL, "iceberg", NULL, v);
+    if (st)
+        return st;
     if (!tariff && !iceberg(sc))
         return TQ_ERR_NOMEM;
     for (int a = n < 0 ? 0 : n; a < (n < 0 ? N : n + 1); a++)
@@ -464,6 +491,16 @@ tq_status tq_scenario_set_closure(tq_scenario *sc, tq_closure closure, const dou
                 return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'", "target deficit not finite");
             s += target[n];
             v += sc->b->VA[n];
+        }
+        char what[80];
+        for (int n = 0; n < N; n++) { /* every region's income stays positive */
+            if (sc->b->labels)
+                snprintf(what, sizeof what, "region %s", tq_dataset_region_code(sc->b->labels, n));
+            else
+                snprintf(what, sizeof what, "region %d", n);
+            tq_status st = tq__valid_deficit(sc->ctx, NULL, "D'", what, target[n], sc->b->VA[n]);
+            if (st)
+                return st;
         }
         if (fabs(s) > 1e-9 * v)
             return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "D'",

@@ -140,6 +140,11 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
     upd(&k.max, k.e5);
     upd(&k.max, k.numeraire);
     upd(&k.max, k.deficit_sum);
+    /* a result with NaN/inf or a non-positive income or price fails the check, whatever
+       the residuals say */
+    const tq_status st = tq_result_validate(ctx, r);
+    if (st)
+        k.max = INFINITY;
     *out = k;
-    return TQ_OK;
+    return st;
 }

@@ -594,6 +594,8 @@ tq_status tq_tables_new(tq_context *ctx, const tq_run *runs, int n, tq_detail de
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "detail", "detail %d: want TQ_DETAIL_SUMMARY or TQ_DETAIL_FULL",
                          (int)detail);
     tq_status st = tq__runs_check(ctx, runs, n);
+    for (int r = 0; r < n && !st; r++) /* no table (and so no file) of a NaN/inf result */
+        st = tq_result_validate(ctx, runs[r].res);
     if (st)
         return st;
     tq_tables *t = tq__calloc(ctx, 1, sizeof *t);

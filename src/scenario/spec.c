@@ -4,6 +4,7 @@
  * error can point at the place in the file that caused it. */
 #include "../core/longtable.h"
 #include "../data/dataset.h"
+#include "../model/validate.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -321,6 +322,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
             }
             if (!v || parse_value(v, &x, &suf))
                 return err_at(sp, vn, TQ_ERR_PARSE, "'%s' needs a number, not '%.40s'", k, v ? v : "(a list)");
+            char at[300]; /* the value's file:line:column, for the range checks (docs/scenarios.md) */
+            where_of(sp, vn, at, sizeof at);
             if (!strcmp(k, "set")) {
                 if (strcmp(suf, "%"))
                     return err_at(sp, vn, TQ_ERR_PARSE,
@@ -328,26 +331,34 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
                 sh->type = SH_TARIFF, sh->op = OP_SET, sh->value = x / 100;
                 if (sh->value <= -1)
                     return err_at(sp, vn, TQ_ERR_INVALID, "a tariff of %g%% is below -100%%", x);
+                st = tq__valid_tariff(sp->ctx, at, NULL, "set", sh->value);
             } else if (!strcmp(k, "add")) {
                 if (strcmp(suf, "pp"))
                     return err_at(sp, vn, TQ_ERR_PARSE, "add takes percentage points, e.g. 'add: 25pp' or 'add: -5pp'");
                 sh->type = SH_TARIFF, sh->op = OP_ADD, sh->value = x / 100;
+                if (!(fabs(sh->value) < TQ__FACTOR_MAX))
+                    st = tq__error(sp->ctx, TQ_ERR_INVALID, at, 0, NULL,
+                                   "add: %gpp outside the range [-%gpp, %gpp] (1+t at most %g)", x,
+                                   100 * TQ__FACTOR_MAX, 100 * TQ__FACTOR_MAX, TQ__FACTOR_MAX);
             } else if (!strcmp(k, "scale")) {
                 if (*suf || !(x > 0))
                     return err_at(sp, vn, TQ_ERR_PARSE,
                                   "scale takes a positive number that multiplies 1+t, e.g. 'scale: 1.1'");
                 sh->type = SH_TARIFF, sh->op = OP_SCALE, sh->value = x;
+                st = tq__valid_factor(sp->ctx, at, NULL, "scale", x);
             } else if (!strcmp(k, "ave")) {
                 if (strcmp(suf, "%"))
                     return err_at(sp, vn, TQ_ERR_PARSE, "ave takes a percentage, e.g. 'ave: 10%%'");
                 if (x <= -100)
                     return err_at(sp, vn, TQ_ERR_INVALID, "an ad valorem equivalent of %g%% is below -100%%", x);
                 sh->type = SH_NTB_AVE, sh->op = OP_SET, sh->value = x / 100;
+                st = tq__valid_factor(sp->ctx, at, NULL, "ave: 1 + ave", 1 + sh->value);
             } else {
                 if (*suf)
                     return err_at(sp, vn, TQ_ERR_PARSE,
                                   "partial_effect takes a plain number (the gravity coefficient b) or from_file");
                 sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = x;
+                st = tq__valid_partial(sp->ctx, at, NULL, "partial_effect", x);
             }
         }
         if (st)
@@ -469,6 +480,10 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                 const char *v = scalar(v2);
                 if (!v || tq__parse_double(v, &th) || !(th > 0))
                     return err_at(sp, v2, TQ_ERR_PARSE, "a trade elasticity is a positive number");
+                char at[300];
+                where_of(sp, v2, at, sizeof at);
+                if ((st = tq__valid_theta(sp->ctx, at, NULL, "elasticities", th)))
+                    return st;
                 if ((st = grow(sp, (void **)&s->elas, &s->nelas, sizeof(elas))))
                     return st;
                 s->elas[s->nelas - 1].theta = th;
@@ -792,12 +807,20 @@ tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg)
         if (tq__parse_double(v + 1, &x) || !(x > 0))
             return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL, "x<factor> takes a positive number, e.g. x1.1");
         op = OP_SCALE, value = x;
+        if (tq__valid_factor(ctx, where, NULL, "x<factor>", x))
+            return TQ_ERR_INVALID;
     } else if (parse_value(v, &x, &suf) == 0 && !strcmp(suf, "%")) {
         if (x <= -100)
             return tq__error(ctx, TQ_ERR_INVALID, where, 0, NULL, "a tariff of %g%% is below -100%%", x);
         op = OP_SET, value = x / 100;
+        if (tq__valid_tariff(ctx, where, NULL, NULL, value))
+            return TQ_ERR_INVALID;
     } else if (parse_value(v, &x, &suf) == 0 && !strcmp(suf, "pp")) {
         op = OP_ADD, value = x / 100;
+        if (!(fabs(value) < TQ__FACTOR_MAX))
+            return tq__error(ctx, TQ_ERR_INVALID, where, 0, NULL,
+                             "%+gpp outside the range [-%gpp, %gpp] (1+t at most %g)", x, 100 * TQ__FACTOR_MAX,
+                             100 * TQ__FACTOR_MAX, TQ__FACTOR_MAX);
     } else {
         return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
                          "VALUE is 20%% (set), +25pp or -5pp (add points) or x1.1 (scale 1+t), not '%.40s'", v);
@@ -986,6 +1009,13 @@ static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *p
     return st;
 }
 
+/* "importer X exporter Y sector Z" of a cell, for range errors. */
+static const char *what_cell(const tq_dataset *ds, int n, int i, int j, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "importer %s exporter %s sector %s", ds->rcode[n], ds->rcode[i], ds->scode[j]);
+    return buf;
+}
+
 tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
                         tq_scenario *sc)
 {
@@ -1004,6 +1034,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
     }
     /* the iceberg array is made only when a shock needs it (it is N^2 J doubles) */
     double *t = tq_scenario_tariffs(sc), *d = NULL;
+    char cell[200];
     const double *theta = tq_baseline_array(b, TQ_THETA, NULL);
     for (int q = 0; q < s->nshocks; q++) {
         const shock *sh = &s->shocks[q];
@@ -1040,6 +1071,11 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                     bval = pairs[(size_t)n * (size_t)N + (size_t)i];
                     if (isnan(bval))
                         continue;
+                    char what[300];
+                    snprintf(what, sizeof what, "%.200s: exporter %s importer %s", sh->pairs_file, ds->rcode[i],
+                             ds->rcode[n]);
+                    if ((st = tq__valid_partial(ctx, sh->where, NULL, what, bval)))
+                        goto done;
                 }
                 for (int j = 0; j < J; j++) {
                     if (!ms[j])
@@ -1056,12 +1092,18 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                                            ds->rcode[n], ds->rcode[i], ds->scode[j], 100 * nt);
                             goto done;
                         }
+                        if ((st =
+                                 tq__valid_tariff(ctx, sh->where, NULL, what_cell(ds, n, i, j, cell, sizeof cell), nt)))
+                            goto done;
                         t[a] = nt;
-                    } else if (sh->type == SH_NTB_AVE) {
-                        d[a] *= 1 + sh->value;
                     } else {
-                        /* flows at given prices scale by exp(b): (d^)^(-theta) = exp(b) */
-                        d[a] *= exp(-bval / theta[j]);
+                        if (sh->type == SH_NTB_AVE)
+                            d[a] *= 1 + sh->value;
+                        else /* flows at given prices scale by exp(b): (d^)^(-theta) = exp(b) */
+                            d[a] *= exp(-bval / theta[j]);
+                        if ((st = tq__valid_iceberg(ctx, sh->where, NULL, what_cell(ds, n, i, j, cell, sizeof cell),
+                                                    d[a])))
+                            goto done;
                     }
                 }
             }
@@ -1124,6 +1166,18 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
             for (int n = 0; n < N; n++)
                 if (!mi[n])
                     tgt[n] -= change * VA[n] / va_free;
+        }
+        for (int n = 0; n < N; n++) {
+            /* every region's income stays positive: I' = w^ VA + R' + D' with R' >= 0 */
+            const char *at = sp->origin;
+            for (int q = 0; q < s->ntargets; q++)
+                if (tq_dataset_find_region(ds, s->targets[q].region) == n)
+                    at = s->targets[q].where;
+            char what[120];
+            snprintf(what, sizeof what, "region %s%s", ds->rcode[n],
+                     mi[n] ? "" : " (absorbing the other targets' change)");
+            if ((st = tq__valid_deficit(ctx, at, NULL, what, tgt[n], VA[n])))
+                goto done;
         }
         if ((st = tq_scenario_set_closure(sc, TQ_CLOSURE_TARGET, tgt)))
             goto done;
