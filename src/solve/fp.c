@@ -12,8 +12,9 @@
  *
  * Non-finite values never reach LAPACK (whose SVD can loop without end on inf or NaN):
  * the normal equations are checked first, and when they are not finite the history is
- * dropped and the step falls back to the plain iteration x <- T(x) (or, when T(x) itself
- * is not finite, to the restart from the best iterate). A run ends at its iteration
+ * dropped and the step falls back to the plain iteration x <- T(x); a map value T(x)
+ * that is not finite counts as an infinite residual (whatever the map returned), which
+ * leads to the restart from the best iterate. A run ends at its iteration
  * budget or at the wall-clock deadline, whichever comes first. */
 #include "fp.h"
 
@@ -213,11 +214,23 @@ static void anderson_step(tq__fp *fp)
     }
 }
 
+/* The map at x into g; its residual, or inf when g holds a non-finite value (a map value
+ * that cannot be used, whatever the residual says). */
+static double evaluate(tq__fp *fp)
+{
+    const double *g = fp->g;
+    const double rr = fp->map(fp->ud, fp->x, fp->g);
+    for (size_t e = 0; e < fp->nx; e++)
+        if (!isfinite(g[e]))
+            return INFINITY;
+    return rr;
+}
+
 tq__fp_state tq__fp_iterate(tq__fp *fp)
 {
     const size_t nx = fp->nx;
     double *x = fp->x, *g = fp->g;
-    double rr = fp->map(fp->ud, x, g);
+    double rr = evaluate(fp);
     fp->last = rr;
     if (fp->r0 < 0)
         fp->r0 = rr;
@@ -230,7 +243,7 @@ tq__fp_state tq__fp_iterate(tq__fp *fp)
         memcpy(x, fp->xbest, nx * sizeof(double));
         fp->k = 0;
         fp->restarts++;
-        rr = fp->last = fp->map(fp->ud, x, g);
+        rr = fp->last = evaluate(fp);
     }
     if (rr < fp->best) {
         fp->best = rr;
