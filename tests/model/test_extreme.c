@@ -17,11 +17,15 @@
  * cannot converge end quickly (also under the sanitizers). */
 #define BUDGET 3.0
 
+/* The method of the solves (the hang cases run both). */
+static tq_method method = TQ_METHOD_ANDERSON;
+
 static tq_solver_options opts(void)
 {
     tq_solver_options o;
     tq_solver_options_default(&o);
     o.max_seconds = BUDGET;
+    o.method = method;
     return o;
 }
 
@@ -194,9 +198,8 @@ static void test_wiod_extremes(void **state)
 }
 
 /* Known hang 1: theta = 1e-300 for one icio sector, then a 10-point US tariff. */
-static void test_icio_tiny_theta(void **state)
+static void icio_tiny_theta(void)
 {
-    (void)state;
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     tq_dataset *ds = load(ctx, "icio");
@@ -223,10 +226,19 @@ static void test_icio_tiny_theta(void **state)
     tq_context_free(ctx);
 }
 
-/* Known hang 2: every flow of wiod2014 set to 1e300, then a 25-point tariff on every international flow. */
-static void test_wiod_huge_flows(void **state)
+static void test_icio_tiny_theta(void **state)
 {
     (void)state;
+    for (int m = 0; m < 2; m++) {
+        method = m ? TQ_METHOD_FIXED_POINT : TQ_METHOD_ANDERSON;
+        icio_tiny_theta();
+    }
+    method = TQ_METHOD_ANDERSON;
+}
+
+/* Known hang 2: every flow of wiod2014 set to 1e300, then a 25-point tariff on every international flow. */
+static void wiod_huge_flows(void)
+{
     tq_context *ctx;
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     tq_dataset *ds = load(ctx, "wiod2014");
@@ -256,13 +268,65 @@ static void test_wiod_huge_flows(void **state)
     tq_context_free(ctx);
 }
 
+static void test_wiod_huge_flows(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        method = m ? TQ_METHOD_FIXED_POINT : TQ_METHOD_ANDERSON;
+        wiod_huge_flows();
+    }
+    method = TQ_METHOD_ANDERSON;
+}
+
+/* The time budget through the public API: a budget spent at once stops both methods
+ * after their first iteration with TQ_STOP_TIME_LIMIT, TQ_ERR_NOT_CONVERGED, the
+ * residual and "time limit" in the message; the setter refuses negative and NaN budgets;
+ * 0 means the default, under which the same solve converges. */
+static void test_time_budget(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds = make_economy(ctx, 5, 3, 1, 1, 7);
+    tq_baseline *b;
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+    tq_scenario *sc;
+    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    set_tariffs(sc, 5, 3, 0, 0.5, 1);
+    tq_solver *s;
+    assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
+    assert_int_equal(tq_solver_set_max_seconds(s, -1.0), TQ_ERR_INVALID);
+    assert_int_equal(tq_solver_set_max_seconds(s, NAN), TQ_ERR_INVALID);
+    for (int m = 0; m < 2; m++) {
+        assert_int_equal(tq_solver_set_method(s, m ? TQ_METHOD_FIXED_POINT : TQ_METHOD_ANDERSON), TQ_OK);
+        assert_int_equal(tq_solver_set_max_seconds(s, 1e-9), TQ_OK);
+        tq_result *r;
+        assert_int_equal(tq_solver_solve(s, sc, &r), TQ_ERR_NOT_CONVERGED);
+        const tq_solve_info *info = tq_result_info(r);
+        assert_int_equal(info->stop, TQ_STOP_TIME_LIMIT);
+        assert_int_equal(info->iterations, m ? 0 : 1);
+        assert_true(isfinite(info->residual) && info->residual > 1e-10);
+        assert_non_null(strstr(tq_last_error(ctx)->message, "time limit"));
+        result_sane(r, "time limit");
+        tq_result_free(r);
+        assert_int_equal(tq_solver_set_max_seconds(s, 0), TQ_OK);
+        assert_int_equal(tq_solver_solve(s, sc, &r), TQ_OK);
+        assert_int_equal(tq_result_info(r)->stop, TQ_STOP_CONVERGED);
+        tq_result_free(r);
+    }
+    tq_solver_free(s);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_synthetic_extremes),
-        cmocka_unit_test(test_wiod_extremes),
-        cmocka_unit_test(test_icio_tiny_theta),
-        cmocka_unit_test(test_wiod_huge_flows),
+        cmocka_unit_test(test_synthetic_extremes), cmocka_unit_test(test_wiod_extremes),
+        cmocka_unit_test(test_icio_tiny_theta),    cmocka_unit_test(test_wiod_huge_flows),
+        cmocka_unit_test(test_time_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
