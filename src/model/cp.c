@@ -715,7 +715,7 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
     info->seconds = now_seconds() - t_start;
     if (st == TQ_ERR_NOT_CONVERGED)
         return tq__error(w->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, NULL,
-                         "the equilibrium solver stopped (%s) after %d iterations with residual %.3g "
+                         "the equilibrium solver did not converge: stopped (%s) after %d iterations with residual %.3g "
                          "(tolerance %.3g; (E2) %.3g, (E4) %.3g, (E5) %.3g)",
                          stop == TQ_STOP_ITERATION_LIMIT ? "iteration limit"
                          : stop == TQ_STOP_DIVERGED      ? "diverged"
