@@ -389,13 +389,12 @@ static tq_status result_sane(tq_solver *s, tq_result *r, tq_status st)
     const size_t NJ = (size_t)b->N * b->J;
     const size_t n = len_of == (size_t)b->N ? at : len_of == NJ ? at / (size_t)b->J : at / NJ;
     const char *code = n < (size_t)b->N ? tq_dataset_region_code(b->labels, (int)n) : NULL;
-    return tq__error(s->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                     "the solve %s at a point where %s is %s (%g, element %zu%s%s): no usable equilibrium "
-                     "for this shock%s (residual %.3g)",
-                     st == TQ_OK ? "converged" : "stopped", arr, why, v, at, code && code[0] ? ", region " : "",
-                     code && code[0] ? code : "",
-                     st == TQ_OK && arr[0] == 'I' ? " with these deficits (try the balanced closure)" : "",
-                     r->info.residual);
+    return tq__error(
+        s->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+        "the solve %s at a point where %s is %s (%g, element %zu%s%s): %s%s (residual %.3g)",
+        st == TQ_OK ? "converged" : "did not converge and stopped", arr, why, v, at, code && code[0] ? ", region " : "",
+        code && code[0] ? code : "", st == TQ_OK ? "no usable equilibrium for this shock" : "no usable result",
+        st == TQ_OK && arr[0] == 'I' ? " with these deficits (try the balanced closure)" : "", r->info.residual);
 }
 
 tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r)
