@@ -365,7 +365,14 @@ typedef struct tq_solver_options {
                               solve against the same baseline to start from (e.g. the previous
                               step of a tariff search); borrowed, not freed; ignored by
                               tq_baseline_new */
+    double max_seconds;             /* wall-clock budget of one solve (of the baseline too), checked
+                                       after every iteration: when it is spent the solve stops with
+                                       TQ_ERR_NOT_CONVERGED (TQ_STOP_TIME_LIMIT) and its residual;
+                                       <= 0 or not finite = default: TQ_DEFAULT_MAX_SECONDS */
 } tq_solver_options;
+
+/* The default wall-clock budget of one solve, in seconds (tq_solver_options.max_seconds). */
+#define TQ_DEFAULT_MAX_SECONDS 600.0
 
 /* Fill *o with the defaults above. */
 TQ_API void tq_solver_options_default(tq_solver_options *o);
@@ -381,7 +388,8 @@ typedef enum tq_stop {
     TQ_STOP_ITERATION_LIMIT = 2, /* max_iter iterations were spent */
     TQ_STOP_STALLED = 3,         /* no progress, also with the smallest continuation step */
     TQ_STOP_CANCELLED = 4,       /* the progress callback or tq_context_cancel() stopped it */
-    TQ_STOP_DIVERGED = 5         /* the residual became infinite or NaN and no restart helped */
+    TQ_STOP_DIVERGED = 5,        /* the residual became infinite or NaN and no restart helped */
+    TQ_STOP_TIME_LIMIT = 6       /* the wall-clock budget (max_seconds) was spent */
 } tq_stop;
 
 typedef struct tq_solve_info {
@@ -519,6 +527,9 @@ TQ_API tq_status tq_solver_set_tol(tq_solver *s, double tol);
 TQ_API tq_status tq_solver_set_method(tq_solver *s, tq_method method);
 /* Outer iterations, continuation steps included; 0 = the method's default. */
 TQ_API tq_status tq_solver_set_max_iter(tq_solver *s, int max_iter);
+/* Wall-clock budget of each solve in seconds (tq_solver_options.max_seconds; 0 = the
+ * default TQ_DEFAULT_MAX_SECONDS). TQ_ERR_INVALID if negative or NaN. */
+TQ_API tq_status tq_solver_set_max_seconds(tq_solver *s, double max_seconds);
 /* OpenMP threads; 0 = the OpenMP default. Results do not depend on it. */
 TQ_API tq_status tq_solver_set_threads(tq_solver *s, int threads);
 /* on != 0: start each solve from the last converged solution of this solver (the

@@ -518,10 +518,11 @@ tq_status tq__cp_prepare(tq__cp *cp, const tq_solver_options *opt)
  * Anderson stalls, go back to the last solved fraction s of the shock and take a smaller
  * step (intermediate steps solved to 1e-6 only). Ordinary shocks converge in the first
  * attempt. Returns the stop reason; the workspace and g are at x on return. */
-static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, double tol, int max_iter, int *iters,
-                              const double **gout)
+static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, double tol, int max_iter, double deadline,
+                              int *iters, const double **gout)
 {
     tq__fp *fp = w->fp;
+    tq__fp_set_deadline(fp, deadline);
     double *x = w->x;
     const size_t nx = w->nx;
     double s_done = 0.0, ds = 1.0, s_cur = -1.0;
@@ -549,8 +550,9 @@ static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, dou
             ds *= 2.0;
             continue;
         }
-        if (fs == TQ__FP_CANCELLED || it >= max_iter || ds < 1.0 / 1024) {
+        if (fs == TQ__FP_CANCELLED || fs == TQ__FP_TIMEOUT || it >= max_iter || ds < 1.0 / 1024) {
             stop = fs == TQ__FP_CANCELLED  ? TQ_STOP_CANCELLED
+                   : fs == TQ__FP_TIMEOUT  ? TQ_STOP_TIME_LIMIT
                    : fs == TQ__FP_LIMIT    ? TQ_STOP_ITERATION_LIMIT
                    : fs == TQ__FP_DIVERGED ? TQ_STOP_DIVERGED
                                            : TQ_STOP_STALLED;
@@ -576,7 +578,8 @@ static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, dou
 }
 
 /* The textbook damped nested fixed point. */
-static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, double tol, int max_iter, int *iters)
+static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, double tol, int max_iter, double deadline,
+                            int *iters)
 {
     const int N = w->N;
     const size_t NJ = w->NJ;
@@ -590,13 +593,16 @@ static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, doubl
     for (it = 0; it < max_iter; it++) {
         double e2 = INFINITY, r2[2] = {INFINITY, INFINITY};
         for (int k = 0; k < 100000 && e2 > itol; k++) {
-            e2 = stage_prices(w, x, glP);
+            if (!isfinite(e2 = stage_prices(w, x, glP)) || ((k & 63) == 63 && tq__fp_now() >= deadline))
+                break;
             w->sweeps++;
             memcpy(x + N, glP, NJ * sizeof(double));
         }
         stage_prices(w, x, glP);
         for (int k = 0; k < 100000 && r2[0] > itol; k++) {
             stage_demand(w, x, gXs, g, r2);
+            if (!isfinite(r2[0]) || ((k & 63) == 63 && tq__fp_now() >= deadline))
+                break;
             w->sweeps++;
             memcpy(x + N + NJ, gXs, NJ * sizeof(double));
         }
@@ -614,6 +620,10 @@ static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, doubl
         memcpy(x, g, (size_t)N * sizeof(double)); /* damped wage step */
         if (tq__progress(w->ctx, "solve", progress_fraction(r0, maxres(w->res), tol)) != TQ_OK) {
             stop = TQ_STOP_CANCELLED;
+            break;
+        }
+        if (tq__fp_now() >= deadline) {
+            stop = TQ_STOP_TIME_LIMIT;
             break;
         }
     }
@@ -637,6 +647,9 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
     const int anderson = opt->method == TQ_METHOD_ANDERSON;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
     const int max_iter = opt->max_iter > 0 ? opt->max_iter : (anderson ? 2000 : 20000);
+    const double max_seconds =
+        opt->max_seconds > 0 && isfinite(opt->max_seconds) ? opt->max_seconds : TQ_DEFAULT_MAX_SECONDS;
+    const double deadline = tq__fp_now() + max_seconds;
     tq_status st = tq__cp_prepare(w, opt);
     if (st)
         return st;
@@ -677,9 +690,9 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
     tq_stop stop;
     const double *g = w->g2;
     if (anderson)
-        stop = solve_anderson(w, t1, d1, tol, max_iter, &iters, &g);
+        stop = solve_anderson(w, t1, d1, tol, max_iter, deadline, &iters, &g);
     else
-        stop = solve_nested(w, t1, d1, tol, max_iter, &iters);
+        stop = solve_nested(w, t1, d1, tol, max_iter, deadline, &iters);
     finish(w, x, g, out);
     if (stop == TQ_STOP_CONVERGED) {
         memcpy(w->xlast, x, w->nx * sizeof(double));
@@ -702,10 +715,11 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
     info->seconds = now_seconds() - t_start;
     if (st == TQ_ERR_NOT_CONVERGED)
         return tq__error(w->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, NULL,
-                         "the equilibrium solver stopped (%s) after %d iterations with residual %.3g "
+                         "the equilibrium solver did not converge: stopped (%s) after %d iterations with residual %.3g "
                          "(tolerance %.3g; (E2) %.3g, (E4) %.3g, (E5) %.3g)",
                          stop == TQ_STOP_ITERATION_LIMIT ? "iteration limit"
                          : stop == TQ_STOP_DIVERGED      ? "diverged"
+                         : stop == TQ_STOP_TIME_LIMIT    ? "time limit"
                                                          : "stalled",
                          iters, info->residual, tol, w->res[0], w->res[1], w->res[2]);
     return st;

@@ -292,6 +292,14 @@ tq_status tq_solver_set_max_iter(tq_solver *s, int max_iter)
     return TQ_OK;
 }
 
+tq_status tq_solver_set_max_seconds(tq_solver *s, double max_seconds)
+{
+    if (!(max_seconds >= 0))
+        return tq__error(s->ctx, TQ_ERR_INVALID, NULL, 0, "max_seconds", "negative or NaN time budget %g", max_seconds);
+    s->opt.max_seconds = max_seconds;
+    return TQ_OK;
+}
+
 tq_status tq_solver_set_threads(tq_solver *s, int threads)
 {
     if (threads < 0)
@@ -345,6 +353,50 @@ const tq_solve_info *tq_solver_info(const tq_solver *s)
     return &s->info;
 }
 
+/* The result arrays a solve fills hold only finite values, and incomes, wages and
+ * prices are positive: else TQ_ERR_INVALID naming the first offender (an equilibrium
+ * that would need a non-positive income, e.g. a fixed deficit larger than what is left
+ * of the region's income under the shock, or a solve that diverged to a point with
+ * inf or NaN). Never triggered by an ordinary solve, so it changes no number. */
+static tq_status result_sane(tq_solver *s, tq_result *r, tq_status st)
+{
+    const tq_baseline *b = s->b;
+    static const char *const names[TQ_RES_ARRAY_COUNT] = {
+        [TQ_RES_WHAT] = "w^",   [TQ_RES_PHAT] = "P^",    [TQ_RES_CHAT] = "c^",   [TQ_RES_X] = "X'",
+        [TQ_RES_INCOME] = "I'", [TQ_RES_REVENUE] = "R'", [TQ_RES_DEFICIT] = "D'"};
+    const char *why = NULL, *arr = NULL;
+    size_t at = 0, len_of = 0;
+    double v = 0;
+    for (int a = 0; a < TQ_RES_ARRAY_COUNT && !why; a++) {
+        const double *p = r->arr[a];
+        if (is_lazy(a)) /* filled only by tq_solve (eager) */
+            p = !r->eager ? NULL : a == TQ_RES_PI ? r->pi : r->nij + (a == TQ_RES_TOT_NIJ ? 0 : r->len[TQ_RES_TOT_NIJ]);
+        if (!p)
+            continue;
+        const int positive = a == TQ_RES_WHAT || a == TQ_RES_PHAT || a == TQ_RES_CHAT || a == TQ_RES_INCOME;
+        for (size_t e = 0; e < r->len[a]; e++)
+            if (!isfinite(p[e]) || (positive && !(p[e] > 0))) {
+                why = isfinite(p[e]) ? "non-positive" : "not finite";
+                arr = names[a] ? names[a] : "a result array";
+                at = e;
+                len_of = r->len[a];
+                v = p[e];
+                break;
+            }
+    }
+    if (!why)
+        return st;
+    const size_t NJ = (size_t)b->N * b->J;
+    const size_t n = len_of == (size_t)b->N ? at : len_of == NJ ? at / (size_t)b->J : at / NJ;
+    const char *code = n < (size_t)b->N ? tq_dataset_region_code(b->labels, (int)n) : NULL;
+    return tq__error(
+        s->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+        "the solve %s at a point where %s is %s (%g, element %zu%s%s): %s%s (residual %.3g)",
+        st == TQ_OK ? "converged" : "did not converge and stopped", arr, why, v, at, code && code[0] ? ", region " : "",
+        code && code[0] ? code : "", st == TQ_OK ? "no usable equilibrium for this shock" : "no usable result",
+        st == TQ_OK && arr[0] == 'I' ? " with these deficits (try the balanced closure)" : "", r->info.residual);
+}
+
 tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r)
 {
     const tq_baseline *b = s->b;
@@ -362,7 +414,7 @@ tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r
     welfare(b, sc->t, r);
     if (r->eager)
         r->pi_valid = r->nij_valid = 1;
-    return st;
+    return result_sane(s, r, st);
 }
 
 tq_status tq_solver_solve(tq_solver *s, const tq_scenario *sc, tq_result **out)

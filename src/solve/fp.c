@@ -8,12 +8,20 @@
  * times the best) the history is cleared and the iteration restarts from the best
  * iterate. A run stops as stalled when the best residual has not fallen tenfold for
  * `stall` iterations: the caller (a model) may then shorten its step, e.g. by
- * continuation on the shock. */
+ * continuation on the shock.
+ *
+ * Non-finite values never reach LAPACK (whose SVD can loop without end on inf or NaN):
+ * the normal equations are checked first, and when they are not finite the history is
+ * dropped and the step falls back to the plain iteration x <- T(x); a map value T(x)
+ * that is not finite counts as an infinite residual (whatever the map returned), which
+ * leads to the restart from the best iterate. A run ends at its iteration
+ * budget or at the wall-clock deadline, whichever comes first. */
 #include "fp.h"
 
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 struct tq__fp {
     tq_context *ctx;
@@ -27,6 +35,7 @@ struct tq__fp {
     double *x;
     double tol, damping;
     int stall;
+    double deadline; /* CLOCK_MONOTONIC seconds; <= 0: none */
     /* iteration state */
     int it, k, restarts, it_ref;
     double best, best_ref, last;
@@ -62,6 +71,7 @@ tq_status tq__fp_alloc(tq_context *ctx, tq__fp_method method, size_t nx, int mem
     fp->rhs = p;
     fp->r0 = -1;
     fp->last = fp->best = INFINITY;
+    fp->deadline = 0;
     *out = fp;
     return TQ_OK;
 }
@@ -99,6 +109,18 @@ void tq__fp_set(tq__fp *fp, tq__fp_map map, void *ud, double *x, double tol, int
     fp->best = fp->best_ref = INFINITY;
 }
 
+double tq__fp_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void tq__fp_set_deadline(tq__fp *fp, double deadline)
+{
+    fp->deadline = deadline > 0 && isfinite(deadline) ? deadline : 0;
+}
+
 void tq__fp_progress_reset(tq__fp *fp, double progress_tol)
 {
     fp->r0 = -1;
@@ -118,9 +140,17 @@ double tq__fp_best(const tq__fp *fp)
     return fp->best;
 }
 
-/* Solve the m x m normal equations H gam = rhs by SVD (LAPACKE_dgelss). */
+/* Solve the m x m normal equations H gam = rhs by SVD (LAPACKE_dgelss). Returns -1
+ * without calling LAPACK when H or rhs holds a non-finite value. */
 static int small_lsq(int m, double *H, double *rhs)
 {
+    for (int a = 0; a < m; a++) {
+        if (!isfinite(rhs[a]))
+            return -1;
+        for (int c = 0; c < m; c++)
+            if (!isfinite(H[(size_t)a * m + c]))
+                return -1;
+    }
     double s[64];
     lapack_int rank;
     lapack_int info = LAPACKE_dgelss(LAPACK_COL_MAJOR, m, m, 1, H, m, rhs, m, s, 1e-13, &rank);
@@ -161,24 +191,46 @@ static void anderson_step(tq__fp *fp)
                 fp->H[(size_t)a * mk + c] = fp->H[(size_t)c * mk + a] = hh;
             }
         }
-        if (small_lsq(mk, fp->H, fp->rhs) == 0) {
-            for (int a = 0; a < mk; a++) {
-                const double ga = fp->rhs[a];
-                if (!isfinite(ga))
-                    continue;
-                const double *dga = fp->dG + (size_t)a * nx;
-                for (size_t e = 0; e < nx; e++)
-                    x[e] -= ga * dga[e];
-            }
+        if (small_lsq(mk, fp->H, fp->rhs) != 0) {
+            /* not finite: drop the history and keep the plain step x = T(x); the
+             * k++ of tq__fp_iterate makes k 0, so the next step starts a new history */
+            fp->k = -1;
+            return;
         }
+        for (int a = 0; a < mk; a++) {
+            const double ga = fp->rhs[a];
+            if (!isfinite(ga))
+                continue;
+            const double *dga = fp->dG + (size_t)a * nx;
+            for (size_t e = 0; e < nx; e++)
+                x[e] -= ga * dga[e];
+        }
+        for (size_t e = 0; e < nx; e++)
+            if (!isfinite(x[e])) { /* the extrapolation overflowed: plain step instead */
+                memcpy(x, g, nx * sizeof(double));
+                fp->k = -1;
+                return;
+            }
     }
+}
+
+/* The map at x into g; its residual, or inf when g holds a non-finite value (a map value
+ * that cannot be used, whatever the residual says). */
+static double evaluate(tq__fp *fp)
+{
+    const double *g = fp->g;
+    const double rr = fp->map(fp->ud, fp->x, fp->g);
+    for (size_t e = 0; e < fp->nx; e++)
+        if (!isfinite(g[e]))
+            return INFINITY;
+    return rr;
 }
 
 tq__fp_state tq__fp_iterate(tq__fp *fp)
 {
     const size_t nx = fp->nx;
     double *x = fp->x, *g = fp->g;
-    double rr = fp->map(fp->ud, x, g);
+    double rr = evaluate(fp);
     fp->last = rr;
     if (fp->r0 < 0)
         fp->r0 = rr;
@@ -191,7 +243,7 @@ tq__fp_state tq__fp_iterate(tq__fp *fp)
         memcpy(x, fp->xbest, nx * sizeof(double));
         fp->k = 0;
         fp->restarts++;
-        rr = fp->last = fp->map(fp->ud, x, g);
+        rr = fp->last = evaluate(fp);
     }
     if (rr < fp->best) {
         fp->best = rr;
@@ -237,6 +289,10 @@ tq__fp_state tq__fp_run(tq__fp *fp, int budget, int *used)
             break;
         if (tq__progress(fp->ctx, "solve", progress_fraction(fp->r0, fp->best, fp->ptol)) != TQ_OK) {
             s = TQ__FP_CANCELLED;
+            break;
+        }
+        if (fp->deadline > 0 && tq__fp_now() >= fp->deadline) {
+            s = TQ__FP_TIMEOUT;
             break;
         }
         s = TQ__FP_LIMIT;

@@ -26,7 +26,8 @@ typedef enum tq__fp_state {
     TQ__FP_STALLED = 2,   /* no tenfold progress of the best residual in `stall` iterations */
     TQ__FP_DIVERGED = 3,  /* residual not finite (or blown up) and no restart left */
     TQ__FP_LIMIT = 4,     /* the run's iteration budget was spent */
-    TQ__FP_CANCELLED = 5  /* the context's progress callback asked to stop (tq__fp_run) */
+    TQ__FP_CANCELLED = 5, /* the context's progress callback asked to stop (tq__fp_run) */
+    TQ__FP_TIMEOUT = 6    /* the wall-clock deadline of tq__fp_set_deadline passed (tq__fp_run) */
 } tq__fp_state;
 
 /* The map: write g = T(x) (nx doubles) and return the residual measure at x (the
@@ -49,6 +50,13 @@ size_t tq__fp_size(const tq__fp *fp);
  * window and the damping (TQ__FP_DAMPED). Clears the history. */
 void tq__fp_set(tq__fp *fp, tq__fp_map map, void *ud, double *x, double tol, int stall, double damping);
 
+/* A wall-clock deadline for tq__fp_run, in seconds of CLOCK_MONOTONIC (tq__fp_now);
+ * checked after every iteration. <= 0 or not finite: none (the default; tq__fp_set
+ * keeps it). */
+void tq__fp_set_deadline(tq__fp *fp, double deadline);
+/* Seconds of CLOCK_MONOTONIC, the clock of tq__fp_set_deadline. */
+double tq__fp_now(void);
+
 /* Report progress through the context as the share of the way, in orders of
  * magnitude, from the first residual seen since this call to progress_tol. */
 void tq__fp_progress_reset(tq__fp *fp, double progress_tol);
@@ -56,7 +64,8 @@ void tq__fp_progress_reset(tq__fp *fp, double progress_tol);
 /* One iteration: evaluate the map at x, test convergence, update x. */
 tq__fp_state tq__fp_iterate(tq__fp *fp);
 
-/* Iterate at most budget times, reporting progress after every step. Returns the
+/* Iterate at most budget times (and not past the deadline), reporting progress after
+ * every step. Returns the
  * final state (never TQ__FP_RUNNING); *used gets the iterations used (a converged
  * evaluation counts). Unless converged, x is reset to the best iterate seen. */
 tq__fp_state tq__fp_run(tq__fp *fp, int budget, int *used);

@@ -5,9 +5,46 @@
  * iterate returned when a run does not converge. */
 #include "tq_test.h"
 
+#include <dlfcn.h>
+#include <lapacke.h>
 #include <math.h>
 
 #include "solve/fp.h"
+
+/* Every call of the core into LAPACK passes through here (this definition in the program
+ * takes precedence over the shared library's, which is opened by name for the rest): count the calls, count those that
+ * would hand LAPACK a non-finite matrix or right-hand side (LAPACK's SVD can loop forever on inf), and forward the rest
+ * to the library. */
+static int lapack_calls, lapack_bad_calls;
+lapack_int LAPACKE_dgelss(int layout, lapack_int m, lapack_int n, lapack_int nrhs, double *a, lapack_int lda, double *b,
+                          lapack_int ldb, double *s, double rcond, lapack_int *rank)
+{
+    typedef lapack_int (*dgelss_fn)(int, lapack_int, lapack_int, lapack_int, double *, lapack_int, double *, lapack_int,
+                                    double *, double, lapack_int *);
+    static dgelss_fn real;
+    lapack_calls++;
+    int bad = 0;
+    for (lapack_int c = 0; c < n; c++)
+        for (lapack_int r = 0; r < m; r++)
+            bad |= !isfinite(a[(size_t)c * lda + r]);
+    for (lapack_int r = 0; r < m; r++)
+        bad |= !isfinite(b[r]);
+    if (bad) {
+        lapack_bad_calls++;
+        return -1; /* never forwarded: the test fails on the count */
+    }
+    if (!real) {
+        /* the library itself: with this definition the link may have dropped it */
+        void *lib = dlopen("liblapacke.so.3", RTLD_NOW | RTLD_LOCAL);
+        if (!lib)
+            lib = dlopen("liblapacke.so", RTLD_NOW | RTLD_LOCAL);
+        assert_non_null(lib);
+        void *sym = dlsym(lib, "LAPACKE_dgelss");
+        assert_non_null(sym);
+        memcpy(&real, &sym, sizeof real);
+    }
+    return real(layout, m, n, nrhs, a, lda, b, ldb, s, rcond, rank);
+}
 
 enum { NX = 20 };
 
@@ -226,12 +263,121 @@ static void test_cancel(void **state)
     tq_context_free(ctx);
 }
 
+/* T(x) = 2 x + 1e160: finite values whose squares overflow, so the normal equations of
+ * the Anderson step hold inf although every residual the map returns is finite. */
+static double huge_map(void *ud, const double *x, double *g)
+{
+    int *calls = ud;
+    (*calls)++;
+    double r = 0;
+    for (int k = 0; k < NX; k++) {
+        g[k] = 2.0 * x[k] + 1e160 * (1.0 + 0.01 * k);
+        r = fmax(r, fabs(g[k] - x[k]));
+    }
+    return r;
+}
+
+/* A contraction whose map value turns to inf (odd elements) and NaN (element 0) from the
+ * 2nd call on, while the residual it returns stays finite (fmax skips NaN). */
+static double poison_map(void *ud, const double *x, double *g)
+{
+    int *calls = ud;
+    (*calls)++;
+    double r = 0;
+    for (int k = 0; k < NX; k++) {
+        g[k] = 0.5 * x[k] + 1.0;
+        if (*calls >= 2 && k % 2 == 1)
+            g[k] = INFINITY;
+        if (*calls >= 2 && k == 0)
+            g[k] = NAN;
+        r = fmax(r, fabs(g[k] - x[k]));
+    }
+    return isinf(r) ? 1.0 : r;
+}
+
+/* Non-finite values never reach LAPACK: the step falls back to the plain iteration, and
+ * the run ends without converging (diverged or out of budget), without hanging. */
+static void test_nonfinite_never_reaches_lapack(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq__fp *fp;
+    assert_int_equal(tq__fp_alloc(ctx, TQ__FP_ANDERSON, NX, 8, &fp), TQ_OK);
+    double x[NX] = {0};
+    int used, calls = 0;
+    /* the linear contraction does call LAPACK, with finite values */
+    lapack_calls = lapack_bad_calls = 0;
+    lin L;
+    lin_init(&L, 0.0);
+    tq__fp_set(fp, lin_map, &L, x, 1e-11, 1000, 1.0);
+    assert_int_equal(tq__fp_run(fp, 5000, &used), TQ__FP_CONVERGED);
+    assert_true(lapack_calls > 0);
+    assert_int_equal(lapack_bad_calls, 0);
+
+    /* overflowing normal equations: the run diverges (no restart helps) or spends its
+     * budget; LAPACK never sees inf */
+    memset(x, 0, sizeof x);
+    lapack_calls = lapack_bad_calls = 0;
+    tq__fp_set(fp, huge_map, &calls, x, 1e-10, 100000, 1.0);
+    tq__fp_state st = tq__fp_run(fp, 2000, &used);
+    if (st != TQ__FP_DIVERGED && st != TQ__FP_LIMIT)
+        fail_msg("huge map: state %d", (int)st);
+    assert_int_equal(lapack_bad_calls, 0);
+    assert_true(calls > 3);
+    for (int k = 0; k < NX; k++) /* the best iterate given back is finite */
+        assert_true(isfinite(x[k]));
+
+    /* inf and NaN inside the map value: the same */
+    memset(x, 0, sizeof x);
+    calls = 0;
+    lapack_calls = lapack_bad_calls = 0;
+    tq__fp_set(fp, poison_map, &calls, x, 1e-10, 100000, 1.0);
+    st = tq__fp_run(fp, 500, &used);
+    if (st == TQ__FP_CONVERGED || st == TQ__FP_RUNNING)
+        fail_msg("poisoned map: state %d", (int)st);
+    assert_int_equal(lapack_bad_calls, 0);
+    assert_true(calls >= 2);
+    tq__fp_free(fp);
+    tq_context_free(ctx);
+}
+
+/* The wall-clock deadline ends a run that would otherwise go on: a deadline already
+ * passed stops it after exactly one iteration; none (0) lets the budget decide. */
+static void test_deadline(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    double x[NX] = {0};
+    int used;
+    for (int m = 0; m < 2; m++) {
+        tq__fp *fp;
+        assert_int_equal(tq__fp_alloc(ctx, m ? TQ__FP_DAMPED : TQ__FP_ANDERSON, NX, 4, &fp), TQ_OK);
+        tq__fp_set(fp, shift_map, NULL, x, 1e-10, 1 << 30, 1.0);
+        tq__fp_set_deadline(fp, tq__fp_now() - 1.0);
+        assert_int_equal(tq__fp_run(fp, 1 << 30, &used), TQ__FP_TIMEOUT);
+        assert_int_equal(used, 1);
+        /* the deadline survives tq__fp_set; a later one lets a short budget run out first */
+        tq__fp_set(fp, shift_map, NULL, x, 1e-10, 1 << 30, 1.0);
+        tq__fp_set_deadline(fp, tq__fp_now() + 3600.0);
+        assert_int_equal(tq__fp_run(fp, 5, &used), TQ__FP_LIMIT);
+        assert_int_equal(used, 5);
+        tq__fp_set_deadline(fp, 0);
+        assert_int_equal(tq__fp_run(fp, 5, &used), TQ__FP_LIMIT);
+        tq__fp_free(fp);
+    }
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_coupled_damped),
         cmocka_unit_test(test_stall_diverge_budget),
+        cmocka_unit_test(test_nonfinite_never_reaches_lapack),
+        cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
