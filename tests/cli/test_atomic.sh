@@ -88,6 +88,10 @@ reset; rm o/results_run.csv; ln -s "$tmp/victim" o/results_run.csv
 run 40% o; [ $? -ne 0 ] && [ -L o/results_run.csv ] && [ "$(cat victim)" = victim ]
 check "a symlink at a final name: refused, not followed" $?
 
+# --out . replaces the working folder (found by its real path)
+reset; (cd o && run 40% .); check "--out . works" $?
+[ "$(state_ok)" = new ] && [ -z "$(ls -d .o.tq-* 2>/dev/null)" ]; check "and gives the new set" $?
+
 # a new folder appears whole: a fault before the rename leaves no folder at all
 rm -rf n; rm -f hit
 TQ_FAULT="rename:1:eio" TQ_FAULT_HIT="$tmp/hit" LD_PRELOAD="$shim" run 40% n/deeper
