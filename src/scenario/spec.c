@@ -1169,13 +1169,19 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
         }
         for (int n = 0; n < N; n++) {
             /* every region's income stays positive: I' = w^ VA + R' + D' with R' >= 0 */
-            const char *at = sp->origin;
+            /* a listed region: its own entry; a region that absorbs the change: the first
+             * target, which (with the others) causes it */
+            const char *at = s->ntargets ? s->targets[0].where : sp->origin;
             for (int q = 0; q < s->ntargets; q++)
                 if (tq_dataset_find_region(ds, s->targets[q].region) == n)
                     at = s->targets[q].where;
-            char what[120];
-            snprintf(what, sizeof what, "region %s%s", ds->rcode[n],
-                     mi[n] ? "" : " (absorbing the other targets' change)");
+            char what[160];
+            if (mi[n])
+                snprintf(what, sizeof what, "region %s", ds->rcode[n]);
+            else
+                snprintf(what, sizeof what, "region %s (absorbing the change of the targets, %s: %g%s)", ds->rcode[n],
+                         s->ntargets ? s->targets[0].region : "", s->ntargets ? s->targets[0].value : 0.0,
+                         s->ntargets > 1 ? ", ..." : "");
             if ((st = tq__valid_deficit(ctx, at, NULL, what, tgt[n], VA[n])))
                 goto done;
         }
