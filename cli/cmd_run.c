@@ -14,7 +14,7 @@ static void help(void)
         "usage: tradeq run [FILE.yaml ...] [--tariff IMP:EXP:SECTORS=VALUE ...] [--data PATH|NAME]\n"
         "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
-        "                  [--max-iter N] [--threads N] [--elasticities NAME]\n"
+        "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
         "                  [--detail summary|full]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
@@ -38,6 +38,8 @@ static void help(void)
         "                  (the textbook damped nested fixed point, slower)\n"
         "  --max-iter N    outer iterations before giving up (default 2000 for anderson,\n"
         "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
+        "  --max-seconds S wall-clock budget of each solve (default 600); a solve that runs out\n"
+        "                  stops with 'did not converge' and its residual (exit 1)\n"
         "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
         "  --detail D      summary or full: what JSON and result files hold. summary (default\n"
         "                  for JSON to standard output): regions, the named pair by sector,\n"
@@ -124,7 +126,8 @@ static double cell(const tq_tables *t, int k, size_t row, const char *col)
 
 /* The headline table of one scenario, from the same table model the result files are
  * written from (tq_tables at summary detail), so the screen and the files agree. */
-static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check)
+/* Returns 0, or 1 when the table could not be built or --check failed. */
+static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check)
 {
     const tq_spec_info *si = tq_outcome_spec_info(oc);
     const tq_dataset *ds = tq_outcome_dataset(oc);
@@ -140,7 +143,7 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev
     tq_tables *t = NULL;
     if (tq_tables_new(ctx, &run, 1, TQ_DETAIL_SUMMARY, &t) != TQ_OK) {
         cli_print_error(ctx);
-        return;
+        return 1;
     }
     const int kr = tq_tables_find(t, "regions"), kp = tq_tables_find(t, "pair_sector");
     char b1[48], b2[48], b3[48], b4[48], b5[48], b6[48];
@@ -164,7 +167,8 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev
         free(named);
         free(order);
         tq_tables_free(t);
-        return;
+        fprintf(stderr, "tradeq: out of memory\n");
+        return 1;
     }
     int imp = -1, exp_ = -1;
     tq_outcome_named_regions(oc, named, &imp, &exp_);
@@ -272,18 +276,27 @@ static void print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev
         free(sorder);
         free(skey);
     }
+    int failed = 0;
     if (check) {
         tq_check c;
-        if (tq_check_solution(ctx, base, sc, res, NULL, &c) == TQ_OK)
+        if (tq_check_solution(ctx, base, sc, res, NULL, &c) == TQ_OK) {
             printf("\ncheck (independent recomputation, relative residuals): E1 %.2g, E2 %.2g, E3 %.2g, E4 %.2g, "
                    "income %.2g, E5 %.2g, numeraire %.2g, sum D' %.2g; max %.2g\n",
                    c.e1, c.e2, c.e3, c.e4, c.income, c.e5, c.numeraire, c.deficit_sum, c.max);
-        else
+            if (!(c.max <= 1e-6)) {
+                fprintf(stderr, "tradeq run: --check failed for scenario %s: largest residual %.3g (over 1e-6)\n",
+                        si->name, c.max);
+                failed = 1;
+            }
+        } else {
             cli_print_error(ctx);
+            failed = 1;
+        }
     }
     free(named);
     free(order);
     tq_tables_free(t);
+    return failed;
 }
 
 /* ------------------------------------------------------------------ the command --- */
@@ -389,6 +402,11 @@ int tq_cmd_run(int argc, char **argv)
                 ro.method = TQ_METHOD_FIXED_POINT;
             else
                 return cli_usage_error("run", "--method is anderson or nested-fp, not '%s'", m);
+        } else if (!strcmp(a, "--max-seconds") && has_val) {
+            char *end;
+            ro.max_seconds = strtod(argv[++i], &end);
+            if (*end || !(ro.max_seconds > 0) || !isfinite(ro.max_seconds))
+                return cli_usage_error("run", "--max-seconds must be a positive number, not '%s'", argv[i]);
         } else if ((!strcmp(a, "--max-iter") || !strcmp(a, "--threads")) && has_val) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -548,8 +566,11 @@ int tq_cmd_run(int argc, char **argv)
 
     /* 3. report */
     if (want_table && !json_stdout) {
+        int failed = 0;
         for (int q = 0; q < nruns; q++)
-            print_scenario(ctx, runs[q], top, rank_ev, check);
+            failed |= print_scenario(ctx, runs[q], top, rank_ev, check);
+        if (failed)
+            goto done; /* nothing written: a result that fails its check is not passed off */
         if (nruns > 1) {
             printf("\nside by side: welfare change, percent\n%-8s", "region");
             for (int q = 0; q < nruns; q++)

@@ -727,11 +727,13 @@ typedef struct tq_run {
  * parents, as mkdir -p) in the given formats, at full detail: the files
  * results_<table>.* of regions, region_sector, bilateral, decomposition and run, and
  * of pair_sector when a run names a pair. Nothing is replaced unless overwrite is set:
- * TQ_ERR_EXISTS names the first result file already there. Files are written under
- * temporary names and renamed at the end, so a failure (TQ_ERR_IO, TQ_ERR_NOMEM,
- * TQ_ERR_CANCELLED through the progress callback, TQ_ERR_UNSUPPORTED when a table
- * exceeds Excel's 1,048,575 rows or the library was built without the format) leaves
- * no result file and removes the folders this call created. TQ_ERR_INVALID for bad
+ * TQ_ERR_EXISTS names the first result file already there. The files are written into
+ * a staging folder beside dir and published together (docs/results.md, "How the files
+ * are written"): after a failure (TQ_ERR_IO, TQ_ERR_NOMEM, TQ_ERR_CANCELLED through the
+ * progress callback, TQ_ERR_UNSUPPORTED when a table exceeds Excel's 1,048,575 rows or
+ * the library was built without the format) or a crash, dir holds the complete old set
+ * of result files, never a mix; other files in dir are kept; the folders this call
+ * created are removed. Symlinks are never followed. TQ_ERR_INVALID for bad
  * arguments. Progress is reported as stage "write results" (per file, and every 32768
  * rows inside a file). Not thread-safe on one ctx. */
 TQ_API tq_status tq_results_write(tq_context *ctx, const tq_run *runs, int n, const char *dir, unsigned formats,
@@ -921,6 +923,7 @@ typedef struct tq_run_options {
     int threads;              /* OpenMP threads; 0: the OpenMP default */
     const char *elasticities; /* NULL, or a named elasticity set overriding the
                                  scenario's (docs/elasticities.md) */
+    double max_seconds;       /* wall-clock budget of each solve; <= 0: TQ_DEFAULT_MAX_SECONDS */
 } tq_run_options;
 TQ_API void tq_run_options_default(tq_run_options *o);
 

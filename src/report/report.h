@@ -7,7 +7,8 @@
  *   write_json.c   the JSON document (summary or full), streamed
  *   write_xlsx.c   the xlsx workbook (libxlsxwriter; TQ_WITH_XLSX)
  *   write_dta.c    Stata .dta of one table (ReadStat; TQ_WITH_DTA)
- *   results.c      the folder writer: targets, .part files, renames
+ *   results.c      the folder writer: a staging folder beside the target, published
+ *                  as a set (renameat2 RENAME_EXCHANGE)
  */
 #ifndef TQ_REPORT_H
 #define TQ_REPORT_H

@@ -587,6 +587,7 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
     if (ro.tol > 0)
         so.tol = ro.tol;
     so.max_iter = ro.max_iter;
+    so.max_seconds = ro.max_seconds;
     so.threads = ro.threads;
     tq_closure bc = oc->si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
     if ((st = tq_runner_baseline(r, oc->ds, oc->y, bc, &so, &oc->base)) ||

@@ -16,7 +16,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 maps="wiod2014_eu28.csv:wiod2014:region wiod2014_majors.csv:wiod2014:region
 wiod2014_sectors10.csv:wiod2014:sector wiod2014_sectors.csv:raw:sector wiod2014-raw_sectors10.csv:raw:sector"
 for f in "$src"/data/maps/*.csv; do
-  echo "$maps" | grep -q "$(basename "$f"):"; check "map $(basename "$f") is covered by this test" $?
+  echo "$maps" | grep -q "$(basename "$f"):"; ok=$?; check "map $(basename "$f") is covered by this test" $ok
 done
 
 # numbers of two results_regions.csv files agree to 1e-9 relative (columns 4 on)

@@ -41,12 +41,13 @@ bad() { # name, yaml, expected text
   printf '%s' "$2" > "$tmp/bad.yaml"
   "$tq" run "$tmp/bad.yaml" --out "$tmp/out_bad" --format csv >/dev/null 2>"$tmp/err"; rc=$?
   [ $rc -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q -- "$3" "$tmp/err" && [ ! -e "$tmp/out_bad" ]
-  check "bad scenario: $1 ($(head -c 120 "$tmp/err"))" $?
+  ok=$? # (taken before the message is built: a $(...) in check's argument would reset $?)
+  check "bad scenario: $1 ($(head -c 120 "$tmp/err"))" $ok
 }
 bad "unknown region" $'tariffs:\n  - {importer: USA, exporter: XYZ, sectors: autos, add: 25pp}\n' "bad.yaml:2:31: unknown region 'XYZ'"
 bad "unknown sector" $'tariffs:\n  - {importer: USA, exporter: JPN, sectors: cars, add: 25pp}\n' "bad.yaml:2:45: unknown sector or group 'cars'.*hint"
-bad "unknown group" $'tariffs:\n  - {importer: NAFTA, exporter: JPN, sectors: autos, add: 25pp}\n' "bad.yaml:2:17: unknown region 'NAFTA'"
-bad "tariff below -100%" $'tariffs:\n  - {importer: USA, exporter: JPN, sectors: autos, set: -120%}\n' "bad.yaml:2:63: a tariff of -120% is below -100%"
+bad "unknown group" $'tariffs:\n  - {importer: NAFTA, exporter: JPN, sectors: autos, add: 25pp}\n' "bad.yaml:2:16: unknown region 'NAFTA'"
+bad "tariff below -100%" $'tariffs:\n  - {importer: USA, exporter: JPN, sectors: autos, set: -120%}\n' "bad.yaml:2:57: a tariff of -120% is below -100%"
 bad "malformed YAML" $'tariffs:\n  - {importer: USA, exporter: JPN\n' "bad.yaml:3:1: malformed YAML"
 cat > "$tmp/all.yaml" <<'YAML'
 closure: target
@@ -55,7 +56,8 @@ YAML
 "$tq" info --regions | awk '/^regions$/{on=1;next} on&&NF{print "  "$1": 1000"}' >> "$tmp/all.yaml"
 "$tq" run "$tmp/all.yaml" --out "$tmp/out_all" 2>"$tmp/err" >/dev/null; rc=$?
 [ $rc -eq 1 ] && grep -q "all.yaml:3:3: the deficit targets cover every region and sum to 44000 M USD, not 0" "$tmp/err" && [ ! -e "$tmp/out_all" ]
-check "impossible deficit target ($(head -c 140 "$tmp/err"))" $?
+ok=$?
+check "impossible deficit target ($(head -c 140 "$tmp/err"))" $ok
 "$tq" run --tariff USA:JPN:autos=-150% 2>"$tmp/err" >/dev/null; [ $? -eq 1 ] && grep -q "below -100%" "$tmp/err"
 check "--tariff below -100%" $?
 

@@ -7,6 +7,7 @@
 set -u
 tq=$1; src=$2
 fails=0; passes=0
+tmp_o=$(mktemp); tmp_e=$(mktemp); trap 'rm -f "$tmp_o" "$tmp_e"' EXIT
 check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; passes=$((passes+1)); else echo "FAIL $1"; fails=$((fails+1)); fi; }
 out=$("$tq" run 2>&1)
 check "default run" $?
@@ -23,5 +24,9 @@ echo "$def" | grep -Eq "^USA United States +-3\.027 +-0\.307 +-541\.6 +-0\.355 +
 echo "$def" | grep -Eq "USA United States .* -478\.0 -> 0\.0"; check "and its multilateral balance going to zero" $?
 "$tq" run --rank welfare | grep -q "largest other changes (by |real income change|)"; check "--rank welfare" $?
 "$tq" run --rank gdp > /dev/null 2>&1; [ $? -eq 2 ]; check "--rank takes ev or welfare" $?
+"$tq" run --max-seconds 1e-9 > "$tmp_o" 2> "$tmp_e"; rc=$?
+[ $rc -eq 1 ] && grep -q "stopped (time limit)" "$tmp_e" && [ "$(wc -l < "$tmp_e")" -eq 1 ]
+check "--max-seconds ends a solve that runs out with one line and exit 1" $?
+"$tq" run --max-seconds abc > /dev/null 2>&1; [ $? -eq 2 ]; check "--max-seconds takes a positive number" $?
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
