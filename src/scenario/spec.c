@@ -810,6 +810,12 @@ tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg)
         if (tq__valid_factor(ctx, where, NULL, "x<factor>", x))
             return TQ_ERR_INVALID;
     } else if (parse_value(v, &x, &suf) == 0 && !strcmp(suf, "%")) {
+        const char *first = v;
+        while (*first == ' ')
+            first++;
+        if (*first == '+') /* "+25%" reads as "add", but % sets: refuse rather than guess */
+            return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
+                             "'%.40s' is ambiguous: write %+gpp to add points, or %g%% to set the tariff", v, x, x);
         if (x <= -100)
             return tq__error(ctx, TQ_ERR_INVALID, where, 0, NULL, "a tariff of %g%% is below -100%%", x);
         op = OP_SET, value = x / 100;

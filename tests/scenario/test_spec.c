@@ -232,6 +232,13 @@ static void test_multi_and_args(void **state)
     assert_int_equal(tq_spec_add_tariff_arg(ctx, sp, "CCC:AAA:G=x1.1"), TQ_OK);
     assert_int_equal(tq_spec_add_tariff_arg(ctx, sp, "AAA:BBB:G=20"), TQ_ERR_PARSE);
     tq_assert_error(ctx, "--tariff AAA:BBB:G=20", "VALUE is 20%");
+    /* "+25%" would read as "add" but % sets: refused, with both spellings offered */
+    assert_int_equal(tq_spec_add_tariff_arg(ctx, sp, "AAA:BBB:G=+25%"), TQ_ERR_PARSE);
+    {
+        char m[512];
+        tq_error_format(ctx, m, sizeof m);
+        assert_non_null(strstr(m, "+25pp to add points, or 25% to set"));
+    }
     assert_int_equal(tq_spec_add_tariff_arg(ctx, sp, "AAA:BBB=20%"), TQ_ERR_PARSE);
     assert_int_equal(tq_spec_add_tariff_arg(ctx, sp, "AAA:BBB:G=-120%"), TQ_ERR_INVALID);
     tq_assert_error(ctx, "below -100%");
