@@ -7,7 +7,7 @@
  * new set lacks goes) and keeps everything else; a symlinked folder stays a symlink; the
  * folder keeps its permissions. Faults at the file-system calls themselves (EIO, SIGKILL
  * during the swap) are injected by tests/cli/test_atomic.sh through tests/fault/. */
-#include "tq_test.h"
+#include "tiny_runs.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -15,72 +15,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct fixture {
-    tq_context *ctx;
-    tq_dataset *ds;
-    tq_baseline *b;
-    tq_scenario *sc[2];
-    tq_result *res[2];
-    tq_run runs[2];
-} fixture;
-
-static fixture F;
-enum { AAA = 0, BBB = 1, G = 0 };
-
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(tq_context_new(&F.ctx, NULL), TQ_OK);
-    assert_int_equal(tq_dataset_load(F.ctx, TQ_TEST_DATA "/tiny", &F.ds), TQ_OK);
-    assert_int_equal(tq_baseline_new(F.ctx, F.ds, 0, TQ_CLOSURE_FIXED, NULL, &F.b), TQ_OK);
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(tq_scenario_new(F.ctx, F.b, &F.sc[k]), TQ_OK);
-    assert_int_equal(tq_scenario_set_tariff(F.sc[0], AAA, BBB, G, 0.30), TQ_OK);
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
-    F.runs[0] = (tq_run){"tariff-up", NULL, NULL, F.b, F.sc[0], F.res[0], -1, -1, NULL};
-    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1], -1, -1, NULL};
-    return 0;
+    return tiny_runs_setup(NULL, NULL);
 }
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (int k = 0; k < 2; k++) {
-        tq_result_free(F.res[k]);
-        tq_scenario_free(F.sc[k]);
-    }
-    tq_baseline_free(F.b);
-    tq_dataset_free(F.ds);
-    tq_context_free(F.ctx);
-    return 0;
-}
+#define teardown tiny_runs_teardown
 
 /* ------------------------------------------------------------- helpers --- */
-
-static char *path_in(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    assert_non_null(p);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
 
 /* The file's bytes (NUL-terminated), or NULL when it cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
+    return slurp_or_null(path, NULL);
 }
 
 static int is_result(const char *name)

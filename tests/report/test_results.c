@@ -5,7 +5,7 @@
  * its sheet XML parsed with libxml2) and compared with each other; hand checks from
  * tests/data/tiny/README.md; equilibrium identities; refusal to overwrite; nothing left
  * behind after a failure (bad folder, cancellation, every allocation failing in turn). */
-#include "tq_test.h"
+#include "tiny_runs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,50 +31,12 @@
 
 /* ------------------------------------------------------------- fixture --- */
 
-typedef struct fixture {
-    tq_context *ctx;
-    tq_dataset *ds;
-    tq_baseline *b;
-    tq_scenario *sc[2];
-    tq_result *res[2];
-    tq_run runs[2];
-    char hash[17];
-} fixture;
-
-static fixture F;
-enum { AAA = 0, BBB = 1, CCC = 2, G = 0, S = 1 };
-
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(tq_context_new(&F.ctx, NULL), TQ_OK);
-    assert_int_equal(tq_dataset_load(F.ctx, TQ_TEST_DATA "/tiny", &F.ds), TQ_OK);
-    assert_int_equal(tq_baseline_new(F.ctx, F.ds, 0, TQ_CLOSURE_FIXED, NULL, &F.b), TQ_OK);
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(tq_scenario_new(F.ctx, F.b, &F.sc[k]), TQ_OK);
-    assert_int_equal(tq_scenario_set_tariff(F.sc[0], AAA, BBB, G, 0.30), TQ_OK);
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(tq_solve(F.ctx, F.b, F.sc[k], NULL, &F.res[k]), TQ_OK);
-    F.runs[0] = (tq_run){
-        "tariff-up", "scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma", F.b, F.sc[0], F.res[0], -1, -1,
-        NULL};
-    F.runs[1] = (tq_run){"unchanged", NULL, NULL, F.b, F.sc[1], F.res[1], -1, -1, NULL};
-    snprintf(F.hash, sizeof F.hash, "%016llx", (unsigned long long)tq_dataset_hash(F.ds));
-    return 0;
+    return tiny_runs_setup("scenarios/test.yaml", "AAA: 30% on BBB goods, \"quoted\", comma");
 }
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (int k = 0; k < 2; k++) {
-        tq_result_free(F.res[k]);
-        tq_scenario_free(F.sc[k]);
-    }
-    tq_baseline_free(F.b);
-    tq_dataset_free(F.ds);
-    tq_context_free(F.ctx);
-    return 0;
-}
+#define teardown tiny_runs_teardown
 
 /* -------------------------------------------------- tables read back --- */
 
@@ -154,29 +116,11 @@ static size_t tt_find(ttable *t, const char *k1, const char *v1, const char *k2,
     return 0;
 }
 
-static char *path_in(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    assert_non_null(p);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *buf = slurp_or_null(path, len);
+    if (!buf)
         fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
     return buf;
 }
 
