@@ -223,14 +223,6 @@ static void test_final_symlink(void **state)
 
 /* Cancel at every progress report in turn, overwriting: each time the old set stays
  * whole with the user's files, and no staging folder is left beside it. */
-static int cancel_at;
-static int cancel_cb(void *ud, const char *stage, double fraction)
-{
-    (void)ud;
-    (void)stage;
-    (void)fraction;
-    return --cancel_at == 0;
-}
 
 static void test_cancel_each_step(void **state)
 {

@@ -929,14 +929,6 @@ static void test_failures_leave_nothing(void **state)
 }
 
 /* Cancel at every progress report in turn: each time, no file and no folder remain. */
-static int cancel_at;
-static int cancel_cb(void *ud, const char *stage, double fraction)
-{
-    (void)ud;
-    (void)stage;
-    (void)fraction;
-    return --cancel_at == 0;
-}
 
 static void test_cancel(void **state)
 {

@@ -49,6 +49,16 @@ static inline int tiny_runs_teardown(void **state)
     return 0;
 }
 
+/* A progress callback that cancels at the cancel_at-th report (counting down). */
+static int cancel_at;
+static inline int cancel_cb(void *ud, const char *stage, double fraction)
+{
+    (void)ud;
+    (void)stage;
+    (void)fraction;
+    return --cancel_at == 0;
+}
+
 /* dir/name, malloc'ed. */
 static inline char *path_in(const char *dir, const char *name)
 {
