@@ -7,10 +7,13 @@
 static void help(void)
 {
     printf("usage: tradeq info [--data PATH|NAME] [--region-map CSV] [--sector-map CSV]\n"
-           "                   [--regions] [--sectors] [--year Y] [--elasticities]\n\n"
+           "                   [--regions] [--sectors] [--year Y] [--elasticities] [--check-data]\n\n"
            "Dimensions, years, totals and the consistency report of a dataset (docs/model.md's\n"
            "data contract). --regions / --sectors list every code with its name. --elasticities lists\n"
-           "the dataset's named sets of trade elasticities with their sources and theta by sector.\n");
+           "the dataset's named sets of trade elasticities with their sources and theta by sector.\n"
+           "--check-data compares headline aggregates (goods and services balances, tariff revenue)\n"
+           "with the official figures of checks/official.csv in the data folder, with their sources;\n"
+           "FLAG marks a difference beyond the row's tolerance (explained in data/PROVENANCE.md).\n");
 }
 
 /* The named elasticity sets of the dataset: name, source, method and citation of each,
@@ -50,10 +53,43 @@ static int print_elasticities(tq_context *ctx, tq_runner *runner, const tq_datas
     return CLI_OK;
 }
 
+/* The plausibility report: each official figure of checks/official.csv (in the runner's
+ * data folder) for this dataset against the same measure computed from the data. */
+static int print_check_data(tq_context *ctx, tq_runner *runner, const tq_dataset *ds)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checks/official.csv", tq_runner_data_dir(runner));
+    tq_plausibility_row *rows = NULL;
+    int n = 0;
+    if (tq_dataset_plausibility(ctx, ds, path, &rows, &n) != TQ_OK) {
+        cli_print_error(ctx);
+        return CLI_FAIL;
+    }
+    int flagged = 0;
+    printf("plausibility of %s against official figures (%s)\n", tq_dataset_name(ds), path);
+    printf("USD bn; difference = (data - official) / |official|; FLAG beyond the row's tolerance\n\n");
+    printf("%-4s %-16s %-6s %-7s %9s %9s %8s %6s  %s\n", "year", "measure", "region", "partner", "data", "official",
+           "diff%", "tol%", "status");
+    for (int k = 0; k < n; k++) {
+        const tq_plausibility_row *r = &rows[k];
+        flagged += r->flagged;
+        printf("%-4d %-16s %-6s %-7s %9.1f %9.1f %+8.1f %6.1f  %s\n", r->year, r->measure, r->region,
+               r->partner[0] ? r->partner : "-", r->data_bn, r->official_bn, r->diff_pct, r->tolerance_pct,
+               r->flagged ? "FLAG" : "ok");
+        printf("     source: %s\n", r->source);
+        printf("     note:   %s\n", r->basis);
+    }
+    if (!n)
+        printf("(no official figures for %s in the file)\n", tq_dataset_name(ds));
+    printf("\n%d rows, %d flagged (data/PROVENANCE.md, section Plausibility report, explains each)\n", n, flagged);
+    tq_plausibility_free(ctx, rows);
+    return CLI_OK;
+}
+
 int tq_cmd_info(int argc, char **argv)
 {
     cli_data_opts dopt = {0};
-    int list_regions = 0, list_sectors = 0, list_elasticities = 0, want_year = 0;
+    int list_regions = 0, list_sectors = 0, list_elasticities = 0, want_year = 0, check_data = 0;
     for (int i = 1; i < argc; i++) {
         int r = cli_data_option(argc, argv, &i, &dopt);
         if (r < 0)
@@ -69,6 +105,8 @@ int tq_cmd_info(int argc, char **argv)
             list_sectors = 1;
         } else if (!strcmp(argv[i], "--elasticities")) {
             list_elasticities = 1;
+        } else if (!strcmp(argv[i], "--check-data")) {
+            check_data = 1;
         } else if (!strcmp(argv[i], "--year") && i + 1 < argc) {
             char *end;
             const char *v = argv[++i];
@@ -88,8 +126,10 @@ int tq_cmd_info(int argc, char **argv)
         tq_context_free(ctx);
         return CLI_FAIL;
     }
-    if (list_elasticities) {
-        int rc = print_elasticities(ctx, runner, ds);
+    if (list_elasticities || check_data) {
+        int rc = list_elasticities ? print_elasticities(ctx, runner, ds) : CLI_OK;
+        if (rc == CLI_OK && check_data)
+            rc = print_check_data(ctx, runner, ds);
         tq_runner_free(runner);
         tq_context_free(ctx);
         return rc;

@@ -257,6 +257,37 @@ TQ_API uint64_t tq_dataset_hash(const tq_dataset *ds);
 TQ_API tq_status tq_balance(tq_context *ctx, const tq_dataset *ds, int y, int a, int b, double *exports,
                             double *imports);
 
+/* ---------------------------------------------------------- plausibility --- */
+/* Headline aggregates of a dataset against official figures (data/checks/official.csv:
+ * dataset, year, measure, region, partner, value_bn, source, tolerance_pct, basis). The
+ * measures: goods_balance and services_balance (exports minus imports of region with
+ * partner, pre-tariff, summed over the dataset's sector group "goods" or "services") and
+ * tariff_revenue (sum over partners and sectors of t Z of region; partner empty). */
+typedef struct tq_plausibility_row {
+    char dataset[32];
+    int year;
+    char measure[32];
+    char region[16];
+    char partner[16];   /* "" for tariff_revenue */
+    double data_bn;     /* the measure computed from the dataset, USD bn */
+    double official_bn; /* the official figure of the file, USD bn */
+    double diff_pct;    /* 100 (data - official) / |official| */
+    double tolerance_pct;
+    int flagged;      /* |diff_pct| > tolerance_pct */
+    char source[512]; /* the file's citation (cut at 511 bytes) */
+    char basis[512];  /* why the bases differ (cut at 511 bytes) */
+} tq_plausibility_row;
+
+/* Compare ds with the rows of the CSV at csv_path whose dataset is tq_dataset_name(ds).
+ * *rows (caller frees with tq_plausibility_free) receives *count rows in file order;
+ * *count may be 0. Errors: TQ_ERR_IO (no file), TQ_ERR_PARSE (bad header, number or
+ * measure), TQ_ERR_NOT_FOUND (a row's year, region, partner or sector group not in ds),
+ * TQ_ERR_NOMEM. Thread safety: ds is only read; one ctx per thread. */
+TQ_API tq_status tq_dataset_plausibility(tq_context *ctx, const tq_dataset *ds, const char *csv_path,
+                                         tq_plausibility_row **rows, int *count);
+/* Free rows of tq_dataset_plausibility (NULL accepted). */
+TQ_API void tq_plausibility_free(tq_context *ctx, tq_plausibility_row *rows);
+
 /* ---------------------------------------------------------- elasticities --- */
 /* Named, cited sets of trade elasticities theta (docs/elasticities.md). The embedded data
  * ship them in data/elasticities/: sets.csv (name, label, method, citation, default_for)
