@@ -1065,10 +1065,11 @@ tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out)
     while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
         len += r;
         if (len == cap) {
-            if (cap > ((size_t)64 << 20)) {
+            if (len > SPEC_MAX_BYTES) { /* the rest is not read: tq_spec_parse refuses it */
                 fclose(f);
                 tq__free(ctx, buf);
-                return tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "scenario file larger than 64 MiB");
+                return tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "scenario file larger than the limit of %d MiB",
+                                 SPEC_MAX_BYTES >> 20);
             }
             char *nb = tq__realloc(ctx, buf, cap * 2);
             if (!nb) {
