@@ -1141,6 +1141,7 @@ tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg)
 {
     char where[300];
     snprintf(where, sizeof where, "--tariff %.200s", arg);
+    escape_into(where, where, sizeof where);
     const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *eq = c2 ? strchr(c2 + 1, '=') : NULL;
     if (!c1 || !c2 || !eq)
         return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
@@ -1294,9 +1295,11 @@ static tq_status resolve(tq_context *ctx, const tq_dataset *ds, const sel *s, tq
                 o += (size_t)snprintf(groups + o, sizeof groups - o, "%s%s", g ? ", " : "",
                                       tq_dataset_group_name(ds, kind, g));
             tq__free(ctx, mem);
+            char shown[200]; /* the code as written, without raw bytes */
+            escape_into(shown, c, sizeof shown);
             return tq__error(ctx, TQ_ERR_NOT_FOUND, s->where, 0, NULL,
                              "unknown %s '%s' in dataset %s (hint: tradeq info --%s lists codes; groups: %s)",
-                             kind == TQ_GROUP_REGION ? "region" : "sector or group", c, ds->name,
+                             kind == TQ_GROUP_REGION ? "region" : "sector or group", shown, ds->name,
                              kind == TQ_GROUP_REGION ? "regions" : "sectors", o ? groups : "none, besides all");
         }
         for (int q = 0; q < cnt; q++)
@@ -1489,8 +1492,10 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
         for (int q = 0; q < s->ntargets; q++) {
             int n = tq_dataset_find_region(ds, s->targets[q].region);
             if (n < 0) {
+                char shown[200];
+                escape_into(shown, s->targets[q].region, sizeof shown);
                 st = tq__error(ctx, TQ_ERR_NOT_FOUND, s->targets[q].where, 0, NULL,
-                               "unknown region '%s' in deficits: (hint: tradeq info --regions)", s->targets[q].region);
+                               "unknown region '%s' in deficits: (hint: tradeq info --regions)", shown);
                 goto done;
             }
             if (mi[n]) {

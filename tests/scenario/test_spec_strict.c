@@ -183,6 +183,45 @@ static void test_utf8(void **state)
     refuse(t, strlen(t), "t.yaml:3:1:", "duplicate key 'caf\\xC3\\xA9'");
 }
 
+static void assert_ascii_error(tq_status st, tq_status want, const char *want_in)
+{
+    char b[2048];
+    tq_error_format(ctx, b, sizeof b);
+    if (st != want || !strstr(b, want_in))
+        fail_msg("status %d, error '%s'; wanted %d with '%s'", (int)st, b, (int)want, want_in);
+    for (const unsigned char *p = (const unsigned char *)b; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f)
+            fail_msg("raw byte 0x%02X in the message '%s'", *p, b);
+}
+
+/* Codes met when a scenario is applied, and a --tariff argument, are escaped too. */
+static void test_escaped_later(void **state)
+{
+    (void)state;
+    tq_dataset *ds = NULL;
+    tq_baseline *base = NULL;
+    tq_scenario *sc = NULL;
+    assert_int_equal(tq_dataset_load(ctx, TQ_TEST_DATA "/tiny", &ds), TQ_OK);
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &base), TQ_OK);
+    assert_int_equal(tq_scenario_new(ctx, base, &sc), TQ_OK);
+    const char *t = "tariffs:\n  - {importer: \"A\xC3\xA9\", exporter: BBB, sectors: all, add: 5pp}\n"
+                    "deficits:\n  \"B\xC3\xA9\": 0\n";
+    tq_spec *sp = NULL;
+    assert_int_equal(tq_spec_parse(ctx, t, strlen(t), "t.yaml", &sp), TQ_OK);
+    assert_ascii_error(tq_spec_apply(ctx, sp, 0, ds, base, sc), TQ_ERR_NOT_FOUND, "unknown region 'A\\xC3\\xA9'");
+    tq_spec_free(sp);
+    t = "closure: target\ndeficits:\n  \"B\xC3\xA9\": 0\n";
+    assert_int_equal(tq_spec_parse(ctx, t, strlen(t), "t.yaml", &sp), TQ_OK);
+    assert_ascii_error(tq_spec_apply(ctx, sp, 0, ds, base, sc), TQ_ERR_NOT_FOUND, "'B\\xC3\\xA9'");
+    tq_spec_free(sp);
+    assert_int_equal(tq_spec_new(ctx, "cli", &sp), TQ_OK);
+    assert_ascii_error(tq_spec_add_tariff_arg(ctx, sp, "US\xC3\xA9\x01"), TQ_ERR_PARSE, "--tariff US\\xC3\\xA9\\x01");
+    tq_spec_free(sp);
+    tq_scenario_free(sc);
+    tq_baseline_free(base);
+    tq_dataset_free(ds);
+}
+
 /* Every shipped scenario and every fuzz seed still parses. */
 static void load_all(const char *dir, int want_bad)
 {
@@ -230,7 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deep_flow),      cmocka_unit_test(test_deep_block),   cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_duplicate_keys), cmocka_unit_test(test_one_document), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_escaped_later),  cmocka_unit_test(test_shipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
