@@ -840,8 +840,9 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* After libyaml: every scalar is UTF-8 without control characters other than tab and
- * newline (escapes such as "\0" or "\x01" in double quotes make them), and no mapping
- * holds a key twice (reported at the second one, the first such in the file). */
+ * newline (escapes such as "\0" or "\x01" in double quotes make them), no node is
+ * reused through an alias, and no mapping holds a key twice (reported at the second one, the first such in the file).
+ */
 static tq_status check_doc(tq_spec *sp, yaml_document_t *doc)
 {
     char buf[80];
@@ -858,6 +859,34 @@ static tq_status check_doc(tq_spec *sp, yaml_document_t *doc)
             i += k;
         }
     }
+    /* An alias (*NAME) makes a node appear twice: a few bytes can then stand for a list
+     * of a million entries (each shock of a list of aliases holding a list of codes), so
+     * anchors and aliases are not accepted. libyaml resolves an alias to its anchor's
+     * node; the error points at that node. */
+    size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
+    unsigned char *seen = tq__calloc(sp->ctx, nn ? nn : 1, 1);
+    if (!seen)
+        return TQ_ERR_NOMEM;
+    const yaml_node_t *again = NULL;
+    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top && !again; n++) {
+        if (n->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top && !again; it++)
+                if (*it >= 1 && (size_t)*it <= nn && seen[*it - 1]++)
+                    again = doc->nodes.start + *it - 1;
+        } else if (n->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top && !again; p++) {
+                if (p->key >= 1 && (size_t)p->key <= nn && seen[p->key - 1]++)
+                    again = doc->nodes.start + p->key - 1;
+                else if (p->value >= 1 && (size_t)p->value <= nn && seen[p->value - 1]++)
+                    again = doc->nodes.start + p->value - 1;
+            }
+        }
+    }
+    tq__free(sp->ctx, seen);
+    if (again)
+        return err_at(sp, again, TQ_ERR_PARSE,
+                      "this node is used again through an alias (*NAME): anchors and aliases are not accepted in "
+                      "scenario files");
     const yaml_node_t *dup = NULL;
     for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
         if (n->type != YAML_MAPPING_NODE)

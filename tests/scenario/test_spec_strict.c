@@ -222,6 +222,19 @@ static void test_escaped_later(void **state)
     tq_dataset_free(ds);
 }
 
+/* An alias would let a few bytes stand for a huge scenario: refused at the anchored node. */
+static void test_no_alias(void **state)
+{
+    (void)state;
+    const char *t = "tariffs:\n  - &s {importer: USA, exporter: all, sectors: all, add: 1pp}\n  - *s\n";
+    refuse(t, strlen(t), "t.yaml:2:5:", "alias");
+    t = "tariffs:\n  - {importer: &c [USA, CAN], exporter: all, sectors: all, add: 1pp}\n"
+        "  - {importer: *c, exporter: all, sectors: all, add: 2pp}\n";
+    refuse(t, strlen(t), "t.yaml:2:16:", "anchors and aliases are not accepted");
+    /* an anchor alone is harmless */
+    accept("tariffs:\n  - &s {importer: USA, exporter: all, sectors: all, add: 1pp}\n");
+}
+
 /* Every shipped scenario and every fuzz seed still parses. */
 static void load_all(const char *dir, int want_bad)
 {
@@ -261,7 +274,7 @@ static void test_shipped(void **state)
 {
     (void)state;
     load_all(TQ_TEST_DATA "/../../scenarios", 0);
-    load_all(TQ_TEST_DATA "/../fuzz/corpus/fuzz_spec", 5);
+    load_all(TQ_TEST_DATA "/../fuzz/corpus/fuzz_spec", 6);
 }
 
 int main(void)
@@ -269,7 +282,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deep_flow),      cmocka_unit_test(test_deep_block),   cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_duplicate_keys), cmocka_unit_test(test_one_document), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_escaped_later),  cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_escaped_later),  cmocka_unit_test(test_no_alias),     cmocka_unit_test(test_shipped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
