@@ -111,6 +111,28 @@ void tq_spec_free(tq_spec *sp)
     tq__free(sp->ctx, sp);
 }
 
+/* A message never carries raw bytes of the file: bytes outside printable ASCII (control
+ * characters, and every byte of a non-ASCII character) are written as \xNN. dst may be src
+ * (the text is copied first); the result is truncated to cap - 1 characters. */
+static void escape_into(char *dst, const char *src, size_t cap)
+{
+    char tmp[2048];
+    snprintf(tmp, sizeof tmp, "%s", src);
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)tmp; *p && o + 1 < cap; p++) {
+        if (*p >= 0x20 && *p < 0x7f) {
+            dst[o++] = (char)*p;
+        } else {
+            if (o + 5 > cap)
+                break;
+            snprintf(dst + o, 5, "\\x%02X", *p);
+            o += 4;
+        }
+    }
+    if (cap)
+        dst[o] = 0;
+}
+
 /* An error at a position: "file:line:column: message" (line/column 1-based). */
 static tq_status err_at(tq_spec *sp, const yaml_node_t *node, tq_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -124,19 +146,23 @@ static tq_status err_at(tq_spec *sp, const yaml_node_t *node, tq_status st, cons
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    char file[600];
+    char file[600], shown[2048];
     if (node)
         snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)node->start_mark.line + 1,
                  (unsigned long)node->start_mark.column + 1);
     else
         snprintf(file, sizeof file, "%s", sp->origin);
-    return tq__error(sp->ctx, st, file, 0, NULL, "%s", msg);
+    escape_into(file, file, sizeof file);
+    escape_into(shown, msg, sizeof shown);
+    return tq__error(sp->ctx, st, file, 0, NULL, "%s", shown);
 }
 
 static void where_of(const tq_spec *sp, const yaml_node_t *node, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s:%lu:%lu", sp->origin, (unsigned long)node->start_mark.line + 1,
+    char raw[600];
+    snprintf(raw, sizeof raw, "%s:%lu:%lu", sp->origin, (unsigned long)node->start_mark.line + 1,
              (unsigned long)node->start_mark.column + 1);
+    escape_into(buf, raw, cap);
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -578,6 +604,333 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
     return fail ? TQ_ERR_NOMEM : TQ_OK;
 }
 
+/* ------------------------------------------------------- strict checks --- */
+
+/* Limits checked before libyaml sees the text (docs/scenarios.md, "Limits"): libyaml's
+ * scanner takes time quadratic in the nesting depth (100,000 nested '[' take most of a
+ * minute), so a file nested deeper than SPEC_MAX_DEPTH, or larger than SPEC_MAX_BYTES, is
+ * refused by a linear pre-scan. */
+enum { SPEC_MAX_BYTES = 4 << 20, SPEC_MAX_DEPTH = 64 };
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one:
+ * overlong forms, surrogates and code points above U+10FFFF are not. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t k;
+    unsigned cp, min;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        k = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        k = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (n < k)
+        return 0;
+    for (size_t q = 1; q < k; q++) {
+        if ((s[q] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[q] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+static tq_status err_pos(tq_spec *sp, size_t line, size_t col, tq_status st, const char *msg)
+{
+    char file[600];
+    snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)line, (unsigned long)col);
+    escape_into(file, file, sizeof file);
+    return tq__error(sp->ctx, st, file, 0, NULL, "%s", msg);
+}
+
+static int is_sp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The pre-scan: size, bytes (UTF-8 without control characters other than tab, CR and
+ * LF) and an estimate of the nesting depth that never needs more than one pass. The
+ * depth is the number of open flow brackets plus the number of block levels: one per
+ * deeper indentation and one per '- ', '? ' or ': ' indicator that starts a line. Quoted
+ * scalars, comments and the lines of block scalars (| and >) are skipped, and a bracket
+ * opens a flow collection only where a value starts, so text is never counted. */
+static tq_status prescan(tq_spec *sp, const char *text, size_t len)
+{
+    if (len > SPEC_MAX_BYTES) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "scenario file of %lu bytes is larger than the limit of %d MiB", (unsigned long)len,
+                 SPEC_MAX_BYTES >> 20);
+        return err_pos(sp, 1, 1, TQ_ERR_PARSE, msg);
+    }
+    const unsigned char *u = (const unsigned char *)text;
+    size_t line = 1, bol = 0;
+    for (size_t i = 0; i < len;) {
+        if (u[i] == '\n') {
+            line++, i++, bol = i;
+            continue;
+        }
+        size_t k = (u[i] < 0x20 && u[i] != '\t' && u[i] != '\r') || u[i] == 0x7f ? 0 : utf8_len(u + i, len - i);
+        if (!k) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "%s byte \\x%02X: a scenario file is UTF-8 text",
+                     u[i] < 0x80 ? "control" : "invalid UTF-8", u[i]);
+            return err_pos(sp, line, i - bol + 1, TQ_ERR_PARSE, msg);
+        }
+        i += k;
+    }
+    int stack[SPEC_MAX_DEPTH + 1], nst = 0, flow = 0, bs_parent = -1;
+    char quote = 0;
+    line = 0;
+    for (size_t i = 0; i < len; line++) {
+        size_t e = i;
+        while (e < len && text[e] != '\n')
+            e++;
+        size_t j = i;
+        int vstart = 0; /* at the start of a value (block context) or of a token (flow) */
+        if (!quote && !flow) {
+            while (j < e && text[j] == ' ')
+                j++;
+            int ind = (int)(j - i);
+            if (j == e || text[j] == '#' || is_sp(text[j]) || (bs_parent >= 0 && ind > bs_parent)) {
+                i = e + 1;
+                continue;
+            }
+            bs_parent = -1;
+            if (ind == 0 && e - j >= 3 && (!strncmp(text + j, "---", 3) || !strncmp(text + j, "...", 3)) &&
+                (e - j == 3 || is_sp(text[j + 3]))) {
+                nst = 0, j += 3;
+            } else {
+                while (nst && stack[nst - 1] > ind)
+                    nst--;
+                if (!nst || stack[nst - 1] < ind)
+                    stack[nst++] = ind;
+            }
+            int base = ind, after_key = 0; /* the column a block scalar's lines must pass */
+            while (j < e && (text[j] == '-' || text[j] == '?' || text[j] == ':') &&
+                   (j + 1 == e || is_sp(text[j + 1]))) {
+                base = (int)(j - i);
+                j++;
+                while (j < e && is_sp(text[j]))
+                    j++;
+                if (nst + flow >= SPEC_MAX_DEPTH)
+                    goto deep;
+                stack[nst++] = (int)(j - i);
+            }
+            if (nst + flow > SPEC_MAX_DEPTH)
+                goto deep;
+            vstart = 1;
+            for (; j < e; j++) {
+                char c = text[j];
+                if (quote) {
+                    if (quote == '\'' && c == '\'') {
+                        if (j + 1 < e && text[j + 1] == '\'')
+                            j++;
+                        else
+                            quote = 0;
+                    } else if (quote == '"' && c == '\\') {
+                        j++;
+                    } else if (quote == '"' && c == '"') {
+                        quote = 0;
+                    }
+                    continue;
+                }
+                if (c == '#' && (j == i || is_sp(text[j - 1])))
+                    break;
+                if (flow) {
+                    if (c == '[' || c == '{') {
+                        if (nst + ++flow > SPEC_MAX_DEPTH)
+                            goto deep;
+                    } else if (c == ']' || c == '}') {
+                        flow--;
+                    } else if ((c == '"' || c == '\'') && vstart) {
+                        quote = c;
+                    }
+                    vstart = is_sp(c) || c == '[' || c == '{' || c == ',' || c == ':';
+                    continue;
+                }
+                if (vstart && (c == '[' || c == '{')) {
+                    if (nst + ++flow > SPEC_MAX_DEPTH)
+                        goto deep;
+                    vstart = 1;
+                    continue;
+                }
+                if (vstart && (c == '"' || c == '\'')) {
+                    quote = c;
+                    continue;
+                }
+                if (vstart && (c == '|' || c == '>')) {
+                    bs_parent = after_key ? stack[nst - 1] : base;
+                    break;
+                }
+                if (vstart && (c == '&' || c == '!')) { /* an anchor or tag before the value */
+                    while (j + 1 < e && !is_sp(text[j + 1]))
+                        j++;
+                    continue;
+                }
+                vstart = (c == ':' && (j + 1 == e || is_sp(text[j + 1]))) || (vstart && is_sp(c));
+                after_key |= c == ':' && vstart;
+            }
+            i = e + 1;
+            continue;
+        }
+        /* inside a quoted scalar or a flow collection that started on an earlier line */
+        vstart = 1;
+        for (; j < e; j++) {
+            char c = text[j];
+            if (quote) {
+                if (quote == '\'' && c == '\'') {
+                    if (j + 1 < e && text[j + 1] == '\'')
+                        j++;
+                    else
+                        quote = 0;
+                } else if (quote == '"' && c == '\\') {
+                    j++;
+                } else if (quote == '"' && c == '"') {
+                    quote = 0;
+                }
+                continue;
+            }
+            if (c == '#' && (j == i || is_sp(text[j - 1])))
+                break;
+            if (!flow) /* the rest of the line after a closing quote or bracket */
+                continue;
+            if (c == '[' || c == '{') {
+                if (nst + ++flow > SPEC_MAX_DEPTH)
+                    goto deep;
+            } else if (c == ']' || c == '}') {
+                flow--;
+            } else if ((c == '"' || c == '\'') && vstart) {
+                quote = c;
+            }
+            vstart = is_sp(c) || c == '[' || c == '{' || c == ',' || c == ':';
+        }
+        i = e + 1;
+        continue;
+    deep : {
+        char msg[160];
+        snprintf(msg, sizeof msg, "nesting deeper than %d levels (the limit for scenario files)", SPEC_MAX_DEPTH);
+        return err_pos(sp, line + 1, j - i + 1, TQ_ERR_PARSE, msg);
+    }
+    }
+    return TQ_OK;
+}
+
+/* A scalar's text in a message: at most 60 bytes (escaped by err_at). */
+static const char *clip(const yaml_node_t *n, char *buf, size_t cap)
+{
+    size_t L = n->data.scalar.length;
+    snprintf(buf, cap, "%.*s%s", (int)(L > 60 ? 60 : L), (const char *)n->data.scalar.value, L > 60 ? "..." : "");
+    return buf;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const yaml_node_t *x = *(const yaml_node_t *const *)a, *y = *(const yaml_node_t *const *)b;
+    size_t lx = x->data.scalar.length, ly = y->data.scalar.length;
+    int c = memcmp(x->data.scalar.value, y->data.scalar.value, lx < ly ? lx : ly);
+    if (c || lx != ly)
+        return c ? c : (lx < ly ? -1 : 1);
+    return x->start_mark.index < y->start_mark.index ? -1 : x->start_mark.index > y->start_mark.index;
+}
+
+/* After libyaml: every scalar is UTF-8 without control characters other than tab and
+ * newline (escapes such as "\0" or "\x01" in double quotes make them), no node is
+ * reused through an alias, and no mapping holds a key twice (reported at the second one, the first such in the file).
+ */
+static tq_status check_doc(tq_spec *sp, yaml_document_t *doc)
+{
+    char buf[80];
+    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+        if (n->type != YAML_SCALAR_NODE)
+            continue;
+        const unsigned char *v = n->data.scalar.value;
+        size_t L = n->data.scalar.length;
+        for (size_t i = 0; i < L;) {
+            size_t k = (v[i] < 0x20 && v[i] != '\t' && v[i] != '\n') || v[i] == 0x7f ? 0 : utf8_len(v + i, L - i);
+            if (!k)
+                return err_at(sp, n, TQ_ERR_PARSE, "'%s' holds %s byte \\x%02X", clip(n, buf, sizeof buf),
+                              v[i] < 0x80 ? "the control" : "an invalid UTF-8", v[i]);
+            i += k;
+        }
+    }
+    /* An alias (*NAME) makes a node appear twice: a few bytes can then stand for a list
+     * of a million entries (each shock of a list of aliases holding a list of codes), so
+     * anchors and aliases are not accepted. libyaml resolves an alias to its anchor's
+     * node; the error points at that node. */
+    size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
+    unsigned char *seen = tq__calloc(sp->ctx, nn ? nn : 1, 1);
+    if (!seen)
+        return TQ_ERR_NOMEM;
+    const yaml_node_t *again = NULL;
+    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top && !again; n++) {
+        if (n->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top && !again; it++)
+                if (*it >= 1 && (size_t)*it <= nn && seen[*it - 1]++)
+                    again = doc->nodes.start + *it - 1;
+        } else if (n->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top && !again; p++) {
+                if (p->key >= 1 && (size_t)p->key <= nn && seen[p->key - 1]++)
+                    again = doc->nodes.start + p->key - 1;
+                else if (p->value >= 1 && (size_t)p->value <= nn && seen[p->value - 1]++)
+                    again = doc->nodes.start + p->value - 1;
+            }
+        }
+    }
+    tq__free(sp->ctx, seen);
+    if (again)
+        return err_at(sp, again, TQ_ERR_PARSE,
+                      "this node is used again through an alias (*NAME): anchors and aliases are not accepted in "
+                      "scenario files");
+    const yaml_node_t *dup = NULL;
+    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+        if (n->type != YAML_MAPPING_NODE)
+            continue;
+        size_t np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start), m = 0;
+        if (np < 2)
+            continue;
+        const yaml_node_t **keys = tq__malloc(sp->ctx, np * sizeof *keys);
+        if (!keys)
+            return TQ_ERR_NOMEM;
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            const yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+            if (kn && kn->type == YAML_SCALAR_NODE)
+                keys[m++] = kn;
+        }
+        qsort(keys, m, sizeof *keys, key_cmp);
+        for (size_t q = 1; q < m; q++) {
+            const yaml_node_t *a = keys[q - 1], *b = keys[q];
+            if (a->data.scalar.length == b->data.scalar.length &&
+                !memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length) &&
+                (!dup || b->start_mark.index < dup->start_mark.index))
+                dup = b;
+        }
+        tq__free(sp->ctx, keys);
+    }
+    if (dup)
+        return err_at(sp, dup, TQ_ERR_PARSE, "duplicate key '%s' (a key may appear once in a mapping)",
+                      clip(dup, buf, sizeof buf));
+    return TQ_OK;
+}
+
+static tq_status yaml_failed(tq_spec *sp, const yaml_parser_t *parser)
+{
+    char file[600];
+    snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)parser->problem_mark.line + 1,
+             (unsigned long)parser->problem_mark.column + 1);
+    escape_into(file, file, sizeof file);
+    char msg[400];
+    snprintf(msg, sizeof msg, "malformed YAML: %s%s%s", parser->problem ? parser->problem : "?",
+             parser->context ? " " : "", parser->context ? parser->context : "");
+    escape_into(msg, msg, sizeof msg);
+    return tq__error(sp->ctx, TQ_ERR_PARSE, file, 0, NULL, "%s", msg);
+}
+
 static tq_status new_spec(tq_context *ctx, const char *origin, tq_spec **out)
 {
     tq_spec *sp = tq__calloc(ctx, 1, sizeof *sp);
@@ -606,6 +959,10 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
     tq_status st = new_spec(ctx, origin ? origin : "(scenario)", &sp);
     if (st)
         return st;
+    if ((st = prescan(sp, text, len))) {
+        tq_spec_free(sp);
+        return st;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser)) {
@@ -614,12 +971,31 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        char file[600];
-        snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)parser.problem_mark.line + 1,
-                 (unsigned long)parser.problem_mark.column + 1);
-        st =
-            tq__error(ctx, TQ_ERR_PARSE, file, 0, NULL, "malformed YAML: %s%s%s", parser.problem ? parser.problem : "?",
-                      parser.context ? " " : "", parser.context ? parser.context : "");
+        st = yaml_failed(sp, &parser);
+        yaml_parser_delete(&parser);
+        tq_spec_free(sp);
+        return st;
+    }
+    /* one document per file: a second one (after '---') is refused, not ignored */
+    yaml_document_t next;
+    if (!yaml_parser_load(&parser, &next)) {
+        st = yaml_failed(sp, &parser);
+    } else {
+        yaml_node_t *r2 = yaml_document_get_root_node(&next);
+        if (r2) {
+            char file[600];
+            snprintf(file, sizeof file, "%s:%lu:%lu", sp->origin, (unsigned long)next.start_mark.line + 1,
+                     (unsigned long)next.start_mark.column + 1);
+            escape_into(file, file, sizeof file);
+            st = tq__error(ctx, TQ_ERR_PARSE, file, 0, NULL,
+                           "a second YAML document: a scenario file holds one (several scenarios go in scenarios:)");
+        }
+        yaml_document_delete(&next);
+    }
+    if (!st)
+        st = check_doc(sp, &doc);
+    if (st) {
+        yaml_document_delete(&doc);
         yaml_parser_delete(&parser);
         tq_spec_free(sp);
         return st;
@@ -718,10 +1094,11 @@ tq_status tq_spec_load(tq_context *ctx, const char *path, tq_spec **out)
     while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
         len += r;
         if (len == cap) {
-            if (cap > ((size_t)64 << 20)) {
+            if (len > SPEC_MAX_BYTES) { /* the rest is not read: tq_spec_parse refuses it */
                 fclose(f);
                 tq__free(ctx, buf);
-                return tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "scenario file larger than 64 MiB");
+                return tq__error(ctx, TQ_ERR_PARSE, path, 0, NULL, "scenario file larger than the limit of %d MiB",
+                                 SPEC_MAX_BYTES >> 20);
             }
             char *nb = tq__realloc(ctx, buf, cap * 2);
             if (!nb) {
@@ -793,6 +1170,7 @@ tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char *arg)
 {
     char where[300];
     snprintf(where, sizeof where, "--tariff %.200s", arg);
+    escape_into(where, where, sizeof where);
     const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *eq = c2 ? strchr(c2 + 1, '=') : NULL;
     if (!c1 || !c2 || !eq)
         return tq__error(ctx, TQ_ERR_PARSE, where, 0, NULL,
@@ -946,9 +1324,11 @@ static tq_status resolve(tq_context *ctx, const tq_dataset *ds, const sel *s, tq
                 o += (size_t)snprintf(groups + o, sizeof groups - o, "%s%s", g ? ", " : "",
                                       tq_dataset_group_name(ds, kind, g));
             tq__free(ctx, mem);
+            char shown[200]; /* the code as written, without raw bytes */
+            escape_into(shown, c, sizeof shown);
             return tq__error(ctx, TQ_ERR_NOT_FOUND, s->where, 0, NULL,
                              "unknown %s '%s' in dataset %s (hint: tradeq info --%s lists codes; groups: %s)",
-                             kind == TQ_GROUP_REGION ? "region" : "sector or group", c, ds->name,
+                             kind == TQ_GROUP_REGION ? "region" : "sector or group", shown, ds->name,
                              kind == TQ_GROUP_REGION ? "regions" : "sectors", o ? groups : "none, besides all");
         }
         for (int q = 0; q < cnt; q++)
@@ -1141,8 +1521,10 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
         for (int q = 0; q < s->ntargets; q++) {
             int n = tq_dataset_find_region(ds, s->targets[q].region);
             if (n < 0) {
+                char shown[200];
+                escape_into(shown, s->targets[q].region, sizeof shown);
                 st = tq__error(ctx, TQ_ERR_NOT_FOUND, s->targets[q].where, 0, NULL,
-                               "unknown region '%s' in deficits: (hint: tradeq info --regions)", s->targets[q].region);
+                               "unknown region '%s' in deficits: (hint: tradeq info --regions)", shown);
                 goto done;
             }
             if (mi[n]) {
