@@ -765,7 +765,7 @@ static tq_status prescan(tq_spec *sp, const char *text, size_t len)
                     continue;
                 }
                 if (vstart && (c == '|' || c == '>')) {
-                    bs_parent = after_key ? stack[nst - 1] : base;
+                    bs_parent = after_key && nst > 0 ? stack[nst - 1] : base;
                     break;
                 }
                 if (vstart && (c == '&' || c == '!')) { /* an anchor or tag before the value */

@@ -277,12 +277,29 @@ static void test_shipped(void **state)
     load_all(TQ_TEST_DATA "/../fuzz/corpus/fuzz_spec", 6);
 }
 
+/* A regression the solving fuzz target found: a block scalar indicator after a key at the
+ * top level, with no indentation level open, read the level stack at index -1 (undefined
+ * behaviour; the sanitizer build stops on it). The file is malformed: a parse error. */
+static void test_block_scalar_at_top(void **state)
+{
+    (void)state;
+    tq_spec *sp = NULL;
+    assert_int_equal(tq_spec_load(ctx, TQ_TEST_DATA "/../fuzz/corpus/fuzz_solve/regress-block-scalar-top.yaml", &sp),
+                     TQ_ERR_PARSE);
+    assert_null(sp);
+    const char *ok = "a: |\n  text\nb: >\n  folded\n";
+    assert_int_equal(tq_spec_parse(ctx, ok, strlen(ok), "ok.yaml", &sp), TQ_ERR_PARSE); /* unknown keys */
+    tq_spec_free(sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deep_flow),      cmocka_unit_test(test_deep_block),   cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_duplicate_keys), cmocka_unit_test(test_one_document), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_escaped_later),  cmocka_unit_test(test_no_alias),     cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_deep_flow),     cmocka_unit_test(test_deep_block),
+        cmocka_unit_test(test_size_cap),      cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_one_document),  cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_escaped_later), cmocka_unit_test(test_no_alias),
+        cmocka_unit_test(test_shipped),       cmocka_unit_test(test_block_scalar_at_top),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
