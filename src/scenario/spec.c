@@ -654,6 +654,40 @@ static int is_sp(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* One character inside a quoted scalar of the pre-scan: steps over an escape or a doubled
+ * quote and clears *quote at the closing one. */
+static void in_quote(const char *text, size_t *j, size_t e, char *quote)
+{
+    const char c = text[*j];
+    if (*quote == '\'' && c == '\'') {
+        if (*j + 1 < e && text[*j + 1] == '\'')
+            (*j)++;
+        else
+            *quote = 0;
+    } else if (*quote == '"' && c == '\\') {
+        (*j)++;
+    } else if (*quote == '"' && c == '"') {
+        *quote = 0;
+    }
+}
+
+/* One character inside a flow collection: brackets nest (-1 when that passes the limit
+ * with the nst block levels open), a quote opens a scalar where a token starts, and
+ * *vstart says whether the next character starts one. */
+static int in_flow(char c, int nst, int *flow, char *quote, int *vstart)
+{
+    if (c == '[' || c == '{') {
+        if (nst + ++*flow > SPEC_MAX_DEPTH)
+            return -1;
+    } else if (c == ']' || c == '}') {
+        (*flow)--;
+    } else if ((c == '"' || c == '\'') && *vstart) {
+        *quote = c;
+    }
+    *vstart = is_sp(c) || c == '[' || c == '{' || c == ',' || c == ':';
+    return 0;
+}
+
 /* The pre-scan: size, bytes (UTF-8 without control characters other than tab, CR and
  * LF) and an estimate of the nesting depth that never needs more than one pass. The
  * depth is the number of open flow brackets plus the number of block levels: one per
@@ -728,30 +762,14 @@ static tq_status prescan(tq_spec *sp, const char *text, size_t len)
             for (; j < e; j++) {
                 char c = text[j];
                 if (quote) {
-                    if (quote == '\'' && c == '\'') {
-                        if (j + 1 < e && text[j + 1] == '\'')
-                            j++;
-                        else
-                            quote = 0;
-                    } else if (quote == '"' && c == '\\') {
-                        j++;
-                    } else if (quote == '"' && c == '"') {
-                        quote = 0;
-                    }
+                    in_quote(text, &j, e, &quote);
                     continue;
                 }
                 if (c == '#' && (j == i || is_sp(text[j - 1])))
                     break;
                 if (flow) {
-                    if (c == '[' || c == '{') {
-                        if (nst + ++flow > SPEC_MAX_DEPTH)
-                            goto deep;
-                    } else if (c == ']' || c == '}') {
-                        flow--;
-                    } else if ((c == '"' || c == '\'') && vstart) {
-                        quote = c;
-                    }
-                    vstart = is_sp(c) || c == '[' || c == '{' || c == ',' || c == ':';
+                    if (in_flow(c, nst, &flow, &quote, &vstart))
+                        goto deep;
                     continue;
                 }
                 if (vstart && (c == '[' || c == '{')) {
@@ -784,31 +802,15 @@ static tq_status prescan(tq_spec *sp, const char *text, size_t len)
         for (; j < e; j++) {
             char c = text[j];
             if (quote) {
-                if (quote == '\'' && c == '\'') {
-                    if (j + 1 < e && text[j + 1] == '\'')
-                        j++;
-                    else
-                        quote = 0;
-                } else if (quote == '"' && c == '\\') {
-                    j++;
-                } else if (quote == '"' && c == '"') {
-                    quote = 0;
-                }
+                in_quote(text, &j, e, &quote);
                 continue;
             }
             if (c == '#' && (j == i || is_sp(text[j - 1])))
                 break;
             if (!flow) /* the rest of the line after a closing quote or bracket */
                 continue;
-            if (c == '[' || c == '{') {
-                if (nst + ++flow > SPEC_MAX_DEPTH)
-                    goto deep;
-            } else if (c == ']' || c == '}') {
-                flow--;
-            } else if ((c == '"' || c == '\'') && vstart) {
-                quote = c;
-            }
-            vstart = is_sp(c) || c == '[' || c == '{' || c == ',' || c == ':';
+            if (in_flow(c, nst, &flow, &quote, &vstart))
+                goto deep;
         }
         i = e + 1;
         continue;
