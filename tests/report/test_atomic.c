@@ -80,19 +80,6 @@ static int same_set(const char *dir, const char *ref)
     return 1;
 }
 
-static int entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void assert_file(const char *dir, const char *name, const char *text)
 {
     char *p = path_in(dir, name);
@@ -151,8 +138,8 @@ static void assert_old_kept(const work *w, int root_entries)
     assert_true(same_set(w->out, w->old));
     assert_file(w->out, "notes.txt", "mine\n");
     assert_file(w->out, "sub/y", "deep\n");
-    assert_int_equal(entries(w->out), entries(w->old) + 2);
-    assert_int_equal(entries(w->root), root_entries);
+    assert_int_equal(dir_entries(w->out), dir_entries(w->old) + 2);
+    assert_int_equal(dir_entries(w->root), root_entries);
 }
 
 /* -------------------------------------------------------------- tests --- */
@@ -181,7 +168,7 @@ static void test_planted_part_symlink(void **state)
     assert_int_equal(tq_results_write(F.ctx, F.runs, 2, fresh, FMT, 0), TQ_OK);
     assert_true(same_set(fresh, w.new_));
     assert_file(w.root, "victim", "victim\n");
-    assert_int_equal(entries(w.root), 5); /* ref_old, ref_new, out, victim, fresh */
+    assert_int_equal(dir_entries(w.root), 5); /* ref_old, ref_new, out, victim, fresh */
     free(fresh);
     free(part2);
     free(victim);
@@ -207,7 +194,7 @@ static void test_final_symlink(void **state)
     struct stat sb;
     assert_int_equal(lstat(fin, &sb), 0);
     assert_true(S_ISLNK(sb.st_mode));
-    assert_int_equal(entries(w.root), 4);
+    assert_int_equal(dir_entries(w.root), 4);
     /* the rest of the old set is untouched */
     assert_int_equal(unlink(fin), 0);
     FILE *f = fopen(fin, "wb");
@@ -242,11 +229,11 @@ static void test_cancel_each_step(void **state)
         assert_int_equal(st, TQ_ERR_CANCELLED);
         assert_old_kept(&w, 3);
     }
-    assert_true(k >= entries(w.new_) + 2); /* the start, and a report after each file */
+    assert_true(k >= dir_entries(w.new_) + 2); /* the start, and a report after each file */
     assert_true(same_set(w.out, w.new_));
     assert_file(w.out, "notes.txt", "mine\n");
     assert_file(w.out, "sub/y", "deep\n");
-    assert_int_equal(entries(w.root), 3);
+    assert_int_equal(dir_entries(w.root), 3);
     work_free(&w);
 }
 
@@ -269,7 +256,7 @@ static void test_alloc_each_step(void **state)
     long k = tq_test_alloc_sweep(overwrite_op, NULL, TQ_ERR_NOMEM, TQ_SWEEP_ONE_CONTEXT);
     assert_true(k > 5 && k <= 1000);
     assert_true(same_set(w.out, w.new_));
-    assert_int_equal(entries(w.root), 3);
+    assert_int_equal(dir_entries(w.root), 3);
     work_free(&w);
 }
 
@@ -313,10 +300,10 @@ static void test_kill_each_step(void **state)
         assert_true(same_set(w.out, w.old));
         assert_file(w.out, "notes.txt", "mine\n");
         assert_file(w.out, "sub/y", "deep\n");
-        assert_int_equal(entries(w.out), entries(w.old) + 2);
-        assert_in_range(entries(w.root), 3, 2 + k); /* at most one per kill after the start */
+        assert_int_equal(dir_entries(w.out), dir_entries(w.old) + 2);
+        assert_in_range(dir_entries(w.root), 3, 2 + k); /* at most one per kill after the start */
     }
-    assert_true(k >= entries(w.new_) + 2);
+    assert_true(k >= dir_entries(w.new_) + 2);
     assert_true(same_set(w.out, w.new_));
     assert_file(w.out, "notes.txt", "mine\n");
     assert_file(w.out, "sub/y", "deep\n");
@@ -334,7 +321,7 @@ static void test_force_replaces_set(void **state)
     char *full = path_in(root, "full"), *summ = path_in(root, "summary"), *out = path_in(root, "out");
     assert_int_equal(tq_results_write_detail(F.ctx, F.runs, 2, full, TQ_FORMAT_CSV, 0, TQ_DETAIL_FULL), TQ_OK);
     assert_int_equal(tq_results_write_detail(F.ctx, F.runs, 2, summ, TQ_FORMAT_CSV, 0, TQ_DETAIL_SUMMARY), TQ_OK);
-    int nfull = entries(full), nsumm = entries(summ);
+    int nfull = dir_entries(full), nsumm = dir_entries(summ);
     assert_true(nfull > nsumm && nsumm > 1);
     /* out: the full CSV set, a JSON, the user's files */
     assert_int_equal(tq_results_write_detail(F.ctx, F.runs, 1, out, TQ_FORMAT_CSV | TQ_FORMAT_JSON, 0, TQ_DETAIL_FULL),
@@ -360,7 +347,7 @@ static void test_force_replaces_set(void **state)
     tq_assert_error(F.ctx, "refusing to overwrite");
     /* overwrite: the summary set exactly, plus JSON and the user's things */
     assert_int_equal(tq_results_write_detail(F.ctx, F.runs, 2, out, TQ_FORMAT_CSV, 1, TQ_DETAIL_SUMMARY), TQ_OK);
-    assert_int_equal(entries(out), nsumm + 4);
+    assert_int_equal(dir_entries(out), nsumm + 4);
     for (int k = 0; k < n; k++) {
         char *a = path_in(out, names[k]), *b = path_in(summ, names[k]);
         char *ta = slurp(a), *tb = slurp(b);
@@ -378,7 +365,7 @@ static void test_force_replaces_set(void **state)
     assert_file(out, "results_mine.csv", "mine\n");
     assert_file(out, "notes.txt", "notes\n");
     assert_file(sub, "y", "deep\n");
-    assert_int_equal(entries(root), 3);
+    assert_int_equal(dir_entries(root), 3);
     free(json_after);
     free(json_before);
     free(json);
@@ -407,7 +394,7 @@ static void test_symlinked_folder_and_mode(void **state)
     assert_file(w.out, "sub/y", "deep\n");
     assert_int_equal(stat(w.out, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0750);
-    assert_int_equal(entries(w.root), 4);
+    assert_int_equal(dir_entries(w.root), 4);
     free(link);
     work_free(&w);
 }

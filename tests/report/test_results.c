@@ -826,19 +826,6 @@ static void test_values(void **state)
     tq_test_rmtree(dir);
 }
 
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void test_overwrite(void **state)
 {
     (void)state;

@@ -7,6 +7,8 @@
 
 #include "tq_test.h"
 
+#include <dirent.h>
+
 typedef struct tiny_runs {
     tq_context *ctx;
     tq_dataset *ds;
@@ -57,6 +59,20 @@ static inline int cancel_cb(void *ud, const char *stage, double fraction)
     (void)stage;
     (void)fraction;
     return --cancel_at == 0;
+}
+
+/* How many entries folder dir holds (-1: no such folder). */
+static inline int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
 }
 
 /* dir/name, malloc'ed. */
