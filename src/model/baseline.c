@@ -60,7 +60,7 @@ static tq_status baseline_alloc(tq_context *ctx, int N, int J, tq_baseline **out
  * labels (name, source, codes, names, tradable flags, years, groups) and the input
  * arrays, so that tq_dataset_hash of it is the source's. The baseline's t, gamma, beta
  * and alpha point into its year (never changed), so they are not stored twice. */
-static tq_status labels_new(tq_context *ctx, const tq_dataset *ds, tq_dataset **out)
+tq_status tq__baseline_labels(tq_context *ctx, const tq_dataset *ds, tq_dataset **out)
 {
     *out = NULL;
     tq_dataset *c = tq__calloc(ctx, 1, sizeof *c);
@@ -125,7 +125,7 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     tq_status st = baseline_alloc(ctx, N, J, &b);
     if (st)
         return st;
-    if ((st = labels_new(ctx, ds, &b->labels))) {
+    if ((st = tq__baseline_labels(ctx, ds, &b->labels))) {
         tq_baseline_free(b);
         return st;
     }

@@ -239,7 +239,7 @@ int tq__baseline_cache_lookup(tq_context *ctx, const tq_dataset *ds, int y, tq_c
         b->info.seconds = h.seconds;
         b->moved_w = h.moved_w;
         b->moved_p = h.moved_p;
-        if (tq_dataset_clone(ctx, ds, &b->labels) != TQ_OK) {
+        if (tq__baseline_labels(ctx, ds, &b->labels) != TQ_OK) {
             tq__free(ctx, b->pi); /* the one block (see above); no labels yet */
             tq__free(ctx, b);
             return 0;

@@ -83,4 +83,9 @@ void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double
 int tq__baseline_cache_lookup(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
                               const tq_solver_options *opt, tq_baseline **out);
 
+/* The labels a baseline keeps of its source dataset (baseline.c): codes, names, years,
+ * groups and the input arrays (so that its hash is the source's), without the derived
+ * [n,i,j] arrays X and pi. *out owned by the caller. */
+tq_status tq__baseline_labels(tq_context *ctx, const tq_dataset *ds, tq_dataset **out);
+
 #endif
