@@ -307,22 +307,6 @@ static const char *argv_closure_name(tq_closure c)
     return (int)c >= 0 && (int)c < 4 ? names[c] : "?";
 }
 
-/* A --tariff value '+25%': a sign says "add", a percent sign says "set" (the library
- * reads it as "set 25%"). Refused, so the user says which. */
-static int ambiguous_percent(const char *arg)
-{
-    const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *eq = c2 ? strchr(c2 + 1, '=') : NULL;
-    if (!eq)
-        return 0;
-    const char *v = eq + 1;
-    while (*v == ' ')
-        v++;
-    size_t n = strlen(v);
-    while (n > 0 && v[n - 1] == ' ')
-        n--;
-    return v[0] == '+' && n > 1 && v[n - 1] == '%';
-}
-
 static int parse_closure(const char *s, tq_closure *c)
 {
     static const char *const names[] = {"fixed", "balanced", "share", "target"};
@@ -357,16 +341,6 @@ int tq_cmd_run(int argc, char **argv)
             if (ntariffs == 256)
                 return cli_usage_error("run", "too many --tariff flags");
             tariffs[ntariffs++] = argv[++i];
-            if (ambiguous_percent(argv[i])) {
-                const char *v = strrchr(argv[i], '=') + 1;
-                while (*v == ' ' || *v == '+')
-                    v++;
-                int n = (int)strcspn(v, "% ");
-                return cli_usage_error("run",
-                                       "--tariff %s: a sign and a percent sign are ambiguous: write +%.*spp to add "
-                                       "%.*s points, or %.*s%% to set the tariff to %.*s%%",
-                                       argv[i], n, v, n, v, n, v, n, v);
-            }
         } else if (!strcmp(a, "--data") && has_val) {
             data = argv[++i];
         } else if (!strcmp(a, "--closure") && has_val) {
@@ -477,6 +451,22 @@ int tq_cmd_run(int argc, char **argv)
         ro.dataset = data;
 
     tq_context *ctx = cli_context();
+    /* the --tariff values' syntax, checked by the library before any data is read: a
+     * malformed value (such as the ambiguous +25%) is a usage error; a value out of range
+     * is found when the scenario is applied */
+    for (int t = 0; t < ntariffs; t++) {
+        tq_spec *probe = NULL;
+        tq_status st = tq_spec_new(ctx, "command-line", &probe);
+        if (st == TQ_OK)
+            st = tq_spec_add_tariff_arg(ctx, probe, tariffs[t]);
+        tq_spec_free(probe);
+        if (st == TQ_ERR_PARSE) {
+            char msg[1024];
+            tq_error_format(ctx, msg, sizeof msg);
+            tq_context_free(ctx);
+            return cli_usage_error("run", "%s", msg);
+        }
+    }
     progress prog = {isatty(2), now(), 0, "tradeq run"};
     tq_context_set_progress(ctx, on_progress, &prog);
     int notes = 0;
