@@ -325,7 +325,8 @@ static tq_status aggregate_year(tq_context *ctx, const tq_dataset *ds, int y, co
     for (size_t b = 0; b < n3; b++)
         t2[b] = Z2[b] > 0.0 ? tz[b] / Z2[b] : (cnt[b] > 0.0 ? tsum[b] / cnt[b] : 0.0);
     /* Trade between members of a group becomes the group's domestic trade, which bears no
-     * tariff (a region cannot levy a tariff on itself: the tradeq format refuses one). The
+     * tariff (the data contract's t[n,n,j] = 0; only a source's own aggregate, such as
+     * WIOD's ROW, keeps one, docs/formats/kite.md). The
      * tariffs the members paid each other, tz on the diagonal, are kept as values: they
      * become part of the flow's value and of the group's value added instead of tariff
      * revenue, so output, income I = VA + R + D and spending are all unchanged. */

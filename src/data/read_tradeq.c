@@ -371,10 +371,6 @@ static tq_status read_table(reader *r, const table_spec *sp, int *found_out, lon
                                   sp->hi[v]);
                 goto done;
             }
-            if (sp->arr[v] == TQ_TARIFF && key[0] == key[1] && x != 0) {
-                st = tq__lt_error(&t, vcol + v, TQ_ERR_PARSE, "a region cannot levy a tariff on itself");
-                goto done;
-            }
             tq_dataset_array(ds, sp->arr[v], y, NULL)[cell] = x;
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tradeq convert output always reads back: for every shipped map in data/maps/ (region and
+# tradeq convert output always reads back: without a map, and for every shipped map in data/maps/ (region and
 # sector maps), convert wiod2014 with the map (with and without --rebalance) and check that
 # tradeq info accepts the folder written (aggregated groups used to carry a tariff on
 # their own trade, "a region cannot levy a tariff on itself"), and that a scenario run on
@@ -53,6 +53,24 @@ for entry in $maps; do
     "$tq" run "$tmp/converted.yaml" --out "$tmp/rb" --format csv > /dev/null 2>&1 &&
     same_results "$tmp/ra/results_regions.csv" "$tmp/rb/results_regions.csv"
   check "run on convert --$kind-map $m = run with the map" $?
+done
+# Without a map: the embedded wiod2014 and the raw KITE folder, whose ROW taxes trade among
+# its own members (t[ROW,ROW,j] > 0, docs/formats/kite.md). The tradeq format keeps such a
+# tariff, so the folder reads back and gives the same answer as the source.
+for data in wiod2014 "$shared/wiod2014"; do
+  if [ "$data" != wiod2014 ] && [ ! -d "$data" ]; then echo "skip raw no-map: $data absent"; continue; fi
+  label=embedded; [ "$data" != wiod2014 ] && label=raw
+  out=$tmp/nomap-$label
+  "$tq" convert --data "$data" --out "$out" > /dev/null 2> "$tmp/err"
+  check "convert --data wiod2014 ($label, no map)" $?
+  "$tq" info --data "$out" > /dev/null 2> "$tmp/err"
+  rc=$?; [ $rc -ne 0 ] && cat "$tmp/err"
+  check "info reads back convert --data wiod2014 ($label, no map)" $rc
+  rm -rf "$tmp/ra" "$tmp/rb"
+  "$tq" run --data "$data" --tariff USA:JPN:all=+10pp --out "$tmp/ra" --format csv > /dev/null 2>&1 &&
+    "$tq" run --data "$out" --tariff USA:JPN:all=+10pp --out "$tmp/rb" --format csv > /dev/null 2>&1 &&
+    same_results "$tmp/ra/results_regions.csv" "$tmp/rb/results_regions.csv"
+  check "run on convert --data wiod2014 ($label) = run on the source" $?
 done
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
