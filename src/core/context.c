@@ -189,13 +189,86 @@ char *tq__strdup(tq_context *ctx, const char *s)
     return d;
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if ((c & 0xE0) == 0xC0)
+        n = 2, min = 0x80, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        n = 3, min = 0x800, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        n = 4, min = 0x10000, cp = c & 0x07;
+    else
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+long tq__text_check(const char *s, size_t len, int allow_tab)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = 0;
+    while (k < len) {
+        if (u[k] >= 0x20 && u[k] < 0x7F) { /* the common case: printable ASCII */
+            k++;
+            continue;
+        }
+        if (u[k] == '\t' && allow_tab) {
+            k++;
+            continue;
+        }
+        size_t n = u[k] >= 0x80 ? utf8_len(u + k) : 0;
+        if (n == 0 || k + n > len)
+            return (long)k;
+        k += n;
+    }
+    return -1;
+}
+
+/* Copy src into dst (capacity cap) so that the result is one line of valid UTF-8 a
+ * terminal can show: control bytes, DEL and bytes that are not valid UTF-8 are written as
+ * \xNN (raw bytes from a file never reach a message or a terminal as they are; issue 16,
+ * item 3). A multi-byte character is never cut in half at the end of dst. */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
+    size_t o = 0;
     if (!src) {
         dst[0] = 0;
         return;
     }
-    snprintf(dst, cap, "%s", src);
+    const unsigned char *s = (const unsigned char *)src;
+    while (*s) {
+        size_t n = utf8_len(s);
+        if (n == 1 && (*s < 0x20 || *s == 0x7F))
+            n = 0;
+        if (n == 0) {
+            if (o + 4 >= cap)
+                break;
+            snprintf(dst + o, cap - o, "\\x%02X", (unsigned)*s);
+            o += 4;
+            s++;
+            continue;
+        }
+        if (o + n >= cap)
+            break;
+        memcpy(dst + o, s, n);
+        o += n;
+        s += n;
+    }
+    dst[o] = 0;
 }
 
 tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, const char *field, const char *fmt, ...)
@@ -207,10 +280,12 @@ tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, 
     copy_str(e->file, sizeof e->file, file);
     e->line = line;
     copy_str(e->field, sizeof e->field, field);
+    char raw[sizeof e->message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    copy_str(e->message, sizeof e->message, raw);
     return st;
 }
 

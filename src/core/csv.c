@@ -99,6 +99,27 @@ static int read_line(tq__csv *c)
         tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, NULL, "binary data (NUL byte) in a text file");
         return TQ_ERR_PARSE;
     }
+    long bad = tq__text_check(c->buf, len, 1);
+    if (bad >= 0 && c->buf[bad] != '\r') {
+        /* Text files are UTF-8: a label in another encoding (Latin-1 names, say) would be
+         * stored as bytes no writer can pass on (xlsx refuses them), so it is refused here,
+         * where the line is known. The byte itself is named, never echoed. */
+        c->line++;
+        tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, NULL,
+                  "byte %ld of the line (0x%02X) is not UTF-8 text: save the file as UTF-8", bad + 1,
+                  (unsigned)(unsigned char)c->buf[bad]);
+        return TQ_ERR_PARSE;
+    }
+    if (memchr(c->buf, '\r', len) != NULL) {
+        /* A carriage return not at the end of a line: the file ends its lines with CR alone
+         * (classic Mac OS), so what was read as one line holds many. Refused rather than
+         * guessed at: LF and CRLF are read; a lone CR inside a field is not data either. */
+        c->line++;
+        tq__error(c->ctx, TQ_ERR_PARSE, c->path, c->line, NULL,
+                  "carriage return inside a line (CR-only line endings?): save the file with LF or CRLF "
+                  "line endings");
+        return TQ_ERR_PARSE;
+    }
     c->line++;
     return 1;
 }

@@ -37,6 +37,11 @@ tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, 
     ;
 void tq__clear_error(tq_context *ctx);
 
+/* Whether the len bytes at s are text a label may hold: valid UTF-8 (no overlong forms,
+ * surrogates or code points above U+10FFFF) without control bytes or DEL (tab allowed
+ * when allow_tab). Returns -1 if so, else the offset of the first offending byte. */
+long tq__text_check(const char *s, size_t len, int allow_tab);
+
 void tq__log(tq_context *ctx, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

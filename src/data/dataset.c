@@ -187,6 +187,13 @@ void tq_dataset_set_has_io(tq_dataset *ds, int has_io)
 static tq_status replace_str(tq_dataset *ds, char **slot, const char *s)
 {
     ds->hash_valid = 0;
+    /* Labels are UTF-8 text without control bytes, whatever the source (a reader, a .tqb
+     * file, a caller of the API): every writer (xlsx, .dta, JSON) passes them on as text. */
+    long bad = s ? tq__text_check(s, strlen(s), 0) : -1;
+    if (bad >= 0)
+        return tq__error(ds->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "label '%s' is not UTF-8 text (byte %ld is 0x%02X): region and sector labels must be", s,
+                         bad + 1, (unsigned)(unsigned char)s[bad]);
     char *d = tq__strdup(ds->ctx, s);
     if (!d)
         return TQ_ERR_NOMEM;

@@ -16,6 +16,23 @@ static void test_context_and_errors(void **state)
     char buf[256];
     tq_error_format(ctx, buf, sizeof buf);
     assert_string_equal(buf, "a.csv:7: field 'value': not a number: 'x'");
+    /* raw bytes never reach a message: control bytes, DEL and invalid UTF-8 (a lone
+     * continuation byte, an overlong '/', a surrogate, a truncated sequence) become \xNN;
+     * valid UTF-8 (é, 日, an emoji) is kept. The file name and field are escaped too. */
+    tq__error(ctx, TQ_ERR_PARSE, "b\nc.csv", 2, "f\x1b[31m", "bad '%s'",
+              "a\x01\x7f\xff\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80\xc0\xaf\xed\xa0\x80\xe6\x97");
+    tq_error_format(ctx, buf, sizeof buf);
+    assert_string_equal(buf, "b\\x0Ac.csv:2: field 'f\\x1B[31m': bad 'a\\x01\\x7F\\xFF\xc3\xa9\xe6\x97\xa5"
+                             "\xf0\x9f\x98\x80\\xC0\\xAF\\xED\\xA0\\x80\\xE6\\x97'");
+    /* a long message of multi-byte characters is cut between characters, never inside one */
+    char longmsg[1200];
+    for (int k = 0; k < 400; k++)
+        memcpy(longmsg + 2 * k, "\xc3\xa9", 2);
+    longmsg[800] = 0;
+    tq__error(ctx, TQ_ERR_PARSE, NULL, 0, NULL, "%s", longmsg);
+    const char *m = tq_last_error(ctx)->message;
+    size_t ml = strlen(m);
+    assert_true(ml > 400 && ml < 512 && ml % 2 == 0);
     assert_string_equal(tq_status_string(TQ_ERR_NOT_CONVERGED), "did not converge");
     tq_context_cancel(ctx);
     assert_int_equal(tq__progress(ctx, "solve", 0.5), TQ_ERR_CANCELLED);
@@ -74,6 +91,14 @@ static void test_csv_reader(void **state)
     static const char *const want2[] = {"x", "value"};
     assert_int_equal(tq__csv_read_header(&c, want2, 2, col), TQ_ERR_PARSE);
     tq_assert_error(ctx, "a.csv:1", "missing column 'value'");
+    tq__csv_close(&c);
+
+    /* CR-only line endings are refused with the line, not read as one long line */
+    tq_test_write(dir, "cr.csv", "x,y\r1,2\r3,4\r");
+    snprintf(path, sizeof path, "%s/cr.csv", dir);
+    assert_int_equal(tq__csv_open(ctx, &c, path, ','), TQ_OK);
+    assert_int_equal(tq__csv_read_header(&c, want, 2, col), TQ_ERR_PARSE);
+    tq_assert_error(ctx, "cr.csv:1", "CR-only line endings");
     tq__csv_close(&c);
 
     /* missing file */

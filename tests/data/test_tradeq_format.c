@@ -150,6 +150,13 @@ static void test_bad_input(void **state)
         {"meta.csv", "format,tradeq", "format,other", TQ_ERR_PARSE, "meta.csv:2", "expected 'tradeq'", NULL},
         {"sectors.csv", "G,Goods,1,4", "G,Goods,1,-4", TQ_ERR_PARSE, "sectors.csv:2", "field 'theta'",
          "must be positive"},
+        /* labels must be UTF-8 text: a Latin-1 name, a control byte; the byte is named, not echoed */
+        {"regions.csv", "BBB,Borduria", "BBB,Bord\xfcria", TQ_ERR_PARSE, "regions.csv:3", "byte 9 of the line (0xFC)",
+         "not UTF-8 text"},
+        {"sectors.csv", "G,Goods", "G,Go\x1bods", TQ_ERR_PARSE, "sectors.csv:2", "(0x1B) is not UTF-8 text", NULL},
+        /* CR-only line endings: refused at the first line they join */
+        {"regions.csv", "BBB,Borduria\n", "BBB,Borduria\r", TQ_ERR_PARSE, "regions.csv:3", "CR-only line endings",
+         NULL},
         {"groups.csv", "region,North,BBB", "region,North,DDD", TQ_ERR_NOT_FOUND, "groups.csv:3", "field 'code'",
          "unknown region code 'DDD'"},
         {"groups.csv", "region,North,BBB", "region,North,AAA", TQ_ERR_PARSE, "groups.csv:3",
@@ -177,6 +184,15 @@ static void test_bad_input(void **state)
     assert_int_equal(tq_dataset_load(ctx, dir, &ds), TQ_ERR_IO);
     tq_assert_error(ctx, "io.csv", "missing file (the tradeq layout needs io.csv or io.csv.gz)");
     tq_test_rmtree(dir);
+    /* a label set through the API is checked the same way (a .tqb file's labels come this way) */
+    tq_dataset *d2 = NULL;
+    assert_int_equal(tq_dataset_new(ctx, 1, 1, 1, &d2), TQ_OK);
+    assert_int_equal(tq_dataset_set_region(d2, 0, "A\xff", "x"), TQ_ERR_INVALID);
+    tq_assert_error(ctx, "label 'A\\xFF' is not UTF-8 text", "byte 2 is 0xFF");
+    assert_int_equal(tq_dataset_set_sector(d2, 0, "G", "Go\nods", 1), TQ_ERR_INVALID);
+    tq_assert_error(ctx, "label 'Go\\x0Aods'");
+    assert_int_equal(tq_dataset_set_sector(d2, 0, "G", "V\xc3\xa9hicules", 1), TQ_OK);
+    tq_dataset_free(d2);
     /* not a dataset at all */
     assert_int_equal(tq_dataset_load(ctx, "/nonexistent/folder", &ds), TQ_ERR_IO);
     tq_assert_error(ctx, "/nonexistent/folder", "no such file");
