@@ -124,6 +124,15 @@ static tq__lt_col key_col(const char *name, const tq__index *ix, int count, int 
     return c;
 }
 
+/* The same with the names of the keys (ds's region or sector names) for the message
+ * naming a missing row. */
+static tq__lt_col named_key(const char *name, const tq__index *ix, const tq_dataset *ds, int region)
+{
+    tq__lt_col c = key_col(name, ix, region ? ds->N : ds->J, region);
+    c.label = (const char *const *)(region ? ds->rname : ds->sname);
+    return c;
+}
+
 static tq__lt_col val_col(const char *name)
 {
     tq__lt_col c = {0};
@@ -140,13 +149,21 @@ static tq__lt_col text_col(const char *name)
     return c;
 }
 
-/* Open dir/name[.gz] of the cp2015 layouts; with unique, a key combination twice is a
- * TQ_ERR_PARSE naming both lines. */
+/* Open dir/name[.gz] of the cp2015 layouts. With complete, a key combination twice is a
+ * TQ_ERR_PARSE naming both lines, and cp_finish makes one never seen a TQ_ERR_INVALID
+ * naming it: the authors' tables list every cell (zeros included), so a missing row is a
+ * damaged file, never a zero (issue 16, item 3). */
 static tq_status cp_open(tq_context *ctx, tq__lt *t, const char *dir, const char *name, const tq__lt_col *cols, int n,
-                         int unique)
+                         int complete)
 {
-    const tq__lt_spec spec = {NULL, unique, 0, TQ_ERR_PARSE};
+    const tq__lt_spec spec = {NULL, complete, complete, TQ_ERR_PARSE};
     return tq__lt_open_in(ctx, t, dir, name, "cp2015", NULL, cols, n, &spec);
+}
+
+/* After the rows of a complete table: the first missing key combination, if any. */
+static tq_status cp_finish(tq__lt *t, tq_status st)
+{
+    return st ? st : tq__lt_finish(t);
 }
 
 /* Value column k of the current row; with nonneg, a negative value is an error. */
@@ -333,8 +350,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* trade.csv: sector,exporter,importer,value,tariff (value pre-tariff, see above) */
     {
-        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("exporter", &rix, N, 1),
-                                   key_col("importer", &rix, N, 1), val_col("value"), val_col("tariff")};
+        const tq__lt_col cols[] = {named_key("sector", &six, ds, 0), named_key("exporter", &rix, ds, 1),
+                                   named_key("importer", &rix, ds, 1), val_col("value"), val_col("tariff")};
         st = cp_open(ctx, &t, dir, "trade.csv", cols, 5, 1);
         while (!st && tq__lt_next(&t, &st)) {
             int j = tq__lt_key(&t, 0), i = tq__lt_key(&t, 1), n = tq__lt_key(&t, 2);
@@ -353,6 +370,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
             Z[cell] = v * CP_USD_TO_MUSD;
             tar[cell] = tr;
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -360,8 +378,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* intermediate_consumption.csv: input,sector,region,value */
     {
-        const tq__lt_col cols[] = {key_col("input", &six, J, 0), key_col("sector", &six, J, 0),
-                                   key_col("region", &rix, N, 1), val_col("value")};
+        const tq__lt_col cols[] = {named_key("input", &six, ds, 0), named_key("sector", &six, ds, 0),
+                                   named_key("region", &rix, ds, 1), val_col("value")};
         st = cp_open(ctx, &t, dir, "intermediate_consumption.csv", cols, 4, 1);
         while (!st && tq__lt_next(&t, &st)) {
             int k = tq__lt_key(&t, 0), j = tq__lt_key(&t, 1), n = tq__lt_key(&t, 2);
@@ -373,6 +391,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
                         tq__lt_line(&t), v);
             IC[TQ_NKJ(J, n, k, j)] = v * CP_USD_TO_MUSD;
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -380,7 +399,8 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* value_added.csv and final_consumption.csv: sector,region,value */
     for (int pass = 0; pass < 2; pass++) {
-        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("region", &rix, N, 1), val_col("value")};
+        const tq__lt_col cols[] = {named_key("sector", &six, ds, 0), named_key("region", &rix, ds, 1),
+                                   val_col("value")};
         double *dst = pass == 0 ? VAj : F;
         st = cp_open(ctx, &t, dir, pass == 0 ? "value_added.csv" : "final_consumption.csv", cols, 3, 1);
         while (!st && tq__lt_next(&t, &st)) {
@@ -389,6 +409,7 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
                 break;
             dst[TQ_NJ(J, tq__lt_key(&t, 1), tq__lt_key(&t, 0))] = v * CP_USD_TO_MUSD;
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -396,10 +417,11 @@ tq_status tq__read_cp2015(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* deficit.csv: region,D (imports - exports) */
     {
-        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), val_col("D")};
+        const tq__lt_col cols[] = {named_key("region", &rix, ds, 1), val_col("D")};
         st = cp_open(ctx, &t, dir, "deficit.csv", cols, 2, 1);
         while (!st && tq__lt_next(&t, &st))
             D[tq__lt_key(&t, 0)] = tq__lt_value(&t, 1) * CP_USD_TO_MUSD;
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -515,6 +537,9 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
         goto done;
     for (int n = 0; n < N && !st; n++)
         st = tq_dataset_set_region(ds, n, region_iso3(rn[n]), rn[n]);
+    /* names now, for the messages of the tables; tradable flags once the flows are read */
+    for (int j = 0; j < J && !st; j++)
+        st = tq_dataset_set_sector(ds, j, sector_code(sn[j], buf, sizeof buf, j), sn[j], 0);
     if (st)
         goto done;
     if ((st = tq_dataset_set_name(ds, "cp2015_base_deficits",
@@ -541,7 +566,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* region.csv: region,value_added,surplus (surplus = exports - imports = -D) */
     {
-        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), val_col("value_added"), val_col("surplus")};
+        const tq__lt_col cols[] = {named_key("region", &rix, ds, 1), val_col("value_added"), val_col("surplus")};
         st = cp_open(ctx, &t, dir, "region.csv", cols, 3, 1);
         while (!st && tq__lt_next(&t, &st)) {
             int n = tq__lt_key(&t, 0);
@@ -551,6 +576,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
             VA[n] = va;
             D[n] = -tq__lt_value(&t, 2);
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -558,7 +584,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* sector_region.csv: sector,region,value_added_share,final_demand_share,expenditure */
     {
-        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("region", &rix, N, 1),
+        const tq__lt_col cols[] = {named_key("sector", &six, ds, 0), named_key("region", &rix, ds, 1),
                                    val_col("value_added_share"), val_col("final_demand_share"), val_col("expenditure")};
         st = cp_open(ctx, &t, dir, "sector_region.csv", cols, 5, 1);
         while (!st && tq__lt_next(&t, &st)) {
@@ -574,6 +600,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
             alpha[TQ_NJ(J, n, j)] = a;
             XJ[TQ_NJ(J, n, j)] = x;
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -581,11 +608,12 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* io_shares.csv: region,input,sector,share_of_intermediates */
     {
-        const tq__lt_col cols[] = {key_col("region", &rix, N, 1), key_col("input", &six, J, 0),
-                                   key_col("sector", &six, J, 0), val_col("share_of_intermediates")};
+        const tq__lt_col cols[] = {named_key("region", &rix, ds, 1), named_key("input", &six, ds, 0),
+                                   named_key("sector", &six, ds, 0), val_col("share_of_intermediates")};
         st = cp_open(ctx, &t, dir, "io_shares.csv", cols, 4, 1);
         while (!st && tq__lt_next(&t, &st))
             share[TQ_NKJ(J, tq__lt_key(&t, 0), tq__lt_key(&t, 1), tq__lt_key(&t, 2))] = tq__lt_value(&t, 3);
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;
@@ -593,8 +621,8 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
 
     /* shares_tariffs.csv: sector,importer,exporter,pi,tariff */
     {
-        const tq__lt_col cols[] = {key_col("sector", &six, J, 0), key_col("importer", &rix, N, 1),
-                                   key_col("exporter", &rix, N, 1), val_col("pi"), val_col("tariff")};
+        const tq__lt_col cols[] = {named_key("sector", &six, ds, 0), named_key("importer", &rix, ds, 1),
+                                   named_key("exporter", &rix, ds, 1), val_col("pi"), val_col("tariff")};
         st = cp_open(ctx, &t, dir, "shares_tariffs.csv", cols, 5, 1);
         while (!st && tq__lt_next(&t, &st)) {
             int j = tq__lt_key(&t, 0), n = tq__lt_key(&t, 1), i = tq__lt_key(&t, 2);
@@ -613,6 +641,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out)
             tar[cell] = n == i ? 0.0 : tr;
             Z[cell] = p * XJ[TQ_NJ(J, n, j)] / (1.0 + tar[cell]);
         }
+        st = cp_finish(&t, st);
         tq__lt_close(&t);
         if (st)
             goto done;

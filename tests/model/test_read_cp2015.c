@@ -37,6 +37,8 @@ static void write_tiny(void)
                      "Agriculture,Alpha,Beta,1000000,0.2,0.2,0.2,1,1\n"
                      "Agriculture,Beta,Beta,9000000,0,0,0,1,1\n"
                      "Finance,Alpha,Alpha,5000000,0,0,0,1,1\n"
+                     "Finance,Beta,Alpha,0,0,0,0,1,1\n"
+                     "Finance,Alpha,Beta,0,0,0,0,1,1\n"
                      "Finance,Beta,Beta,6000000,0,0,0,1,1\n");
     put("intermediate_consumption.csv", "input,sector,region,value\n"
                                         "Agriculture,Agriculture,Alpha,2000000\n"
@@ -93,6 +95,15 @@ static void test_read_values(void **state)
     tq_context_free(ctx);
 }
 
+static char last_message[512];
+
+/* The message of the last expect_error holds `needle`. */
+static void expect_message(const char *needle)
+{
+    if (!strstr(last_message, needle))
+        fail_msg("message '%s' lacks '%s'", last_message, needle);
+}
+
 static void expect_error(const char *file, const char *text, tq_status want, long line, const char *field)
 {
     write_tiny();
@@ -107,6 +118,7 @@ static void expect_error(const char *file, const char *text, tq_status want, lon
     assert_int_equal(e->line, line);
     if (field)
         assert_string_equal(e->field, field);
+    snprintf(last_message, sizeof last_message, "%s", e->message);
     tq_context_free(ctx);
 }
 
@@ -129,6 +141,19 @@ static void test_read_errors(void **state)
     expect_error("value_added.csv", "sector,region,value\nAgriculture,Alpha,-5\n", TQ_ERR_PARSE, 2, "value");
     expect_error("theta.csv", "sector,value\nAgriculture,0\nFinance,1\n", TQ_ERR_PARSE, 2, "value");
     expect_error("deficit.csv", "region,D\nAlpha,1,\nBeta\n", TQ_ERR_PARSE, 3, NULL);
+    /* the authors' tables are complete: a missing row is an error naming the cell (at the
+     * last line read), never a zero */
+    expect_error("deficit.csv", "region,D\nAlpha,1\n", TQ_ERR_INVALID, 2, "region");
+    expect_message("no row for region=Beta");
+    expect_error("value_added.csv", "sector,region,value\nAgriculture,Alpha,6\nFinance,Alpha,4\nAgriculture,Beta,6\n",
+                 TQ_ERR_INVALID, 4, "sector");
+    expect_message("no row for sector=Finance region=Beta");
+    expect_error("trade.csv",
+                 "sector,exporter,importer,value,tariff\nAgriculture,Alpha,Alpha,8,0\nAgriculture,Beta,Alpha,2,0.1\n"
+                 "Agriculture,Alpha,Beta,1,0.2\nAgriculture,Beta,Beta,9,0\nFinance,Alpha,Alpha,5,0\n"
+                 "Finance,Beta,Beta,6,0\n",
+                 TQ_ERR_INVALID, 7, "sector");
+    expect_message("no row for sector=Finance exporter=Alpha importer=Beta");
 }
 
 static void cleanup(void)
