@@ -44,7 +44,14 @@ if command -v clang >/dev/null 2>&1; then
     name=$(basename "$f")
     corpus=$(mktemp -d)
     [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
-    "$f" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=4096 "$corpus" >"build-fuzz/$name.log" 2>&1 \
+    # a dictionary by input kind: YAML for the scenario targets, CSV for the text readers
+    dict=()
+    case $name in
+      fuzz_spec|fuzz_solve) dict=(-dict=tests/fuzz/dict/yaml.dict) ;;
+      fuzz_binary) ;;
+      *) dict=(-dict=tests/fuzz/dict/csv.dict) ;;
+    esac
+    "$f" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=4096 "${dict[@]}" "$corpus" >"build-fuzz/$name.log" 2>&1 \
       || { tail -50 "build-fuzz/$name.log"; echo "fuzz target $name failed"; exit 1; }
     echo "$name: $(grep -c . "build-fuzz/$name.log") log lines, no crash"
     rm -rf "$corpus"

@@ -69,6 +69,32 @@ static inline void fz_cleanup(void)
 /* Once per process: make the folder /tmp/tradeq-fuzz-<tag>-XXXXXX, write the fixture's
  * n files (len 0: strlen(text)) and keep copies for fz_restore; removed at exit.
  * Returns 1 the first time, else 0. */
+/* For the targets whose first input byte picks a fixture file (the rest replacing it):
+ * with TQ_FUZZ_WRITE_SEEDS=DIR in the environment, write into DIR, for each fixture file
+ * k, the input that replaces it by its own valid content (first byte k, and with with_hi
+ * also k with bit 7 set: the target's other reading of it), so that the fuzzer starts from inputs that load
+ * and reach the code after the reader. tests/fuzz/make_seeds.sh runs each target once
+ * this way. Call after fz_setup. */
+static inline void fz_write_seeds(int with_hi)
+{
+    const char *dir = getenv("TQ_FUZZ_WRITE_SEEDS");
+    if (!dir || !*dir)
+        return;
+    const fz_file *files = fz_fixture;
+    for (size_t k = 0; k < fz_nfixture; k++)
+        for (int hi = 0; hi < 1 + (with_hi != 0); hi++) {
+            char p[1024];
+            snprintf(p, sizeof p, "%s/seed-%02zu%s-%s", dir, k, hi ? "-hi" : "", files[k].name);
+            FILE *f = fopen(p, "wb");
+            if (!f)
+                abort();
+            unsigned char first = (unsigned char)(k | (hi ? 0x80u : 0u));
+            size_t len = files[k].len ? files[k].len : strlen(files[k].text);
+            if (fwrite(&first, 1, 1, f) != 1 || fwrite(files[k].text, 1, len, f) != len || fclose(f) != 0)
+                abort();
+        }
+}
+
 static inline int fz_setup(const char *tag, const fz_file *files, size_t n)
 {
     if (fz_dir[0])

@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int f = 0; f < KF_COUNT; f++)
             fixture[f] = (fz_file){kf_names[f], kf_content(f), 0};
         fz_setup("kite", fixture, KF_COUNT);
+        fz_write_seeds(1);
     }
     if (size < 1)
         return 0;
