@@ -241,6 +241,15 @@ tq_status tq__csv_need(tq__csv *c, int n)
     return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d", c->nfields, n);
 }
 
+tq_status tq__csv_exact(tq__csv *c, int n)
+{
+    if (c->nfields < n)
+        return tq__csv_need(c, n);
+    if (c->nfields > n)
+        return tq__csv_error(c, TQ_ERR_PARSE, n, "extra field: %d fields, expected %d", c->nfields, n);
+    return TQ_OK;
+}
+
 const char *tq__csv_str(const tq__csv *c, int k)
 {
     return (k >= 0 && k < c->nfields) ? c->fields[k] : "";

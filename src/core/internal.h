@@ -87,6 +87,9 @@ int tq__csv_col(const tq__csv *c, const char *name);
 /* Require the current row to have at least `n` fields (TQ_ERR_PARSE otherwise, naming
  * the line and the first missing column from the header). */
 tq_status tq__csv_need(tq__csv *c, int n);
+/* Require exactly n fields: fewer is tq__csv_need's "truncated row", more an "extra field"
+ * error (TQ_ERR_PARSE, naming the line); the long tables and the wide readers use it. */
+tq_status tq__csv_exact(tq__csv *c, int n);
 /* Parse field k of the current row as a finite double. Empty is an error unless
  * empty_ok (then *out = empty_value). NaN/Inf and trailing junk are TQ_ERR_PARSE
  * naming the file, line and column. */

@@ -172,7 +172,9 @@ int tq__lt_next(tq__lt *lt, tq_status *st)
         return 0;
     }
     tq__csv *c = &lt->c;
-    if ((*st = tq__csv_need(c, c->nheader)))
+    /* every field of the header, and none it does not name (a shifted row or a stray
+     * separator is never data to drop silently) */
+    if ((*st = tq__csv_exact(c, c->nheader)))
         return 0;
     size_t cell = 0;
     for (int k = 0; k < lt->ncols; k++) {

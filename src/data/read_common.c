@@ -124,12 +124,3 @@ void tq__dir_basename(const char *dir, char *buf, size_t n)
     memcpy(buf, dir + start, m);
     buf[m] = 0;
 }
-
-tq_status tq__csv_exact(tq__csv *c, int n)
-{
-    if (c->nfields < n)
-        return tq__csv_error(c, TQ_ERR_PARSE, c->nfields, "truncated row: %d fields, expected %d", c->nfields, n);
-    if (c->nfields > n)
-        return tq__csv_error(c, TQ_ERR_PARSE, n, "extra field: %d fields, expected %d", c->nfields, n);
-    return TQ_OK;
-}

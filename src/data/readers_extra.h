@@ -32,10 +32,6 @@ void tq__year_files_free(tq_context *ctx, tq__year_files *yf);
 /* Last path component of dir (trailing slashes ignored) copied into buf. */
 void tq__dir_basename(const char *dir, char *buf, size_t n);
 
-/* Require the current row of c to have exactly n fields: fewer is a truncated row,
- * more is an extra field; both TQ_ERR_PARSE naming the file, line and column. */
-tq_status tq__csv_exact(tq__csv *c, int n);
-
 /* The flows reader with an explicit elasticity source: theta[j] is read from the
  * column epsilon_<theta_source> of elasticities.csv (e.g. "IS", "U4", "CP", "BSY",
  * "GYY", "Shap", "FGO", "LL"); NULL means TQ__FLOWS_THETA_SOURCE. A source that is

@@ -260,6 +260,14 @@ static void test_errors(void **state)
          3,
          "note",
          "truncated row: 4 fields, expected 5"},
+        /* a field the header does not name, empty or not: never dropped silently */
+        {"exporter,importer,sector,value\nAAA,BBB,G,1\nAAA,CCC,G,1,7\n",
+         {0},
+         TQ_ERR_PARSE,
+         3,
+         "column 5",
+         "extra field: 5 fields, expected 4"},
+        {"exporter,importer,sector,value\nAAA,BBB,G,1,\n", {0}, TQ_ERR_PARSE, 2, "column 5", "extra field"},
         /* bad numbers */
         {"exporter,importer,sector,value\nAAA,BBB,G,1.2.3\n", {0}, TQ_ERR_PARSE, 2, "value", "not a number: '1.2.3'"},
         {"exporter,importer,sector,value\nAAA,BBB,G,inf\n", {0}, TQ_ERR_PARSE, 2, "value", "not a finite number"},

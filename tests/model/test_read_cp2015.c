@@ -140,7 +140,11 @@ static void test_read_errors(void **state)
                  TQ_ERR_PARSE, 3, NULL);
     expect_error("value_added.csv", "sector,region,value\nAgriculture,Alpha,-5\n", TQ_ERR_PARSE, 2, "value");
     expect_error("theta.csv", "sector,value\nAgriculture,0\nFinance,1\n", TQ_ERR_PARSE, 2, "value");
-    expect_error("deficit.csv", "region,D\nAlpha,1,\nBeta\n", TQ_ERR_PARSE, 3, NULL);
+    /* a truncated row; a row with a field the header does not name (a trailing comma) */
+    expect_error("deficit.csv", "region,D\nAlpha,1\nBeta\n", TQ_ERR_PARSE, 3, NULL);
+    expect_message("truncated row");
+    expect_error("deficit.csv", "region,D\nAlpha,1,\nBeta,2\n", TQ_ERR_PARSE, 2, NULL);
+    expect_message("extra field: 3 fields, expected 2");
     /* the authors' tables are complete: a missing row is an error naming the cell (at the
      * last line read), never a zero */
     expect_error("deficit.csv", "region,D\nAlpha,1\n", TQ_ERR_INVALID, 2, "region");
