@@ -124,7 +124,9 @@ static tq_status map_read(tq_context *ctx, agg_map *m, const char *path, const t
             st = (tq_status)r;
             break;
         }
-        if ((st = tq__csv_need(&c, need)))
+        /* optional columns may be left off the end of a row; a field the header does not
+         * name may not be added */
+        if ((st = tq__csv_need(&c, need)) || (c.nfields > c.nheader && (st = tq__csv_exact(&c, c.nheader))))
             break;
         const char *code = tq__csv_str(&c, col[0]);
         const char *grp = tq__csv_str(&c, col[1]);

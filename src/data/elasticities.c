@@ -159,7 +159,7 @@ static tq_status read_table(tq_context *ctx, tq_elasticities *e, const char *dir
         }
     int cap = 0;
     while ((r = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, ncols + 1)))
+        if ((st = tq__csv_exact(&c, ncols + 1)))
             break;
         if (e->nsectors == cap) {
             int nc = cap ? 2 * cap : 64;

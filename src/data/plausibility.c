@@ -101,7 +101,7 @@ tq_status tq_dataset_plausibility(tq_context *ctx, const tq_dataset *ds, const c
     tq_plausibility_row *out = NULL;
     int n = 0, cap = 0, rc;
     while ((rc = tq__csv_next(&c)) > 0) {
-        if ((st = tq__csv_need(&c, maxcol + 1)))
+        if ((st = tq__csv_need(&c, maxcol + 1)) || (c.nfields > c.nheader && (st = tq__csv_exact(&c, c.nheader))))
             break;
         if (strcasecmp(tq__csv_str(&c, col[0]), tq_dataset_name(ds)) != 0)
             continue;
