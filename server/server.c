@@ -125,7 +125,7 @@ static void buf_json_str(buf *b, const char *s)
 static void buf_num(buf *b, double v)
 {
     if (isfinite(v))
-        buf_printf(b, "%.10g", v);
+        buf_printf(b, "%.17g", v);
     else
         buf_str(b, "null");
 }
@@ -240,58 +240,48 @@ static int status_of(tq_status st)
     }
 }
 
-/* Aggregates of the full tables the page charts: the region x region matrix of
- * non-domestic trade (sum over sectors, before and after) and gross output by region and
- * sector. */
-static void write_aggregates(buf *b, const tq_tables *t, const tq_dataset *ds)
+/* The aggregates the page charts: the region x region matrix of non-domestic trade
+ * (summed over sectors, before and after) and gross output by region and sector. Trade is
+ * pre-tariff, M[n,i,j] = pi[n,i,j] X[n,j] / (1 + t[n,i,j]) (docs/results.md, the
+ * bilateral table), from the baseline's and the result's arrays, summed in the order the
+ * library's tables sum them, so output equals region_sector's output_*_musd exactly
+ * (tests/server/test_api.py checks both against `tradeq run --detail full`). Building the
+ * full tables for this would cost several times the solve. */
+static int write_aggregates(buf *b, tq_outcome *oc)
 {
-    const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
+    const tq_dataset *ds = tq_outcome_dataset(oc);
+    const tq_baseline *base = tq_outcome_baseline(oc);
+    const tq_result *res = tq_outcome_result(oc);
+    const int N = tq_baseline_regions(base), J = tq_baseline_sectors(base);
+    const size_t NJ = (size_t)N * J, NNJ = NJ * (size_t)N;
+    size_t l[6] = {0};
+    const double *pi0 = tq_baseline_array(base, TQ_PI, &l[0]), *t0 = tq_baseline_array(base, TQ_TARIFF, &l[1]);
+    const double *X0 = tq_baseline_array(base, TQ_XJ, &l[2]);
+    const double *pi1 = tq_result_array(res, TQ_RES_PI, &l[3]), *X1 = tq_result_array(res, TQ_RES_X, &l[4]);
+    const double *t1 = tq_scenario_tariffs(tq_outcome_scenario(oc));
+    if (!pi0 || !t0 || !X0 || !pi1 || !X1 || !t1 || l[0] != NNJ || l[1] != NNJ || l[2] != NJ || l[3] != NNJ ||
+        l[4] != NJ || N != tq_dataset_regions(ds))
+        return -1;
     double *m = calloc((size_t)N * N * 2, sizeof(double));
-    double *y = calloc((size_t)N * J * 2, sizeof(double));
+    double *y = calloc(NJ * 2, sizeof(double));
     if (!m || !y) {
         free(m);
         free(y);
-        b->oom = 1;
-        return;
+        return -1;
     }
-    const int kb = tq_tables_find(t, "bilateral");
-    if (kb >= 0) {
-        const int ci = tq_tables_col_find(t, kb, "importer"), ce = tq_tables_col_find(t, kb, "exporter"),
-                  cd = tq_tables_col_find(t, kb, "domestic"), c0 = tq_tables_col_find(t, kb, "trade_before_musd"),
-                  c1 = tq_tables_col_find(t, kb, "trade_after_musd");
-        const size_t rows = tq_tables_rows(t, kb);
-        int li = -1, le = -1;
-        const char *lic = NULL, *lec = NULL;
-        for (size_t r = 0; r < rows; r++) {
-            if (tq_tables_number(t, kb, r, cd) == 1)
-                continue;
-            const char *ic = tq_tables_text(t, kb, r, ci), *ec = tq_tables_text(t, kb, r, ce);
-            if (!lic || strcmp(ic, lic))
-                li = tq_dataset_find_region(ds, ic), lic = ic;
-            if (!lec || strcmp(ec, lec))
-                le = tq_dataset_find_region(ds, ec), lec = ec;
-            if (li < 0 || le < 0)
-                continue;
-            const double v0 = tq_tables_number(t, kb, r, c0), v1 = tq_tables_number(t, kb, r, c1);
-            m[((size_t)li * N + le) * 2] += isfinite(v0) ? v0 : 0;
-            m[((size_t)li * N + le) * 2 + 1] += isfinite(v1) ? v1 : 0;
-        }
-    }
-    const int ks = tq_tables_find(t, "region_sector");
-    if (ks >= 0) {
-        const int cr = tq_tables_col_find(t, ks, "region"), cs = tq_tables_col_find(t, ks, "sector"),
-                  c0 = tq_tables_col_find(t, ks, "output_before_musd"),
-                  c1 = tq_tables_col_find(t, ks, "output_after_musd");
-        const size_t rows = tq_tables_rows(t, ks);
-        for (size_t r = 0; r < rows; r++) {
-            const int n = tq_dataset_find_region(ds, tq_tables_text(t, ks, r, cr));
-            const int j = tq_dataset_find_sector(ds, tq_tables_text(t, ks, r, cs));
-            if (n < 0 || j < 0)
-                continue;
-            y[((size_t)n * J + j) * 2] = tq_tables_number(t, ks, r, c0);
-            y[((size_t)n * J + j) * 2 + 1] = tq_tables_number(t, ks, r, c1);
-        }
-    }
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < J; j++) {
+                const size_t a = ((size_t)n * N + i) * J + j, nj = (size_t)n * J + j, ij = (size_t)i * J + j;
+                const double m0 = pi0[a] * X0[nj] / (1.0 + t0[a]);
+                const double m1 = pi1[a] * X1[nj] / (1.0 + t1[a]);
+                y[ij * 2] += m0;
+                y[ij * 2 + 1] += m1;
+                if (n != i) {
+                    m[((size_t)n * N + i) * 2] += m0;
+                    m[((size_t)n * N + i) * 2 + 1] += m1;
+                }
+            }
     static const char *const which[2] = {"before", "after"};
     buf_str(b, ",\n \"trade_matrix\": {\"unit\": \"M USD\", \"rows\": \"importer\", \"cols\": \"exporter\"");
     for (int h = 0; h < 2; h++) {
@@ -324,6 +314,7 @@ static void write_aggregates(buf *b, const tq_tables *t, const tq_dataset *ds)
     buf_str(b, "}");
     free(m);
     free(y);
+    return b->oom ? -1 : 0;
 }
 
 /* Remove folder dir and the files in it (an export's temporary folder; no subfolders). */
@@ -359,7 +350,7 @@ static void run_job(worker *w, job *j)
     char msg[2048];
     tq_spec *sp = NULL;
     tq_outcome *oc = NULL;
-    tq_tables *ts = NULL, *tf = NULL;
+    tq_tables *ts = NULL;
     tq_context_reset_cancel(ctx);
     tq_status st = tq_spec_parse(ctx, j->spec, strlen(j->spec), S->origin, &sp);
     if (st != TQ_OK) {
@@ -372,7 +363,9 @@ static void run_job(worker *w, job *j)
     ro.dataset = S->cfg->data;
     ro.threads = S->cfg->threads;
     ro.max_seconds = S->cfg->timeout;
+    const double t0 = now_s();
     st = tq_runner_run(w->runner, sp, 0, &ro, &oc);
+    const double t1 = now_s();
     if (!oc) {
         error_text(S, ctx, msg, sizeof msg);
         job_error(j, status_of(st), msg);
@@ -433,15 +426,15 @@ static void run_job(worker *w, job *j)
     }
     /* solve: the summary document of the library's writer, wrapped with the aggregates */
     st = tq_tables_new(ctx, &run, 1, TQ_DETAIL_SUMMARY, &ts);
-    if (st == TQ_OK)
-        st = tq_tables_new(ctx, &run, 1, TQ_DETAIL_FULL, &tf);
     if (st != TQ_OK) {
         error_text(S, ctx, msg, sizeof msg);
         job_error(j, 500, msg);
         goto done;
     }
+    const double t2 = now_s();
     buf *b = &j->body;
-    buf_printf(b, "{\"ok\": true, \"converged\": %s, \"dataset\": ", converged ? "true" : "false");
+    buf_printf(b, "{\"ok\": true, \"converged\": %s, \"seconds\": {\"run\": %.4f, \"tables\": %.4f}, \"dataset\": ",
+               converged ? "true" : "false", t1 - t0, t2 - t1);
     buf_json_str(b, tq_dataset_name(ds));
     buf_str(b, ", \"message\": ");
     if (converged) {
@@ -458,7 +451,10 @@ static void run_job(worker *w, job *j)
         job_error(j, 500, msg);
         goto done;
     }
-    write_aggregates(b, tf, ds);
+    if (write_aggregates(b, oc)) {
+        job_error(j, 500, "the result's arrays are missing, or out of memory");
+        goto done;
+    }
     buf_str(b, "}\n");
     if (b->oom) {
         job_error(j, 500, "out of memory");
@@ -468,7 +464,6 @@ static void run_job(worker *w, job *j)
     j->ctype = "application/json";
 done:
     tq_tables_free(ts);
-    tq_tables_free(tf);
     tq_outcome_free(oc);
     tq_spec_free(sp);
 }
@@ -708,7 +703,8 @@ static int check_scenario(const server *S, json_t *sc, char *err, size_t cap)
 
 typedef struct conn {
     buf body;
-    int too_big;
+    size_t seen; /* body bytes received */
+    int too_big, answered;
 } conn;
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *ctype, const void *data,
@@ -745,6 +741,14 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, 
     return r;
 }
 
+static enum MHD_Result too_big(server *S, struct MHD_Connection *c, conn *cs)
+{
+    char err[128];
+    cs->too_big = cs->answered = 1;
+    snprintf(err, sizeof err, "request body over the limit of %zu bytes", S->cfg->max_body);
+    return respond_error(c, 413, err);
+}
+
 /* POST /api/solve and /api/export: check the body, make the job, queue it, answer. */
 static enum MHD_Result handle_post(server *S, struct MHD_Connection *c, const char *url, conn *cs)
 {
@@ -766,10 +770,6 @@ static enum MHD_Result handle_post(server *S, struct MHD_Connection *c, const ch
         } else {
             return respond_error(c, 400, "format must be csv or xlsx");
         }
-    }
-    if (cs->too_big) {
-        snprintf(err, sizeof err, "request body over the limit of %zu bytes", S->cfg->max_body);
-        return respond_error(c, 413, err);
     }
     const int depth = srv_json_depth_exceeds(cs->body.p ? cs->body.p : "", cs->body.n, S->cfg->max_depth);
     if (depth) {
@@ -875,21 +875,29 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (post) {
             const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
             if (cl && strtoull(cl, NULL, 10) > S->cfg->max_body)
-                cs->too_big = 1;
+                return too_big(S, c, cs); /* answered before the body is read */
         }
         return MHD_YES;
     }
     conn *cs = *con_cls;
     if (*upload_size) {
-        if (!cs->too_big) {
-            if (cs->body.n + *upload_size > S->cfg->max_body)
-                cs->too_big = 1;
-            else
-                buf_add(&cs->body, upload_data, *upload_size);
-        }
+        /* a body without Content-Length (chunked) that passes the cap: read on without
+         * keeping it, answer 413 at its end; one that goes on past 16 times the cap is
+         * cut off (the connection is closed) */
+        cs->seen += *upload_size;
+        if (cs->seen > S->cfg->max_body)
+            cs->too_big = 1;
+        if (cs->seen > 16 * S->cfg->max_body)
+            return MHD_NO;
+        if (!cs->too_big)
+            buf_add(&cs->body, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
+    if (cs->too_big && !cs->answered)
+        return too_big(S, c, cs);
+    if (cs->answered)
+        return MHD_YES;
     pthread_mutex_lock(&S->mu);
     S->served++;
     pthread_mutex_unlock(&S->mu);
@@ -909,6 +917,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         for (size_t k = 0; k < srv_asset_count; k++)
             if (!strcmp(url, srv_assets[k].path))
                 return respond(c, 200, srv_assets[k].mime, srv_assets[k].data, srv_assets[k].len, NULL);
+        if (!strcmp(url, "/api/solve") || !strcmp(url, "/api/export"))
+            return respond_error(c, 405, "method not allowed: POST a scenario");
         return respond_error(c, 404, "not found");
     }
     if (post && (!strcmp(url, "/api/solve") || !strcmp(url, "/api/export")))
