@@ -101,6 +101,14 @@ function compare(rows, label) {
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'], headless: true });
 try {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  // nothing may be fetched from anywhere but the program serving the page
+  const external = [];
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(url)) return route.continue();
+    external.push(u);
+    return route.abort();
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -160,6 +168,7 @@ try {
   await waitSolved(page2, '"add":"25pp"');
   compare(await pageWelfare(page2), 'link');
   await page2.screenshot({ path: path.join(outDir, 'serve-2-from-link.png'), fullPage: true });
+  check(external.length === 0, `nothing fetched from elsewhere${external.length ? ': ' + external.join(', ') : ''}`);
   check(errors.length === 0, `no errors in the page${errors.length ? ': ' + errors.join('; ') : ''}`);
 } finally {
   await browser.close();
