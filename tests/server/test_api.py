@@ -261,7 +261,7 @@ try:
     check(h["rejected"] == results.count(503) and h["queue_limit"] == 1, f"health counts the refused: {h}")
 finally:
     srv.terminate()
-    srv.wait(timeout=60)
+    check(srv.wait(timeout=60) == 0, "the server stops cleanly (exit 0)")
 
 # ---- the time limit: a heavy solve under --timeout 0.2 answers within a bound, never hangs
 srv, port = start("--timeout", "0.2")
@@ -278,7 +278,7 @@ try:
     check(st in (200, 504), f"the next request is served ({st})")
 finally:
     srv.terminate()
-    srv.wait(timeout=60)
+    check(srv.wait(timeout=60) == 0, "the server stops cleanly (exit 0)")
 
 print(f"{failures} failures" if failures else "all API checks passed")
 sys.exit(1 if failures else 0)

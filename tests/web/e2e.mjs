@@ -168,6 +168,16 @@ try {
   await waitSolved(page2, '"add":"25pp"');
   compare(await pageWelfare(page2), 'link');
   await page2.screenshot({ path: path.join(outDir, 'serve-2-from-link.png'), fullPage: true });
+  // loading the CLI's own scenario file sets the controls and gives the same numbers
+  const page3 = await context.newPage();
+  await page3.goto(url);
+  await waitSolved(page3, '"add":"0pp"');
+  await page3.setInputFiles('#load-yaml', path.join(srcDir, 'scenarios/us-japan-autos.yaml'));
+  await waitSolved(page3, '"name":"us-japan-autos"');
+  check(await page3.locator('#shocks tbody tr input.value').first().inputValue() === '25',
+    'loading scenarios/us-japan-autos.yaml sets the slider to 25');
+  compare(await pageWelfare(page3), 'loaded YAML');
+
   check(external.length === 0, `nothing fetched from elsewhere${external.length ? ': ' + external.join(', ') : ''}`);
   check(errors.length === 0, `no errors in the page${errors.length ? ': ' + errors.join('; ') : ''}`);
 } finally {
