@@ -61,7 +61,7 @@ export function welfareCaption(regions, named) {
   }
   const world = regions.reduce((s, r) => s + r.ev_musd, 0);
   const others = regions.filter((r) => !list.includes(r.code));
-  const gainers = others.filter((r) => r.ev_musd > 0).sort((a, b) => b.ev_musd - a.ev_musd);
+  const gainers = others.filter((r) => r.ev_musd >= 1).sort((a, b) => b.ev_musd - a.ev_musd);
   if (gainers.length)
     parts.push(`Of the others, ${the(gainers[0].name)} gains most (${about(gainers[0].ev_musd)}).`);
   parts.push(Math.abs(world) < 1 ? 'The world as a whole is about as well off as before.'

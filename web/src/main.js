@@ -348,6 +348,11 @@ async function solve() {
 
 // ---------------------------------------------------------------------- rendering ---
 
+// Changes below 1e-9 (of a percent or a bn USD) are the solver's rounding, drawn as zero.
+function clean(v) {
+  return Math.abs(v) < 1e-9 ? 0 : v;
+}
+
 function picked(id) {
   return [...$(id).selectedOptions].map((o) => o.value);
 }
@@ -407,7 +412,7 @@ function render() {
   // welfare
   $('welfare-caption').textContent = welfareCaption(regions, named);
   const wrows = shown.map((c) => byCode[c]).filter(Boolean);
-  const wdata = wrows.map((r) => ({ region: r.code, name: r.name, pct: r.welfare_pct, bn: r.ev_musd / 1000 }));
+  const wdata = wrows.map((r) => ({ region: r.code, name: r.name, pct: clean(r.welfare_pct), bn: clean(r.ev_musd / 1000) }));
   chart('welfare-chart', {
     data: { values: wdata },
     hconcat: [
@@ -483,11 +488,11 @@ function render() {
     if (a === b) continue;
     const before = tm.before[idx(a)][idx(b)], after = tm.after[idx(a)][idx(b)];
     const pct = before > 0 ? 100 * (after / before - 1) : null;
-    hdata.push({ importer: a, exporter: b, pct, before: before / 1000, after: after / 1000 });
+    hdata.push({ importer: a, exporter: b, pct: pct === null ? null : clean(pct), before: before / 1000, after: after / 1000 });
     cells.push({ importer: a, exporter: b, before, after, pct });
   }
   $('heatmap-caption').textContent = heatmapCaption(cells, byCode);
-  const maxAbs = Math.max(1e-9, ...hdata.map((h) => Math.abs(h.pct || 0)));
+  const maxAbs = Math.max(0.01, ...hdata.map((h) => Math.abs(h.pct || 0)));
   chart('heatmap-chart', {
     title: 'change in imports of the row region from the column region, %',
     data: { values: hdata }, width: { step: 30 }, height: { step: 22 }, mark: 'rect',
@@ -521,7 +526,7 @@ function render() {
     : [...orows].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct)).slice(0, 15);
   chart('output-chart', {
     title: `gross output of ${byCode[oreg].name} by sector, change in %`,
-    data: { values: otop }, width: 700, height: { step: 16 }, mark: 'bar',
+    data: { values: otop.map((r) => ({ ...r, pct: clean(r.pct) })) }, width: 700, height: { step: 16 }, mark: 'bar',
     encoding: { y: { field: 'name', type: 'nominal', sort: '-x', title: null },
       x: { field: 'pct', type: 'quantitative', title: '%' },
       color: { condition: { test: 'datum.pct < 0', value: '#c44e52' }, value: '#4c78a8' },
