@@ -159,6 +159,13 @@ try {
   const jpn = lines.map((l) => l.split(',')).find((f) => f[rcol] === 'JPN');
   check(jpn && Number(jpn[wcol]) === cli.JPN.welfare_pct, 'CSV download: Japan\'s welfare equals the CLI\'s');
 
+  // xlsx download: a workbook (a zip) named after the scenario
+  const [xl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-xlsx')]);
+  const xlPath = path.join(outDir, 'serve-results.xlsx');
+  await xl.saveAs(xlPath);
+  check(xl.suggestedFilename() === 'tradeq-whatif.xlsx' && readFileSync(xlPath).subarray(0, 2).toString() === 'PK',
+    `xlsx download: ${xl.suggestedFilename()}`);
+
   // the shareable link opens the same scenario and the same numbers
   await page.click('#copy-link');
   const link = page.url();
