@@ -17,6 +17,7 @@ static const command commands[] = {
     {"info", tq_cmd_info, "describe a dataset: dimensions, years, totals, consistency"},
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},
+    {"serve", tq_cmd_serve, "serve the what-if page: move tariffs in a browser, see the results live"},
     {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015) beside the paper's numbers"},
 };
 

@@ -15,6 +15,11 @@ if [ "${TQ_SKIP_NPM:-0}" != 1 ]; then
   if [ ! -d "tests/schema/node_modules/ajv" ]; then
     (cd "tests/schema" && npm ci --no-audit --no-fund --silent)
   fi
+  # the end-to-end test of tradeq serve: Debian's chromium driven by playwright-core
+  command -v chromium >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+  if [ ! -d "tests/web/node_modules/playwright-core" ]; then
+    (cd "tests/web" && npm ci --no-audit --no-fund --silent)
+  fi
 fi
 jobs=$(nproc)
 
