@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "core/internal.h"
+#include "tariff_check_lib.h"
 
 #define MAXN 64 /* NAICS codes (the files have 31) */
 #define MAXS 64 /* sectors */
@@ -388,27 +389,6 @@ static void entries(FILE *f, int side, const int *order, int nord)
     }
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* The source tree: this file's directory's parent (CMake compiles with absolute paths). */
-static void source_dir(char *buf, size_t n)
-{
-    copy(buf, n, __FILE__);
-    char *p = strrchr(buf, '/');
-    if (p) {
-        *p = 0;
-        p = strrchr(buf, '/');
-    }
-    if (p)
-        *p = 0;
-    else
-        copy(buf, n, ".");
-}
-
 int main(int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL}, *conc_arg = NULL, *sect_arg = NULL, *dsname = "wiod2014";
@@ -442,7 +422,7 @@ int main(int argc, char **argv)
         }
     const int dflt = !strcmp(dsname, "wiod2014");
     char src[4096], conc[4200], sect[4200], p_imp[4200], p_exp[4200], p_w[4200], conc_label[4200];
-    source_dir(src, sizeof src);
+    tc_source_dir(__FILE__, src, sizeof src);
     if (conc_arg) {
         copy(conc, sizeof conc, conc_arg);
         copy(conc_label, sizeof conc_label, conc_arg);
@@ -457,7 +437,7 @@ int main(int argc, char **argv)
     snprintf(p_imp, sizeof p_imp, "%s/tariffs/imports_by_naics.csv", pos[0]);
     snprintf(p_exp, sizeof p_exp, "%s/tariffs/exports_by_naics.csv", pos[0]);
     snprintf(p_w, sizeof p_w, "%s/tariffs/2017_imports_by_naics.csv", pos[0]);
-    if (!force && file_exists(pos[1])) {
+    if (!force && tc_file_exists(pos[1])) {
         fprintf(stderr, "build_us_china: %s exists; pass --force to overwrite\n", pos[1]);
         return 1;
     }

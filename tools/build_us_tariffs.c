@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tariff_check_lib.h"
 #include "tradeq.h"
 
 #define MAXP 512 /* partners (the files have 226) */
@@ -938,26 +939,6 @@ static int write_deal(const char *path, const char *date_row, double add[MAXR][M
     return finish(f, tmp, path);
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static void source_dir(char *buf, size_t n)
-{
-    copy(buf, n, __FILE__);
-    char *p = strrchr(buf, '/');
-    if (p) {
-        *p = 0;
-        p = strrchr(buf, '/');
-    }
-    if (p)
-        *p = 0;
-    else
-        copy(buf, n, ".");
-}
-
 static double add_buf[MAXR][MAXS];
 
 int main(int argc, char **argv)
@@ -986,7 +967,7 @@ int main(int argc, char **argv)
     if (src_arg)
         copy(src, sizeof src, src_arg);
     else
-        source_dir(src, sizeof src);
+        tc_source_dir(__FILE__, src, sizeof src);
     snprintf(p_ds, sizeof p_ds, "%s/data/wiod2014", src);
     snprintf(p_chap, sizeof p_chap, "%s/data/concordance/hs2_to_wiod2014.csv", src);
     snprintf(p_cty, sizeof p_cty, "%s/data/concordance/census_country_to_wiod2014.csv", src);
@@ -996,7 +977,7 @@ int main(int argc, char **argv)
     static const char *const names[3] = {"us-tariffs-2025", "us-tariffs-2026-08", "us-japan-2025-deal"};
     for (int k = 0; k < 3; k++) {
         snprintf(out[k], sizeof out[k], "%s/%s.yaml", pos[1], names[k]);
-        if (!force && file_exists(out[k])) {
+        if (!force && tc_file_exists(out[k])) {
             fprintf(stderr, "build_us_tariffs: %s exists; pass --force to overwrite\n", out[k]);
             return 1;
         }

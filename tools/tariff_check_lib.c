@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #define TC_W16_MAX 64     /* WIOD-16 sectors we accept in wiod16/sectors.csv */
@@ -1028,4 +1029,24 @@ int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts)
         }
     }
     return ferror(f) ? -1 : 0;
+}
+
+void tc_source_dir(const char *file, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", file);
+    char *p = strrchr(buf, '/');
+    if (p) {
+        *p = 0;
+        p = strrchr(buf, '/');
+    }
+    if (p)
+        *p = 0;
+    else
+        snprintf(buf, n, ".");
+}
+
+int tc_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
 }

@@ -101,4 +101,11 @@ int tc_write_summary(const tc_result *r, FILE *f, double threshold_pts);
 /* Number of cells where |swapped - Teti| > threshold points. */
 int tc_count_above(const tc_result *r, double threshold_pts);
 
+/* Helpers the data tools share (this file is compiled into every tool). */
+/* The source tree the tool was built from: the parent of the directory of `file` (pass
+ * __FILE__; CMake compiles with absolute paths), or "." if it has no directory. */
+void tc_source_dir(const char *file, char *buf, size_t n);
+/* Whether path exists (anything stat() finds). */
+int tc_file_exists(const char *path);
+
 #endif
