@@ -661,6 +661,9 @@ TQ_API tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char
 /* Override the closure / dataset of scenario k (k < 0: all). */
 TQ_API tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure);
 TQ_API tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
+/* Override the equilibrium model of scenario k (k < 0: all). TQ_ERR_INVALID for an
+ * unknown model. */
+TQ_API tq_status tq_spec_set_model(tq_spec *sp, int k, tq_model model);
 
 TQ_API int tq_spec_count(const tq_spec *sp);
 typedef struct tq_spec_info {
@@ -675,6 +678,7 @@ typedef struct tq_spec_info {
     int overrides;            /* number of per-sector theta overrides (elasticities: mapping) */
     const char *elasticities; /* the named elasticity set (docs/elasticities.md) of
                                  `elasticities: NAME` (or `set: NAME`), NULL: the dataset's own */
+    tq_model model;           /* `model: cp|ossa` (docs/models.md); TQ_MODEL_CP when unset */
 } tq_spec_info;
 /* Strings are owned by sp. */
 TQ_API tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
@@ -962,6 +966,10 @@ TQ_API tq_status tq_runner_elasticities(tq_runner *r, const char *dataset, tq_el
  * of tq_baseline_new() (a failed baseline is not cached). */
 TQ_API tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure,
                                     const tq_solver_options *opt, const tq_baseline **out);
+/* tq_runner_baseline() for a given model (tq_baseline_new_model()), cached under the
+ * model too. Errors as tq_baseline_new_model(). */
+TQ_API tq_status tq_runner_baseline_model(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
+                                          const tq_solver_options *opt, const tq_baseline **out);
 
 /* Write the path of the shipped default scenario (scenarios/us-japan-autos.yaml, found
  * as <data folder>/../scenarios/ or <data folder>/scenarios/) into buf (cap bytes with
@@ -980,6 +988,8 @@ typedef struct tq_run_options {
     const char *elasticities; /* NULL, or a named elasticity set overriding the
                                  scenario's (docs/elasticities.md) */
     double max_seconds;       /* wall-clock budget of each solve; <= 0: TQ_DEFAULT_MAX_SECONDS */
+    const char *model;        /* NULL, or "cp" / "ossa" overriding the scenario's model
+                                 (docs/models.md) */
 } tq_run_options;
 TQ_API void tq_run_options_default(tq_run_options *o);
 

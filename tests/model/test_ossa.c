@@ -57,6 +57,12 @@ static void setup(fixture *fx, tq_closure closure)
         die(fx->ctx, "load");
     assert_int_equal(tq_dataset_regions(fx->ds), 7);
     assert_int_equal(tq_dataset_sectors(fx->ds), 33);
+    /* the reader: theta = sigma - 1 of sigma_s.csv's first column (rice 7.007203), the
+     * flow Brazil -> China in rice (row 1, column 2 of trade_ijs.csv), a quoted name */
+    assert_true(fabs(tq_dataset_array(fx->ds, TQ_THETA, 0, NULL)[0] - 6.007203) < 1e-12);
+    assert_true(fabs(tq_dataset_array(fx->ds, TQ_Z, 0, NULL)[(1 * 7 + 0) * 33 + 0] - .1069007) < 1e-12);
+    assert_string_equal(tq_dataset_sector_name(fx->ds, 23), "Chemical,rubber,plastic prods");
+    assert_string_equal(tq_dataset_region_code(fx->ds, 6), "USA");
     if (tq_baseline_new_model(fx->ctx, fx->ds, 0, closure, TQ_MODEL_OSSA, NULL, &fx->b))
         die(fx->ctx, "baseline");
     assert_int_equal(tq_baseline_model(fx->b), TQ_MODEL_OSSA);
@@ -199,6 +205,11 @@ static void check_equilibrium(tq_closure closure)
     assert_true(o3 < 1e-10);
     assert_true(o4 < 1e-10);
     assert_true(fabs(lw / l0 - 1) < 1e-12);
+    /* the library's own independent checker agrees */
+    tq_check k;
+    assert_int_equal(tq_check_solution(fx.ctx, fx.b, sc, r, NULL, &k), TQ_OK);
+    printf("tq_check_solution: max %.2e (income %.2e, E5 and O3 %.2e)\n", k.max, k.income, k.e5);
+    assert_true(k.max < 1e-9);
     tq_result_free(r);
     tq_scenario_free(sc);
     teardown(&fx);
