@@ -614,6 +614,17 @@ TQ_API tq_status tq_solver_solve(tq_solver *s, const tq_scenario *sc, tq_result 
  * tq_solver_solve (on TQ_ERR_CANCELLED r's hats hold the point where it stopped, its
  * welfare arrays are not updated). */
 TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r);
+/* The exact gradient of welfare with respect to the tariffs, by the implicit function
+ * theorem on the equilibrium system (one adjoint solve, no extra equilibrium solves):
+ * grad[n,i,j] (N^2 J doubles, the caller's) = d f / d t'[n,i,j] with f = sum_k weights[k]
+ * W_k, W_k = TQ_RES_WELFARE (percent) of region k; weights NULL means f = W_region.
+ * Evaluated at the solver's last converged solution, which must be of sc as it is now
+ * (solve sc first; the solution is checked). Domestic cells get 0. Models: Ossa
+ * (TQ_MODEL_OSSA); for Caliendo-Parro it is TQ_ERR_UNSUPPORTED (use finite
+ * differences). Errors: TQ_ERR_INVALID (bad arguments, no converged solution of sc),
+ * TQ_ERR_UNSUPPORTED, TQ_ERR_NOMEM. Allocates O(N^2 J) scratch per call. */
+TQ_API tq_status tq_solver_welfare_gradient(tq_solver *s, const tq_scenario *sc, int region, const double *weights,
+                                            double *grad);
 /* The info of the solver's last solve (zeros before the first). */
 TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);
 

@@ -33,6 +33,7 @@
 #include "../solve/fp.h"
 
 #include <lapacke.h>
+#undef I /* <complex.h>, through lapacke.h; the baseline has a field I */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -459,4 +460,204 @@ static double ossa_pi_at(const tq_result *r, size_t c, int n, int i, int j)
     return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
 
-const tq__model tq__model_ossa = {"ossa2014", ossa_ws_new, ossa_ws_free, ossa_prepare, ossa_solve, ossa_pi_at};
+/* ------------------------------------------------------------ gradient --- */
+
+/* d f / d t'[n,i,j] for f = sum_k weights[k] W_k (percent; weights NULL: region `region`
+ * alone) at the last converged solution, by the implicit function theorem on the state
+ * z = (log w^, E') and the system Phi = ((O3) with the numeraire in row k, (O4)):
+ * df/dt = f_t - lambda' Phi_t with Phi_z' lambda = f_z (one adjoint solve). Every partial
+ * derivative is analytic (MODEL.md (O1)-(O4) differentiated by hand; docs/models.md). */
+tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, const double *weights, double *grad)
+{
+    const tq_baseline *b = w->b;
+    const int N = w->N, J = w->J, N2 = 2 * N;
+    if (!w->have_last)
+        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "gradient: the solver has no converged solution");
+    w->closure = sc->closure;
+    w->target = sc->target;
+    setup_shock(w, sc->t, sc->d);
+    memcpy(w->x, w->xlast, (size_t)N * sizeof(double));
+    if (eval(w, w->x) != 0 || fmax(w->res_o3, w->res_o4) > 1e-8)
+        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "gradient: the solver's last solution is not an equilibrium of this scenario (residual "
+                         "%.3g): solve it first",
+                         fmax(w->res_o3, w->res_o4));
+    const size_t NNJ = w->NNJ;
+    double *blk =
+        tq__calloc(w->ctx, (size_t)N2 * N2 + 2 * (size_t)N2 + 3 * (size_t)N * N + 2 * (size_t)N + NNJ, sizeof(double));
+    lapack_int *piv = tq__calloc(w->ctx, (size_t)N2, sizeof(lapack_int));
+    if (!blk || !piv) {
+        tq__free(w->ctx, blk);
+        tq__free(w->ctx, piv);
+        return TQ_ERR_NOMEM;
+    }
+    double *Jz = blk;                              /* [2N x 2N] column-major, transposed below */
+    double *lam = Jz + (size_t)N2 * N2;            /* [2N] f_z, then lambda */
+    double *Wh = lam + N2;                         /* [N] W^ */
+    double *om = Wh + N;                           /* [N] weights */
+    double *DL = om + N, *DP = DL + (size_t)N * N; /* [i'][i] d lab / dx, d profits / dx */
+    double *Dr = DP + (size_t)N * N;               /* [r][i] d rho / dx */
+    double *p = Dr + (size_t)N * N;                /* [n,i,j] shares pi' */
+    const double *wh = w->wh, *E1 = w->E1;
+    const int k = w->nr >= 0 ? w->nr : N - 1;
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < J; j++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j), nj = TQ_NJ(J, n, j);
+                p[c] = w->S[nj] > 0 ? w->A[c] * w->u[TQ_NJ(J, i, j)] / w->S[nj] : 0.0;
+            }
+    /* welfare W^ and the weights */
+    for (int n = 0; n < N; n++) {
+        double lp = 0;
+        for (int j = 0; j < J; j++) {
+            const size_t nj = TQ_NJ(J, n, j);
+            if (w->S[nj] > 0)
+                lp += b->alpha[nj] * (-log(w->S[nj]) / b->theta[j]);
+        }
+        Wh[n] = E1[n] / b->I[n] * exp(-lp);
+        om[n] = weights ? weights[n] : (n == region ? 1.0 : 0.0);
+    }
+    /* d sales / d log w^ aggregated: DL[i'][i] = sum_j frac_j dY[i',j]/dx_i, DP with 1/sigma;
+     * dY[i',j]/dx_i = sum_m a[m,i',j] (p[m,i,j] - delta_{i'i}), a = theta invt alpha E' p */
+    for (int m = 0; m < N; m++)
+        for (int j = 0; j < J; j++) {
+            const size_t mj = TQ_NJ(J, m, j);
+            if (!(w->S[mj] > 0))
+                continue;
+            const double base = b->theta[j] * b->alpha[mj] * E1[m];
+            double rsum = 0; /* sum_i' invt p, for d rho */
+            for (int ip = 0; ip < N; ip++) {
+                const size_t c = TQ_NIJ(N, J, m, ip, j);
+                rsum += w->invt[c] * p[c];
+            }
+            for (int ip = 0; ip < N; ip++) {
+                const size_t c = TQ_NIJ(N, J, m, ip, j);
+                const double a = base * w->invt[c] * p[c];
+                if (a == 0)
+                    continue;
+                for (int i = 0; i < N; i++) {
+                    const double d = a * (p[TQ_NIJ(N, J, m, i, j)] - (ip == i ? 1.0 : 0.0));
+                    DL[(size_t)ip * N + i] += d * w->frac[j];
+                    DP[(size_t)ip * N + i] += d / w->sig[j];
+                }
+            }
+            /* d rho_m / dx_i = sum_j alpha theta p[m,i,j] (invt[m,i,j] - sum_i' invt p) */
+            for (int i = 0; i < N; i++) {
+                const size_t c = TQ_NIJ(N, J, m, i, j);
+                Dr[(size_t)m * N + i] += b->alpha[mj] * b->theta[j] * p[c] * (w->invt[c] - rsum);
+            }
+        }
+    double suml = 0, sumlw = 0, sumva = 0;
+    for (int i = 0; i < N; i++) {
+        suml += w->L[i];
+        sumlw += w->L[i] * wh[i];
+        sumva += b->VA[i];
+    }
+    /* the Jacobian Phi_z, stored column-major: element (row, col) at row + col * 2N */
+#define JZ(r, c) Jz[(size_t)(r) + (size_t)(c) * (size_t)N2]
+    for (int ip = 0; ip < N; ip++) {
+        double lab = 0;
+        for (int j = 0; j < J; j++)
+            lab += w->Ys[TQ_NJ(J, ip, j)] * w->frac[j];
+        const double lw = w->L[ip] * wh[ip];
+        if (ip == k) { /* the numeraire */
+            if (w->nr >= 0)
+                JZ(ip, w->nr) = 1.0;
+            else
+                for (int i = 0; i < N; i++)
+                    JZ(ip, i) = w->L[i] * wh[i] / sumlw;
+        } else {
+            for (int i = 0; i < N; i++)
+                JZ(ip, i) = DL[(size_t)ip * N + i] / lw - (ip == i ? lab / lw : 0.0);
+            for (int m = 0; m < N; m++) {
+                double s = 0;
+                for (int j = 0; j < J; j++) {
+                    const size_t c = TQ_NIJ(N, J, m, ip, j);
+                    s += p[c] * w->invt[c] * b->alpha[TQ_NJ(J, m, j)] * w->frac[j];
+                }
+                JZ(ip, N + m) = s / lw;
+            }
+        }
+        /* (O4) row of region r = ip: H = E'(1 - rho) - L w^ - sum_j Y/sigma - D' */
+        const int r = ip;
+        for (int i = 0; i < N; i++) {
+            double dD = 0;
+            if (w->closure == TQ_CLOSURE_SHARE)
+                dD = b->D[r] * wh[i] * b->VA[i] / sumva;
+            JZ(N + r, i) =
+                -E1[r] * Dr[(size_t)r * N + i] - (r == i ? w->L[r] * wh[r] : 0.0) - DP[(size_t)r * N + i] - dD;
+        }
+        for (int m = 0; m < N; m++) {
+            double s = 0;
+            for (int j = 0; j < J; j++) {
+                const size_t c = TQ_NIJ(N, J, m, r, j);
+                s += p[c] * w->invt[c] * b->alpha[TQ_NJ(J, m, j)] / w->sig[j];
+            }
+            JZ(N + r, N + m) = (r == m ? 1.0 - w->rho[r] : 0.0) - s;
+        }
+    }
+    /* f_z: d f / d log w^_i = -sum_k om_k 100 W^_k sum_j alpha p[k,i,j]; d f / d E'_m */
+    for (int i = 0; i < N; i++) {
+        double s = 0;
+        for (int kk = 0; kk < N; kk++) {
+            if (om[kk] == 0)
+                continue;
+            double a = 0;
+            for (int j = 0; j < J; j++)
+                a += b->alpha[TQ_NJ(J, kk, j)] * p[TQ_NIJ(N, J, kk, i, j)];
+            s -= om[kk] * 100.0 * Wh[kk] * a;
+        }
+        lam[i] = s;
+        lam[N + i] = om[i] * 100.0 * Wh[i] / E1[i];
+    }
+    /* Phi_z' lambda = f_z (LU of Phi_z, then the transposed solve) */
+    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N2, N2, Jz, N2, piv);
+    if (info == 0)
+        info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', N2, 1, Jz, N2, piv, lam, N2);
+#undef JZ
+    tq_status st = TQ_OK;
+    if (info != 0)
+        st = tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "gradient: the equilibrium's Jacobian is singular");
+    /* df/dt' per cell: only the (n, j) row of importer n moves */
+    for (int n = 0; n < N && !st; n++)
+        for (int j = 0; j < J; j++) {
+            const size_t nj = TQ_NJ(J, n, j);
+            for (int i = 0; i < N; i++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                grad[c] = 0.0;
+                if (i == n || !(w->S[nj] > 0) || p[c] == 0)
+                    continue;
+                const double it = w->invt[c], th = b->theta[j], al = b->alpha[nj];
+                /* dS / S = -theta p_i invt; dp_i' = -theta invt p_i (delta_i'i - p_i') */
+                double dot = 0, sumdq = 0;
+                for (int ip = 0; ip < N; ip++) {
+                    const size_t cp = TQ_NIJ(N, J, n, ip, j);
+                    const double dp = -th * it * p[c] * ((ip == i ? 1.0 : 0.0) - p[cp]);
+                    double dq = dp * w->invt[cp];
+                    if (ip == i)
+                        dq -= p[c] * it * it;
+                    sumdq += dq;
+                    const double dY = dq * al * E1[n];
+                    if (ip != k)
+                        dot += lam[ip] * dY * w->frac[j] / (w->L[ip] * wh[ip]);
+                    dot += lam[N + ip] * (-dY / w->sig[j]);
+                }
+                dot += lam[N + n] * al * sumdq * E1[n];
+                const double ft = om[n] * 100.0 * Wh[n] * (-al * p[c] * it);
+                grad[c] = ft - dot;
+            }
+            if (st)
+                break;
+        }
+    tq__free(w->ctx, blk);
+    tq__free(w->ctx, piv);
+    return st;
+}
+
+static tq_status ossa_gradient(void *ws, const tq_scenario *sc, int region, const double *weights, double *grad)
+{
+    return tq__ossa_gradient(ws, sc, region, weights, grad);
+}
+
+const tq__model tq__model_ossa = {"ossa2014", ossa_ws_new, ossa_ws_free, ossa_prepare,
+                                  ossa_solve, ossa_pi_at,  ossa_gradient};

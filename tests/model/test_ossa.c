@@ -316,6 +316,134 @@ static void test_solver_warm(void **state)
     teardown(&fx);
 }
 
+/* The exact gradient (implicit function theorem, tq_solver_welfare_gradient) against
+ * central finite differences of welfare through full solves, at Ossa's Nash tariffs:
+ * a region's welfare in its own and in others' tariffs, and a weighted sum. */
+static void test_gradient(void **state)
+{
+    (void)state;
+    fixture fx;
+    setup(&fx, TQ_CLOSURE_BALANCED);
+    const int N = 7, J = 33;
+    const int us = tq_dataset_find_region(fx.ds, "USA"), cn = tq_dataset_find_region(fx.ds, "CHN");
+    const int eu = tq_dataset_find_region(fx.ds, "EU");
+    tq_scenario *sc;
+    assert_int_equal(tq_scenario_new(fx.ctx, fx.b, &sc), TQ_OK);
+    read_nash("nash_tariffs_bas.csv", N, J, tq_scenario_tariffs(sc));
+    double *t = tq_scenario_tariffs(sc);
+    tq_solver *s;
+    assert_int_equal(tq_solver_new(fx.ctx, fx.b, &s), TQ_OK);
+    assert_int_equal(tq_solver_set_tol(s, 1e-13), TQ_OK);
+    tq_result *r;
+    if (tq_solver_solve(s, sc, &r))
+        die(fx.ctx, "solve");
+    double *g = calloc((size_t)N * N * J, sizeof(double)), *gw = calloc((size_t)N * N * J, sizeof(double));
+    double wts[7] = {0};
+    wts[us] = 1.0;
+    wts[cn] = 2.0;
+    wts[eu] = -0.5;
+    if (tq_solver_welfare_gradient(s, sc, us, NULL, g) || tq_solver_welfare_gradient(s, sc, -1, wts, gw))
+        die(fx.ctx, "gradient");
+    /* cells: importer, exporter, sector */
+    const int cells[][3] = {{us, cn, 30}, {us, cn, 0}, {us, eu, 28}, {cn, us, 30}, {eu, cn, 18}, {us, us, 5}};
+    double maxerr = 0, maxg = 0;
+    for (size_t q = 0; q < sizeof cells / sizeof cells[0]; q++) {
+        const size_t c = ((size_t)cells[q][0] * N + cells[q][1]) * J + cells[q][2];
+        if (cells[q][0] == cells[q][1]) {
+            assert_true(g[c] == 0.0 && gw[c] == 0.0); /* domestic cells */
+            continue;
+        }
+        const double t0 = t[c], h = 1e-5;
+        double fp[2], fm[2];
+        for (int side = 0; side < 2; side++) {
+            t[c] = t0 + (side ? -h : h);
+            tq_result *rr;
+            if (tq_solve(fx.ctx, fx.b, sc, &(tq_solver_options){.tol = 1e-13, .numeraire_region = -1}, &rr))
+                die(fx.ctx, "fd solve");
+            const double *W = tq_result_array(rr, TQ_RES_WELFARE, NULL);
+            double f = 0;
+            for (int n = 0; n < N; n++)
+                f += wts[n] * W[n];
+            (side ? fm : fp)[0] = W[us];
+            (side ? fm : fp)[1] = f;
+            tq_result_free(rr);
+        }
+        t[c] = t0;
+        const double fd = (fp[0] - fm[0]) / (2 * h), fdw = (fp[1] - fm[1]) / (2 * h);
+        printf("cell %d<-%d sector %d: dW_US/dt exact %.8f fd %.8f; weighted exact %.8f fd %.8f\n", cells[q][0],
+               cells[q][1], cells[q][2], g[c], fd, gw[c], fdw);
+        maxerr = fmax(maxerr, fmax(fabs(g[c] - fd), fabs(gw[c] - fdw)));
+        maxg = fmax(maxg, fmax(fabs(fd), fabs(fdw)));
+    }
+    assert_true(maxg > 1e-3);           /* the derivatives are not trivially zero */
+    assert_true(maxerr < 1e-6 * 100.0); /* percent per unit of tariff, FD error O(h^2) */
+    assert_true(maxerr < 1e-5 * maxg);
+    /* Caliendo-Parro has no exact gradient */
+    tq_baseline *bc;
+    if (tq_baseline_new(fx.ctx, fx.ds, 0, TQ_CLOSURE_BALANCED, NULL, &bc))
+        die(fx.ctx, "cp baseline");
+    tq_solver *sc2;
+    tq_scenario *s2;
+    assert_int_equal(tq_solver_new(fx.ctx, bc, &sc2), TQ_OK);
+    assert_int_equal(tq_scenario_new(fx.ctx, bc, &s2), TQ_OK);
+    assert_int_equal(tq_solver_welfare_gradient(sc2, s2, 0, NULL, g), TQ_ERR_UNSUPPORTED);
+    tq_scenario_free(s2);
+    tq_solver_free(sc2);
+    tq_baseline_free(bc);
+    free(g);
+    free(gw);
+    tq_result_free(r);
+    tq_solver_free(s);
+    tq_scenario_free(sc);
+    teardown(&fx);
+}
+
+/* Ossa's Nash tariffs are best responses: at them every region's welfare is flat in its
+ * own import tariffs (first-order conditions, interior points), while it is not flat in
+ * the tariffs others levy on it. */
+static void test_nash_first_order(void **state)
+{
+    (void)state;
+    fixture fx;
+    setup(&fx, TQ_CLOSURE_BALANCED);
+    const int N = 7, J = 33;
+    tq_scenario *sc;
+    assert_int_equal(tq_scenario_new(fx.ctx, fx.b, &sc), TQ_OK);
+    read_nash("nash_tariffs_bas.csv", N, J, tq_scenario_tariffs(sc));
+    const double *t = tq_scenario_tariffs(sc);
+    tq_solver *s;
+    assert_int_equal(tq_solver_new(fx.ctx, fx.b, &s), TQ_OK);
+    tq_result *r;
+    if (tq_solver_solve(s, sc, &r))
+        die(fx.ctx, "solve");
+    double *g = calloc((size_t)N * N * J, sizeof(double));
+    double own = 0, other = 0;
+    int interior = 0;
+    for (int k = 0; k < N; k++) {
+        if (tq_solver_welfare_gradient(s, sc, k, NULL, g))
+            die(fx.ctx, "gradient");
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < N; i++)
+                for (int j = 0; j < J; j++) {
+                    const size_t c = ((size_t)n * N + i) * J + j;
+                    if (n == k && i != n && t[c] > 1e-3) {
+                        own = fmax(own, fabs(g[c]));
+                        interior++;
+                    } else if (i == k && n != k) {
+                        other = fmax(other, fabs(g[c]));
+                    }
+                }
+    }
+    printf("Nash point: max |dW_n/dt| own tariffs %.2e (%d interior), tariffs on n %.2e\n", own, interior, other);
+    assert_true(interior > 1000);
+    assert_true(own < 1e-2 * other);
+    free(g);
+    tq_result_free(r);
+    tq_solver_free(s);
+    tq_scenario_free(sc);
+    teardown(&fx);
+}
+
 int main(void)
 {
     snprintf(odir, sizeof odir, "%s", tq_test_shared("ossa2014"));
@@ -326,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_equilibrium_fixed),
         cmocka_unit_test(test_common_sigma_is_cp),
         cmocka_unit_test(test_solver_warm),
+        cmocka_unit_test(test_gradient),
+        cmocka_unit_test(test_nash_first_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
