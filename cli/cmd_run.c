@@ -223,9 +223,14 @@ static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev,
     for (size_t n = 0; n < (size_t)N; n++)
         evsum += cell(t, kr, n, "ev_musd");
     printf("%-24s %9s %9s %8s\n", "world", "", "", bn(b1, sizeof b1, evsum));
-    printf("income %%: welfare, the exact change in real income I/P (what EV prices); ToT+VoT%%: Caliendo &\n"
-           "Parro's decomposition, their Table 2's \"welfare\", a first-order approximation; rGDP: value added\n"
-           "over the CPI; wage: nominal, world value added fixed; trade bal.: multilateral, exports - imports\n");
+    if (ossa)
+        printf("income %%: welfare, Ossa's W^ = E^ / P^ (spending over the price index); ToT+VoT%%: Caliendo &\n"
+               "Parro's decomposition applied to the same arrays (not Ossa's); rGDP: the real wage (labour\n"
+               "income, profits left out); wage: nominal, world labour income fixed; trade bal.: exports - imports\n");
+    else
+        printf("income %%: welfare, the exact change in real income I/P (what EV prices); ToT+VoT%%: Caliendo &\n"
+               "Parro's decomposition, their Table 2's \"welfare\", a first-order approximation; rGDP: value added\n"
+               "over the CPI; wage: nominal, world value added fixed; trade bal.: multilateral, exports - imports\n");
     if (sign_differs >= 0)
         printf("note: for %s the exact welfare change (%s%%) and the CP2015 decomposition (%s%%) differ in sign;\n"
                "quote the exact one. The decomposition values trade at the old tariffs and leaves out the\n"
