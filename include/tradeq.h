@@ -506,6 +506,11 @@ TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, do
 /* Set d^[n,i,j] = dhat (in [1e-3, 1e3]), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
 TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
+/* Set all import tariffs of region n at once: t'[n,i,j] = rates[i*J + j] for every
+ * exporter i != n and sector j (rates has N*J entries; the row i = n is ignored). Checked
+ * first (1 + rate in (0, 1e3]); on an error nothing changes (TQ_ERR_INVALID). For tariff
+ * searches: set, then tq_solver_solve_into with warm start. */
+TQ_API tq_status tq_scenario_set_import_tariffs(tq_scenario *sc, int n, const double *rates);
 /* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. The
  * iceberg array is allocated (all 1) on the first call or iceberg shock, so scenarios
  * without one cost no memory for it; tq_scenario_iceberg returns NULL if that fails. */

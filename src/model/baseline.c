@@ -685,6 +685,27 @@ tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double d
     return set_cells(sc, n, i, j, dhat, 0);
 }
 
+tq_status tq_scenario_set_import_tariffs(tq_scenario *sc, int n, const double *rates)
+{
+    const int N = sc->b->N, J = sc->b->J;
+    if (n < 0 || n >= N || !rates)
+        return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "importer %d outside 0..%d, or no rates", n, N - 1);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < J && i != n; j++) {
+            const double v = rates[(size_t)i * J + j];
+            if (!(v > -1) || !isfinite(v))
+                return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "tariff",
+                                 "a tariff must be above -1 (got %g for exporter %d, sector %d)", v, i, j);
+            tq_status st = tq__valid_tariff(sc->ctx, NULL, "tariff", NULL, v);
+            if (st)
+                return st;
+        }
+    for (int i = 0; i < N; i++)
+        if (i != n)
+            memcpy(sc->t + TQ_NIJ(N, J, n, i, 0), rates + (size_t)i * J, (size_t)J * sizeof(double));
+    return TQ_OK;
+}
+
 double *tq_scenario_tariffs(tq_scenario *sc)
 {
     return sc->t;

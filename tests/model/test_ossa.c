@@ -289,14 +289,21 @@ static void test_solver_warm(void **state)
     assert_int_equal(tq_scenario_new(fx.ctx, fx.b, &sc), TQ_OK);
     tq_result *r = NULL, *cold = NULL;
     double *t = tq_scenario_tariffs(sc);
+    double rates[7 * 33];
     for (int step = 1; step <= 3; step++) {
+        for (int k = 0; k < N * J; k++)
+            rates[k] = 0.1 * step;
+        assert_int_equal(tq_scenario_set_import_tariffs(sc, us, rates), TQ_OK);
         for (int i = 0; i < N; i++)
-            for (int j = 0; j < J && i != us; j++)
-                t[((size_t)us * N + i) * J + j] = 0.1 * step;
+            for (int j = 0; j < J; j++)
+                assert_true(t[((size_t)us * N + i) * J + j] == (i == us ? 0.0 : 0.1 * step));
         tq_status st = r ? tq_solver_solve_into(s, sc, r) : tq_solver_solve(s, sc, &r);
         if (st)
             die(fx.ctx, "solver");
     }
+    rates[5] = -1.5; /* refused, nothing changes */
+    assert_int_equal(tq_scenario_set_import_tariffs(sc, us, rates), TQ_ERR_INVALID);
+    assert_true(t[((size_t)us * N + 0) * J + 5] == 0.1 * 3);
     if (tq_solve(fx.ctx, fx.b, sc, NULL, &cold))
         die(fx.ctx, "cold solve");
     const double *Ww = tq_result_array(r, TQ_RES_WELFARE, NULL), *Wc = tq_result_array(cold, TQ_RES_WELFARE, NULL);
