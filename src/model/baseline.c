@@ -454,9 +454,11 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
     }
     double *what = tmp, *Dp = tmp + N, *Ip = tmp + 2 * N, *Rp = tmp + 3 * N, *sales = tmp + 4 * N, *P = tmp + 5 * N;
     const tq__cp_out dst = {what, P, NULL, b->pi, b->X, Ip, Rp, Dp, NULL, NULL};
+    /* Newton is driven to rounding level (it stops when no step lowers the residual), so
+     * that an unchanged scenario starts at an equilibrium to the last bits (hats 1) */
     tq_solver_options o2 = *opt;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
-    o2.tol = tol * 1e-2;
+    o2.tol = fmin(tol * 1e-2, 1e-15);
     o2.start = NULL;
     tq_solve_info info;
     st = tq__ossa_solve(w, b->t, NULL, closure, NULL, &o2, 0, &dst, sales, &info, NULL);
@@ -464,6 +466,8 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
     if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
         tq__clear_error(ctx);
         st = TQ_OK;
+        info.status = TQ_OK;
+        info.stop = TQ_STOP_CONVERGED;
     }
     if (st) {
         if (st == TQ_ERR_NOT_CONVERGED)
