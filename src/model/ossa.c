@@ -32,8 +32,6 @@
 
 #include "../solve/fp.h"
 
-#include <lapacke.h>
-#undef I /* <complex.h>, through lapacke.h; the baseline has a field I */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -60,7 +58,7 @@ struct tq__ossa {
     double *Mx, *Jac;            /* [N*N] column-major */
     double *rhs, *G, *G0, *dx;   /* [n] */
     double *x, *xt, *xlast, *wh; /* [n] */
-    lapack_int *ipiv;
+    int *ipiv;
     int have_last;
     int evals;
     double res_o3, res_o4;
@@ -71,6 +69,86 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Dense LU with partial pivoting of the n x n column-major matrix A in place (the
+ * systems here are N or 2N square, N the regions: a few hundred at most, so this is
+ * cheaper than a call into a threaded BLAS, which on a busy machine spends its time
+ * waking threads). Returns -1 when a pivot is zero or not finite. */
+static int lu_factor(double *A, int n, int *piv)
+{
+    for (int k = 0; k < n; k++) {
+        int p = k;
+        double big = fabs(A[k + (size_t)k * n]);
+        for (int r = k + 1; r < n; r++)
+            if (fabs(A[r + (size_t)k * n]) > big) {
+                big = fabs(A[r + (size_t)k * n]);
+                p = r;
+            }
+        piv[k] = p;
+        if (!(big > 0) || !isfinite(big))
+            return -1;
+        if (p != k)
+            for (int c = 0; c < n; c++) {
+                const double t = A[k + (size_t)c * n];
+                A[k + (size_t)c * n] = A[p + (size_t)c * n];
+                A[p + (size_t)c * n] = t;
+            }
+        const double inv = 1.0 / A[k + (size_t)k * n];
+        for (int r = k + 1; r < n; r++)
+            A[r + (size_t)k * n] *= inv;
+        for (int c = k + 1; c < n; c++) {
+            const double f = A[k + (size_t)c * n];
+            if (f == 0)
+                continue;
+            double *col = A + (size_t)c * n;
+            const double *lk = A + (size_t)k * n;
+            for (int r = k + 1; r < n; r++)
+                col[r] -= lk[r] * f;
+        }
+    }
+    return 0;
+}
+
+/* Solve A x = b (trans 0) or A' x = b (trans 1) with the factors of lu_factor; b is
+ * overwritten by x. */
+static void lu_solve(const double *A, int n, const int *piv, double *b, int trans)
+{
+    if (!trans) {
+        for (int k = 0; k < n; k++)
+            if (piv[k] != k) {
+                const double t = b[k];
+                b[k] = b[piv[k]];
+                b[piv[k]] = t;
+            }
+        for (int c = 0; c < n; c++) /* L y = b, unit diagonal */
+            for (int r = c + 1; r < n; r++)
+                b[r] -= A[r + (size_t)c * n] * b[c];
+        for (int c = n - 1; c >= 0; c--) { /* U x = y */
+            b[c] /= A[c + (size_t)c * n];
+            for (int r = 0; r < c; r++)
+                b[r] -= A[r + (size_t)c * n] * b[c];
+        }
+    } else {
+        for (int c = 0; c < n; c++) { /* U' y = b */
+            double s = b[c];
+            for (int r = 0; r < c; r++)
+                s -= A[r + (size_t)c * n] * b[r];
+            b[c] = s / A[c + (size_t)c * n];
+        }
+        for (int c = n - 1; c >= 0; c--) { /* L' z = y */
+            double s = b[c];
+            for (int r = c + 1; r < n; r++)
+                s -= A[r + (size_t)c * n] * b[r];
+            b[c] = s;
+        }
+        for (int k = n - 1; k >= 0; k--)
+            if (piv[k] != k) {
+                const double t = b[k];
+                b[k] = b[piv[k]];
+                b[piv[k]] = t;
+            }
+    }
 }
 
 void tq__ossa_free(tq__ossa *w)
@@ -99,7 +177,7 @@ tq_status tq__ossa_new(tq_context *ctx, const tq_baseline *b, tq__ossa **out)
     w->NNJ = NNJ;
     w->A = tq__huge_zeroed(ctx, 2 * NNJ);
     w->sig = tq__calloc(ctx, 2 * (size_t)J + 3 * NJ + 2 * NN + 13 * (size_t)N, sizeof(double));
-    w->ipiv = tq__calloc(ctx, (size_t)N, sizeof(lapack_int));
+    w->ipiv = tq__calloc(ctx, 2 * (size_t)N, sizeof(int));
     if (!w->A || !w->sig || !w->ipiv) {
         tq__ossa_free(w);
         return TQ_ERR_NOMEM;
@@ -195,9 +273,9 @@ static int eval(tq__ossa *w, const double *x)
         w->Mx[(size_t)n * N + n] += 1.0 - rho;
         w->rhs[n] = w->L[n] * w->wh[n] + w->Dp[n];
     }
-    lapack_int info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, N, 1, w->Mx, N, w->ipiv, w->rhs, N);
-    if (info != 0)
+    if (lu_factor(w->Mx, N, w->ipiv) != 0)
         return -1;
+    lu_solve(w->Mx, N, w->ipiv, w->rhs, 0);
     memcpy(w->E1, w->rhs, (size_t)N * sizeof(double));
     memset(w->Ys, 0, w->NJ * sizeof(double));
     for (int n = 0; n < N; n++)
@@ -288,8 +366,9 @@ static tq_stop newton(tq__ossa *w, double tol, int max_iter, double deadline, in
         }
         for (int r = 0; r < N; r++)
             w->dx[r] = -w->G0[r];
-        if (LAPACKE_dgesv_work(LAPACK_COL_MAJOR, N, 1, w->Jac, N, w->ipiv, w->dx, N) != 0)
+        if (lu_factor(w->Jac, N, w->ipiv) != 0)
             return TQ_STOP_STALLED;
+        lu_solve(w->Jac, N, w->ipiv, w->dx, 0);
         /* backtracking on max |G| */
         const double g0 = maxabs(w->G0, N);
         double lam = 1.0;
@@ -485,7 +564,7 @@ tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, cons
     const size_t NNJ = w->NNJ;
     double *blk =
         tq__calloc(w->ctx, (size_t)N2 * N2 + 2 * (size_t)N2 + 3 * (size_t)N * N + 2 * (size_t)N + NNJ, sizeof(double));
-    lapack_int *piv = tq__calloc(w->ctx, (size_t)N2, sizeof(lapack_int));
+    int *piv = tq__calloc(w->ctx, (size_t)N2, sizeof(int));
     if (!blk || !piv) {
         tq__free(w->ctx, blk);
         tq__free(w->ctx, piv);
@@ -611,9 +690,9 @@ tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, cons
         lam[N + i] = om[i] * 100.0 * Wh[i] / E1[i];
     }
     /* Phi_z' lambda = f_z (LU of Phi_z, then the transposed solve) */
-    lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N2, N2, Jz, N2, piv);
+    const int info = lu_factor(Jz, N2, piv);
     if (info == 0)
-        info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'T', N2, 1, Jz, N2, piv, lam, N2);
+        lu_solve(Jz, N2, piv, lam, 1);
 #undef JZ
     tq_status st = TQ_OK;
     if (info != 0)
