@@ -1019,7 +1019,8 @@ TQ_API tq_status tq_runner_spec_dataset(tq_runner *r, const tq_spec *sp, int k, 
 typedef struct tq_outcome tq_outcome;
 
 /* Run scenario k of sp: its dataset (tq_runner_spec_dataset), its year (default the
- * last), its elasticity overrides (on a copy, made only when it has any), the cached baseline for that data
+ * last), its model (o->model, else the scenario's model:, else Caliendo-Parro;
+ * docs/models.md), its elasticity overrides (on a copy, made only when it has any), the cached baseline for that data
  * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
  * closure, else fixed, and the options' solver settings; a copy whose overrides leave
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and
