@@ -19,9 +19,9 @@
  * K[r,m] = sum_j alpha[m,j] pi'[m,r,j] / (1+t') / sigma_j; the matrix is strictly
  * diagonally dominant by columns (profits are a fraction of sales), so E' is unique.
  * What remains is (O3) in the N wages, one equation redundant (Walras) and replaced by
- * the numeraire: Newton's method on log w^ with a forward-difference Jacobian and a
- * backtracking line search. Each evaluation is O(N^2 J) plus an N x N solve, so a
- * 7 x 33 solve takes well under a millisecond.
+ * the numeraire: Newton's method on log w^ with an analytic Jacobian (build_jz, E'
+ * eliminated) and a backtracking line search. Each evaluation is O(N^2 J) plus an N x N
+ * solve, each Jacobian O(N^3 J), so a 7 x 33 solve takes well under a millisecond.
  *
  * The solution is stored as the Caliendo-Parro model stores it (ut = u in [j][i]
  * order, S), so tq__cp_pi gives pi' with theta = sigma - 1 and the engine's welfare
@@ -56,6 +56,8 @@ struct tq__ossa {
     double *u, *S, *Ys;          /* [i,j], [n,j], [i,j] */
     double *rho, *E1, *Dp, *F;   /* [n] */
     double *Mx, *Jac;            /* [N*N] column-major */
+    double *p, *Jz, *D3, *Zm;    /* Newton's Jacobian: shares [n,i,j], Phi_z [2N x 2N],
+                                    DL/DP/Dr [3 N x N], C^-1 D [N x N] */
     double *rhs, *G, *G0, *dx;   /* [n] */
     double *x, *xt, *xlast, *wh; /* [n] */
     int *ipiv;
@@ -175,14 +177,15 @@ tq_status tq__ossa_new(tq_context *ctx, const tq_baseline *b, tq__ossa **out)
     w->J = J;
     w->NJ = NJ;
     w->NNJ = NNJ;
-    w->A = tq__huge_zeroed(ctx, 2 * NNJ);
-    w->sig = tq__calloc(ctx, 2 * (size_t)J + 3 * NJ + 2 * NN + 13 * (size_t)N, sizeof(double));
+    w->A = tq__huge_zeroed(ctx, 3 * NNJ);
+    w->sig = tq__calloc(ctx, 2 * (size_t)J + 3 * NJ + 10 * NN + 13 * (size_t)N, sizeof(double));
     w->ipiv = tq__calloc(ctx, 2 * (size_t)N, sizeof(int));
     if (!w->A || !w->sig || !w->ipiv) {
         tq__ossa_free(w);
         return TQ_ERR_NOMEM;
     }
     w->invt = w->A + NNJ;
+    w->p = w->A + 2 * NNJ;
     double *p = w->sig;
     p += J;
     w->frac = p, p += J;
@@ -191,6 +194,9 @@ tq_status tq__ossa_new(tq_context *ctx, const tq_baseline *b, tq__ossa **out)
     w->Ys = p, p += NJ;
     w->Mx = p, p += NN;
     w->Jac = p, p += NN;
+    w->Jz = p, p += 4 * NN;
+    w->D3 = p, p += 3 * NN;
+    w->Zm = p, p += NN;
     double **vec[] = {&w->L,  &w->rho, &w->E1, &w->Dp, &w->F,     &w->rhs, &w->G,
                       &w->G0, &w->dx,  &w->x,  &w->xt, &w->xlast, &w->wh};
     for (size_t k = 0; k < sizeof vec / sizeof vec[0]; k++)
@@ -334,6 +340,8 @@ static double maxabs(const double *v, int n)
     return m;
 }
 
+static void build_jz(tq__ossa *w, double *p, double *DL, double *DP, double *Dr, double *Jz);
+
 static tq_stop newton(tq__ossa *w, double tol, int max_iter, double deadline, int *iters)
 {
     const int N = w->N;
@@ -352,18 +360,28 @@ static tq_stop newton(tq__ossa *w, double tol, int max_iter, double deadline, in
         if (tq__progress(w->ctx, "solve", -1.0) != TQ_OK)
             return TQ_STOP_CANCELLED;
         *iters = it + 1;
-        /* forward-difference Jacobian of G in log w^ */
+        /* the Jacobian of G in log w^ with E' eliminated: with Phi_z = [A B; C D'] in the
+         * blocks (O3 rows, O4 rows) x (log w^, E'), dG/dx = A - B C^-1 D (C = the (O4)
+         * matrix in E', nonsingular, see above) */
         memcpy(w->G0, w->G, (size_t)N * sizeof(double));
-        for (int c = 0; c < N; c++) {
-            memcpy(w->xt, x, (size_t)N * sizeof(double));
-            const double h = 1e-7 * fmax(1.0, fabs(x[c]));
-            w->xt[c] += h;
-            if (eval(w, w->xt) != 0)
-                return TQ_STOP_DIVERGED;
-            newton_rhs(w, w->xt, w->G);
-            for (int r = 0; r < N; r++)
-                w->Jac[(size_t)c * N + r] = (w->G[r] - w->G0[r]) / h;
-        }
+        build_jz(w, w->p, w->D3, w->D3 + (size_t)N * N, w->D3 + 2 * (size_t)N * N, w->Jz);
+        const size_t N2 = 2 * (size_t)N;
+        for (int r = 0; r < N; r++)
+            for (int m = 0; m < N; m++) {
+                w->Mx[(size_t)r + (size_t)m * N] = w->Jz[(size_t)(N + r) + (size_t)(N + m) * N2];
+                w->Zm[(size_t)r + (size_t)m * N] = w->Jz[(size_t)(N + r) + (size_t)m * N2];
+            }
+        if (lu_factor(w->Mx, N, w->ipiv) != 0)
+            return TQ_STOP_STALLED;
+        for (int c = 0; c < N; c++)
+            lu_solve(w->Mx, N, w->ipiv, w->Zm + (size_t)c * N, 0);
+        for (int c = 0; c < N; c++)
+            for (int r = 0; r < N; r++) {
+                double v = w->Jz[(size_t)r + (size_t)c * N2];
+                for (int m = 0; m < N; m++)
+                    v -= w->Jz[(size_t)r + (size_t)(N + m) * N2] * w->Zm[(size_t)m + (size_t)c * N];
+                w->Jac[(size_t)r + (size_t)c * N] = v;
+            }
         for (int r = 0; r < N; r++)
             w->dx[r] = -w->G0[r];
         if (lu_factor(w->Jac, N, w->ipiv) != 0)
@@ -541,61 +559,24 @@ static double ossa_pi_at(const tq_result *r, size_t c, int n, int i, int j)
 
 /* ------------------------------------------------------------ gradient --- */
 
-/* d f / d t'[n,i,j] for f = sum_k weights[k] W_k (percent; weights NULL: region `region`
- * alone) at the last converged solution, by the implicit function theorem on the state
- * z = (log w^, E') and the system Phi = ((O3) with the numeraire in row k, (O4)):
- * df/dt = f_t - lambda' Phi_t with Phi_z' lambda = f_z (one adjoint solve). Every partial
- * derivative is analytic (MODEL.md (O1)-(O4) differentiated by hand; docs/models.md). */
-tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, const double *weights, double *grad)
+/* At the current evaluation (eval at the state): the shares p = pi' [n,i,j], the
+ * aggregated derivatives DL, DP, Dr (N x N) and the Jacobian Phi_z of the system
+ * ((O3) relative, with the numeraire in row k; (O4) as E'(1-rho) - L w^ - sum_j Y/sigma
+ * - D') in z = (log w^, E'), column-major 2N x 2N: every entry analytic. */
+static void build_jz(tq__ossa *w, double *p, double *DL, double *DP, double *Dr, double *Jz)
 {
     const tq_baseline *b = w->b;
     const int N = w->N, J = w->J, N2 = 2 * N;
-    if (!w->have_last)
-        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "gradient: the solver has no converged solution");
-    w->closure = sc->closure;
-    w->target = sc->target;
-    setup_shock(w, sc->t, sc->d);
-    memcpy(w->x, w->xlast, (size_t)N * sizeof(double));
-    if (eval(w, w->x) != 0 || fmax(w->res_o3, w->res_o4) > 1e-8)
-        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
-                         "gradient: the solver's last solution is not an equilibrium of this scenario (residual "
-                         "%.3g): solve it first",
-                         fmax(w->res_o3, w->res_o4));
-    const size_t NNJ = w->NNJ;
-    double *blk =
-        tq__calloc(w->ctx, (size_t)N2 * N2 + 2 * (size_t)N2 + 3 * (size_t)N * N + 2 * (size_t)N + NNJ, sizeof(double));
-    int *piv = tq__calloc(w->ctx, (size_t)N2, sizeof(int));
-    if (!blk || !piv) {
-        tq__free(w->ctx, blk);
-        tq__free(w->ctx, piv);
-        return TQ_ERR_NOMEM;
-    }
-    double *Jz = blk;                              /* [2N x 2N] column-major, transposed below */
-    double *lam = Jz + (size_t)N2 * N2;            /* [2N] f_z, then lambda */
-    double *Wh = lam + N2;                         /* [N] W^ */
-    double *om = Wh + N;                           /* [N] weights */
-    double *DL = om + N, *DP = DL + (size_t)N * N; /* [i'][i] d lab / dx, d profits / dx */
-    double *Dr = DP + (size_t)N * N;               /* [r][i] d rho / dx */
-    double *p = Dr + (size_t)N * N;                /* [n,i,j] shares pi' */
     const double *wh = w->wh, *E1 = w->E1;
     const int k = w->nr >= 0 ? w->nr : N - 1;
+    memset(DL, 0, 3 * (size_t)N * N * sizeof(double)); /* DL, DP, Dr are one block */
+    memset(Jz, 0, (size_t)N2 * N2 * sizeof(double));
     for (int n = 0; n < N; n++)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < J; j++) {
                 const size_t c = TQ_NIJ(N, J, n, i, j), nj = TQ_NJ(J, n, j);
                 p[c] = w->S[nj] > 0 ? w->A[c] * w->u[TQ_NJ(J, i, j)] / w->S[nj] : 0.0;
             }
-    /* welfare W^ and the weights */
-    for (int n = 0; n < N; n++) {
-        double lp = 0;
-        for (int j = 0; j < J; j++) {
-            const size_t nj = TQ_NJ(J, n, j);
-            if (w->S[nj] > 0)
-                lp += b->alpha[nj] * (-log(w->S[nj]) / b->theta[j]);
-        }
-        Wh[n] = E1[n] / b->I[n] * exp(-lp);
-        om[n] = weights ? weights[n] : (n == region ? 1.0 : 0.0);
-    }
     /* d sales / d log w^ aggregated: DL[i'][i] = sum_j frac_j dY[i',j]/dx_i, DP with 1/sigma;
      * dY[i',j]/dx_i = sum_m a[m,i',j] (p[m,i,j] - delta_{i'i}), a = theta invt alpha E' p */
     for (int m = 0; m < N; m++)
@@ -675,6 +656,59 @@ tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, cons
             JZ(N + r, N + m) = (r == m ? 1.0 - w->rho[r] : 0.0) - s;
         }
     }
+#undef JZ
+}
+
+/* d f / d t'[n,i,j] for f = sum_k weights[k] W_k (percent; weights NULL: region `region`
+ * alone) at the last converged solution, by the implicit function theorem on the state
+ * z = (log w^, E') and the system Phi = ((O3) with the numeraire in row k, (O4)):
+ * df/dt = f_t - lambda' Phi_t with Phi_z' lambda = f_z (one adjoint solve). Every partial
+ * derivative is analytic (MODEL.md (O1)-(O4) differentiated by hand; docs/models.md). */
+tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, const double *weights, double *grad)
+{
+    const tq_baseline *b = w->b;
+    const int N = w->N, J = w->J, N2 = 2 * N;
+    if (!w->have_last)
+        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "gradient: the solver has no converged solution");
+    w->closure = sc->closure;
+    w->target = sc->target;
+    setup_shock(w, sc->t, sc->d);
+    memcpy(w->x, w->xlast, (size_t)N * sizeof(double));
+    if (eval(w, w->x) != 0 || fmax(w->res_o3, w->res_o4) > 1e-8)
+        return tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "gradient: the solver's last solution is not an equilibrium of this scenario (residual "
+                         "%.3g): solve it first",
+                         fmax(w->res_o3, w->res_o4));
+    const size_t NNJ = w->NNJ;
+    double *blk =
+        tq__calloc(w->ctx, (size_t)N2 * N2 + 2 * (size_t)N2 + 3 * (size_t)N * N + 2 * (size_t)N + NNJ, sizeof(double));
+    int *piv = tq__calloc(w->ctx, (size_t)N2, sizeof(int));
+    if (!blk || !piv) {
+        tq__free(w->ctx, blk);
+        tq__free(w->ctx, piv);
+        return TQ_ERR_NOMEM;
+    }
+    double *Jz = blk;                              /* [2N x 2N] column-major, transposed below */
+    double *lam = Jz + (size_t)N2 * N2;            /* [2N] f_z, then lambda */
+    double *Wh = lam + N2;                         /* [N] W^ */
+    double *om = Wh + N;                           /* [N] weights */
+    double *DL = om + N, *DP = DL + (size_t)N * N; /* [i'][i] d lab / dx, d profits / dx */
+    double *Dr = DP + (size_t)N * N;               /* [r][i] d rho / dx */
+    double *p = Dr + (size_t)N * N;                /* [n,i,j] shares pi' */
+    const double *wh = w->wh, *E1 = w->E1;
+    const int k = w->nr >= 0 ? w->nr : N - 1;
+    build_jz(w, p, DL, DP, Dr, Jz);
+    /* welfare W^ and the weights */
+    for (int n = 0; n < N; n++) {
+        double lp = 0;
+        for (int j = 0; j < J; j++) {
+            const size_t nj = TQ_NJ(J, n, j);
+            if (w->S[nj] > 0)
+                lp += b->alpha[nj] * (-log(w->S[nj]) / b->theta[j]);
+        }
+        Wh[n] = E1[n] / b->I[n] * exp(-lp);
+        om[n] = weights ? weights[n] : (n == region ? 1.0 : 0.0);
+    }
     /* f_z: d f / d log w^_i = -sum_k om_k 100 W^_k sum_j alpha p[k,i,j]; d f / d E'_m */
     for (int i = 0; i < N; i++) {
         double s = 0;
@@ -693,7 +727,6 @@ tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, cons
     const int info = lu_factor(Jz, N2, piv);
     if (info == 0)
         lu_solve(Jz, N2, piv, lam, 1);
-#undef JZ
     tq_status st = TQ_OK;
     if (info != 0)
         st = tq__error(w->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "gradient: the equilibrium's Jacobian is singular");
