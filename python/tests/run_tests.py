@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """ctest entry of the Python package's suite: exit 77 (skipped) when this interpreter
 lacks numpy, pandas or pytest (Debian's python3-numpy, python3-pandas, python3-pytest),
-else run pytest on this folder. usage: run_tests.py [pytest args]"""
+else run pytest on this folder. usage: run_tests.py [pytest args]
+
+About 35 s (a CLI run writing every result table, a leak check over repeated runs):
+tq-test-label: slow
+"""
 import os
 import sys
 
