@@ -142,7 +142,9 @@ def _worker():
 class Session:
     """A library context and a runner: the caches of loaded datasets and baselines.
     tradeq.load / tradeq.run use one default session; make others to use another data
-    folder (data_dir: the only folder searched, as tq_runner_set_data_dir) or to work
+    folder (data_dir: the only folder searched, as tq_runner_set_data_dir; default: the
+    library's search, or the data installed with the package by cmake --install when
+    $TRADEQ_DATA is not set) or to work
     from several threads (a session serialises its calls). Freed when collected, after
     every dataset, result and solver made from it."""
 
@@ -158,6 +160,8 @@ class Session:
         self._ctx, self._runner = ctx.value, runner.value
         self._lock = threading.RLock()
         self._finalizer = weakref.finalize(self, _free_session, self._ctx, self._runner)
+        if data_dir is None and not os.environ.get("TRADEQ_DATA"):
+            data_dir = L.installed_data()  # a package installed by cmake --install: its data
         if data_dir is not None:
             self.call(lib.tq_runner_set_data_dir, self._runner, _b(os.fspath(data_dir)))
 

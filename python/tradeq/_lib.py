@@ -149,11 +149,25 @@ def _candidates():
         yield env
     here = os.path.dirname(os.path.abspath(__file__))
     yield os.path.join(here, "libtradeq.so")
+    try:  # written by cmake --install beside the package: the installed library
+        from ._installed import LIB
+        yield LIB
+    except ImportError:
+        pass
     found = ctypes.util.find_library("tradeq")
     if found:
         yield found
     yield "libtradeq.so.0"
     yield "libtradeq.so"
+
+
+def installed_data():
+    """The data folder installed with the package by cmake --install, or None."""
+    try:
+        from ._installed import DATA
+        return DATA if os.path.isdir(DATA) else None
+    except ImportError:
+        return None
 
 
 def load():
