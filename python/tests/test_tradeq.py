@@ -253,6 +253,32 @@ def test_cancel_from_another_thread(ds):
     assert tradeq.Solver(ds.baseline()).solve().converged  # the session works on
 
 
+def test_gil_released_during_a_solve(ds):
+    # a solve on another thread; this thread runs Python meanwhile (with the GIL held by
+    # the call it could not run until the solve stalled on its own, about 5 s) and
+    # cancels it in the middle
+    s = slow_solver(ds)
+    errors = []
+
+    def work():
+        try:
+            s.solve(autos_tariffs(s))
+        except tradeq.Error as e:
+            errors.append(e)
+
+    th = threading.Thread(target=work)
+    th.start()
+    while th.is_alive() and not s._session.busy:
+        pass
+    spins = 0
+    while th.is_alive() and spins < 300000:  # Python bytecode while the library iterates
+        spins += 1
+    s._session.cancel()
+    th.join()
+    assert len(errors) == 1 and isinstance(errors[0], tradeq.CancelledError), errors
+    assert s.last_info["stop"] == "cancelled" and s.last_info["iterations"] > 0
+
+
 def test_ctrl_c_cancels_a_solve(ds):
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach the main thread only")

@@ -159,6 +159,7 @@ class Session:
             raise NoMemoryError("tradeq: cannot create a runner", st)
         self._ctx, self._runner = ctx.value, runner.value
         self._lock = threading.RLock()
+        self.busy = False  # a long call is running on the calling thread
         self._finalizer = weakref.finalize(self, _free_session, self._ctx, self._runner)
         if data_dir is None and not os.environ.get("TRADEQ_DATA"):
             data_dir = L.installed_data()  # a package installed by cmake --install: its data
@@ -182,7 +183,11 @@ class Session:
         with self._lock:
             lib.tq_context_reset_cancel(self._ctx)
             if not long or threading.current_thread() is not threading.main_thread():
-                st = fn(*args)
+                self.busy = long
+                try:
+                    st = fn(*args)
+                finally:
+                    self.busy = False
             else:
                 fut = _worker().submit(fn, *args)
                 try:
