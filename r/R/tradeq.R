@@ -26,7 +26,7 @@
   line <- x$line
   column <- 0L
   # scenario errors carry their place as "file:line:column" in the file field
-  m <- regmatches(file, regexec("^(.*?):([0-9]+)(:([0-9]+))?$", file))[[1]]
+  m <- regmatches(file, regexec("^(.*?):([0-9]+)(:([0-9]+))?$", file, perl = TRUE))[[1]]
   if (length(m) && line == 0L) {
     file <- m[2]
     line <- as.integer(m[3])
@@ -145,3 +145,7 @@ print.tq_result <- function(x, ...) {
               paste(setdiff(names(x), c("solver", "converged", "detail")), collapse = ", ")))
   invisible(x)
 }
+
+# Read decimal texts (a column of a tradeq CSV result file) as doubles exactly, with the
+# C library's strtod; "" is NA.
+.tq_strtod <- function(x) .Call(tqr_strtod, as.character(x))

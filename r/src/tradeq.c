@@ -255,8 +255,8 @@ static SEXP table_frame(const tq_tables *t, int k)
             tq_tables_numbers(t, k, c, 0, n, num);
             if (ty == TQ_COL_NUMBER) {
                 v = PROTECT(Rf_allocVector(REALSXP, (R_xlen_t)n));
-                if (n)
-                    memcpy(REAL(v), num, n * sizeof(double));
+                for (size_t r = 0; r < n; r++) /* a missing number (NaN) is R's NA */
+                    REAL(v)[r] = ISNAN(num[r]) ? NA_REAL : num[r];
             } else {
                 v = PROTECT(Rf_allocVector(INTSXP, (R_xlen_t)n));
                 for (size_t r = 0; r < n; r++)
@@ -393,7 +393,28 @@ SEXP tqr_run(SEXP p, SEXP scenario, SEXP is_text, SEXP data, SEXP closure, SEXP 
     return out;
 }
 
+/* Decimal texts to doubles with the C library's strtod (correctly rounded; R's own
+ * reader may be one unit in the last place off): the CSV result files hold the shortest
+ * text that reads back as the same double, so this reads them exactly. "" is NA. */
+SEXP tqr_strtod(SEXP x)
+{
+    if (!Rf_isString(x))
+        Rf_error("tradeq: expected a character vector");
+    R_xlen_t n = XLENGTH(x);
+    SEXP v = PROTECT(Rf_allocVector(REALSXP, n));
+    for (R_xlen_t k = 0; k < n; k++) {
+        SEXP e = STRING_ELT(x, k);
+        const char *s = e == NA_STRING ? "" : CHAR(e);
+        char *end = NULL;
+        double d = *s ? strtod(s, &end) : NA_REAL;
+        REAL(v)[k] = *s && end && *end == 0 ? d : NA_REAL;
+    }
+    UNPROTECT(1);
+    return v;
+}
+
 static const R_CallMethodDef calls[] = {
+    {"tqr_strtod", (DL_FUNC)&tqr_strtod, 1},
     {"tqr_version", (DL_FUNC)&tqr_version, 0},
     {"tqr_session_new", (DL_FUNC)&tqr_session_new, 1},
     {"tqr_session_free", (DL_FUNC)&tqr_session_free, 1},
