@@ -175,13 +175,13 @@ SEXP tqr_load(SEXP p, SEXP name, SEXP elasticities, SEXP region_map, SEXP sector
     session *s = get_session(p);
     const tq_dataset *ds = NULL;
     begin(s);
-    tq_status st = tq_runner_dataset_set(s->runner, opt_string(name), opt_string(elasticities),
-                                         opt_string(region_map), opt_string(sector_map), &ds);
+    tq_status st = tq_runner_dataset_set(s->runner, opt_string(name), opt_string(elasticities), opt_string(region_map),
+                                         opt_string(sector_map), &ds);
     if (st != TQ_OK)
         return error_value(s, st);
     int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds), Y = tq_dataset_years(ds);
-    const char *names[] = {"ptr",          "name",    "source",       "regions", "region_names",
-                           "sectors",      "sector_names", "tradable", "years",   ""};
+    const char *names[] = {"ptr",     "name",         "source",   "regions", "region_names",
+                           "sectors", "sector_names", "tradable", "years",   ""};
     SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
     /* borrowed from the runner: the session is kept alive by the pointer's protected value */
     SEXP dp = PROTECT(R_MakeExternalPtr((void *)ds, R_NilValue, p));
@@ -294,8 +294,8 @@ static void run_state_free(run_state *rs)
 
 /* Run scenario (a path, or YAML text when is_text) with the options; returns
  * list(tables = list(name = columns...), converged = logical) or a tq_c_error. */
-SEXP tqr_run(SEXP p, SEXP scenario, SEXP is_text, SEXP data, SEXP closure, SEXP elasticities, SEXP detail,
-             SEXP tol, SEXP max_iter, SEXP threads, SEXP max_seconds)
+SEXP tqr_run(SEXP p, SEXP scenario, SEXP is_text, SEXP data, SEXP closure, SEXP elasticities, SEXP detail, SEXP tol,
+             SEXP max_iter, SEXP threads, SEXP max_seconds)
 {
     session *s = get_session(p);
     const char *scen = opt_string(scenario);
@@ -324,8 +324,9 @@ SEXP tqr_run(SEXP p, SEXP scenario, SEXP is_text, SEXP data, SEXP closure, SEXP 
             const char *names[] = {"status", "message", "file", "line", "field", "interrupted", ""};
             SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
             SET_VECTOR_ELT(out, 0, Rf_ScalarInteger(TQ_ERR_INVALID));
-            SET_VECTOR_ELT(out, 1, Rf_mkString("a scenario sets deficit targets (closure target); "
-                                               "the closure argument would drop them"));
+            SET_VECTOR_ELT(out, 1,
+                           Rf_mkString("a scenario sets deficit targets (closure target); "
+                                       "the closure argument would drop them"));
             SET_VECTOR_ELT(out, 2, Rf_mkString(""));
             SET_VECTOR_ELT(out, 3, Rf_ScalarInteger(0));
             SET_VECTOR_ELT(out, 4, Rf_mkString("closure"));
@@ -413,17 +414,16 @@ SEXP tqr_strtod(SEXP x)
     return v;
 }
 
-static const R_CallMethodDef calls[] = {
-    {"tqr_strtod", (DL_FUNC)&tqr_strtod, 1},
-    {"tqr_version", (DL_FUNC)&tqr_version, 0},
-    {"tqr_session_new", (DL_FUNC)&tqr_session_new, 1},
-    {"tqr_session_free", (DL_FUNC)&tqr_session_free, 1},
-    {"tqr_data_dir", (DL_FUNC)&tqr_data_dir, 1},
-    {"tqr_default_scenario", (DL_FUNC)&tqr_default_scenario, 1},
-    {"tqr_load", (DL_FUNC)&tqr_load, 5},
-    {"tqr_dataset_array", (DL_FUNC)&tqr_dataset_array, 3},
-    {"tqr_run", (DL_FUNC)&tqr_run, 11},
-    {NULL, NULL, 0}};
+static const R_CallMethodDef calls[] = {{"tqr_strtod", (DL_FUNC)&tqr_strtod, 1},
+                                        {"tqr_version", (DL_FUNC)&tqr_version, 0},
+                                        {"tqr_session_new", (DL_FUNC)&tqr_session_new, 1},
+                                        {"tqr_session_free", (DL_FUNC)&tqr_session_free, 1},
+                                        {"tqr_data_dir", (DL_FUNC)&tqr_data_dir, 1},
+                                        {"tqr_default_scenario", (DL_FUNC)&tqr_default_scenario, 1},
+                                        {"tqr_load", (DL_FUNC)&tqr_load, 5},
+                                        {"tqr_dataset_array", (DL_FUNC)&tqr_dataset_array, 3},
+                                        {"tqr_run", (DL_FUNC)&tqr_run, 11},
+                                        {NULL, NULL, 0}};
 
 void R_init_tradeq(DllInfo *dll)
 {
