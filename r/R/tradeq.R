@@ -17,7 +17,7 @@
 .tq_check <- function(x) {
   if (!inherits(x, "tq_c_error")) return(x)
   if (isTRUE(x$interrupted)) {
-    cond <- structure(class = c("interrupt", "condition"),
+    cond <- structure(class = c("tq_interrupt", "interrupt", "condition"),
                       list(message = "tradeq: interrupted", call = NULL))
     signalCondition(cond)
     stop("tradeq: the solve was interrupted", call. = FALSE)

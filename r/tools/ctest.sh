@@ -19,5 +19,16 @@ TRADEQ_INCLUDE="$src/include" TRADEQ_LIBDIR="$build" "$R" CMD INSTALL --no-multi
   -l "$build/r-lib" "$build/r-src" > "$build/r-install.log" 2>&1 || { cat "$build/r-install.log"; exit 1; }
 export TRADEQ_CLI="$cli" TRADEQ_DATA="$build/data" TRADEQ_SOURCE_DIR="$src" R_LIBS="$build/r-lib"
 export TQ_R_TESTS="$src/r/tests/testthat"
-exec "$RSCRIPT" -e 'library(tradeq); res <- testthat::test_dir(Sys.getenv("TQ_R_TESTS"), reporter = "summary", stop_on_failure = TRUE)' \
-  --args 2>&1
+"$RSCRIPT" -e 'library(tradeq); res <- testthat::test_dir(Sys.getenv("TQ_R_TESTS"), reporter = "summary", stop_on_failure = TRUE)' 2>&1
+# Ctrl-C: SIGINT 0.3 s after each "GO <pid>" line of interrupt.R (a signal sent from
+# outside, as a terminal does); every round must print ok
+"$RSCRIPT" "$src/r/tools/interrupt.R" 2>/dev/null | {
+  while IFS= read -r line; do
+    case "$line" in
+      "GO "*) pid=${line#GO }; (sleep 0.3; kill -INT ${pid% }) & ;;
+      *) echo "$line" ;;
+    esac
+  done
+} > "$build/r-interrupt.out"
+cat "$build/r-interrupt.out"
+[ "$(grep -c '^ok' "$build/r-interrupt.out")" -eq 4 ] && ! grep -q '^FAIL' "$build/r-interrupt.out"
