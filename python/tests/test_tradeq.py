@@ -130,7 +130,7 @@ def test_default_run_equals_cli_csv():
     golden = {row["region"]: float(row["welfare_pct"]) for row in
               csv.DictReader(open(os.path.join(SOURCE_DIR, "tests", "golden", "us-japan-autos.csv")))}
     assert abs(jpn.welfare_pct - golden["JPN"]) <= 1e-6
-    for name in ("region_sector", "bilateral", "decomposition"):
+    for name in ("pair_sector", "region_sector", "bilateral", "decomposition"):
         assert_frame_is_csv(r.table(name), csvs[name])
     assert_frame_is_csv(r.solver, csvs["run"], skip=("seconds",))
     assert r.solver is r.run and r.solver.converged[0] == 1

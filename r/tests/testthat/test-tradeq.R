@@ -56,6 +56,8 @@ test_that("the default run's tables equal the CLI's CSV to the last digit", {
   expect_s3_class(r, "tq_result")
   same_as_csv(r$regions, read_csv_text(file.path(out, "results_regions.csv")))
   same_as_csv(r$region_sector, read_csv_text(file.path(out, "results_region_sector.csv")))
+  same_as_csv(r$pair_sector, read_csv_text(file.path(out, "results_pair_sector.csv")))
+  same_as_csv(r$bilateral, read_csv_text(file.path(out, "results_bilateral.csv")))
   same_as_csv(r$run, read_csv_text(file.path(out, "results_run.csv")), skip = "seconds")
   expect_identical(r$solver, r$run)
   golden <- utils::read.csv(file.path(Sys.getenv("TRADEQ_SOURCE_DIR"), "tests", "golden",
