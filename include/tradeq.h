@@ -871,6 +871,15 @@ TQ_API size_t tq_tables_run_rows(const tq_tables *t, int k, int r, size_t *first
  * out of range. */
 TQ_API double tq_tables_number(const tq_tables *t, int k, size_t row, int c);
 TQ_API const char *tq_tables_text(const tq_tables *t, int k, size_t row, int c);
+/* A run of cells of column c of table k in one call (for bindings that fill a column of
+ * a data frame): rows first .. first + count - 1. tq_tables_numbers writes count doubles
+ * into out, each as tq_tables_number gives it (a number, integer or flag column; NaN
+ * for a missing number). tq_tables_texts writes count pointers into out, each as
+ * tq_tables_text gives it (a text column; owned by t, valid until tq_tables_free).
+ * Errors (out untouched): TQ_ERR_INVALID for a table or column out of range, a column
+ * of the other kind, or rows past the end. Thread safety: reads t only. */
+TQ_API tq_status tq_tables_numbers(const tq_tables *t, int k, int c, size_t first, size_t count, double *out);
+TQ_API tq_status tq_tables_texts(const tq_tables *t, int k, int c, size_t first, size_t count, const char **out);
 
 /* --- writing to a sink --- */
 

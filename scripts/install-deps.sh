@@ -11,6 +11,14 @@ for p in "${pkgs[@]}"; do
 done
 # the ctypes smoke test (tests/python) needs a Python 3 interpreter, whichever
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# the Python package (python/, docs/python.md) with Debian's /usr/bin/python3: numpy and
+# pandas, pytest for its suite, setuptools for pip --no-build-isolation, matplotlib for
+# the plotted example; the R package (r/, docs/r.md): R with its headers, testthat for
+# its suite, data.table for data.table results
+for p in python3-numpy python3-pandas python3-pytest python3-setuptools python3-matplotlib \
+         r-base-dev r-cran-testthat r-cran-data.table; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -806,3 +806,35 @@ const char *tq_tables_text(const tq_tables *t, int k, size_t row, int c)
     const char *s = tb->cells[row * (size_t)tb->ncols + (size_t)c].s;
     return s ? s : "";
 }
+
+/* The column, or NULL when k, c or the rows are out of range or c is not of the kind. */
+static const tq__table *column_run(const tq_tables *t, int k, int c, size_t first, size_t count, int text)
+{
+    const tq__table *tb = table_at(t, k);
+    if (!tb || c < 0 || c >= tb->ncols || first > tb->nrows || count > tb->nrows - first)
+        return NULL;
+    return (tb->cols[c].type == TQ_COL_TEXT) == text ? tb : NULL;
+}
+
+tq_status tq_tables_numbers(const tq_tables *t, int k, int c, size_t first, size_t count, double *out)
+{
+    const tq__table *tb = column_run(t, k, c, first, count, 0);
+    if (!tb || (!out && count))
+        return TQ_ERR_INVALID;
+    const tq__cell *v = tb->cells + first * (size_t)tb->ncols + (size_t)c;
+    int num = tb->cols[c].type == TQ_COL_NUMBER;
+    for (size_t r = 0; r < count; r++, v += tb->ncols)
+        out[r] = num ? v->d : (double)v->i;
+    return TQ_OK;
+}
+
+tq_status tq_tables_texts(const tq_tables *t, int k, int c, size_t first, size_t count, const char **out)
+{
+    const tq__table *tb = column_run(t, k, c, first, count, 1);
+    if (!tb || (!out && count))
+        return TQ_ERR_INVALID;
+    const tq__cell *v = tb->cells + first * (size_t)tb->ncols + (size_t)c;
+    for (size_t r = 0; r < count; r++, v += tb->ncols)
+        out[r] = v->s ? v->s : "";
+    return TQ_OK;
+}

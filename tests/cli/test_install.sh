@@ -52,5 +52,20 @@ check "it runs the default scenario through the runner" $?
 gold=$(awk -F, '$2=="JPN"{print $3}' "$2/tests/golden/us-japan-autos.csv")
 awk -v g="$gold" '{d=$2-g; if(d<0)d=-d; exit !(d < 1e-6)}' "$tmp/prog.out"
 check "Japan's welfare equals the golden value ($gold)" $?
+# the Python package, installed beside the library in Debian's layout, finds the installed
+# library and data by itself (needs Debian's python3 with python3-numpy and -pandas)
+pydir="$tmp/prefix/lib/python3/dist-packages"
+if /usr/bin/python3 -c "import numpy, pandas" 2>/dev/null; then
+  (cd / && env -u TRADEQ_LIB -u TRADEQ_DATA PYTHONPATH="$pydir" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c "
+import tradeq
+assert tradeq._lib.lib.path.startswith('$tmp/prefix/'), tradeq._lib.lib.path
+assert tradeq.data_dir() == '$tmp/prefix/share/tradeq/data', tradeq.data_dir()
+r = tradeq.run(detail='summary')
+print('%.9f' % r.regions.set_index('region').welfare_pct['JPN'])" > "$tmp/py.out" 2>&1) &&
+  awk -v g="$gold" '{d=$1-g; if(d<0)d=-d; exit !(d < 1e-6)}' "$tmp/py.out"
+  check "the installed Python package runs the default scenario on the installed library and data" $?
+else
+  echo "skip the installed Python package: /usr/bin/python3 lacks numpy or pandas"
+fi
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -1,0 +1,3 @@
+library(testthat)
+library(tradeq)
+test_check("tradeq")
