@@ -576,7 +576,7 @@ class Result:
 
 
 def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, detail="full",
-         tol=None, method=None, max_iter=None, threads=None, max_seconds=None, draws=None):
+         tol=None, method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None):
     if draws is not None:
         raise UnsupportedError("draws= is not available in this version of tradeq "
                                "(Monte Carlo draws are not part of the library yet)", L.ERR_UNSUPPORTED,
@@ -613,6 +613,9 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
         if elasticities is not None:
             keep.append(_b(elasticities))
             o.elasticities = keep[-1]
+        if model is not None:
+            keep.append(_b(model))
+            o.model = keep[-1]
         o.tol = tol or 0.0
         o.method = 0 if method is None else L.METHODS.index(method)
         o.max_iter = max_iter or 0
@@ -641,7 +644,7 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
 
 
 def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="full", tol=None,
-        method=None, max_iter=None, threads=None, max_seconds=None, draws=None, session=None):
+        method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None, session=None):
     """Solve the scenarios of `scenario` as `tradeq run` does and return a Result.
 
     scenario: None (the default question, scenarios/us-japan-autos.yaml), a path to a
@@ -650,6 +653,7 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
     "balanced", "share" or "target" overriding the scenario's; elasticities: a named set
     (docs/elasticities.md); detail: "full" (every table) or "summary"; tol, method
     ("anderson" or "fixed-point"), max_iter, threads, max_seconds: solver settings.
+    model: "cp" or "ossa" overriding the scenario's (docs/models.md).
     draws: not supported yet (raises UnsupportedError).
     Raises ParseError (with file, line, column) for a bad scenario, NotFoundError for an
     unknown dataset, region or sector, NotConvergedError (with .result) when a solve
@@ -658,7 +662,7 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
         session = data._session
     return _run(_session(session), scenario, data=data, closure=closure, elasticities=elasticities,
                 detail=detail, tol=tol, method=method, max_iter=max_iter, threads=threads,
-                max_seconds=max_seconds, draws=draws)
+                max_seconds=max_seconds, draws=draws, model=model)
 
 
 # ----------------------------------------------------------------- solver ---

@@ -46,13 +46,13 @@ class SolveInfo(C.Structure):  # tq_solve_info
 
 class RunOptions(C.Structure):  # tq_run_options
     _fields_ = [("dataset", S), ("tol", D), ("method", I), ("max_iter", I), ("threads", I),
-                ("elasticities", S), ("max_seconds", D)]
+                ("elasticities", S), ("max_seconds", D), ("model", S)]
 
 
 class SpecInfo(C.Structure):  # tq_spec_info
     _fields_ = [("name", S), ("title", S), ("description", S), ("origin", S), ("dataset", S),
                 ("aggregate", S), ("sector_aggregate", S), ("year", I), ("closure", I),
-                ("shocks", I), ("overrides", I), ("elasticities", S)]
+                ("shocks", I), ("overrides", I), ("elasticities", S), ("model", I)]
 
 
 class Run(C.Structure):  # tq_run
