@@ -669,13 +669,17 @@ TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds,
 
 /* A published reference reproduced: rows of (case, region, measure, paper value,
  * tradeq value). name: "cp2015" (Caliendo & Parro 2015, Table 2; dir is the cp2015
- * folder, holding base1993_with_deficits/ for the fixed-deficit case).
+ * folder, holding base1993_with_deficits/ for the fixed-deficit case), or "liberation2025"
+ * (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025, Tables 1, 2, 3, the one-sector
+ * rows of 9 and the main columns of 11, with the baseline checkpoints of their model;
+ * dir is the embedded dataset folder data/liberation2025, see tq_runner_dataset_folder;
+ * opt is not used: the model has its own Newton solver; docs/liberation-day.md).
  * *out owned by the caller (tq_replication_free). */
 typedef struct tq_replication tq_replication;
 typedef struct tq_replication_row {
-    const char *case_name; /* "balanced" or "deficits_fixed" */
-    const char *region;    /* ISO3 */
-    const char *measure;   /* "welfare", "tot", "vot", "real_wage", "welfare_exact" */
+    const char *case_name; /* e.g. "balanced", "deficits_fixed" (cp2015), "t1_ustr" */
+    const char *region;    /* ISO3, or a group ("non-US", "EU25", "world", "-") */
+    const char *measure;   /* e.g. "welfare", "tot", "vot", "real_wage", "deficit" */
     double paper;          /* published value (NAN if none) */
     int paper_decimals;    /* its rounding (2 = to 0.01) */
     double value;          /* tradeq, unrounded */
@@ -937,6 +941,12 @@ TQ_API tq_status tq_runner_elasticities(tq_runner *r, const char *dataset, tq_el
  * of tq_baseline_new() (a failed baseline is not cached). */
 TQ_API tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure,
                                     const tq_solver_options *opt, const tq_baseline **out);
+
+/* Write into buf (cap bytes with the NUL) the folder NAME/ of the first data folder
+ * whose NAME/ holds `file` (e.g. "liberation2025", "gdp.csv": the CSV form of an
+ * embedded dataset, for readers that need its extra files). Errors: TQ_ERR_NOT_FOUND
+ * (the message lists the folders searched), TQ_ERR_INVALID if cap is too small. */
+TQ_API tq_status tq_runner_dataset_folder(tq_runner *r, const char *name, const char *file, char *buf, size_t cap);
 
 /* Write the path of the shipped default scenario (scenarios/us-japan-autos.yaml, found
  * as <data folder>/../scenarios/ or <data folder>/scenarios/) into buf (cap bytes with

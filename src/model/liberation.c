@@ -86,8 +86,8 @@ static tq_status read_by_region(tq_context *ctx, const char *dir, const char *na
     }
     for (int n = 0; n < N; n++)
         if (!seen[n]) {
-            st = tq__error(ctx, TQ_ERR_PARSE, c.path, 0, key_col, "no row for region %s",
-                           tq_dataset_region_code(ds, n));
+            st =
+                tq__error(ctx, TQ_ERR_PARSE, c.path, 0, key_col, "no row for region %s", tq_dataset_region_code(ds, n));
             goto done;
         }
 done:
@@ -339,10 +339,15 @@ void tq__lib_optimal_tariffs(const tq__lib_base *b, tq__lib_optimal *o)
 
 const char *tq__lib_case_name(int k)
 {
-    static const char *const names[TQ__LIB_CASES] = {
-        "ustr",                     "partial_pass_through", "eaton_kortum",          "optimal",
-        "ustr_optimal_retaliation", "ustr_reciprocal",      "optimal_opt_retaliation", "ustr_lump_sum",
-        "eps8"};
+    static const char *const names[TQ__LIB_CASES] = {"ustr",
+                                                     "partial_pass_through",
+                                                     "eaton_kortum",
+                                                     "optimal",
+                                                     "ustr_optimal_retaliation",
+                                                     "ustr_reciprocal",
+                                                     "optimal_opt_retaliation",
+                                                     "ustr_lump_sum",
+                                                     "eps8"};
     return k >= 1 && k <= TQ__LIB_CASES ? names[k - 1] : "";
 }
 
@@ -358,14 +363,21 @@ struct tq__lib_ws {
     const double *nu, *Y, *T;
     double sumY;
     double *t, *Bm, *Cm, *Dm; /* [N N]: tariffs; λ (1+t)^(-εφ_j); Bm/(1+t); Cm t */
-    double *phi, *zero;        /* [N] */
+    double *H, *G;            /* [N N]: the Jacobian's work (lib_jac) */
+    int analytic;             /* 1: the analytic Jacobian (default), 0: finite differences */
+    double *phi, *zero;       /* [N] */
     /* per evaluation */
     double *c, *S, *q, *sales, *purch, *colC, *rev, *P, *Yp; /* [N] */
     double sumYp;
     double *x, *f; /* [3N] */
-    double *res; /* outcomes: 11 [N] arrays */
+    double *res;   /* outcomes: 11 [N] arrays */
     tq__newton *nw;
 };
+
+void tq__lib_ws_set_analytic(tq__lib_ws *ws, int on)
+{
+    ws->analytic = on != 0;
+}
 
 void tq__lib_ws_free(tq__lib_ws *ws)
 {
@@ -388,7 +400,7 @@ tq_status tq__lib_ws_new(tq_context *ctx, const tq__lib_base *b, tq__lib_ws **ou
     ws->ctx = ctx;
     ws->b = b;
     ws->N = N;
-    ws->t = tq__calloc(ctx, 4 * NN, sizeof(double));
+    ws->t = tq__calloc(ctx, 6 * NN, sizeof(double));
     ws->phi = tq__calloc(ctx, 28 * (size_t)N, sizeof(double));
     if (!ws->t || !ws->phi || tq__newton_alloc(ctx, 3 * (size_t)N, &ws->nw)) {
         tq__lib_ws_free(ws);
@@ -397,6 +409,9 @@ tq_status tq__lib_ws_new(tq_context *ctx, const tq__lib_base *b, tq__lib_ws **ou
     ws->Bm = ws->t + NN;
     ws->Cm = ws->t + 2 * NN;
     ws->Dm = ws->t + 3 * NN;
+    ws->H = ws->t + 4 * NN;
+    ws->G = ws->t + 5 * NN;
+    ws->analytic = 1;
     double *p = ws->phi + N;
     ws->zero = p, p += N;
     ws->c = p, p += N;
@@ -513,6 +528,99 @@ static int lib_eval(void *ud, const double *x, double *f)
     return 0;
 }
 
+/* One column of the Jacobian of lib_eval (at the state of the last evaluation): the
+ * change of every residual when c_m moves by cf, Ê_m by dem, and w_m and L_m directly
+ * (not through c_m) by dwm and dLm. Derivatives of the intermediates of (E1)-(E3):
+ *   dS_j = B_mj dc,  dq_j = -q_j B_mj/S_j dc + [j = m] q_m/Ê_m dÊ,
+ *   dpurch_j = q_j (C_mj - colC_j B_mj/S_j) dc + [j = m] purch_m/Ê_m dÊ (rev alike, D),
+ *   dsales_i = ([i = m] sales_m/c_m - c_i G_im) dc + c_i C_im (1-ν_m) q_m/Ê_m dÊ,
+ *   dP_j = -P_j B_mj/(ε S_j) dc + [j = m] (1-φ_m) P_m (dÊ/Ê_m - dw/w_m),
+ * with G_im = Σ_j C_ij (1-ν_j) q_j B_mj / S_j (lib_jac). */
+static void jac_col(const tq__lib_ws *ws, const double *x, int m, double cf, double dwm, double dem, double dLm,
+                    double *col)
+{
+    const tq__lib_base *b = ws->b;
+    const int N = ws->N;
+    const double *E = b->E, *Y = ws->Y, *nu = ws->nu;
+    const double wm = fabs(x[m]), em = fabs(x[N + m]), Lm = fabs(x[2 * N + m]);
+    const double dYpm = (dwm * Lm + dLm * wm) * Y[m];
+    const double *Bm = ws->Bm + (size_t)m * N, *Cm = ws->Cm + (size_t)m * N, *Dm = ws->Dm + (size_t)m * N;
+    double dnorm = 0, sumE = 0;
+    for (int i = 0; i < N; i++) {
+        const double bs = Bm[i] / ws->S[i], q = ws->q[i];
+        const double colC = ws->purch[i] / q, colD = ws->rev[i] / q;
+        double dpurch = cf * q * (Cm[i] - colC * bs), drev = cf * q * (Dm[i] - colD * bs);
+        double dsales = -cf * ws->c[i] * ws->G[(size_t)i * N + m];
+        double dP = -cf * ws->P[i] * bs / ws->eps, dYp = 0, dw = 0, dL = 0, de = 0;
+        dsales += dem * ws->c[i] * ws->Cm[(size_t)i * N + m] * (1 - nu[m]) * ws->q[m] / em;
+        if (i == m) {
+            dpurch += dem * ws->purch[m] / em;
+            drev += dem * ws->rev[m] / em;
+            dsales += cf * ws->sales[m] / ws->c[m];
+            dP += (1 - ws->phi[m]) * ws->P[m] * (dem / em - dwm / wm);
+            dYp = dYpm;
+            dw = dwm;
+            dL = dLm;
+            de = dem;
+        }
+        if (i < N - 1)
+            col[i] = (dsales + nu[i] * dpurch - dYp) / Y[i];
+        col[N + i] = (drev + dYp + ws->T[i] * dYpm / ws->sumY - de * E[i]) / E[i];
+        const double wi = fabs(x[i]), Yp = ws->Yp[i];
+        double dlt = 0, tauhat = 1;
+        if (!ws->lump) {
+            const double rho = ws->rev[i] / Yp;
+            tauhat = 1 / (1 - rho);
+            dlt = (drev / Yp - ws->rev[i] * dYp / (Yp * Yp)) / (1 - rho);
+        }
+        const double g = pow(tauhat * wi / ws->P[i], ws->kappa);
+        col[2 * N + i] = dL - ws->kappa * g * (dlt + dw / wi - dP / ws->P[i]);
+        dnorm += dP * E[i];
+        sumE += E[i];
+    }
+    col[N - 1] = dnorm / sumE;
+}
+
+/* The analytic Jacobian of lib_eval (column-major, 3N x 3N). */
+static int lib_jac(void *ud, const double *x, const double *f, double *jac)
+{
+    (void)f;
+    tq__lib_ws *ws = ud;
+    const int N = ws->N;
+    const size_t n = 3 * (size_t)N;
+    if (lib_eval(ws, x, ws->f))
+        return 1;
+    /* H_mj = B_mj (1-ν_j) q_j / S_j; G_im = Σ_j C_ij H_mj */
+    for (int m = 0; m < N; m++)
+        for (int j = 0; j < N; j++)
+            ws->H[(size_t)m * N + j] = ws->Bm[(size_t)m * N + j] * (1 - ws->nu[j]) * ws->q[j] / ws->S[j];
+    for (int i = 0; i < N; i++) {
+        const double *Ci = ws->Cm + (size_t)i * N;
+        for (int m = 0; m < N; m++) {
+            const double *Hm = ws->H + (size_t)m * N;
+            double s = 0;
+            for (int j = 0; j < N; j++)
+                s += Ci[j] * Hm[j];
+            ws->G[(size_t)i * N + m] = s;
+        }
+    }
+    for (int m = 0; m < N; m++) {
+        const double w = x[m], e = x[N + m], L = x[2 * N + m];
+        const double sw = w < 0 ? -1 : 1, se = e < 0 ? -1 : 1, sl = L < 0 ? -1 : 1;
+        const double aw = fabs(w), al = fabs(L), cm = ws->c[m];
+        double *cw = jac + (size_t)m * n, *ce = jac + (size_t)(N + m) * n, *cl = jac + (size_t)(2 * N + m) * n;
+        jac_col(ws, x, m, -ws->eps * cm / aw, 1, 0, 0, cw);
+        jac_col(ws, x, m, 0, 0, 1, 0, ce);
+        jac_col(ws, x, m, ws->eps * ws->psi * cm / al, 0, 0, 1, cl);
+        for (size_t r = 0; r < n; r++) {
+            cw[r] *= sw;
+            ce[r] *= se;
+            cl[r] *= sl;
+        }
+    }
+    return 0;
+}
+
 static void outcomes(tq__lib_ws *ws, tq__lib_out *o)
 {
     const tq__lib_base *b = ws->b;
@@ -595,7 +703,7 @@ tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out)
     for (int i = 0; i < 3 * N; i++)
         ws->x[i] = 1.0;
     tq__newton_info info;
-    tq_status st = tq__newton_solve(ws->nw, lib_eval, ws, ws->x, LIB_TOL, 200, &info);
+    tq_status st = tq__newton_solve(ws->nw, lib_eval, ws->analytic ? lib_jac : NULL, ws, ws->x, LIB_TOL, 200, &info);
     if (st)
         return st;
     out->residual = info.residual;

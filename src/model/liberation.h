@@ -31,14 +31,14 @@ void tq__lib_data_free(tq__lib_data *d);
 typedef struct tq__lib_base {
     tq_context *ctx;
     int N, usa;
-    double nu_a, nu_b;  /* §1.3 */
-    double *nu;         /* [N] */
-    double *X;          /* [N N] completed matrix (domestic absorption on the diagonal) */
-    double *lambda;     /* [N N] X_ij / E_j */
-    double *E, *Y, *T;  /* [N] */
-    double *Yek, *Tek;  /* [N] the Eaton-Kortum variants of case 3: row sums of X, E - Yek */
-    double *tustr;      /* [N] the US tariff on each exporter, max(0.10, published); USA 0 */
-    int floored;        /* countries whose domestic absorption was floored at 0 */
+    double nu_a, nu_b; /* §1.3 */
+    double *nu;        /* [N] */
+    double *X;         /* [N N] completed matrix (domestic absorption on the diagonal) */
+    double *lambda;    /* [N N] X_ij / E_j */
+    double *E, *Y, *T; /* [N] */
+    double *Yek, *Tek; /* [N] the Eaton-Kortum variants of case 3: row sums of X, E - Yek */
+    double *tustr;     /* [N] the US tariff on each exporter, max(0.10, published); USA 0 */
+    int floored;       /* countries whose domestic absorption was floored at 0 */
 } tq__lib_base;
 
 /* Calibrate ν (targets 0.12 / 0.26) and rebuild the baseline. TQ_ERR_NOT_CONVERGED
@@ -48,9 +48,9 @@ void tq__lib_base_free(tq__lib_base *b);
 
 /* The closed-form tariffs of §4, on baseline data with ε = 4. */
 typedef struct tq__lib_optimal {
-    double delta_us, t_star;    /* (A): Δ_US and the optimal uniform US tariff (case 4) */
-    double delta7_us, t_star7;  /* (A'): denominator Y - X_ii (case 7) */
-    double delta_a, t_retal;    /* (B): optimal uniform retaliation on US goods (cases 5, 7) */
+    double delta_us, t_star;   /* (A): Δ_US and the optimal uniform US tariff (case 4) */
+    double delta7_us, t_star7; /* (A'): denominator Y - X_ii (case 7) */
+    double delta_a, t_retal;   /* (B): optimal uniform retaliation on US goods (cases 5, 7) */
 } tq__lib_optimal;
 void tq__lib_optimal_tariffs(const tq__lib_base *b, tq__lib_optimal *o);
 
@@ -62,7 +62,7 @@ const char *tq__lib_case_name(int k);
  * baseline E), and the global aggregates. */
 typedef struct tq__lib_out {
     double *welfare, *deficit, *exports_gdp, *imports_gdp, *employment, *cpi, *revenue;
-    double *what, *ehat, *lhat, *phat; /* [N] the solution */
+    double *what, *ehat, *lhat, *phat;   /* [N] the solution */
     double trade_gdp, employment_global; /* percent */
     double residual;                     /* max scaled residual at the solution */
     int iterations, jacobians, converged;
@@ -73,6 +73,8 @@ typedef struct tq__lib_ws tq__lib_ws;
  * it needs; solves allocate nothing. */
 tq_status tq__lib_ws_new(tq_context *ctx, const tq__lib_base *b, tq__lib_ws **out);
 void tq__lib_ws_free(tq__lib_ws *ws);
+/* Use the analytic Jacobian (on, the default) or finite differences (for tests). */
+void tq__lib_ws_set_analytic(tq__lib_ws *ws, int on);
 /* Solve case k (1..9) from x = 1 and fill *out (arrays owned by the workspace, valid
  * until its next solve). TQ_ERR_NOT_CONVERGED (with the residual) if the solver fails. */
 tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out);

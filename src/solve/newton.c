@@ -1,7 +1,7 @@
 /* The dense Newton solver (see newton.h).
  *
- * Each step solves J dx = -F with the LU factors of the last finite-difference Jacobian
- * (forward differences, step 1e-7 max(1, |x_k|)). A Jacobian is formed at the start and
+ * Each step solves J dx = -F with the LU factors of the last Jacobian: the model's, or
+ * by forward differences (step 1e-7 max(1, |x_k|)). A Jacobian is formed at the start and
  * again whenever a step reduced max |F| by less than a factor of four, or when the line
  * search failed with an old Jacobian: with a fresh one this is Newton's method, with a
  * kept one the chord method, which converges linearly but costs one evaluation of F per
@@ -72,30 +72,37 @@ static double norm2(const double *f, size_t n)
     return s;
 }
 
-/* Forward-difference Jacobian at x (F(x) in nw->f) and its LU factors. Returns 0 on
- * success. */
-static int jacobian(tq__newton *nw, tq__newton_fn fn, void *ud, double *x, long *evals)
+/* The Jacobian at x (F(x) in nw->f), the model's or by forward differences, and its LU
+ * factors. Returns 0 on success. */
+static int jacobian(tq__newton *nw, tq__newton_fn fn, tq__newton_jac jac, void *ud, double *x, long *evals)
 {
     const size_t n = nw->n;
-    for (size_t k = 0; k < n; k++) {
-        const double xk = x[k], h = 1e-7 * (fabs(xk) > 1 ? fabs(xk) : 1.0);
-        x[k] = xk + h;
-        const double hh = x[k] - xk; /* the step actually representable */
-        int bad = fn(ud, x, nw->ft);
-        (*evals)++;
-        x[k] = xk;
-        if (bad)
+    if (jac) {
+        if (jac(ud, x, nw->f, nw->jac))
             return 1;
-        double *col = nw->jac + k * n;
-        for (size_t r = 0; r < n; r++)
-            col[r] = (nw->ft[r] - nw->f[r]) / hh;
-    }
+        for (size_t k = 0; k < n * n; k++)
+            if (!isfinite(nw->jac[k]))
+                return 1;
+    } else
+        for (size_t k = 0; k < n; k++) {
+            const double xk = x[k], h = 1e-7 * (fabs(xk) > 1 ? fabs(xk) : 1.0);
+            x[k] = xk + h;
+            const double hh = x[k] - xk; /* the step actually representable */
+            int bad = fn(ud, x, nw->ft);
+            (*evals)++;
+            x[k] = xk;
+            if (bad)
+                return 1;
+            double *col = nw->jac + k * n;
+            for (size_t r = 0; r < n; r++)
+                col[r] = (nw->ft[r] - nw->f[r]) / hh;
+        }
     lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, nw->jac, (lapack_int)n, nw->ipiv);
     return info != 0;
 }
 
-tq_status tq__newton_solve(tq__newton *nw, tq__newton_fn fn, void *ud, double *x, double tol, int max_iter,
-                           tq__newton_info *info)
+tq_status tq__newton_solve(tq__newton *nw, tq__newton_fn fn, tq__newton_jac jac, void *ud, double *x, double tol,
+                           int max_iter, tq__newton_info *info)
 {
     const size_t n = nw->n;
     memset(info, 0, sizeof *info);
@@ -108,7 +115,7 @@ tq_status tq__newton_solve(tq__newton *nw, tq__newton_fn fn, void *ud, double *x
     int fresh = 0, need = 1;
     while (r > tol && info->iterations < max_iter) {
         if (need) {
-            if (jacobian(nw, fn, ud, x, &info->evaluations))
+            if (jacobian(nw, fn, jac, ud, x, &info->evaluations))
                 break;
             info->jacobians++;
             fresh = 1;
