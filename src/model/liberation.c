@@ -215,6 +215,7 @@ tq_status tq__lib_base_new(tq_context *ctx, const tq__lib_data *d, tq__lib_base 
     b->ctx = ctx;
     b->N = N;
     b->usa = u;
+    b->code = d->code;
     b->nu = tq__calloc(ctx, 8 * (size_t)N, sizeof(double));
     b->X = tq__calloc(ctx, 2 * NN, sizeof(double));
     if (!b->nu || !b->X) {
@@ -679,16 +680,12 @@ static void outcomes(tq__lib_ws *ws, tq__lib_out *o)
     o->employment_global = emp / sumY;
 }
 
-tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out)
+/* Solve the problem set up in ws from x = 1 and fill *out. */
+static tq_status solve_current(tq__lib_ws *ws, int k, tq__lib_out *out)
 {
-    memset(out, 0, sizeof *out);
-    if (k < 1 || k > TQ__LIB_CASES)
-        return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "case", "no Liberation-Day case %d (1..%d)", k,
-                         TQ__LIB_CASES);
     const tq__lib_base *b = ws->b;
     const int N = ws->N;
     const size_t NN = (size_t)N * N;
-    setup_case(ws, k);
     ws->sumY = 0;
     for (int i = 0; i < N; i++)
         ws->sumY += ws->Y[i];
@@ -717,6 +714,44 @@ tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out)
     if (lib_eval(ws, ws->x, ws->f)) /* the intermediates at the solution */
         return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "case", "Liberation-Day case %d: unusable solution", k);
     outcomes(ws, out);
+    return TQ_OK;
+}
+
+tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out)
+{
+    memset(out, 0, sizeof *out);
+    if (k < 1 || k > TQ__LIB_CASES)
+        return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "case", "no Liberation-Day case %d (1..%d)", k,
+                         TQ__LIB_CASES);
+    setup_case(ws, k);
+    return solve_current(ws, k, out);
+}
+
+tq_status tq__lib_solve_tariffs(tq__lib_ws *ws, const double *t, int lump_sum, tq__lib_out *out)
+{
+    memset(out, 0, sizeof *out);
+    const int N = ws->N;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            const double v = t[(size_t)i * N + j];
+            if (!(v > -1 && v <= 1000) || (i == j && v != 0))
+                return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "tariff",
+                                 "tariff of %s on %s is %g: must be in (-1, 1000], and 0 on a country's own goods",
+                                 ws->b->code[j], ws->b->code[i], v);
+        }
+    setup_case(ws, 1); /* the baseline parameters: ε = 4, φ = 1 + φ̃ */
+    memcpy(ws->t, t, (size_t)N * N * sizeof *t);
+    ws->lump = lump_sum != 0;
+    return solve_current(ws, 0, out);
+}
+
+tq_status tq__lib_case_tariffs(tq__lib_ws *ws, int k, double *t)
+{
+    if (k < 1 || k > TQ__LIB_CASES)
+        return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "case", "no Liberation-Day case %d (1..%d)", k,
+                         TQ__LIB_CASES);
+    setup_case(ws, k);
+    memcpy(t, ws->t, (size_t)ws->N * ws->N * sizeof *t);
     return TQ_OK;
 }
 

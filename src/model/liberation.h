@@ -39,6 +39,7 @@ typedef struct tq__lib_base {
     double *Yek, *Tek; /* [N] the Eaton-Kortum variants of case 3: row sums of X, E - Yek */
     double *tustr;     /* [N] the US tariff on each exporter, max(0.10, published); USA 0 */
     int floored;       /* countries whose domestic absorption was floored at 0 */
+    char (*code)[8];   /* [N] ISO3, borrowed from the data (which must outlive the baseline) */
 } tq__lib_base;
 
 /* Calibrate ν (targets 0.12 / 0.26) and rebuild the baseline. TQ_ERR_NOT_CONVERGED
@@ -78,6 +79,13 @@ void tq__lib_ws_set_analytic(tq__lib_ws *ws, int on);
 /* Solve case k (1..9) from x = 1 and fill *out (arrays owned by the workspace, valid
  * until its next solve). TQ_ERR_NOT_CONVERGED (with the residual) if the solver fails. */
 tq_status tq__lib_solve_case(tq__lib_ws *ws, int k, tq__lib_out *out);
+/* Solve a tariff matrix of one's own (t[i * N + j]: importer j on exporter i, N x N,
+ * zero diagonal) with the baseline parameters (case 1's), income-tax relief or, with
+ * lump_sum, a lump-sum rebate. TQ_ERR_INVALID for a tariff outside (-1, 1000] or on a
+ * country's own goods. */
+tq_status tq__lib_solve_tariffs(tq__lib_ws *ws, const double *t, int lump_sum, tq__lib_out *out);
+/* The tariff matrix of case k (N x N) into t. */
+tq_status tq__lib_case_tariffs(tq__lib_ws *ws, int k, double *t);
 
 /* Baseline-expenditure-weighted average of r over the countries with mask[i] != 0. */
 double tq__lib_eavg(const tq__lib_base *b, const double *r, const unsigned char *mask);
