@@ -11,7 +11,8 @@
 static void help(void)
 {
     printf("usage: tradeq liberation [--case K] [--us-tariff CODE=RATE]... [--retaliation CODE=RATE]...\n"
-           "                         [--lump-sum] [--all] [--format table|csv|json] [--data DIR]\n\n"
+           "                         [--lump-sum] [--region CODE]... [--all] [--format table|csv|json]\n"
+           "                         [--data DIR]\n\n"
            "Solve the one-sector model of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025)\n"
            "on 194 countries (docs/liberation-day.md) and print welfare, the goods deficit,\n"
            "exports/GDP, imports/GDP, employment, consumer prices (percent changes) and tariff\n"
@@ -28,11 +29,12 @@ static void help(void)
            "                       'mirror' (the rate the US charges C)\n"
            "  --lump-sum           tariff revenue as a lump-sum rebate (with --us-tariff or\n"
            "                       --retaliation; case 8 is the paper's)\n"
+           "  --region CODE        add country CODE (ISO3) to the summary rows\n"
            "  --all                every country, not only the summary rows\n"
            "  --format FORMAT      table (default), csv or json\n"
            "  --data DIR           the dataset folder (default: the embedded liberation2025)\n"
            "Example (the US-Japan deal of 15%% on Japanese goods):\n"
-           "  tradeq liberation --us-tariff JPN=0.15\n");
+           "  tradeq liberation --us-tariff JPN=0.15 --region JPN\n");
 }
 
 typedef struct setting {
@@ -91,8 +93,9 @@ static int apply(tq_liberation *m, double *t, const setting *s, int us_side, int
 int tq_cmd_liberation(int argc, char **argv)
 {
     const char *data = NULL, *format = "table";
-    int k = 1, lump = 0, all = 0, nus = 0, nret = 0;
+    int k = 1, lump = 0, all = 0, nus = 0, nret = 0, nreg = 0;
     setting us[MAX_SET], ret[MAX_SET];
+    const char *regs[MAX_SET];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -102,6 +105,12 @@ int tq_cmd_liberation(int argc, char **argv)
             lump = 1;
         } else if (!strcmp(a, "--all")) {
             all = 1;
+        } else if (!strcmp(a, "--region")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("liberation", "%s needs a value", a);
+            if (nreg == MAX_SET)
+                return cli_usage_error("liberation", "at most %d --region", MAX_SET);
+            regs[nreg++] = argv[++i];
         } else if (!strcmp(a, "--case") || !strcmp(a, "--data") || !strcmp(a, "--format") ||
                    !strcmp(a, "--us-tariff") || !strcmp(a, "--retaliation")) {
             if (i + 1 >= argc)
@@ -224,11 +233,21 @@ int tq_cmd_liberation(int argc, char **argv)
             printf(" %12s", names[c]);
         printf("\n");
     }
-    const int nrows = 4 + (all ? N : 0);
+    int regidx[MAX_SET];
+    for (int r = 0; r < nreg; r++)
+        if ((regidx[r] = tq_liberation_find_region(m, regs[r])) < 0) {
+            fprintf(stderr, "tradeq liberation: --region %s: not a country of the data (ISO3 code)\n", regs[r]);
+            goto done;
+        }
+    const int nrows = 4 + nreg + (all ? N : 0);
     for (int row = 0; row < nrows; row++) {
         const char *name;
         double v[7];
-        if (row < 4) {
+        if (row >= 4 && row < 4 + nreg) {
+            name = tq_liberation_region_code(m, regidx[row - 4]);
+            for (int c = 0; c < 7; c++)
+                v[c] = col[c][regidx[row - 4]];
+        } else if (row < 4) {
             static const char *const sum[4] = {"USA", "CHN", "EU25", "non-US"};
             name = sum[row];
             for (int c = 0; c < 7; c++)
@@ -236,9 +255,9 @@ int tq_cmd_liberation(int argc, char **argv)
                        : row == 1 ? col[c][chn]
                                   : tq_liberation_average(m, col[c], row == 2 ? eu : nonus);
         } else {
-            name = tq_liberation_region_code(m, row - 4);
+            name = tq_liberation_region_code(m, row - 4 - nreg);
             for (int c = 0; c < 7; c++)
-                v[c] = col[c][row - 4];
+                v[c] = col[c][row - 4 - nreg];
         }
         v[6] *= 100;
         if (json) {

@@ -33,6 +33,10 @@ near "$(num "$tmp/c4.csv" USA 3)" 1.79 0.005 || fail "case 4 USA welfare, paper 
 "$bin" liberation --retaliation all=mirror --format csv >"$tmp/mir.csv" || fail "mirror exited $?"
 near "$(num "$tmp/mir.csv" USA 3)" "$(num "$tmp/c6.csv" USA 3)" 1e-8 || fail "mirror retaliation differs from case 6"
 
+"$bin" liberation --us-tariff JPN=0.15 --region JPN --region JPN --format csv >"$tmp/jpn.csv" || fail "--region exited $?"
+[ "$(grep -c ',JPN,' "$tmp/jpn.csv")" = 2 ] || fail "--region JPN rows"
+"$bin" liberation --region XXX >/dev/null 2>&1
+[ $? = 1 ] || fail "unknown --region must fail"
 "$bin" liberation --format json >"$tmp/out.json" || fail "json exited $?"
 if command -v python3 >/dev/null; then
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['rows'])==4 and d['rows'][0]['region']=='USA'" "$tmp/out.json" || fail "json"
