@@ -102,8 +102,8 @@ static int read_labels(const char *dir)
             rc = fail(path, ln, "iso_code is not the row number");
             break;
         }
-        snprintf(iso[N], sizeof iso[N], "%s", line);
-        snprintf(cname[N], sizeof cname[N], "%s", c2 + 1);
+        snprintf(iso[N], sizeof iso[N], "%.7s", line);
+        snprintf(cname[N], sizeof cname[N], "%.127s", c2 + 1);
         for (char *p = cname[N]; *p; p++)
             if (*p == ',' || *p == '"')
                 *p = ' ';
