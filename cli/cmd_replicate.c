@@ -18,7 +18,7 @@ static void help(void)
            "                  closures)\n"
            "  liberation2025  Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), the US\n"
            "                  'Liberation Day' tariffs: Tables 1, 2, 3, the one-sector rows of\n"
-           "                  9 and the main columns of 11, with the baseline checkpoints\n\n"
+           "                  9, Table 8 and the main columns of 11, with the baseline checkpoints\n\n"
            "  --data DIR       the reference data (default ../shared/data/cp2015, or the\n"
            "                   embedded dataset folder liberation2025)\n"
            "  --format FORMAT  table (default) or json (per case, region and measure, the\n"
@@ -139,7 +139,7 @@ int tq_cmd_replicate(int argc, char **argv)
                    matches(r) ? "yes" : "NO");
         }
         printf("\n%s\n", tq_replication_note(rep));
-        printf("%s (%d rows); calibration and nine solves took %.3f s.\n",
+        printf("%s (%d rows); calibration and the twelve solves took %.3f s.\n",
                bad ? "SOME PUBLISHED NUMBERS NOT REPRODUCED" : "all published numbers reproduced to their rounding", n,
                tq_replication_seconds(rep));
     } else {

@@ -671,7 +671,7 @@ TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds,
  * tradeq value). name: "cp2015" (Caliendo & Parro 2015, Table 2; dir is the cp2015
  * folder, holding base1993_with_deficits/ for the fixed-deficit case), or "liberation2025"
  * (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025, Tables 1, 2, 3, the one-sector
- * rows of 9 and the main columns of 11, with the baseline checkpoints of their model;
+ * rows of 9, Table 8 and the main columns of 11, with the baseline checkpoints of their model;
  * dir is the embedded dataset folder data/liberation2025, see tq_runner_dataset_folder;
  * opt is not used: the model has its own Newton solver; docs/liberation-day.md).
  * *out owned by the caller (tq_replication_free). */

@@ -41,7 +41,8 @@ static const char lib_note[] =
     "Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), one-sector model on the embedded liberation2025 "
     "dataset (BACI 2023, WDI GDP, the April 2025 US schedule), as design/LIBERATION_DAY.md specifies it. t1 = "
     "Table 1, t2 = Table 2, t3 = Table 3, t9 = the one-sector rows of Table 9 (its multi-sector alternative 1 is "
-    "not this model), t11 = the main columns of Table 11; baseline and optimal_tariffs = the note's checkpoints "
+    "not this model), t8 = Table 8 (RoW = all but USA, CHN and EU25), t11 = the main columns of Table 11; baseline and "
+    "optimal_tariffs = the note's checkpoints "
     "(money in billions of USD). Averages weight countries by baseline expenditure; EU25 is the code's list "
     "(CZE and SVK left out).";
 

@@ -1,9 +1,9 @@
 /* The Liberation-Day replication (tq_replicate "liberation2025"): Ignatenko, Macedoni,
- * Lashkaripour & Simonovska (2025), Tables 1, 2, 3, the one-sector rows of Table 9 and
- * the "main" columns of Table 11, with the baseline checkpoints and the closed-form
- * tariffs of design/LIBERATION_DAY.md (§1.3, §1.4, §4), from the model of
- * src/model/liberation.c on the embedded dataset data/liberation2025. The published
- * numbers are those of the note's §5.1 (the authors' printed tables). */
+ * Lashkaripour & Simonovska (2025), Tables 1, 2, 3, the one-sector rows of Table 9, Table 8
+ * (the regional retaliation scenarios) and the "main" columns of Table 11, with the baseline checkpoints and the
+ * closed-form tariffs of design/LIBERATION_DAY.md (§1.3, §1.4, §4), from the model of src/model/liberation.c on the
+ * embedded dataset data/liberation2025. The published numbers are those of the note's §5.1 (the authors' printed
+ * tables). */
 #include "report.h"
 
 #include "../model/liberation.h"
@@ -67,6 +67,21 @@ static const struct {
               {"t3_opt_retal", 5, 0.74, 3.24},
               {"t3_reciprocal", 6, 0.82, 3.57}};
 
+/* Table 8 (the authors' main_regional.m, note §6): 10% both ways between the US and every
+ * partner, then the USTR rate both ways with CHN and the EU (case 1), with CHN only (case
+ * 2), or 108% both ways with CHN (case 3); welfare / deficit / employment / prices. */
+static const struct {
+    const char *case_name;
+    int nregions;
+    double v[4][4]; /* [USA, CHN, EU, RoW] */
+} table8[] = {
+    {"t8_chn_eu",
+     4,
+     {{-0.19, -22.3, -0.13, 4.5}, {-0.69, 6.1, -0.16, -2.4}, {-0.25, 17.8, -0.10, -1.6}, {-0.16, 19.8, -0.07, -1.3}}},
+    {"t8_chn", 1, {{-0.09, -20.5, -0.10, 3.9}}},
+    {"t8_chn_108", 1, {{-0.29, -20.8, -0.16, 4.1}}},
+};
+
 /* Table 11, "main" columns: global trade-to-GDP and global employment. */
 static const struct {
     const char *case_name;
@@ -112,6 +127,8 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
     unsigned char *mask = NULL;
     /* [case 1..9][region][measure], US revenue share, global trade and employment */
     double v[TQ__LIB_CASES + 1][R_COUNT][M_COUNT], rev[TQ__LIB_CASES + 1], glob[TQ__LIB_CASES + 1][2];
+    double v8[3][4][4]; /* Table 8: [case][USA, CHN, EU, RoW][welfare, deficit, employment, prices] */
+    double *t = NULL;
     tq_status st;
     if ((st = tq__lib_data_load(ctx, dir, &d)))
         return st;
@@ -123,8 +140,9 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
     for (int i = 0; i < N; i++)
         if (!strcmp(d->code[i], "CHN"))
             chn = i;
-    mask = tq__calloc(ctx, 2 * (size_t)N, 1);
-    if (!mask) {
+    mask = tq__calloc(ctx, 3 * (size_t)N, 1);
+    t = tq__calloc(ctx, (size_t)N * N, sizeof *t);
+    if (!mask || !t) {
         st = TQ_ERR_NOMEM;
         goto done;
     }
@@ -132,10 +150,12 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
         st = tq__error(ctx, TQ_ERR_NOT_FOUND, dir, 0, "region", "CHN is not in the data");
         goto done;
     }
-    unsigned char *nonus = mask, *eu = mask + N;
+    unsigned char *nonus = mask, *eu = mask + N, *row = mask + 2 * (size_t)N;
     tq__lib_mask_nonus(b, nonus);
     if ((st = tq__lib_mask_eu25(ctx, d, eu)))
         goto done;
+    for (int i = 0; i < N; i++)
+        row[i] = i != u && i != chn && !eu[i];
     for (int k = 1; k <= TQ__LIB_CASES; k++) {
         tq__lib_out o;
         if ((st = tq__lib_solve_case(ws, k, &o)))
@@ -150,6 +170,29 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
         rev[k] = o.revenue[u];
         glob[k][0] = o.trade_gdp;
         glob[k][1] = o.employment_global;
+    }
+    for (int c = 0; c < 3; c++) {
+        memset(t, 0, sizeof *t * (size_t)N * N);
+        for (int i = 0; i < N; i++) {
+            if (i == u)
+                continue;
+            double r = 0.10;
+            if (i == chn)
+                r = c == 2 ? 1.08 : b->tustr[i];
+            else if (c == 0 && eu[i])
+                r = b->tustr[i];
+            t[(size_t)i * N + u] = t[(size_t)u * N + i] = r;
+        }
+        tq__lib_out o;
+        if ((st = tq__lib_solve_tariffs(ws, t, 0, &o)))
+            goto done;
+        const double *col[4] = {o.welfare, o.deficit, o.employment, o.cpi};
+        for (int m = 0; m < 4; m++) {
+            v8[c][0][m] = col[m][u];
+            v8[c][1][m] = col[m][chn];
+            v8[c][2][m] = tq__lib_eavg(b, col[m], eu);
+            v8[c][3][m] = tq__lib_eavg(b, col[m], row);
+        }
     }
     *seconds = now() - t0;
 
@@ -197,6 +240,12 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
         add(&a, table3[r].case_name, "USA", "revenue_gdp", table3[r].gdp, 2, 100 * rev[table3[r].k]);
         add(&a, table3[r].case_name, "USA", "revenue_budget", table3[r].budget, 2, 100 * rev[table3[r].k] / 0.23);
     }
+    static const char *const t8_regions[4] = {"USA", "CHN", "EU25", "RoW"};
+    for (int c = 0; c < 3; c++)
+        for (int g = 0; g < table8[c].nregions; g++)
+            for (int m = 0; m < 4; m++)
+                add(&a, table8[c].case_name, t8_regions[g], meas_name[t2_meas[m]], table8[c].v[g][m],
+                    meas_dec[t2_meas[m]], v8[c][g][m]);
     for (size_t r = 0; r < sizeof table11 / sizeof table11[0]; r++) {
         add(&a, table11[r].case_name, "world", "trade_gdp", table11[r].trade, 1, glob[table11[r].k][0]);
         add(&a, table11[r].case_name, "world", "employment", table11[r].employment, 2, glob[table11[r].k][1]);
@@ -205,6 +254,7 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
     if (a.count >= cap)
         st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "too many replication rows (%d)", a.count);
 done:
+    tq__free(ctx, t);
     tq__free(ctx, mask);
     tq__lib_ws_free(ws);
     tq__lib_base_free(b);

@@ -10,8 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$bin" replicate liberation2025 >"$tmp/table.txt" 2>"$tmp/err.txt" || fail "replicate exited $? ($(cat "$tmp/err.txt"))"
-grep -q "all published numbers reproduced to their rounding (162 rows)" "$tmp/table.txt" || fail "summary line"
-[ "$(grep -c ' yes$' "$tmp/table.txt")" = 162 ] || fail "162 matching rows expected"
+grep -q "all published numbers reproduced to their rounding (186 rows)" "$tmp/table.txt" || fail "summary line"
+[ "$(grep -c ' yes$' "$tmp/table.txt")" = 186 ] || fail "186 matching rows expected"
 grep -Eq '^t1_ustr +USA +welfare +1\.13 +1\.130' "$tmp/table.txt" || fail "t1_ustr USA welfare row"
 grep -Eq '^t2_opt_retal +USA +welfare +-0\.75 +-0\.745' "$tmp/table.txt" || fail "t2_opt_retal USA welfare row"
 
@@ -22,7 +22,7 @@ if command -v python3 >/dev/null; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 rows = d["rows"]
-assert len(rows) == 162, len(rows)
+assert len(rows) == 186, len(rows)
 assert all(r["match"] for r in rows)
 t3 = {r["case"]: r["tradeq"] for r in rows if r["measure"] == "revenue_gdp"}
 assert abs(t3["t3_ustr"] - 1.14) <= 0.005 and abs(t3["t3_optimal"] - 1.35) <= 0.005, t3

@@ -1,7 +1,7 @@
 /* The Liberation-Day model (src/model/liberation.c) and `replicate liberation2025` on the
  * embedded dataset data/liberation2025: the baseline checkpoints of
  * design/LIBERATION_DAY.md (§1.3, §1.4, §4) to 1e-8 relative, every printed number of
- * the paper's Tables 1 and 2 to its rounding (and of Tables 3, 9, 11), and the analytic
+ * the paper's Tables 1 and 2 to its rounding (and of Tables 3, 8, 9, 11), and the analytic
  * Jacobian against finite differences. The published values are typed from the note's
  * §5.1 and §1.3-1.4, not computed by tradeq. */
 #include "tq_test.h"
@@ -70,6 +70,16 @@ static void test_checkpoints(void **state)
             mx = b->tustr[i] > mx ? b->tustr[i] : mx;
         }
     assert_int_equal(at10, 110);
+    /* its means: 24.88% weighted by baseline US imports, 16.78% simple (§4) */
+    double wsum = 0, wimp = 0, ssum = 0;
+    for (int i = 0; i < N; i++)
+        if (i != u) {
+            wsum += b->tustr[i] * b->X[(size_t)i * N + u];
+            wimp += b->X[(size_t)i * N + u];
+            ssum += b->tustr[i];
+        }
+    assert_true(fabs(100 * wsum / wimp - 24.88) < 0.005);
+    assert_true(fabs(100 * ssum / (N - 1) - 16.78) < 0.005);
     assert_true(mx == b->tustr[chn] && fabs(mx - 0.54) < 1e-15);
     tq__lib_base_free(b);
     tq__lib_data_free(d);
@@ -88,7 +98,7 @@ static void test_replicate_tables(void **state)
     assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
     tq_replication *rep = NULL;
     assert_int_equal(tq_replicate(ctx, "liberation2025", LIB_DIR, NULL, &rep), TQ_OK);
-    int t1 = 0, t2 = 0, t3 = 0, t9 = 0, t11 = 0, n = tq_replication_count(rep);
+    int t1 = 0, t2 = 0, t3 = 0, t8 = 0, t9 = 0, t11 = 0, n = tq_replication_count(rep);
     for (int k = 0; k < n; k++) {
         const tq_replication_row *r = tq_replication_get(rep, k);
         if (!in_half_unit(r))
@@ -97,12 +107,14 @@ static void test_replicate_tables(void **state)
         t1 += !strncmp(r->case_name, "t1_", 3);
         t2 += !strncmp(r->case_name, "t2_", 3);
         t3 += !strncmp(r->case_name, "t3_", 3);
+        t8 += !strncmp(r->case_name, "t8_", 3);
         t9 += !strncmp(r->case_name, "t9_", 3);
         t11 += !strncmp(r->case_name, "t11_", 4);
     }
     assert_int_equal(t1, 36); /* 3 cases x (USA, non-US) x 6 columns */
     assert_int_equal(t2, 48); /* 3 blocks x 4 regions x 4 columns */
     assert_int_equal(t3, 8);
+    assert_int_equal(t8, 24); /* case 1: 4 regions x 4 columns; cases 2, 3: the USA */
     assert_int_equal(t9, 48);
     assert_int_equal(t11, 4);
     /* spot values typed from the paper's tables */
