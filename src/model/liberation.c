@@ -708,11 +708,11 @@ static tq_status solve_current(tq__lib_ws *ws, int k, tq__lib_out *out)
     out->jacobians = info.jacobians;
     out->converged = info.converged;
     if (!info.converged)
-        return tq__error(ws->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, "case",
-                         "Liberation-Day case %d did not converge: residual %.3g after %d steps", k, info.residual,
-                         info.iterations);
+        return tq__error(ws->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, "tariff",
+                         "the Liberation-Day model did not converge (%s): residual %.3g after %d Newton steps",
+                         k ? tq__lib_case_name(k) : "tariffs of one's own", info.residual, info.iterations);
     if (lib_eval(ws, ws->x, ws->f)) /* the intermediates at the solution */
-        return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "case", "Liberation-Day case %d: unusable solution", k);
+        return tq__error(ws->ctx, TQ_ERR_INVALID, NULL, 0, "tariff", "the Liberation-Day model: unusable solution");
     outcomes(ws, out);
     return TQ_OK;
 }

@@ -46,6 +46,10 @@ fi
 [ "$(wc -l <"$tmp/err.txt")" = 1 ] || fail "one-line error expected"
 "$bin" liberation --us-tariff JPN=abc >/dev/null 2>&1
 [ $? = 2 ] || fail "bad rate must be a usage error"
+# far outside the model's range (300% on every partner): no equilibrium found, said so
+"$bin" liberation --us-tariff all=3 >/dev/null 2>"$tmp/err3.txt"
+[ $? = 1 ] || fail "a solve that does not converge must exit 1"
+grep -q "did not converge.*residual" "$tmp/err3.txt" || fail "non-convergence message: $(cat "$tmp/err3.txt")"
 "$bin" liberation --case 12 >/dev/null 2>&1
 [ $? = 2 ] || fail "bad case must be a usage error"
 echo "ok"
