@@ -9,6 +9,7 @@
 #include "../data/dataset.h"
 #include "../solve/newton.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -368,7 +369,7 @@ struct tq__lib_ws {
     int analytic;             /* 1: the analytic Jacobian (default), 0: finite differences */
     double *phi, *zero;       /* [N] */
     /* per evaluation */
-    double *c, *S, *q, *sales, *purch, *colC, *rev, *P, *Yp; /* [N] */
+    double *c, *S, *q, *sales, *purch, *colC, *rev, *P, *Yp, *g3; /* [N] */
     double sumYp;
     double *x, *f; /* [3N] */
     double *res;   /* outcomes: 11 [N] arrays */
@@ -402,7 +403,7 @@ tq_status tq__lib_ws_new(tq_context *ctx, const tq__lib_base *b, tq__lib_ws **ou
     ws->b = b;
     ws->N = N;
     ws->t = tq__calloc(ctx, 6 * NN, sizeof(double));
-    ws->phi = tq__calloc(ctx, 28 * (size_t)N, sizeof(double));
+    ws->phi = tq__calloc(ctx, 29 * (size_t)N, sizeof(double));
     if (!ws->t || !ws->phi || tq__newton_alloc(ctx, 3 * (size_t)N, &ws->nw)) {
         tq__lib_ws_free(ws);
         return TQ_ERR_NOMEM;
@@ -424,6 +425,7 @@ tq_status tq__lib_ws_new(tq_context *ctx, const tq__lib_base *b, tq__lib_ws **ou
     ws->rev = p, p += N;
     ws->P = p, p += N;
     ws->Yp = p, p += N;
+    ws->g3 = p, p += N;
     ws->x = p, p += 3 * (size_t)N;
     ws->f = p, p += 3 * (size_t)N;
     ws->res = p; /* 11 N */
@@ -568,14 +570,11 @@ static void jac_col(const tq__lib_ws *ws, const double *x, int m, double cf, dou
             col[i] = (dsales + nu[i] * dpurch - dYp) / Y[i];
         col[N + i] = (drev + dYp + ws->T[i] * dYpm / ws->sumY - de * E[i]) / E[i];
         const double wi = fabs(x[i]), Yp = ws->Yp[i];
-        double dlt = 0, tauhat = 1;
-        if (!ws->lump) {
-            const double rho = ws->rev[i] / Yp;
-            tauhat = 1 / (1 - rho);
-            dlt = (drev / Yp - ws->rev[i] * dYp / (Yp * Yp)) / (1 - rho);
-        }
-        const double g = pow(tauhat * wi / ws->P[i], ws->kappa);
-        col[2 * N + i] = dL - ws->kappa * g * (dlt + dw / wi - dP / ws->P[i]);
+        double dlt = 0;
+        if (!ws->lump)
+            dlt = (drev / Yp - ws->rev[i] * dYp / (Yp * Yp)) / (1 - ws->rev[i] / Yp);
+        /* ws->g3[i] = (τ^_i w_i / P_i)^κ, the labour supply of (E3) */
+        col[2 * N + i] = dL - ws->kappa * ws->g3[i] * (dlt + dw / wi - dP / ws->P[i]);
         dnorm += dP * E[i];
         sumE += E[i];
     }
@@ -595,15 +594,10 @@ static int lib_jac(void *ud, const double *x, const double *f, double *jac)
     for (int m = 0; m < N; m++)
         for (int j = 0; j < N; j++)
             ws->H[(size_t)m * N + j] = ws->Bm[(size_t)m * N + j] * (1 - ws->nu[j]) * ws->q[j] / ws->S[j];
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0, ws->Cm, N, ws->H, N, 0.0, ws->G, N);
     for (int i = 0; i < N; i++) {
-        const double *Ci = ws->Cm + (size_t)i * N;
-        for (int m = 0; m < N; m++) {
-            const double *Hm = ws->H + (size_t)m * N;
-            double s = 0;
-            for (int j = 0; j < N; j++)
-                s += Ci[j] * Hm[j];
-            ws->G[(size_t)i * N + m] = s;
-        }
+        const double tauhat = ws->lump ? 1.0 : 1.0 / (1.0 - ws->rev[i] / ws->Yp[i]);
+        ws->g3[i] = pow(tauhat * fabs(x[i]) / ws->P[i], ws->kappa);
     }
     for (int m = 0; m < N; m++) {
         const double w = x[m], e = x[N + m], L = x[2 * N + m];
