@@ -1,5 +1,6 @@
 /* tradeq replicate [NAME] [--data DIR] [--format table|json]: run a published reference
- * and print the paper's numbers beside tradeq's (docs/engine.md, "Replication"). */
+ * and print the paper's numbers beside tradeq's (docs/engine.md, "Replication";
+ * docs/liberation-day.md). */
 #include "commands.h"
 
 #include <math.h>
@@ -9,11 +10,17 @@
 
 static void help(void)
 {
-    printf("usage: tradeq replicate [cp2015] [--data DIR] [--format table|json]\n\n"
-           "Reproduce Caliendo & Parro (2015) Table 2 (welfare, terms of trade, volume of\n"
-           "trade and real wage of NAFTA's tariff changes, both deficit closures) and print\n"
-           "the paper's value, tradeq's value and the difference.\n\n"
-           "  --data DIR       the reference data (default ../shared/data/<name>)\n"
+    printf("usage: tradeq replicate [cp2015|liberation2025] [--data DIR] [--format table|json]\n\n"
+           "Reproduce a published study and print the paper's value, tradeq's value and the\n"
+           "difference:\n"
+           "  cp2015          Caliendo & Parro (2015) Table 2 (welfare, terms of trade, volume\n"
+           "                  of trade and real wage of NAFTA's tariff changes, both deficit\n"
+           "                  closures)\n"
+           "  liberation2025  Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), the US\n"
+           "                  'Liberation Day' tariffs: Tables 1, 2, 3, the one-sector rows of\n"
+           "                  9, Table 8 and the main columns of 11, with the baseline checkpoints\n\n"
+           "  --data DIR       the reference data (default ../shared/data/cp2015, or the\n"
+           "                   embedded dataset folder liberation2025)\n"
            "  --format FORMAT  table (default) or json (per case, region and measure, the\n"
            "                   paper's value and tradeq's unrounded value)\n"
            "Exit status: 0 when every published number is reproduced to its rounding.\n");
@@ -56,12 +63,28 @@ int tq_cmd_replicate(int argc, char **argv)
             name = a;
         }
     }
-    if (strcmp(name, "cp2015") != 0)
-        return cli_usage_error("replicate", "unknown reference '%s' (known: cp2015)", name);
+    const int lib = !strcmp(name, "liberation2025");
+    if (strcmp(name, "cp2015") != 0 && !lib)
+        return cli_usage_error("replicate", "unknown reference '%s' (known: cp2015, liberation2025)", name);
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("replicate", "--format must be table or json, not '%s'", format);
-    char dflt[256];
-    if (!data) {
+    char dflt[4096];
+    if (!data && lib) {
+        /* the embedded dataset's CSV folder (it holds gdp.csv beside the flows) */
+        tq_context *fctx = cli_context();
+        tq_runner *run = NULL;
+        tq_status fst = tq_runner_new(fctx, &run);
+        if (!fst)
+            fst = tq_runner_dataset_folder(run, name, "gdp.csv", dflt, sizeof dflt);
+        tq_runner_free(run);
+        if (fst) {
+            cli_print_error(fctx);
+            tq_context_free(fctx);
+            return CLI_FAIL;
+        }
+        tq_context_free(fctx);
+        data = dflt;
+    } else if (!data) {
         snprintf(dflt, sizeof dflt, "../shared/data/%s", name);
         data = dflt;
     }
@@ -103,6 +126,22 @@ int tq_cmd_replicate(int argc, char **argv)
             printf(", \"match\": %s}%s\n", matches(r) ? "true" : "false", k + 1 < n ? "," : "");
         }
         printf(" ]}\n");
+    } else if (lib) {
+        printf("Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), Liberation Day tariffs (data: %s)\n"
+               "percent unless the measure says otherwise\n\n",
+               data);
+        printf("%-16s %-6s %-14s %14s %16s %10s  %s\n", "case", "region", "measure", "paper", "tradeq", "diff",
+               "match");
+        for (int k = 0; k < n; k++) {
+            const tq_replication_row *r = tq_replication_get(rep, k);
+            printf("%-16s %-6s %-14s %14.*f %16.*f %+10.1e  %s\n", r->case_name, r->region, r->measure,
+                   r->paper_decimals, r->paper, r->paper_decimals + 3, r->value, r->value - r->paper,
+                   matches(r) ? "yes" : "NO");
+        }
+        printf("\n%s\n", tq_replication_note(rep));
+        printf("%s (%d rows); calibration and the twelve solves took %.3f s.\n",
+               bad ? "SOME PUBLISHED NUMBERS NOT REPRODUCED" : "all published numbers reproduced to their rounding", n,
+               tq_replication_seconds(rep));
     } else {
         printf("Caliendo & Parro (2015), Table 2: NAFTA's tariff changes, percent (data: %s)\n\n", data);
         printf("%-15s %-6s %-14s %8s %10s %9s  %s\n", "case", "region", "measure", "paper", "tradeq", "diff", "match");

@@ -13,6 +13,7 @@ int tq_cmd_balance(int argc, char **argv);
 int tq_cmd_replicate(int argc, char **argv);
 int tq_cmd_run(int argc, char **argv);
 int tq_cmd_serve(int argc, char **argv);
+int tq_cmd_liberation(int argc, char **argv);
 
 /* ---- shared helpers (cli/common.c) ---- */
 

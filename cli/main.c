@@ -18,7 +18,8 @@ static const command commands[] = {
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},
     {"serve", tq_cmd_serve, "serve the what-if page: move tariffs in a browser, see the results live"},
-    {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015) beside the paper's numbers"},
+    {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015, liberation2025) beside the paper's numbers"},
+    {"liberation", tq_cmd_liberation, "the one-sector Liberation-Day model of the 2025 US tariffs (194 countries)"},
 };
 
 static void usage(FILE *f)

@@ -714,13 +714,17 @@ TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds,
 
 /* A published reference reproduced: rows of (case, region, measure, paper value,
  * tradeq value). name: "cp2015" (Caliendo & Parro 2015, Table 2; dir is the cp2015
- * folder, holding base1993_with_deficits/ for the fixed-deficit case).
+ * folder, holding base1993_with_deficits/ for the fixed-deficit case), or "liberation2025"
+ * (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025, Tables 1, 2, 3, the one-sector
+ * rows of 9, Table 8 and the main columns of 11, with the baseline checkpoints of their model;
+ * dir is the embedded dataset folder data/liberation2025, see tq_runner_dataset_folder;
+ * opt is not used: the model has its own Newton solver; docs/liberation-day.md).
  * *out owned by the caller (tq_replication_free). */
 typedef struct tq_replication tq_replication;
 typedef struct tq_replication_row {
-    const char *case_name; /* "balanced" or "deficits_fixed" */
-    const char *region;    /* ISO3 */
-    const char *measure;   /* "welfare", "tot", "vot", "real_wage", "welfare_exact" */
+    const char *case_name; /* e.g. "balanced", "deficits_fixed" (cp2015), "t1_ustr" */
+    const char *region;    /* ISO3, or a group ("non-US", "EU25", "world", "-") */
+    const char *measure;   /* e.g. "welfare", "tot", "vot", "real_wage", "deficit" */
     double paper;          /* published value (NAN if none) */
     int paper_decimals;    /* its rounding (2 = to 0.01) */
     double value;          /* tradeq, unrounded */
@@ -735,6 +739,59 @@ TQ_API const char *tq_replication_note(const tq_replication *r);
 /* Total time of the solves in seconds. */
 TQ_API double tq_replication_seconds(const tq_replication *r);
 TQ_API void tq_replication_free(tq_replication *r);
+
+/* ---------------------------------------------------- Liberation-Day model --- */
+/* The one-sector model of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), "Making
+ * America Great Again? The Economic Impacts of Liberation Day Tariffs" (JIE), as
+ * design/LIBERATION_DAY.md specifies it (docs/liberation-day.md): 194 countries, ν
+ * calibrated and the baseline rebuilt from the data, an equilibrium in wages, expenditure
+ * and employment with scale economies, pass-through and labour supply. Tariffs are
+ * matrices t[i * N + j], the tariff importer j levies on exporter i (N x N, zero
+ * diagonal); the baseline has none. A handle is used by one thread at a time. */
+typedef struct tq_liberation tq_liberation;
+/* Outcomes of one solve (arrays of N, owned by the handle, valid until its next solve),
+ * in percent changes unless said otherwise. */
+typedef struct tq_liberation_result {
+    int regions;
+    const double *welfare;     /* real income net of the labour disutility */
+    const double *deficit;     /* goods deficit (imports - exports), change over |baseline| */
+    const double *exports_gdp; /* exports / GDP */
+    const double *imports_gdp; /* imports / GDP */
+    const double *employment;
+    const double *cpi;        /* consumer prices (world E-weighted mean of P^ is 1) */
+    const double *revenue;    /* tariff revenue / baseline expenditure (a share) */
+    double trade_gdp;         /* world trade (tariff-inclusive) / world GDP */
+    double employment_global; /* GDP-weighted */
+    double residual;          /* largest scaled residual at the solution */
+    int iterations;           /* Newton steps */
+} tq_liberation_result;
+/* Load the dataset folder dir (data/liberation2025, in CSV: tq_runner_dataset_folder(r,
+ * "liberation2025", "gdp.csv", ...) finds it), calibrate ν and rebuild the baseline.
+ * Errors: those of tq_dataset_load(), TQ_ERR_PARSE for gdp.csv / us_tariffs_2025.csv
+ * (naming file, line, field), TQ_ERR_INVALID for data without one sector and a USA,
+ * TQ_ERR_NOT_CONVERGED, TQ_ERR_NOMEM. *out owned by the caller (tq_liberation_free). */
+TQ_API tq_status tq_liberation_new(tq_context *ctx, const char *dir, tq_liberation **out);
+TQ_API void tq_liberation_free(tq_liberation *m); /* accepts NULL */
+TQ_API int tq_liberation_regions(const tq_liberation *m);
+/* ISO3 code of country i (storage owned by m), NULL out of range; -1 for an unknown code. */
+TQ_API const char *tq_liberation_region_code(const tq_liberation *m, int i);
+TQ_API int tq_liberation_find_region(const tq_liberation *m, const char *code);
+/* Baseline expenditure E_i (thousands of USD), the weight of the paper's averages. */
+TQ_API double tq_liberation_expenditure(const tq_liberation *m, int i);
+/* The paper's nine cases, k = 1..9 (docs/liberation-day.md): "ustr", "partial_pass_through",
+ * "eaton_kortum", "optimal", "ustr_optimal_retaliation", "ustr_reciprocal",
+ * "optimal_opt_retaliation", "ustr_lump_sum", "eps8"; NULL out of range. */
+TQ_API const char *tq_liberation_case_name(int k);
+/* Case k's tariff matrix into t (N x N doubles). TQ_ERR_INVALID for a bad k. */
+TQ_API tq_status tq_liberation_case_tariffs(tq_liberation *m, int k, double *t);
+/* Solve case k, or a tariff matrix t of one's own with the baseline parameters (revenue
+ * as income-tax relief, or with lump_sum a lump-sum rebate), from the baseline. Errors:
+ * TQ_ERR_INVALID (bad k, a tariff outside (-1, 1000] or on a country's own goods),
+ * TQ_ERR_NOT_CONVERGED with the residual. */
+TQ_API tq_status tq_liberation_solve_case(tq_liberation *m, int k, tq_liberation_result *res);
+TQ_API tq_status tq_liberation_solve(tq_liberation *m, const double *t, int lump_sum, tq_liberation_result *res);
+/* The baseline-expenditure-weighted average of r[N] over the countries with mask[i]. */
+TQ_API double tq_liberation_average(const tq_liberation *m, const double *r, const unsigned char *mask);
 
 /* ---------------------------------------------------------------- results --- */
 /* Results of solved scenarios as tables (docs/results.md; JSON Schema in
@@ -995,6 +1052,12 @@ TQ_API tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, t
  * model too. Errors as tq_baseline_new_model(). */
 TQ_API tq_status tq_runner_baseline_model(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
                                           const tq_solver_options *opt, const tq_baseline **out);
+
+/* Write into buf (cap bytes with the NUL) the folder NAME/ of the first data folder
+ * whose NAME/ holds `file` (e.g. "liberation2025", "gdp.csv": the CSV form of an
+ * embedded dataset, for readers that need its extra files). Errors: TQ_ERR_NOT_FOUND
+ * (the message lists the folders searched), TQ_ERR_INVALID if cap is too small. */
+TQ_API tq_status tq_runner_dataset_folder(tq_runner *r, const char *name, const char *file, char *buf, size_t cap);
 
 /* Write the path of the shipped default scenario (scenarios/us-japan-autos.yaml, found
  * as <data folder>/../scenarios/ or <data folder>/scenarios/) into buf (cap bytes with

@@ -16,6 +16,7 @@
 #include "../data/cp2015.h"
 #include "../data/readers.h"
 #include "../model/ge.h"
+#include "report.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,7 +24,7 @@
 struct tq_replication {
     tq_context *ctx;
     int count;
-    tq_replication_row rows[64];
+    tq_replication_row rows[256];
     double seconds;
     const char *note;
 };
@@ -35,6 +36,15 @@ static const double cp_paper[2][3][4] = {
     {{-0.06, -0.11, 0.04, 0.32}, {1.31, -0.41, 1.72, 1.72}, {0.08, 0.04, 0.04, 0.11}},
     {{-0.04, -0.08, 0.04, 0.33}, {1.17, -0.41, 1.59, 1.64}, {0.08, 0.05, 0.04, 0.12}},
 };
+
+static const char lib_note[] =
+    "Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), one-sector model on the embedded liberation2025 "
+    "dataset (BACI 2023, WDI GDP, the April 2025 US schedule), as design/LIBERATION_DAY.md specifies it. t1 = "
+    "Table 1, t2 = Table 2, t3 = Table 3, t9 = the one-sector rows of Table 9 (its multi-sector alternative 1 is "
+    "not this model), t8 = Table 8 (RoW = all but USA, CHN and EU25), t11 = the main columns of Table 11; baseline and "
+    "optimal_tariffs = the note's checkpoints "
+    "(money in billions of USD). Averages weight countries by baseline expenditure; EU25 is the code's list "
+    "(CZE and SVK left out).";
 
 static const char cp_note[] = "balanced: the long-format data, baseline and counterfactual both solved with D = 0 "
                               "(reproduces the authors' unrounded values to 1e-4). deficits_fixed: the authors' base "
@@ -106,16 +116,20 @@ tq_status tq_replicate(tq_context *ctx, const char *name, const char *dir, const
                        tq_replication **out)
 {
     *out = NULL;
-    if (!name || strcmp(name, "cp2015") != 0)
-        return tq__error(ctx, TQ_ERR_NOT_FOUND, NULL, 0, "name", "unknown reference '%s' (known: cp2015)",
-                         name ? name : "");
+    const int lib = name && !strcmp(name, "liberation2025");
+    if (!name || (strcmp(name, "cp2015") != 0 && !lib))
+        return tq__error(ctx, TQ_ERR_NOT_FOUND, NULL, 0, "name",
+                         "unknown reference '%s' (known: cp2015, liberation2025)", name ? name : "");
     tq_replication *rep = tq__calloc(ctx, 1, sizeof *rep);
     if (!rep)
         return TQ_ERR_NOMEM;
     rep->ctx = ctx;
-    rep->note = cp_note;
+    rep->note = lib ? lib_note : cp_note;
     tq_status st = TQ_OK;
-    for (int which = 0; which < 2 && !st; which++)
+    if (lib)
+        st = tq__replicate_liberation(ctx, dir, rep->rows, (int)(sizeof rep->rows / sizeof rep->rows[0]), &rep->count,
+                                      &rep->seconds);
+    for (int which = 0; which < 2 && !st && !lib; which++)
         st = run_case(ctx, rep, which, dir, opt);
     if (st) {
         tq__free(ctx, rep);

@@ -144,4 +144,12 @@ tq_status tq__write_dta(tq_context *ctx, const tq__table *t, const char *file_la
                         const char *what, tq__prog *pg);
 #define TQ__DTA_MAX_LABEL 80
 
+/* ------------------------------------------------------------ replication --- */
+
+/* The Liberation-Day replication (replicate_liberation.c): rows (at most cap) of the
+ * published tables and checkpoints, from the dataset folder dir (data/liberation2025);
+ * *seconds the time of the calibration and the solves. */
+tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replication_row *rows, int cap, int *count,
+                                   double *seconds);
+
 #endif

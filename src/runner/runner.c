@@ -228,6 +228,24 @@ const char *tq_runner_data_dir(const tq_runner *r)
     return r->ndirs ? r->dirs[0] : "";
 }
 
+tq_status tq_runner_dataset_folder(tq_runner *r, const char *name, const char *file, char *buf, size_t cap)
+{
+    for (int d = 0; d < r->ndirs; d++) {
+        char cand[PATH_MAX + 512];
+        snprintf(cand, sizeof cand, "%s/%s/%s", r->dirs[d], name, file);
+        if (!is_file(cand))
+            continue;
+        int len = snprintf(buf, cap, "%s/%s", r->dirs[d], name);
+        if (len < 0 || (size_t)len >= cap)
+            return tq__error(r->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                             "the dataset folder's path needs %d bytes, the buffer has %zu", len + 1, cap);
+        return TQ_OK;
+    }
+    char dl[2048];
+    return tq__error(r->ctx, TQ_ERR_NOT_FOUND, NULL, 0, NULL, "no data folder has %s/%s (looked in %s)", name, file,
+                     dir_list(r, dl, sizeof dl));
+}
+
 tq_status tq_runner_default_scenario(tq_runner *r, char *buf, size_t cap)
 {
     static const char *const rel[] = {"/../scenarios/" DEFAULT_SCENARIO, "/scenarios/" DEFAULT_SCENARIO};
