@@ -1103,6 +1103,9 @@ TQ_API const char *tq_sweep_axis_value(const tq_sweep *s, int a, int p, char *bu
 /* The run of the scenario's own point (its central estimate), for tq_tables_new or the
  * result writers, and the regions named by its shocks (-1: none). */
 TQ_API tq_status tq_sweep_central(const tq_sweep *s, tq_run *out);
+/* The central run's outcome (owned by s; NULL before tq_sweep_prepare), e.g. to print
+ * it; its result carries the bands once tq_sweep_bands was called. */
+TQ_API tq_outcome *tq_sweep_outcome(tq_sweep *s);
 /* Theta of draw d (0-based point of a sweep whose only axis is a draw axis), [J]; NULL
  * otherwise. */
 TQ_API const double *tq_sweep_theta(const tq_sweep *s, int p);

@@ -251,8 +251,8 @@ static tq_status parse_values(tq_sweep *s, const char *text, const char *p, int 
         for (char *c = b + lb; c > b && (c[-1] == ' ' || c[-1] == '%'); c--)
             c[-1] = 0;
         double lo, hi, step = 1;
-        if (!tq__parse_double(a, &lo) || !tq__parse_double(skip_ws(b), &hi) ||
-            (st && !tq__parse_double(skip_ws(st + 4), &step)) || !(step > 0) || !(hi >= lo) || !isfinite(hi))
+        if (tq__parse_double(a, &lo) || tq__parse_double(skip_ws(b), &hi) ||
+            (st && tq__parse_double(skip_ws(st + 4), &step)) || !(step > 0) || !(hi >= lo) || !isfinite(hi))
             return tq__error(ctx, TQ_ERR_PARSE, NULL, 0, "vary",
                              "'%s': a range is A..B [step S] with numbers, A <= B and S > 0", text);
         double cnt = floor((hi - lo) / step + 1e-9) + 1;
@@ -288,7 +288,7 @@ static tq_status parse_values(tq_sweep *s, const char *text, const char *p, int 
             }
             memcpy(tok, c, len);
             tok[len] = 0;
-            if (!tq__parse_double(tok, &v[i]) || !isfinite(v[i])) {
+            if (tq__parse_double(tok, &v[i]) || !isfinite(v[i])) {
                 tq__free(ctx, v);
                 return tq__error(ctx, TQ_ERR_PARSE, NULL, 0, "vary", "'%s': '%s' is not a number", text, tok);
             }
@@ -389,7 +389,7 @@ tq_status tq_sweep_vary(tq_sweep *s, const char *text)
             const char *v = skip_ws(vals);
             if (!strstr(v, "..")) { /* draw=N means 1..N */
                 double n;
-                if (!tq__parse_double(v, &n) || !(n >= 1 && n <= 10000000) || n != floor(n))
+                if (tq__parse_double(v, &n) || !(n >= 1 && n <= 10000000) || n != floor(n))
                     return tq__error(ctx, TQ_ERR_PARSE, NULL, 0, "vary", "'%s': want draw=N, draw=A..B or draw=sets",
                                      text);
                 if (!(a->v = tq__calloc(ctx, (size_t)n, sizeof *a->v)))
@@ -1251,6 +1251,11 @@ tq_status tq_sweep_bands(tq_sweep *s, const tq_bands **out)
     ((tq_result *)tq_outcome_result(s->central))->bands = b;
     *out = b;
     return TQ_OK;
+}
+
+tq_outcome *tq_sweep_outcome(tq_sweep *s)
+{
+    return s ? s->central : NULL;
 }
 
 tq_status tq_sweep_central(const tq_sweep *s, tq_run *out)
