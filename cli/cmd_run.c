@@ -373,6 +373,7 @@ int tq_cmd_run(int argc, char **argv)
     int have_detail = 0;
     const char *draws = NULL;
     unsigned long long seed = 1;
+    int have_seed = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -450,6 +451,7 @@ int tq_cmd_run(int argc, char **argv)
             char *end;
             const char *v = argv[++i];
             seed = strtoull(v, &end, 10);
+            have_seed = 1;
             if (end == v || *end || v[0] == '-')
                 return cli_usage_error("run", "--seed is a whole number, 0 or more, not '%s'", v);
         } else if (!strcmp(a, "--force")) {
@@ -604,7 +606,20 @@ int tq_cmd_run(int argc, char **argv)
             }
             notes = 1;
             tq_status st;
-            if (draws) {
+            /* --draws, else the scenario's own uncertainty: mapping */
+            char dbuf[32];
+            const char *dr = draws;
+            unsigned long long sd = seed;
+            int fd = 0, fsets = 0;
+            uint64_t fseed = 1;
+            tq_spec_uncertainty(specs[s], k, &fd, &fsets, &fseed);
+            if (!dr && (fd > 0 || fsets)) {
+                snprintf(dbuf, sizeof dbuf, fsets ? "sets" : "%d", fd);
+                dr = dbuf;
+            }
+            if (!have_seed && !draws)
+                sd = fseed;
+            if (dr) {
                 /* the central run and its draws, through the library's sweep (the runs are
                  * the sweeps' outcomes, owned by them) */
                 tq_sweep_options swo;
@@ -612,9 +627,9 @@ int tq_cmd_run(int argc, char **argv)
                 swo.run = ro;
                 swo.run.threads = 0;
                 swo.threads = ro.threads;
-                swo.seed = seed;
+                swo.seed = sd;
                 char axis[64];
-                snprintf(axis, sizeof axis, "draw=%s", draws);
+                snprintf(axis, sizeof axis, "draw=%s", dr);
                 tq_sweep *sw = NULL;
                 st = tq_sweep_new(runner, specs[s], k, &swo, &sw);
                 if (!st)

@@ -659,6 +659,10 @@ TQ_API tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, t
  * (with the deficit targets) to sc, made for baseline b of dataset ds. */
 TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
                                tq_scenario *sc);
+/* The `uncertainty:` mapping of scenario k (docs/uncertainty.md): *draws the number of
+ * theta draws (0: none), *sets 1 for `draws: sets`, *seed the seed (default 1). Any
+ * pointer may be NULL. TQ_ERR_INVALID for a bad k. */
+TQ_API tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed);
 /* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
  * Returns the count. */

@@ -12,8 +12,9 @@ check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; passes=$((passes+1)); else ech
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 axis='tariff USA:JPN:autos=0..19 step 1'
 
-"$tq" sweep --vary "$axis" --block 2 --threads 1 --out "$tmp/a.csv" 2>/dev/null
+"$tq" sweep --vary "$axis" --block 2 --threads 1 --out "$tmp/a.csv" 2>"$tmp/a.err"
 check "sweep with 1 thread" $?
+! grep -q "ETA" "$tmp/a.err"; check "no progress bar when standard error is not a terminal" $?
 "$tq" sweep --vary "$axis" --block 2 --threads 2 --out "$tmp/b.csv" 2>/dev/null
 check "sweep with 2 threads" $?
 cmp -s "$tmp/a.csv" "$tmp/b.csv"; check "1 and 2 threads: identical bytes" $?
@@ -67,6 +68,21 @@ if command -v node >/dev/null && [ -d "$src/tests/schema/node_modules/ajv" ]; th
 fi
 "$tq" run --out "$tmp/n" --format csv >/dev/null 2>&1
 ! head -1 "$tmp/n/results_regions.csv" | grep -q '_p05'; check "without draws no band columns" $?
+
+# the scenario file's own uncertainty: mapping
+cat > "$tmp/u.yaml" <<'YAML'
+name: autos-with-band
+uncertainty:
+  draws: 4
+  seed: 3
+tariffs:
+  - {importer: USA, exporter: JPN, sectors: autos, add: 25pp}
+YAML
+"$tq" run "$tmp/u.yaml" --top 0 2>/dev/null | grep -q "uncertainty over 4 draws"
+check "uncertainty: in the scenario file" $?
+printf 'name: x\nuncertainty:\n  draws: many\n' > "$tmp/bad.yaml"
+"$tq" run "$tmp/bad.yaml" 2>"$tmp/err"; [ $? -eq 1 ] && grep -q "bad.yaml:3" "$tmp/err"
+check "a bad uncertainty: value names file and line" $?
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
