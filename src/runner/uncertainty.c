@@ -56,6 +56,7 @@ typedef struct key {
     const tq_baseline *base;
     tq_scenario *sc;
     tq_result *res; /* the key's own solution (NULL if it failed) */
+    int borrowed;   /* ds, base, sc and res are the central outcome's */
 } key;
 
 struct tq_sweep {
@@ -196,6 +197,8 @@ void tq_sweep_free(tq_sweep *s)
         tq__free(ctx, s->ax[a].cells);
     }
     for (int q = 0; q < s->nkeys; q++) {
+        if (s->keys[q].borrowed)
+            continue;
         tq_result_free(s->keys[q].res);
         tq_scenario_free(s->keys[q].sc);
         tq_dataset_free(s->keys[q].own_ds);
@@ -526,6 +529,15 @@ static tq_status make_key(tq_sweep *s, key *q, const tq_solver_options *so)
     tq_context *ctx = s->ctx;
     tq_spec_info si;
     tq_spec_get(s->sp, s->k, &si);
+    if (q->set < 0 && q->year == 0 && q->closure == (int)si.closure) {
+        /* the scenario's own point: the central run made by tq_sweep_prepare */
+        q->borrowed = 1;
+        q->ds = tq_outcome_dataset(s->central);
+        q->base = tq_outcome_baseline(s->central);
+        q->sc = tq_outcome_scenario(s->central);
+        q->res = (tq_result *)tq_outcome_result(s->central);
+        return TQ_OK;
+    }
     const char *name = s->o.run.dataset ? s->o.run.dataset : si.dataset;
     const char *set = q->set >= 0             ? tq_elasticities_name(s->e, q->set)
                       : s->o.run.elasticities ? s->o.run.elasticities
