@@ -1061,7 +1061,8 @@ typedef struct tq_sweep_options {
                                 definition (a checkpoint records it) */
     uint64_t seed;          /* theta draws */
     double theta_floor;     /* truncation point of the theta draws; <= 0: 0.5 */
-    const double *theta_se; /* [J] standard errors of theta (copied), or NULL: the spread
+    const double *theta_se; /* [J] standard errors of theta (read by tq_sweep_prepare, which
+                               copies them: valid until then), or NULL: the spread
                                (sample standard deviation) across the dataset's published
                                sets, sector by sector */
 } tq_sweep_options;

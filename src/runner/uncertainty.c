@@ -377,7 +377,7 @@ tq_status tq_sweep_vary(tq_sweep *s, const char *text)
     } else if (!strncmp(p, "elasticities", 12) && skip_ws(p + 12) == eq) {
         a->kind = AX_SET;
         snprintf(label, sizeof label, "elasticities");
-        if (!(a->text = tq__strdup(ctx, skip_ws(vals)))) /* resolved in prepare */
+        if (!(a->target = tq__strdup(ctx, skip_ws(vals)))) /* the set names, resolved in prepare */
             return TQ_ERR_NOMEM;
     } else if (!strncmp(p, "year", 4) && skip_ws(p + 4) == eq) {
         a->kind = AX_YEAR;
@@ -419,7 +419,7 @@ tq_status tq_sweep_vary(tq_sweep *s, const char *text)
             ((k1 == AX_SETS || k1 == AX_SET) && (k2 == AX_SETS || k2 == AX_SET)))
             st = tq__error(ctx, TQ_ERR_PARSE, NULL, 0, "vary", "'%s': that parameter is varied twice", text);
     }
-    if (!st && !a->text && !(a->text = tq__strdup(ctx, text)))
+    if (!st && !(a->text = tq__strdup(ctx, text)))
         st = TQ_ERR_NOMEM;
     if (!st && !(a->label = tq__strdup(ctx, label)))
         st = TQ_ERR_NOMEM;
@@ -688,17 +688,17 @@ tq_status tq_sweep_prepare(tq_sweep *s)
         axis *a = &s->ax[ax_set];
         const int K = tq_elasticities_count(s->e);
         int cnt = 1;
-        if (strcmp(a->text, "all"))
-            for (const char *c = a->text; *c; c++)
+        if (strcmp(a->target, "all"))
+            for (const char *c = a->target; *c; c++)
                 cnt += *c == ',';
         else
             cnt = K;
         if (!(a->v = tq__calloc(ctx, (size_t)cnt, sizeof *a->v)))
             return TQ_ERR_NOMEM;
         a->n = cnt;
-        const char *c = a->text;
+        const char *c = a->target;
         for (int i = 0; i < cnt; i++) {
-            if (!strcmp(a->text, "all")) {
+            if (!strcmp(a->target, "all")) {
                 a->v[i] = i;
                 continue;
             }
