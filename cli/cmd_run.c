@@ -15,7 +15,7 @@ static void help(void)
         "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
         "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
-        "                  [--detail summary|full] [--model cp|ossa]\n\n"
+        "                  [--detail summary|full] [--model cp|ossa] [--draws N|sets [--seed S]]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
         "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -52,6 +52,13 @@ static void help(void)
         "  --model M       cp (default: Caliendo-Parro, docs/model.md) or ossa (Ossa 2014:\n"
         "                  monopolistic competition, fixed firms, labour only, sigma = theta + 1;\n"
         "                  docs/models.md); default: the scenario's model:, else cp\n"
+        "  --draws N       also solve N draws of theta (per sector a normal with the standard\n"
+        "                  errors of the set, here the spread across the published sets, truncated\n"
+        "                  at 0.5) and report median and 90%% band (5th-95th percentile) beside each\n"
+        "                  headline number, on screen and in every format (docs/uncertainty.md);\n"
+        "                  --draws sets solves each published elasticity set instead; --threads N\n"
+        "                  then sets the worker threads (one solver each)\n"
+        "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
         "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -130,7 +137,7 @@ static double cell(const tq_tables *t, int k, size_t row, const char *col)
 /* The headline table of one scenario, from the same table model the result files are
  * written from (tq_tables at summary detail), so the screen and the files agree. */
 /* Returns 0, or 1 when the table could not be built or --check failed. */
-static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check)
+static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check, const tq_bands *bands)
 {
     const tq_spec_info *si = tq_outcome_spec_info(oc);
     const tq_dataset *ds = tq_outcome_dataset(oc);
@@ -223,6 +230,36 @@ static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev,
     for (size_t n = 0; n < (size_t)N; n++)
         evsum += cell(t, kr, n, "ev_musd");
     printf("%-24s %9s %9s %8s\n", "world", "", "", bn(b1, sizeof b1, evsum));
+    if (bands) {
+        /* the same regions, each headline number as central, median [5th, 95th percentile] */
+        printf("\nuncertainty over %d draws of theta (docs/uncertainty.md): central  median [90%% band]\n",
+               bands->draws);
+        printf("%-24s %-30s %-30s %-30s\n", "region", "income %", "EV bn", "rGDP %");
+        for (int q = 0; q < cnt; q++) {
+            const size_t n = (size_t)order[q];
+            char name[25], col[3][200];
+            static const char *const stems[3] = {"welfare_pct", "ev_musd", "real_gdp_pct"};
+            snprintf(name, sizeof name, "%s %s", tq_dataset_region_code(ds, (int)n),
+                     tq_dataset_region_name(ds, (int)n));
+            for (int m = 0; m < 3; m++) {
+                char bkey[48];
+                double v[4];
+                v[0] = cell(t, kr, n, stems[m]);
+                static const char *const suf[3] = {"_median", "_p05", "_p95"};
+                for (int q2 = 0; q2 < 3; q2++) {
+                    snprintf(bkey, sizeof bkey, "%s%s", stems[m], suf[q2]);
+                    v[1 + q2] = cell(t, kr, n, bkey);
+                }
+                if (m == 1)
+                    snprintf(col[m], sizeof col[m], "%6.1f %6.1f [%.1f, %.1f]", v[0] / 1000, v[1] / 1000, v[2] / 1000,
+                             v[3] / 1000);
+                else
+                    snprintf(col[m], sizeof col[m], "%s %s [%s, %s]", pct(b1, sizeof b1, v[0]),
+                             pct(b2, sizeof b2, v[1]), pct(b3, sizeof b3, v[2]), pct(b4, sizeof b4, v[3]));
+            }
+            printf("%-24s %-30s %-30s %-30s\n", name, col[0], col[1], col[2]);
+        }
+    }
     if (ossa)
         printf("income %%: welfare, Ossa's W^ = E^ / P^ (spending over the price index); ToT+VoT%%: Caliendo &\n"
                "Parro's decomposition applied to the same arrays (not Ossa's); rGDP: the real wage (labour\n"
@@ -330,6 +367,9 @@ static int parse_closure(const char *s, tq_closure *c)
     return -1;
 }
 
+/* The outcome of run q: its own, or the central run of its draws. */
+#define OUTCOME(q) (runs[q] ? runs[q] : tq_sweep_outcome(sweeps[q]))
+
 int tq_cmd_run(int argc, char **argv)
 {
     const char *files[64];
@@ -343,6 +383,9 @@ int tq_cmd_run(int argc, char **argv)
     tq_run_options_default(&ro);
     tq_detail detail = TQ_DETAIL_SUMMARY;
     int have_detail = 0;
+    const char *draws = NULL;
+    unsigned long long seed = 1;
+    int have_seed = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -415,6 +458,19 @@ int tq_cmd_run(int argc, char **argv)
             if (tq_model_parse(argv[++i], &m) != TQ_OK)
                 return cli_usage_error("run", "--model is cp or ossa, not '%s'", argv[i]);
             ro.model = argv[i];
+        } else if (!strcmp(a, "--draws") && has_val) {
+            draws = argv[++i];
+            char *end;
+            long d = strtol(draws, &end, 10);
+            if (strcmp(draws, "sets") && (*end || d < 1 || d > 10000000))
+                return cli_usage_error("run", "--draws is a number of draws (1 or more) or sets, not '%s'", draws);
+        } else if (!strcmp(a, "--seed") && has_val) {
+            char *end;
+            const char *v = argv[++i];
+            seed = strtoull(v, &end, 10);
+            have_seed = 1;
+            if (end == v || *end || v[0] == '-')
+                return cli_usage_error("run", "--seed is a whole number, 0 or more, not '%s'", v);
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--check")) {
@@ -493,6 +549,8 @@ int tq_cmd_run(int argc, char **argv)
     tq_spec *specs[65];
     int nspecs = 0;
     tq_outcome **runs = NULL;
+    tq_sweep **sweeps = NULL;
+    const tq_bands **bands = NULL;
     int nruns = 0;
     char dflt[PATH_MAX + 64];
 
@@ -546,7 +604,9 @@ int tq_cmd_run(int argc, char **argv)
     for (int s = 0; s < nspecs; s++)
         total += tq_spec_count(specs[s]);
     runs = calloc((size_t)total, sizeof(tq_outcome *));
-    if (!runs)
+    sweeps = calloc((size_t)total, sizeof(tq_sweep *));
+    bands = calloc((size_t)total, sizeof(tq_bands *));
+    if (!runs || !sweeps || !bands)
         goto done;
 
     /* 2. resolve and solve every scenario before writing anything */
@@ -562,7 +622,54 @@ int tq_cmd_run(int argc, char **argv)
                 goto done;
             }
             notes = 1;
-            tq_status st = tq_runner_run(runner, specs[s], k, &ro, &runs[nruns++]);
+            tq_status st;
+            /* --draws, else the scenario's own uncertainty: mapping */
+            char dbuf[32];
+            const char *dr = draws;
+            unsigned long long sd = seed;
+            int fd = 0, fsets = 0;
+            uint64_t fseed = 1;
+            tq_spec_uncertainty(specs[s], k, &fd, &fsets, &fseed);
+            if (!dr && (fd > 0 || fsets)) {
+                snprintf(dbuf, sizeof dbuf, fsets ? "sets" : "%d", fd);
+                dr = dbuf;
+            }
+            if (!have_seed && !draws)
+                sd = fseed;
+            if (dr) {
+                /* the central run and its draws, through the library's sweep (the runs are
+                 * the sweeps' outcomes, owned by them) */
+                tq_sweep_options swo;
+                tq_sweep_options_default(&swo);
+                swo.run = ro;
+                swo.run.threads = 0;
+                swo.threads = ro.threads;
+                swo.seed = sd;
+                char axis[64];
+                snprintf(axis, sizeof axis, "draw=%s", dr);
+                tq_sweep *sw = NULL;
+                st = tq_sweep_new(runner, specs[s], k, &swo, &sw);
+                if (!st)
+                    sweeps[nruns] = sw;
+                if (!st)
+                    st = tq_sweep_vary(sw, axis);
+                if (!st)
+                    st = tq_sweep_prepare(sw);
+                cli_progress cp;
+                cli_progress_init(&cp, si.name, tq_sweep_points(sw));
+                tq_context_set_progress(ctx, cli_sweep_progress, &cp);
+                if (!st)
+                    st = tq_sweep_run(sw, 0, tq_sweep_blocks(sw));
+                cli_progress_done(&cp);
+                tq_context_set_progress(ctx, on_progress, &prog);
+                if (!st)
+                    st = tq_sweep_bands(sw, &bands[nruns]);
+                if (!st && tq_result_info(tq_outcome_result(tq_sweep_outcome(sw)))->status != TQ_OK)
+                    st = TQ_ERR_NOT_CONVERGED;
+                nruns++;
+            } else {
+                st = tq_runner_run(runner, specs[s], k, &ro, &runs[nruns++]);
+            }
             notes = 0;
             progress_done(&prog);
             if (st != TQ_OK) {
@@ -575,22 +682,22 @@ int tq_cmd_run(int argc, char **argv)
     if (want_table && !json_stdout) {
         int failed = 0;
         for (int q = 0; q < nruns; q++)
-            failed |= print_scenario(ctx, runs[q], top, rank_ev, check);
+            failed |= print_scenario(ctx, OUTCOME(q), top, rank_ev, check, bands[q]);
         if (failed)
             goto done; /* nothing written: a result that fails its check is not passed off */
         if (nruns > 1) {
             printf("\nside by side: welfare change, percent\n%-8s", "region");
             for (int q = 0; q < nruns; q++)
-                printf(" %14.14s", tq_outcome_spec_info(runs[q])->name);
+                printf(" %14.14s", tq_outcome_spec_info(OUTCOME(q))->name);
             printf("\n");
-            const tq_dataset *ds0 = tq_outcome_dataset(runs[0]);
+            const tq_dataset *ds0 = tq_outcome_dataset(OUTCOME(0));
             for (int n = 0; n < tq_dataset_regions(ds0); n++) {
                 unsigned char *m = calloc((size_t)tq_dataset_regions(ds0), 1);
                 int named = 0;
                 for (int q = 0; q < nruns && m; q++) {
-                    if (tq_dataset_regions(tq_outcome_dataset(runs[q])) != tq_dataset_regions(ds0))
+                    if (tq_dataset_regions(tq_outcome_dataset(OUTCOME(q))) != tq_dataset_regions(ds0))
                         continue;
-                    tq_outcome_named_regions(runs[q], m, NULL, NULL);
+                    tq_outcome_named_regions(OUTCOME(q), m, NULL, NULL);
                     named |= m[n];
                 }
                 free(m);
@@ -598,11 +705,11 @@ int tq_cmd_run(int argc, char **argv)
                     continue;
                 printf("%-8s", tq_dataset_region_code(ds0, n));
                 for (int q = 0; q < nruns; q++) {
-                    int rn = tq_dataset_find_region(tq_outcome_dataset(runs[q]), tq_dataset_region_code(ds0, n));
+                    int rn = tq_dataset_find_region(tq_outcome_dataset(OUTCOME(q)), tq_dataset_region_code(ds0, n));
                     if (rn < 0)
                         printf(" %14s", "-");
                     else
-                        printf(" %+14.3f", tq_result_array(tq_outcome_result(runs[q]), TQ_RES_WELFARE, NULL)[rn]);
+                        printf(" %+14.3f", tq_result_array(tq_outcome_result(OUTCOME(q)), TQ_RES_WELFARE, NULL)[rn]);
                 }
                 printf("\n");
             }
@@ -613,7 +720,7 @@ int tq_cmd_run(int argc, char **argv)
         if (!tr)
             goto done;
         for (int q = 0; q < nruns; q++)
-            tq_outcome_run(runs[q], &tr[q]);
+            tq_outcome_run(OUTCOME(q), &tr[q]);
         tq_status st;
         if (json_stdout) {
             /* JSON streams to standard output as the tables are walked */
@@ -637,9 +744,13 @@ int tq_cmd_run(int argc, char **argv)
     }
     rc = CLI_OK;
 done:
-    for (int q = 0; q < nruns; q++)
+    for (int q = 0; q < nruns; q++) {
         tq_outcome_free(runs[q]);
+        tq_sweep_free(sweeps ? sweeps[q] : NULL);
+    }
     free(runs);
+    free(sweeps);
+    free((void *)bands);
     tq_runner_free(runner); /* after the outcomes, which borrow its baselines */
     for (int s = 0; s < nspecs; s++)
         tq_spec_free(specs[s]);

@@ -14,6 +14,7 @@ int tq_cmd_replicate(int argc, char **argv);
 int tq_cmd_run(int argc, char **argv);
 int tq_cmd_serve(int argc, char **argv);
 int tq_cmd_liberation(int argc, char **argv);
+int tq_cmd_sweep(int argc, char **argv);
 
 /* ---- shared helpers (cli/common.c) ---- */
 
@@ -43,5 +44,21 @@ int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Format a number with thousands separators and `decimals` places. */
 const char *cli_num(char *buf, size_t cap, double v, int decimals);
+
+/* ---- sweeps and draws (cli/cmd_sweep.c, cli/plot.c) ---- */
+
+/* A progress bar on standard error (points done, rate, ETA), on a terminal only. */
+typedef struct cli_progress {
+    int tty, shown, points;
+    double start, last;
+    const char *label;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *label, int points);
+/* The context's progress callback (ud: a cli_progress). */
+int cli_sweep_progress(void *ud, const char *stage, double fraction);
+void cli_progress_done(cli_progress *p);
+/* Plot the headline numbers of a sweep with one numeric axis against it, as SVG or PNG
+ * (by path's extension) with cairo. Returns an exit code (message printed). */
+int cli_sweep_plot(tq_context *ctx, const tq_sweep *sw, const char *path);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", tq_cmd_run, "solve scenarios (files or --tariff flags) and report welfare, wages, trade"},
+    {"sweep", tq_cmd_sweep, "solve a scenario over a grid of tariffs, closures, sets, years or theta draws"},
     {"info", tq_cmd_info, "describe a dataset: dimensions, years, totals, consistency"},
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},

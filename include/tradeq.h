@@ -704,6 +704,10 @@ TQ_API tq_status tq_spec_apply_data(tq_context *ctx, const tq_spec *sp, int k, t
  * (with the deficit targets) to sc, made for baseline b of dataset ds. */
 TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
                                tq_scenario *sc);
+/* The `uncertainty:` mapping of scenario k (docs/uncertainty.md): *draws the number of
+ * theta draws (0: none), *sets 1 for `draws: sets`, *seed the seed (default 1). Any
+ * pointer may be NULL. TQ_ERR_INVALID for a bad k. */
+TQ_API tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed);
 /* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
  * Returns the count. */
@@ -1125,6 +1129,137 @@ TQ_API void tq_outcome_run(const tq_outcome *oc, tq_run *out);
  * pair when it names one region each, else -1. Returns the count (-1 when mask is NULL
  * and memory runs out). */
 TQ_API int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *importer, int *exporter);
+
+/* ------------------------------------------------- uncertainty and sweeps --- */
+/* Many solves of one scenario (docs/uncertainty.md, docs/scaling.md): a sweep is the
+ * cartesian product of axes given as text (tq_sweep_vary):
+ *   tariff IMP:EXP:SECTORS=A..B step S   (or =v1,v2,...) the tariff, in percent, that IMP
+ *                                        levies on EXP in SECTORS (each a code, a comma
+ *                                        list, a group or all), set after the scenario's
+ *                                        own shocks
+ *   closure=fixed,balanced,share         the deficit closure
+ *   elasticities=KITE,CP,...|all         a named elasticity set (docs/elasticities.md)
+ *   year=A..B [step S]                   the data year
+ *   draw=1..N                            Monte Carlo draws of theta: per sector a normal
+ *                                        with the set's standard errors, truncated below at
+ *                                        a positive floor
+ *   draw=sets                            theta of each published set in turn
+ * Points are numbered row-major (the last axis varies fastest). Each point gives a fixed
+ * vector of headline numbers (tq_sweep_width doubles, layout TQ_SWEEP_*). Points are solved
+ * in blocks of consecutive points (the block size is fixed by the sweep, not by the
+ * workers): the first point of a block starts from the scenario's own solution, each
+ * later one from its neighbour's. Theta draw d is made from (seed, d) alone (a
+ * counter-based generator), so the values are bitwise the same for any thread count,
+ * any split of the blocks between processes (MPI ranks), and after a resume. */
+
+typedef struct tq_sweep tq_sweep;
+
+/* Uncertainty bands of the headline numbers of one run over the draws of a sweep:
+ * 5th percentile, median and 95th percentile (linear interpolation between order
+ * statistics) of the converged draws. Arrays owned by the sweep. */
+typedef struct tq_bands {
+    int draws;                  /* draws summarised (converged) */
+    int N, J;                   /* regions and sectors of the run */
+    int importer, exporter;     /* the named pair (-1: none) */
+    const double *regions;      /* [n][m][s]: m = 0 welfare_pct, 1 ev_musd, 2 real_wage_pct,
+                                   3 real_gdp_pct; s = 0 p05, 1 median, 2 p95 */
+    const double *pair_balance; /* [j][s]: the importer's balance with the exporter after,
+                                   M USD; NULL without a pair */
+    const double *output;       /* [n*J + j][s]: gross output after, M USD */
+} tq_bands;
+
+/* Layout of a point's values: meta first, then the headline numbers. */
+enum {
+    TQ_SWEEP_CONVERGED = 0,  /* 1 converged, 0 not */
+    TQ_SWEEP_ITERATIONS = 1, /* solver iterations */
+    TQ_SWEEP_RESIDUAL = 2,   /* residual reached */
+    TQ_SWEEP_REGIONS = 3     /* then [n][4] (the metrics of tq_bands.regions), then the pair's
+                                total balance after (1), its balance by sector [J], and gross
+                                output after [N*J] */
+};
+
+typedef struct tq_sweep_options {
+    tq_run_options run;     /* dataset, solver settings (threads is ignored: see below) */
+    int threads;            /* worker threads, each with its own solver; 0: the OpenMP default */
+    int block;              /* points per warm-start chain; 0: 8. Part of the answer's
+                                definition (a checkpoint records it) */
+    uint64_t seed;          /* theta draws */
+    double theta_floor;     /* truncation point of the theta draws; <= 0: 0.5 */
+    const double *theta_se; /* [J] standard errors of theta (read by tq_sweep_prepare, which
+                               copies them: valid until then), or NULL: the spread
+                               (sample standard deviation) across the dataset's published
+                               sets, sector by sector */
+} tq_sweep_options;
+TQ_API void tq_sweep_options_default(tq_sweep_options *o);
+
+/* A sweep of scenario k of sp on runner r (both borrowed: they must outlive it). o may be
+ * NULL. *out owned by the caller (tq_sweep_free). Errors: TQ_ERR_INVALID, TQ_ERR_NOMEM. */
+TQ_API tq_status tq_sweep_new(tq_runner *r, const tq_spec *sp, int k, const tq_sweep_options *o, tq_sweep **out);
+TQ_API void tq_sweep_free(tq_sweep *s);
+/* Add an axis (syntax above; copied). TQ_ERR_PARSE with a message naming the text. */
+TQ_API tq_status tq_sweep_vary(tq_sweep *s, const char *axis);
+/* Resolve the axes against the data, make the baselines (through the runner's caches) and
+ * solve the scenario's own point of each; draws theta. Called once, after the axes, in
+ * the thread that owns the runner. Errors: those of tq_runner_run, TQ_ERR_NOT_FOUND (a
+ * code, group, year or set), TQ_ERR_UNSUPPORTED (no standard errors and no published
+ * sets), TQ_ERR_NOMEM. */
+TQ_API tq_status tq_sweep_prepare(tq_sweep *s);
+/* Points, blocks, doubles per point. */
+TQ_API int tq_sweep_points(const tq_sweep *s);
+TQ_API int tq_sweep_blocks(const tq_sweep *s);
+TQ_API size_t tq_sweep_width(const tq_sweep *s);
+/* Keep a checkpoint at path (copied): existing records of the same sweep (same axes,
+ * scenario, data, options) are read back and their blocks are not solved again; each
+ * finished block is appended. TQ_ERR_INVALID when the file belongs to another sweep,
+ * TQ_ERR_IO. Call after tq_sweep_prepare. */
+TQ_API tq_status tq_sweep_checkpoint(tq_sweep *s, const char *path);
+/* Solve blocks [first, first + count) that are not done yet, on o->threads workers (each
+ * its own context and solver; OpenMP). Progress (stage "sweep", fraction of those
+ * blocks) goes to the context's callback from the calling thread only; a non-zero return
+ * or tq_context_cancel stops it (TQ_ERR_CANCELLED; finished blocks are kept). A point
+ * that does not converge is recorded with converged 0 and its residual, not an error.
+ * Errors: TQ_ERR_INVALID (range), TQ_ERR_NOMEM, TQ_ERR_IO (checkpoint). */
+TQ_API tq_status tq_sweep_run(tq_sweep *s, int first, int count);
+/* The values of point p (tq_sweep_width doubles, owned by s), NULL when not solved. */
+TQ_API const double *tq_sweep_values(const tq_sweep *s, int p);
+/* Store values for point p (copied), e.g. gathered from another process. */
+TQ_API tq_status tq_sweep_set_values(tq_sweep *s, int p, const double *v);
+/* Number of axes, and the label and value of axis a at point p as text (e.g. "25",
+ * "balanced", "CP", "17"); storage owned by s, valid until the next call. */
+TQ_API int tq_sweep_axes(const tq_sweep *s);
+TQ_API const char *tq_sweep_axis_name(const tq_sweep *s, int a);
+TQ_API const char *tq_sweep_axis_value(const tq_sweep *s, int a, int p, char *buf, size_t cap);
+/* The run of the scenario's own point (its central estimate), for tq_tables_new or the
+ * result writers, and the regions named by its shocks (-1: none). */
+TQ_API tq_status tq_sweep_central(const tq_sweep *s, tq_run *out);
+/* The central run's outcome (owned by s; NULL before tq_sweep_prepare), e.g. to print
+ * it; its result carries the bands once tq_sweep_bands was called. */
+TQ_API tq_outcome *tq_sweep_outcome(tq_sweep *s);
+/* Theta of draw d (0-based point of a sweep whose only axis is a draw axis), [J]; NULL
+ * otherwise. */
+TQ_API const double *tq_sweep_theta(const tq_sweep *s, int p);
+/* Bands over every point (all must be solved; meant for a sweep whose only axis is a
+ * draw axis). Owned by s. They are also attached to the result of the central run
+ * (tq_sweep_central): the tables made from that run (tq_tables_new and every result
+ * writer) then carry, beside each headline column (regions: welfare_pct, ev_musd,
+ * real_wage_pct, real_gdp_pct; region_sector: output_after_musd; pair_sector:
+ * balance_after_musd), the columns <name>_p05, <name>_median and <name>_p95 (in JSON one
+ * object <name>_band with p05, median, p95). Runs without bands give the tables as
+ * before. Errors: TQ_ERR_INVALID (points missing), TQ_ERR_NOMEM. */
+TQ_API tq_status tq_sweep_bands(tq_sweep *s, const tq_bands **out);
+/* The sweep as one table, one row per point: the axes, then converged, iterations and the
+ * headline numbers of the named regions (welfare_pct, ev_musd, real_wage_pct,
+ * real_gdp_pct of the importer and the exporter, or of every region when the scenario
+ * names no pair), the pair's balance after, and world EV. CSV (doubles round-trip) or a
+ * JSON document {"sweep": ..., "columns": [...], "rows": [[...], ...]}. Every point must
+ * be solved (TQ_ERR_INVALID). TQ_ERR_IO when the sink fails. */
+TQ_API tq_status tq_sweep_write_csv(tq_context *ctx, const tq_sweep *s, const tq_sink *sink);
+TQ_API tq_status tq_sweep_write_json(tq_context *ctx, const tq_sweep *s, const tq_sink *sink);
+/* The column list of that table: count, and name of column c (storage owned by s). */
+TQ_API int tq_sweep_columns(const tq_sweep *s);
+TQ_API const char *tq_sweep_column_name(const tq_sweep *s, int c);
+/* Value of column c at point p as a double (NaN for a text axis value). */
+TQ_API double tq_sweep_cell(const tq_sweep *s, int p, int c);
 
 #ifdef __cplusplus
 }

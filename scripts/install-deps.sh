@@ -4,7 +4,10 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config zlib1g-dev libcmocka-dev liblapacke-dev
       libopenblas-dev libyaml-dev libjansson-dev libxlsxwriter-dev libreadstat-dev
       clang libclang-rt-14-dev libzip-dev libxml2-dev
-      libmicrohttpd-dev nodejs npm)  # tradeq serve: the HTTP server; its page is bundled with npm
+      libmicrohttpd-dev nodejs npm  # tradeq serve: the HTTP server; its page is bundled with npm
+      libopenmpi-dev openmpi-bin libcairo2-dev)
+# libopenmpi-dev / openmpi-bin: tradeq-mpi, the MPI driver of tradeq sweep, and its test
+# (tests/cli/test_sweep_mpi.sh); libcairo2-dev: tradeq sweep --plot
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

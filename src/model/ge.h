@@ -59,8 +59,10 @@ struct tq_result {
                        in the block of arr[0] */
     double *pi, *nij;
     int pi_valid, nij_valid;
-    int eager; /* tq_solve's results: pi and nij are allocated up front and filled by the
-                  solve (finish and welfare), so the result does not borrow anything */
+    const struct tq_bands *bands; /* uncertainty bands of this result's headline numbers
+                                     (src/runner/uncertainty.c), borrowed; NULL: none */
+    int eager;                    /* tq_solve's results: pi and nij are allocated up front and filled by the
+                                     solve (finish and welfare), so the result does not borrow anything */
 };
 
 /* Allocate a result for N x J with every array except the lazy [n,i,j] ones (zeroed). */

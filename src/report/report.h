@@ -72,6 +72,7 @@ struct tq_tables {
     int count;        /* tables present, in TQ__TB_* order */
     tq__table tb[TQ__TB_COUNT];
     tq__pool *pool; /* copies of every text the cells point to */
+    int bands;      /* some run has uncertainty bands: the band columns are present */
 };
 
 /* The table of a kind, or NULL when t does not hold it (a detail level or no pair). */

@@ -48,6 +48,15 @@
     {                                                                                                                  \
         name, TQ_COL_TEXT, json, NULL, "", label                                                                       \
     }
+/* The uncertainty band of a headline column (tq_sweep_bands): 5th percentile, median and
+ * 95th percentile of the draws, beside the central estimate; in JSON one object
+ * <stem>_band with p05, median, p95. */
+#define BAND(stem, unit, what)                                                                                         \
+    {stem "_p05", TQ_COL_NUMBER, stem "_band", "p05", unit, what ", 5th percentile of the draws"},                     \
+        {stem "_median", TQ_COL_NUMBER, stem "_band", "median", unit, what ", median of the draws"},                   \
+    {                                                                                                                  \
+        stem "_p95", TQ_COL_NUMBER, stem "_band", "p95", unit, what ", 95th percentile of the draws"                   \
+    }
 #define SCENARIO_COL                                                                                                   \
     {                                                                                                                  \
         "scenario", TQ_COL_TEXT, NULL, NULL, "", "scenario"                                                            \
@@ -73,6 +82,70 @@ static const tq__col regions_cols[] = {
     BEFORE_AFTER("deficit", "trade deficit"),
     BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),
     BEFORE_AFTER("income", "income"),
+    TRACE_COLS,
+};
+
+/* The same with the bands of the headline numbers (runs with tq_bands). */
+static const tq__col regions_band_cols[] = {
+    SCENARIO_COL,
+    TEXT("region", "code", "region code"),
+    TEXT("region_name", "name", "region name"),
+    NUM("welfare_pct", "%", "welfare: exact real income change, %"),
+    BAND("welfare_pct", "%", "welfare, %"),
+    NUM("ev_musd", "M USD", "equivalent variation, M USD"),
+    BAND("ev_musd", "M USD", "equivalent variation, M USD"),
+    NUM("real_wage_pct", "%", "real wage change, %"),
+    BAND("real_wage_pct", "%", "real wage change, %"),
+    NUM("real_gdp_pct", "%", "real GDP change: value added deflated by the CPI, %"),
+    BAND("real_gdp_pct", "%", "real GDP change, %"),
+    NUM("wage_change_pct", "%", "nominal wage change, %"),
+    NUM("cpi_pct", "%", "consumer price index change, %"),
+    NUM("tot_pct", "%", "terms-of-trade effect (CP2015), %"),
+    NUM("vot_pct", "%", "volume-of-trade effect (CP2015), %"),
+    NUM("decomp_pct", "%", "tot + vot (CP2015 welfare), %"),
+    NUM("decomp_gap_pct", "points", "welfare_pct - decomp_pct, percentage points"),
+    BEFORE_AFTER("tariff_revenue", "tariff revenue"),
+    BEFORE_AFTER("exports", "exports (pre-tariff)"),
+    BEFORE_AFTER("imports", "imports (pre-tariff)"),
+    BEFORE_AFTER("deficit", "trade deficit"),
+    BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),
+    BEFORE_AFTER("income", "income"),
+    TRACE_COLS,
+};
+
+static const tq__col region_sector_band_cols[] = {
+    SCENARIO_COL,
+    TEXT("region", "region", "region code"),
+    TEXT("sector", "sector", "sector code"),
+    TEXT("sector_name", "sector_name", "sector name"),
+    BEFORE_AFTER("output", "gross output"),
+    BAND("output_after_musd", "M USD", "gross output after, M USD"),
+    BEFORE_AFTER("value_added", "value added"),
+    NUM("price_pct", "%", "sector price index change P^, %"),
+    NUM("input_cost_pct", "%", "input bundle cost change c^, %"),
+    BEFORE_AFTER("exports", "exports (pre-tariff)"),
+    BEFORE_AFTER("imports", "imports (pre-tariff)"),
+    {"employment_before_share", TQ_COL_NUMBER, "employment_share", "before", "share",
+     "share of the region's workers in the sector before (0-1)"},
+    {"employment_after_share", TQ_COL_NUMBER, "employment_share", "after", "share",
+     "share of the region's workers in the sector after (0-1)"},
+    NUM("employment_change_pct", "%", "change in the sector's workers, %"),
+    NUM("theta", "", "trade elasticity of the sector"),
+    TRACE_COLS,
+};
+
+static const tq__col pair_sector_band_cols[] = {
+    SCENARIO_COL,
+    TEXT("importer", "importer", "importer code (the scenario's named pair)"),
+    TEXT("exporter", "exporter", "exporter code (the scenario's named pair)"),
+    TEXT("sector", "sector", "sector code"),
+    TEXT("sector_name", "sector_name", "sector name"),
+    BEFORE_AFTER("exports", "importer's exports to exporter"),
+    BEFORE_AFTER("imports", "importer's imports from exporter"),
+    BEFORE_AFTER("balance", "importer's balance, exports - imports"),
+    BAND("balance_after_musd", "M USD", "importer's balance after, M USD"),
+    {"tariff_before_pct", TQ_COL_NUMBER, "tariff_pct", "before", "%", "importer's tariff on exporter before, %"},
+    {"tariff_after_pct", TQ_COL_NUMBER, "tariff_pct", "after", "%", "importer's tariff on exporter after, %"},
     TRACE_COLS,
 };
 
@@ -251,6 +324,16 @@ static void put_trace(tq__cell *row, int *k, const tq__run_info *ri)
     row[(*k)++].i = ri->converged;
 }
 
+/* The three band cells (p05, median, p95) of b3 when the table has band columns; NaN
+ * for a run without bands. */
+static void put_band(tq__cell *row, int *k, int on, const double *b3)
+{
+    if (!on)
+        return;
+    for (int q = 0; q < 3; q++)
+        row[(*k)++].d = b3 ? b3[q] : NAN;
+}
+
 /* A row filled with the wrong number of cells is a bug in this file, not bad input. */
 static tq_status check_width(tq_context *ctx, const tq__table *t, int k)
 {
@@ -327,6 +410,9 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
     const double *t1 = sc->t;
     if (st)
         return st;
+    /* bands: the tables have their columns when some run has them (t->bands) */
+    const tq_bands *bd = res->bands && res->bands->N == N && res->bands->J == J ? res->bands : NULL;
+    const int bon = t->bands;
 
     /* [n,j] work arrays: output, exports, imports, before (0) and after (1). */
     double *w = tq__calloc(ctx, 6 * NJ, sizeof *w);
@@ -411,6 +497,7 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
             row[k++].s = sname[j];
             row[k++].d = Y0[a];
             row[k++].d = Y1[a];
+            put_band(row, &k, bon, bd ? bd->output + 3 * a : NULL);
             row[k++].d = beta[a] * Y0[a];
             row[k++].d = beta[a] * Y1[a];
             row[k++].d = 100.0 * (phat[a] - 1.0);
@@ -453,6 +540,8 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
         row[k++].d = i1;
         row[k++].d = e0 - i0;
         row[k++].d = e1 - i1;
+        put_band(row, &k, bon,
+                 bd && bd->pair_balance && bd->importer == m && bd->exporter == x ? bd->pair_balance + 3 * j : NULL);
         row[k++].d = 100.0 * t0[am];
         row[k++].d = 100.0 * t1[am];
         put_trace(row, &k, ri);
@@ -473,12 +562,17 @@ static tq_status add_run(tq_tables *t, const tq_run *run, const tq__run_info *ri
         row[k++].s = ri->name;
         row[k++].s = rcode[n];
         row[k++].s = rname[n];
+        const double *rb = bd ? bd->regions + 12 * (size_t)n : NULL; /* [4 metrics][3] */
         row[k++].d = wel[n];
+        put_band(row, &k, bon, rb);
         row[k++].d = ev[n];
+        put_band(row, &k, bon, rb ? rb + 3 : NULL);
         row[k++].d = rw[n];
+        put_band(row, &k, bon, rb ? rb + 6 : NULL);
         /* real GDP: nominal value added w^ VA over the consumer price index; with labour
          * the only factor, in fixed supply, it moves with the real wage */
         row[k++].d = 100.0 * (what[n] / (1.0 + cpi[n] / 100.0) - 1.0);
+        put_band(row, &k, bon, rb ? rb + 9 : NULL);
         row[k++].d = 100.0 * (what[n] - 1.0);
         row[k++].d = cpi[n];
         row[k++].d = tot[n];
@@ -607,12 +701,22 @@ tq_status tq_tables_new(tq_context *ctx, const tq_run *runs, int n, tq_detail de
     int any_pair = 0;
     for (int r = 0; r < n; r++)
         any_pair |= has_pair(&runs[r]);
+    for (int r = 0; r < n; r++)
+        t->bands |= runs[r].res->bands != NULL;
     for (int k = 0; k < TQ__TB_COUNT; k++) {
         tq__table *tb = &t->tb[k];
         tb->name = kinds[k].name;
         tb->kind = k;
         tb->cols = kinds[k].cols;
         tb->ncols = kinds[k].ncols;
+    }
+    if (t->bands) {
+        t->tb[TQ__TB_REGIONS].cols = regions_band_cols;
+        t->tb[TQ__TB_REGIONS].ncols = NCOLS(regions_band_cols);
+        t->tb[TQ__TB_REGION_SECTOR].cols = region_sector_band_cols;
+        t->tb[TQ__TB_REGION_SECTOR].ncols = NCOLS(region_sector_band_cols);
+        t->tb[TQ__TB_PAIR_SECTOR].cols = pair_sector_band_cols;
+        t->tb[TQ__TB_PAIR_SECTOR].ncols = NCOLS(pair_sector_band_cols);
     }
     if (!(t->ri = tq__calloc(ctx, (size_t)n, sizeof *t->ri)))
         st = TQ_ERR_NOMEM;

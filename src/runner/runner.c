@@ -21,7 +21,7 @@
 /* realpath() is an X/Open function in the C library headers */
 #define _XOPEN_SOURCE 700
 
-#include "../core/internal.h"
+#include "runner.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -701,4 +701,9 @@ int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *imp
     int cnt = tq_spec_named_regions(oc->sp, oc->k, oc->ds, own, importer, exporter);
     tq__free(oc->ctx, own);
     return cnt;
+}
+
+tq_context *tq__runner_context(tq_runner *r)
+{
+    return r->ctx;
 }

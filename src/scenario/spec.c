@@ -55,6 +55,9 @@ typedef struct scen {
     int nelas;
     char *elas_set; /* elasticities: NAME, or set: NAME inside the mapping */
     int model;      /* tq_model of `model: cp|ossa`, -1 unset */
+    int draws;      /* uncertainty: draws: N (0: none; -1: draws: sets) */
+    uint64_t seed;  /* uncertainty: seed: S */
+    int have_seed;
 } scen;
 
 struct tq_spec {
@@ -522,6 +525,31 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                 if ((st = parse_sel(sp, doc, k2, "elasticities", &s->elas[s->nelas - 1].sec)))
                     return st;
             }
+        } else if (!strcmp(k, "uncertainty")) {
+            /* docs/uncertainty.md: draws: N or sets, seed: S */
+            if (vn->type != YAML_MAPPING_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "uncertainty: is a mapping (draws: N or sets, seed: S)");
+            for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
+                yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
+                const char *kk = scalar(k2), *v = scalar(v2);
+                double d;
+                if (kk && !strcmp(kk, "draws")) {
+                    if (v && !strcmp(v, "sets"))
+                        s->draws = -1;
+                    else if (!v || tq__parse_double(v, &d) || d != floor(d) || d < 1 || d > 10000000)
+                        return err_at(sp, v2, TQ_ERR_PARSE, "draws is a whole number from 1 to 10000000, or sets");
+                    else
+                        s->draws = (int)d;
+                } else if (kk && !strcmp(kk, "seed")) {
+                    if (!v || tq__parse_double(v, &d) || d != floor(d) || d < 0 || d > 9007199254740992.0)
+                        return err_at(sp, v2, TQ_ERR_PARSE, "seed is a whole number, 0 or more");
+                    s->seed = (uint64_t)d;
+                    s->have_seed = 1;
+                } else {
+                    return err_at(sp, k2, TQ_ERR_PARSE, "unknown key '%s' under uncertainty: (draws, seed)",
+                                  kk ? kk : "?");
+                }
+            }
         } else if (!strcmp(k, "tariffs")) {
             st = parse_list(sp, doc, vn, s, 0, 0, k);
         } else if (!strcmp(k, "retaliation")) {
@@ -591,6 +619,12 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
         c->model = top->model;
     if (!c->elas_set)
         c->elas_set = dup_or_null(sp->ctx, top->elas_set, &fail);
+    if (!c->draws)
+        c->draws = top->draws;
+    if (!c->have_seed) {
+        c->seed = top->seed;
+        c->have_seed = top->have_seed;
+    }
     if (c->nelas == 0 && top->nelas > 0) {
         for (int k = 0; k < top->nelas && !fail; k++) {
             if (grow(sp, (void **)&c->elas, &c->nelas, sizeof(elas)))
@@ -1647,4 +1681,18 @@ int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsign
     for (int n = 0; n < ds->N; n++)
         cnt += mask[n];
     return cnt;
+}
+
+tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed)
+{
+    if (!sp || k < 0 || k >= sp->n)
+        return TQ_ERR_INVALID;
+    const scen *s = &sp->s[k];
+    if (draws)
+        *draws = s->draws > 0 ? s->draws : 0;
+    if (sets)
+        *sets = s->draws < 0;
+    if (seed)
+        *seed = s->have_seed ? s->seed : 1;
+    return TQ_OK;
 }
