@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config zlib1g-dev libcmocka-dev liblapacke-dev
       libopenblas-dev libyaml-dev libjansson-dev libxlsxwriter-dev libreadstat-dev
       clang libclang-rt-14-dev libzip-dev libxml2-dev
-      libmicrohttpd-dev nodejs npm  # tradeq serve: the HTTP server; its page is bundled with npm
+      libmicrohttpd-dev  # tradeq serve: the HTTP server (its page is bundled with npm, below)
       libopenmpi-dev openmpi-bin libcairo2-dev)
 # libopenmpi-dev / openmpi-bin: tradeq-mpi, the MPI driver of tradeq sweep, and its test
 # (tests/cli/test_sweep_mpi.sh); libcairo2-dev: tradeq sweep --plot
@@ -14,6 +14,9 @@ for p in "${pkgs[@]}"; do
 done
 # the ctypes smoke test (tests/python) needs a Python 3 interpreter, whichever
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# node and npm bundle the page of tradeq serve: any install will do (a machine may have
+# Node.js from elsewhere, whose npm Debian's npm package would conflict with)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # the Python package (python/, docs/python.md) with Debian's /usr/bin/python3: numpy and
 # pandas, pytest for its suite, setuptools for pip --no-build-isolation, matplotlib for
 # the plotted example; the R package (r/, docs/r.md): R with its headers, testthat for
