@@ -12,6 +12,7 @@ int tq_cmd_convert(int argc, char **argv);
 int tq_cmd_balance(int argc, char **argv);
 int tq_cmd_replicate(int argc, char **argv);
 int tq_cmd_run(int argc, char **argv);
+int tq_cmd_estimate(int argc, char **argv);
 
 /* ---- shared helpers (cli/common.c) ---- */
 

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},
     {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015) beside the paper's numbers"},
+    {"estimate", tq_cmd_estimate, "PPML gravity estimation with high-dimensional fixed effects"},
 };
 
 static void usage(FILE *f)

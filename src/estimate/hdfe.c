@@ -1,0 +1,264 @@
+/* The fixed-effect absorber: preconditioned conjugate gradients over the effects'
+ * group means (estimate.h explains the method, the stopping rule and why the result
+ * does not depend on the number of threads). */
+#include "estimate.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BLOCK 4096 /* fixed block of the deterministic sums */
+
+double tq__dsum(const double *a, size_t n)
+{
+    size_t nb = (n + BLOCK - 1) / BLOCK;
+    double total = 0;
+    if (nb <= 1) {
+        for (size_t i = 0; i < n; i++)
+            total += a[i];
+        return total;
+    }
+    /* per-block partial sums into a small stack buffer, chunk by chunk */
+    double part[256];
+    for (size_t b0 = 0; b0 < nb; b0 += 256) {
+        size_t b1 = b0 + 256 < nb ? b0 + 256 : nb;
+#pragma omp parallel for schedule(static) if (n > 100000)
+        for (size_t b = b0; b < b1; b++) {
+            size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
+            double s = 0;
+            for (size_t i = i0; i < i1; i++)
+                s += a[i];
+            part[b - b0] = s;
+        }
+        for (size_t b = b0; b < b1; b++)
+            total += part[b - b0];
+    }
+    return total;
+}
+
+double tq__ddot(const double *a, const double *c, size_t n)
+{
+    size_t nb = (n + BLOCK - 1) / BLOCK;
+    double total = 0;
+    double part[256];
+    for (size_t b0 = 0; b0 < nb; b0 += 256) {
+        size_t b1 = b0 + 256 < nb ? b0 + 256 : nb;
+#pragma omp parallel for schedule(static) if (n > 100000)
+        for (size_t b = b0; b < b1; b++) {
+            size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
+            double s = 0;
+            for (size_t i = i0; i < i1; i++)
+                s += a[i] * c[i];
+            part[b - b0] = s;
+        }
+        for (size_t b = b0; b < b1; b++)
+            total += part[b - b0];
+    }
+    return total;
+}
+
+tq_status tq__hdfe_init(tq_context *ctx, tq__hdfe *h, size_t n, int g, const int32_t *fe, const int *nlev)
+{
+    memset(h, 0, sizeof *h);
+    h->ctx = ctx;
+    h->n = n;
+    h->g = g;
+    h->fe = fe;
+    if (g < 0 || g > 8 || n >= UINT32_MAX)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "at most 8 fixed effects and 2^32-1 observations");
+    size_t L = 0;
+    for (int k = 0; k < g; k++) {
+        h->nlev[k] = nlev[k];
+        h->off[k] = L;
+        L += (size_t)nlev[k];
+    }
+    h->off[g] = L;
+    h->L = L;
+    if (!g)
+        return TQ_OK;
+    h->start = tq__calloc(ctx, L + (size_t)g, sizeof *h->start);
+    h->idx = tq__malloc(ctx, sizeof *h->idx * (size_t)g * n);
+    h->wsum = tq__calloc(ctx, L, sizeof(double));
+    h->r = tq__calloc(ctx, L, sizeof(double));
+    h->p = tq__calloc(ctx, L, sizeof(double));
+    h->q = tq__calloc(ctx, L, sizeof(double));
+    h->zp = tq__calloc(ctx, L, sizeof(double));
+    h->s = tq__calloc(ctx, n ? n : 1, sizeof(double));
+    if (!h->start || !h->idx || !h->wsum || !h->r || !h->p || !h->q || !h->zp || !h->s) {
+        tq__hdfe_free(h);
+        return TQ_ERR_NOMEM;
+    }
+    /* counting sort of the observations by level, effect by effect (stable: each level's
+     * list is in observation order) */
+    for (int k = 0; k < g; k++) {
+        size_t *st = h->start + h->off[k] + (size_t)k;
+        const int32_t *f = fe + (size_t)k * n;
+        for (size_t i = 0; i < n; i++)
+            st[f[i] + 1]++;
+        for (int l = 0; l < nlev[k]; l++)
+            st[l + 1] += st[l];
+        uint32_t *ix = h->idx + (size_t)k * n;
+        /* use q's storage? no: a temporary cursor per level would need L more; fill by
+         * walking with the start array shifted, then shift back */
+        for (size_t i = 0; i < n; i++)
+            ix[st[f[i]]++] = (uint32_t)i;
+        for (int l = nlev[k]; l > 0; l--)
+            st[l] = st[l - 1];
+        st[0] = 0;
+    }
+    return TQ_OK;
+}
+
+void tq__hdfe_free(tq__hdfe *h)
+{
+    if (!h || !h->ctx)
+        return;
+    tq_context *ctx = h->ctx;
+    tq__free(ctx, h->start);
+    tq__free(ctx, h->idx);
+    tq__free(ctx, h->wsum);
+    tq__free(ctx, h->r);
+    tq__free(ctx, h->p);
+    tq__free(ctx, h->q);
+    tq__free(ctx, h->zp);
+    tq__free(ctx, h->s);
+    memset(h, 0, sizeof *h);
+}
+
+/* out[l] = sum over the observations of level l of w_i a_i, for every level */
+static void level_sums(const tq__hdfe *h, const double *a, double *out)
+{
+    for (int k = 0; k < h->g; k++) {
+        const size_t *st = h->start + h->off[k] + (size_t)k;
+        const uint32_t *ix = h->idx + (size_t)k * h->n;
+        double *o = out + h->off[k];
+        const double *w = h->w;
+        const int nl = h->nlev[k];
+#pragma omp parallel for schedule(static) if (h->n > 50000)
+        for (int l = 0; l < nl; l++) {
+            double s = 0;
+            for (size_t t = st[l]; t < st[l + 1]; t++) {
+                uint32_t i = ix[t];
+                s += w[i] * a[i];
+            }
+            o[l] = s;
+        }
+    }
+}
+
+void tq__hdfe_apply(const tq__hdfe *h, const double *alpha, double *out)
+{
+    const size_t n = h->n;
+    const int g = h->g;
+    const int32_t *fe = h->fe;
+    if (!g) {
+        memset(out, 0, sizeof(double) * n);
+        return;
+    }
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (size_t i = 0; i < n; i++) {
+        double s = alpha[fe[i]];
+        for (int k = 1; k < g; k++)
+            s += alpha[h->off[k] + (size_t)fe[(size_t)k * n + i]];
+        out[i] = s;
+    }
+}
+
+void tq__hdfe_weights(tq__hdfe *h, const double *w)
+{
+    h->w = w;
+    if (!h->g)
+        return;
+    for (int k = 0; k < h->g; k++) {
+        const size_t *st = h->start + h->off[k] + (size_t)k;
+        const uint32_t *ix = h->idx + (size_t)k * h->n;
+        double *o = h->wsum + h->off[k];
+        const int nl = h->nlev[k];
+#pragma omp parallel for schedule(static) if (h->n > 50000)
+        for (int l = 0; l < nl; l++) {
+            double s = 0;
+            for (size_t t = st[l]; t < st[l + 1]; t++)
+                s += w[ix[t]];
+            o[l] = s;
+        }
+    }
+}
+
+int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, double tol, int maxit)
+{
+    const size_t n = h->n, L = h->L;
+    if (!h->g) {
+        memcpy(out, v, sizeof(double) * n);
+        return 0;
+    }
+    double *r = h->r, *p = h->p, *q = h->q, *zp = h->zp, *s = h->s;
+    const double *w = h->w, *wsum = h->wsum;
+    /* scale: the weighted root mean square of v */
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (size_t i = 0; i < n; i++)
+        s[i] = w[i] * v[i] * v[i];
+    double scale = sqrt(tq__dsum(s, n) / tq__dsum(w, n));
+    if (!(scale > 0))
+        scale = 1;
+    const double lim = tol * scale;
+    /* residual of the start: e = v - D alpha, r = D'W e */
+    tq__hdfe_apply(h, alpha, out);
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i] - out[i];
+    level_sums(h, out, r);
+    double rz = 0, zmax = 0;
+    for (size_t l = 0; l < L; l++) {
+        zp[l] = r[l] / wsum[l];
+        p[l] = zp[l];
+        if (fabs(zp[l]) > zmax)
+            zmax = fabs(zp[l]);
+    }
+    rz = tq__ddot(r, zp, L);
+    int it = 0;
+    while (zmax > lim) {
+        if (it >= maxit)
+            break;
+        it++;
+        tq__hdfe_apply(h, p, s);
+        level_sums(h, s, q);
+        double pq = tq__ddot(p, q, L);
+        if (!(pq > 0))
+            break;
+        double a = rz / pq;
+        zmax = 0;
+        for (size_t l = 0; l < L; l++) {
+            alpha[l] += a * p[l];
+            r[l] -= a * q[l];
+            zp[l] = r[l] / wsum[l];
+            if (fabs(zp[l]) > zmax)
+                zmax = fabs(zp[l]);
+        }
+        double rz1 = tq__ddot(r, zp, L);
+        double b = rz1 / rz;
+        rz = rz1;
+        for (size_t l = 0; l < L; l++)
+            p[l] = zp[l] + b * p[l];
+        if (zmax <= lim || (it % 50) == 0) {
+            /* the recursively updated residual drifts: recompute it from alpha, and
+             * accept only a true small residual */
+            tq__hdfe_apply(h, alpha, out);
+#pragma omp parallel for schedule(static) if (n > 50000)
+            for (size_t i = 0; i < n; i++)
+                out[i] = v[i] - out[i];
+            level_sums(h, out, r);
+            zmax = 0;
+            for (size_t l = 0; l < L; l++) {
+                zp[l] = r[l] / wsum[l];
+                if (fabs(zp[l]) > zmax)
+                    zmax = fabs(zp[l]);
+            }
+            rz = tq__ddot(r, zp, L); /* residual replacement; the directions are kept */
+        }
+    }
+    h->sweeps += it;
+    tq__hdfe_apply(h, alpha, out);
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i] - out[i];
+    return zmax <= lim ? it : -1;
+}
