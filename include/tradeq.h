@@ -1037,6 +1037,9 @@ TQ_API tq_status tq_ppml_set_file(tq_ppml *p, const char *path);
  *   cluster  "" / NULL (heteroskedasticity-robust), one term ("pair", "exporter#year")
  *            or two comma-separated terms (two-way clustering). */
 TQ_API tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char *fe, const char *cluster);
+/* Set only the clustering (as the last argument of tq_ppml_set_model); for data in
+ * memory it names fixed effects of tq_ppml_set_data. */
+TQ_API tq_status tq_ppml_set_cluster(tq_ppml *p, const char *cluster);
 /* Keep only rows whose column var equals one of values[count] (e.g. years). */
 TQ_API tq_status tq_ppml_set_filter(tq_ppml *p, const char *var, const double *values, int count);
 /* Data in memory instead of a file (the benchmark's synthetic panels): y[n], X[k*n]

@@ -213,6 +213,11 @@ tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char
     return st;
 }
 
+tq_status tq_ppml_set_cluster(tq_ppml *p, const char *cluster)
+{
+    return parse_terms(p, cluster, p->clt, 2, &p->ncl, "cluster");
+}
+
 tq_status tq_ppml_set_filter(tq_ppml *p, const char *var, const double *values, int count)
 {
     tq__free(p->ctx, p->fvals);
