@@ -25,9 +25,12 @@
  * fixed effect to that relative precision). alpha is both the start (a warm start from
  * the previous IRLS step) and the answer.
  *
- * Determinism: every sum over a level's observations is taken in the level's own list
- * order (a CSR layout built once) and every dot product in fixed blocks added in block
- * order, so the result is bit for bit the same for any number of OpenMP threads. */
+ * One CG step is one pass over the observations: (D'WD p) summed into per-chunk copies
+ * of the level sums (the levels of gravity panels fit in cache, the observations stream).
+ * Determinism: the observations are split into a number of chunks that depends on n only,
+ * each chunk adds its observations in order and the chunks' sums are added in chunk
+ * order; every dot product runs in fixed blocks added in block order. So the result is
+ * bit for bit the same for any number of OpenMP threads. */
 typedef struct tq__hdfe {
     tq_context *ctx;
     size_t n;
@@ -36,8 +39,8 @@ typedef struct tq__hdfe {
     int nlev[8];
     size_t off[9]; /* off[g] first level of effect g; off[G] = L */
     size_t L;
-    size_t *start;          /* [L + G] CSR: obs of level l of effect g at idx[g*n + start[off[g]+g+l] ...] */
-    uint32_t *idx;          /* [g*n] */
+    int nchunk;             /* fixed chunks of the observations (by n only) */
+    double *buf;            /* [nchunk * L] per-chunk level sums */
     double *wsum;           /* [L] weight of each level (tq__hdfe_weights) */
     double *r, *p, *q, *zp; /* [L] workspace */
     double *s;              /* [n] workspace */

@@ -56,6 +56,14 @@ double tq__ddot(const double *a, const double *c, size_t n)
     return total;
 }
 
+/* Fixed chunks of the observations for the sums over levels: each chunk adds its
+ * observations in order into its own copy of the level sums, and the copies are added
+ * in chunk order. The chunk count depends on n only, never on the thread count. */
+static int chunks_for(size_t n)
+{
+    return n < 65536 ? 1 : n < 1048576 ? 8 : 16;
+}
+
 tq_status tq__hdfe_init(tq_context *ctx, tq__hdfe *h, size_t n, int g, const int32_t *fe, const int *nlev)
 {
     memset(h, 0, sizeof *h);
@@ -75,35 +83,17 @@ tq_status tq__hdfe_init(tq_context *ctx, tq__hdfe *h, size_t n, int g, const int
     h->L = L;
     if (!g)
         return TQ_OK;
-    h->start = tq__calloc(ctx, L + (size_t)g, sizeof *h->start);
-    h->idx = tq__malloc(ctx, sizeof *h->idx * (size_t)g * n);
+    h->nchunk = chunks_for(n);
+    h->buf = tq__malloc(ctx, sizeof(double) * L * (size_t)h->nchunk);
     h->wsum = tq__calloc(ctx, L, sizeof(double));
     h->r = tq__calloc(ctx, L, sizeof(double));
     h->p = tq__calloc(ctx, L, sizeof(double));
     h->q = tq__calloc(ctx, L, sizeof(double));
     h->zp = tq__calloc(ctx, L, sizeof(double));
     h->s = tq__calloc(ctx, n ? n : 1, sizeof(double));
-    if (!h->start || !h->idx || !h->wsum || !h->r || !h->p || !h->q || !h->zp || !h->s) {
+    if (!h->buf || !h->wsum || !h->r || !h->p || !h->q || !h->zp || !h->s) {
         tq__hdfe_free(h);
         return TQ_ERR_NOMEM;
-    }
-    /* counting sort of the observations by level, effect by effect (stable: each level's
-     * list is in observation order) */
-    for (int k = 0; k < g; k++) {
-        size_t *st = h->start + h->off[k] + (size_t)k;
-        const int32_t *f = fe + (size_t)k * n;
-        for (size_t i = 0; i < n; i++)
-            st[f[i] + 1]++;
-        for (int l = 0; l < nlev[k]; l++)
-            st[l + 1] += st[l];
-        uint32_t *ix = h->idx + (size_t)k * n;
-        /* use q's storage? no: a temporary cursor per level would need L more; fill by
-         * walking with the start array shifted, then shift back */
-        for (size_t i = 0; i < n; i++)
-            ix[st[f[i]]++] = (uint32_t)i;
-        for (int l = nlev[k]; l > 0; l--)
-            st[l] = st[l - 1];
-        st[0] = 0;
     }
     return TQ_OK;
 }
@@ -113,8 +103,7 @@ void tq__hdfe_free(tq__hdfe *h)
     if (!h || !h->ctx)
         return;
     tq_context *ctx = h->ctx;
-    tq__free(ctx, h->start);
-    tq__free(ctx, h->idx);
+    tq__free(ctx, h->buf);
     tq__free(ctx, h->wsum);
     tq__free(ctx, h->r);
     tq__free(ctx, h->p);
@@ -124,24 +113,41 @@ void tq__hdfe_free(tq__hdfe *h)
     memset(h, 0, sizeof *h);
 }
 
-/* out[l] = sum over the observations of level l of w_i a_i, for every level */
-static void level_sums(const tq__hdfe *h, const double *a, double *out)
+/* out[l] = sum over the observations i of level l of w_i a_i (a = NULL: a_i = 1), or,
+ * with pdir non-NULL, of w_i (D pdir)_i (a ignored): one pass over the observations */
+static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, double *out)
 {
-    for (int k = 0; k < h->g; k++) {
-        const size_t *st = h->start + h->off[k] + (size_t)k;
-        const uint32_t *ix = h->idx + (size_t)k * h->n;
-        double *o = out + h->off[k];
-        const double *w = h->w;
-        const int nl = h->nlev[k];
-#pragma omp parallel for schedule(static) if (h->n > 50000)
-        for (int l = 0; l < nl; l++) {
-            double s = 0;
-            for (size_t t = st[l]; t < st[l + 1]; t++) {
-                uint32_t i = ix[t];
-                s += w[i] * a[i];
+    const size_t n = h->n, L = h->L;
+    const int g = h->g, nc = h->nchunk;
+    const int32_t *fe = h->fe;
+    const double *w = h->w;
+    double *buf = h->buf;
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (int c = 0; c < nc; c++) {
+        double *b = buf + (size_t)c * L;
+        memset(b, 0, sizeof(double) * L);
+        size_t i0 = n * (size_t)c / (size_t)nc, i1 = n * (size_t)(c + 1) / (size_t)nc;
+        for (size_t i = i0; i < i1; i++) {
+            double v;
+            if (pdir) {
+                v = pdir[fe[i]];
+                for (int k = 1; k < g; k++)
+                    v += pdir[h->off[k] + (size_t)fe[(size_t)k * n + i]];
+            } else {
+                v = a ? a[i] : 1;
             }
-            o[l] = s;
+            v *= w[i];
+            b[fe[i]] += v;
+            for (int k = 1; k < g; k++)
+                b[h->off[k] + (size_t)fe[(size_t)k * n + i]] += v;
         }
+    }
+#pragma omp parallel for schedule(static) if (L > 20000)
+    for (size_t l = 0; l < L; l++) {
+        double s = buf[l];
+        for (int c = 1; c < nc; c++)
+            s += buf[(size_t)c * L + l];
+        out[l] = s;
     }
 }
 
@@ -166,21 +172,8 @@ void tq__hdfe_apply(const tq__hdfe *h, const double *alpha, double *out)
 void tq__hdfe_weights(tq__hdfe *h, const double *w)
 {
     h->w = w;
-    if (!h->g)
-        return;
-    for (int k = 0; k < h->g; k++) {
-        const size_t *st = h->start + h->off[k] + (size_t)k;
-        const uint32_t *ix = h->idx + (size_t)k * h->n;
-        double *o = h->wsum + h->off[k];
-        const int nl = h->nlev[k];
-#pragma omp parallel for schedule(static) if (h->n > 50000)
-        for (int l = 0; l < nl; l++) {
-            double s = 0;
-            for (size_t t = st[l]; t < st[l + 1]; t++)
-                s += w[ix[t]];
-            o[l] = s;
-        }
-    }
+    if (h->g)
+        level_sums(h, NULL, NULL, h->wsum);
 }
 
 int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, double tol, int maxit)
@@ -205,10 +198,10 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
 #pragma omp parallel for schedule(static) if (n > 50000)
     for (size_t i = 0; i < n; i++)
         out[i] = v[i] - out[i];
-    level_sums(h, out, r);
+    level_sums(h, out, NULL, r);
     double rz = 0, zmax = 0;
     for (size_t l = 0; l < L; l++) {
-        zp[l] = r[l] / wsum[l];
+        zp[l] = wsum[l] > 0 ? r[l] / wsum[l] : 0;
         p[l] = zp[l];
         if (fabs(zp[l]) > zmax)
             zmax = fabs(zp[l]);
@@ -219,8 +212,7 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         if (it >= maxit)
             break;
         it++;
-        tq__hdfe_apply(h, p, s);
-        level_sums(h, s, q);
+        level_sums(h, NULL, p, q);
         double pq = tq__ddot(p, q, L);
         if (!(pq > 0))
             break;
@@ -229,7 +221,7 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         for (size_t l = 0; l < L; l++) {
             alpha[l] += a * p[l];
             r[l] -= a * q[l];
-            zp[l] = r[l] / wsum[l];
+            zp[l] = wsum[l] > 0 ? r[l] / wsum[l] : 0;
             if (fabs(zp[l]) > zmax)
                 zmax = fabs(zp[l]);
         }
@@ -245,10 +237,10 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
 #pragma omp parallel for schedule(static) if (n > 50000)
             for (size_t i = 0; i < n; i++)
                 out[i] = v[i] - out[i];
-            level_sums(h, out, r);
+            level_sums(h, out, NULL, r);
             zmax = 0;
             for (size_t l = 0; l < L; l++) {
-                zp[l] = r[l] / wsum[l];
+                zp[l] = wsum[l] > 0 ? r[l] / wsum[l] : 0;
                 if (fabs(zp[l]) > zmax)
                     zmax = fabs(zp[l]);
             }

@@ -79,7 +79,7 @@ tq_status tq_ppml_new(tq_context *ctx, tq_ppml **out)
         return TQ_ERR_NOMEM;
     p->ctx = ctx;
     p->tol = 1e-10;
-    p->dtol = 1e-12;
+    p->dtol = 1e-10;
     p->max_iter = 200;
     *out = p;
     return TQ_OK;
@@ -815,7 +815,7 @@ static tq_status drop_separated(tq_ppml *p, size_t *nsep)
     for (size_t i = 0; i < n; i++)
         wk.w[i] = p->y[i] > 0 ? RELU_K : 1;
     tq__hdfe_weights(&wk.h, wk.w);
-    demean_x(p, &wk, cols, k, 1e-12);
+    demean_x(p, &wk, cols, k, 1e-9);
     double A[(MAXX + 1) * (MAXX + 1)], c[MAXX + 1], gam[MAXX + 1], W[(MAXX + 1) * (MAXX + 1)];
     double *u = wk.z, *ut = wk.zt, *ua = wk.alpha + (size_t)k * wk.h.L;
     for (size_t i = 0; i < n; i++)
@@ -825,7 +825,7 @@ static tq_status drop_separated(tq_ppml *p, size_t *nsep)
     int found = 0;
     double maxfit_found = 0;
     for (int it = 0; it < 1000; it++) {
-        tq__hdfe_demean(&wk.h, u, ua, ut, 1e-10, 20000);
+        tq__hdfe_demean(&wk.h, u, ua, ut, 1e-9, 20000);
 #pragma omp parallel for schedule(static) if (n > 50000)
         for (size_t i = 0; i < n; i++)
             wk.tmp[i] = wk.w[i] * ut[i];
@@ -861,6 +861,7 @@ static tq_status drop_separated(tq_ppml *p, size_t *nsep)
         for (size_t i = 0; i < n; i++)
             u[i] = p->y[i] == 0 && wk.eta[i] > 0 ? wk.eta[i] : 0;
     }
+    p->info.cg_steps += wk.h.sweeps;
     if (found) {
         keep = tq__malloc(ctx, n);
         if (!keep)
@@ -908,7 +909,7 @@ static tq_status drop_collinear(tq_ppml *p)
     for (size_t i = 0; i < n; i++)
         wk.w[i] = 1;
     tq__hdfe_weights(&wk.h, wk.w);
-    demean_x(p, &wk, cols, k, 1e-13);
+    demean_x(p, &wk, cols, k, 1e-9);
     double A[(MAXX + 1) * (MAXX + 1)], c[MAXX + 1] = {0}, b[MAXX + 1], W[(MAXX + 1) * (MAXX + 1)];
     cross(n, k, wk.Xt, NULL, NULL, A, NULL, wk.tmp);
     /* the diagonal compared with the raw sum of squares (a column that the fixed
@@ -927,6 +928,7 @@ static tq_status drop_collinear(tq_ppml *p)
         else
             p->kept[p->kk++] = j;
     }
+    p->info.cg_steps += wk.h.sweeps;
     work_free(ctx, &wk);
     return TQ_OK;
 }
@@ -1284,6 +1286,17 @@ static tq_status run(tq_ppml *p)
         snprintf(p->xname[p->k0], sizeof p->xname[0], "_cons");
         p->k0++;
     }
+    {
+        /* levels numbered densely (data in memory may have empty levels) */
+        unsigned char *all = tq__malloc(ctx, p->n);
+        if (!all)
+            return TQ_ERR_NOMEM;
+        memset(all, 1, p->n);
+        st = compact(p, all);
+        tq__free(ctx, all);
+        if (st)
+            return st;
+    }
     size_t nsep;
     for (;;) {
         if ((st = drop_groups(p)))
@@ -1332,7 +1345,7 @@ static tq_status run(tq_ppml *p)
     } else {
         st = vcov(p, &wk);
     }
-    p->info.cg_steps = wk.h.sweeps;
+    p->info.cg_steps += wk.h.sweeps;
     work_free(ctx, &wk);
     p->ran = st == TQ_OK || st == TQ_ERR_NOT_CONVERGED;
     return st;
