@@ -10,6 +10,7 @@ static void help(void)
 {
     printf("usage: tradeq estimate DATA --y VAR [--x VAR[,VAR...]] [--fe A#B,C,...]\n"
            "                       [--cluster TERM[,TERM]] [--years Y1,Y2,...] [--year-var NAME]\n"
+           "                       [--distinct A,B]\n"
            "                       [--se stata|fixest] [--out FILE.json|FILE.csv] [--fe-out FILE.csv]\n"
            "                       [--force] [--tol X] [--threads N]\n\n"
            "Poisson pseudo-maximum likelihood with high-dimensional fixed effects. DATA is a CSV\n"
@@ -21,6 +22,7 @@ static void help(void)
            "  --cluster LIST  cluster-robust SEs by one term, or two terms for two-way clustering\n"
            "                  (default: heteroskedasticity-robust)\n"
            "  --years LIST    keep rows whose year (column --year-var, default 'year') is listed\n"
+           "  --distinct A,B  keep rows where columns A and B differ (exporter,importer: no domestic)\n"
            "  --se stata      small-sample convention of ppmlhdfe (default); fixest: fixest's\n"
            "  --out FILE      write the table as JSON (.json; a scenario can read it) or CSV\n"
            "  --fe-out FILE   write the fixed-effect estimates (fe,level,estimate)\n"
@@ -31,7 +33,7 @@ static void help(void)
 int tq_cmd_estimate(int argc, char **argv)
 {
     const char *data = NULL, *y = NULL, *x = NULL, *fe = NULL, *cl = NULL, *years = NULL, *yvar = "year";
-    const char *out = NULL, *feout = NULL;
+    const char *out = NULL, *feout = NULL, *distinct = NULL;
     int force = 0, threads = 0;
     double tol = 0;
     tq_se_convention se = TQ_SE_STATA;
@@ -51,6 +53,8 @@ int tq_cmd_estimate(int argc, char **argv)
             cl = argv[++i];
         } else if (!strcmp(a, "--years") && has) {
             years = argv[++i];
+        } else if (!strcmp(a, "--distinct") && has) {
+            distinct = argv[++i];
         } else if (!strcmp(a, "--year-var") && has) {
             yvar = argv[++i];
         } else if (!strcmp(a, "--se") && has) {
@@ -113,6 +117,18 @@ int tq_cmd_estimate(int argc, char **argv)
         st = tq_ppml_set_model(p, y, x, fe, cl);
     if (!st && ny)
         st = tq_ppml_set_filter(p, yvar, yv, ny);
+    if (!st && distinct) {
+        char a[64], b[64];
+        const char *comma = strchr(distinct, ',');
+        if (!comma || comma == distinct || !comma[1] || (size_t)(comma - distinct) >= sizeof a ||
+            strlen(comma + 1) >= sizeof b) {
+            rc = cli_usage_error("estimate", "--distinct takes two column names A,B, not '%s'", distinct);
+            goto done;
+        }
+        snprintf(a, sizeof a, "%.*s", (int)(comma - distinct), distinct);
+        snprintf(b, sizeof b, "%s", comma + 1);
+        st = tq_ppml_set_distinct(p, a, b);
+    }
     if (st) {
         cli_print_error(ctx);
         rc = st == TQ_ERR_INVALID ? CLI_USAGE : CLI_FAIL;

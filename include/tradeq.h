@@ -1042,6 +1042,9 @@ TQ_API tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, con
 TQ_API tq_status tq_ppml_set_cluster(tq_ppml *p, const char *cluster);
 /* Keep only rows whose column var equals one of values[count] (e.g. years). */
 TQ_API tq_status tq_ppml_set_filter(tq_ppml *p, const char *var, const double *values, int count);
+/* Keep only rows whose columns a and b differ (e.g. "exporter", "importer": no domestic
+ * trade); NULL clears it. Copied. */
+TQ_API tq_status tq_ppml_set_distinct(tq_ppml *p, const char *a, const char *b);
 /* Data in memory instead of a file (the benchmark's synthetic panels): y[n], X[k*n]
  * column by column (xnames[k]), fe[g*n] levels 0..nlev[g]-1 (fenames[g]). Copied.
  * Clustering then names a fixed effect by its name in fenames. */

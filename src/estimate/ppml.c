@@ -37,6 +37,7 @@ struct tq_ppml {
     int ncl;
     term clt[2];
     char filter_var[64];
+    char noteq[2][64]; /* drop rows where these two columns are equal ("" none) */
     double *fvals;
     int nfvals;
     tq_se_convention se;
@@ -216,6 +217,18 @@ tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char
 tq_status tq_ppml_set_cluster(tq_ppml *p, const char *cluster)
 {
     return parse_terms(p, cluster, p->clt, 2, &p->ncl, "cluster");
+}
+
+tq_status tq_ppml_set_distinct(tq_ppml *p, const char *a, const char *b)
+{
+    p->noteq[0][0] = p->noteq[1][0] = 0;
+    if (!a || !b)
+        return TQ_OK;
+    if (!*a || !*b || strlen(a) >= 64 || strlen(b) >= 64)
+        return tq__error(p->ctx, TQ_ERR_INVALID, NULL, 0, "distinct", "two column names are needed");
+    snprintf(p->noteq[0], 64, "%s", a);
+    snprintf(p->noteq[1], 64, "%s", b);
+    return TQ_OK;
 }
 
 tq_status tq_ppml_set_filter(tq_ppml *p, const char *var, const double *values, int count)
@@ -401,6 +414,12 @@ static tq_status load_file(tq_ppml *p)
                 return TQ_ERR_INVALID;
             }
     }
+    int vq[2] = {-1, -1};
+    for (int c = 0; c < 2 && p->noteq[0][0]; c++)
+        if ((vq[c] = tq__etable_var(&t, p->noteq[c], 0, 1)) < 0) {
+            tq__etable_free(&t);
+            return TQ_ERR_INVALID;
+        }
     if (p->filter_var[0]) {
         if ((t.filter = tq__etable_var(&t, p->filter_var, 1, 0)) < 0) {
             tq__etable_free(&t);
@@ -435,10 +454,18 @@ static tq_status load_file(tq_ppml *p)
         st = term_codes(ctx, &t, &p->fet[u], n, p->fe + (size_t)u * n, &nlev_all[u], rep + (size_t)u * n);
     for (int u = 0; u < p->ncl && !st; u++)
         st = term_codes(ctx, &t, &p->clt[u], n, p->cl + (size_t)u * n, &ncl_all[u], NULL);
-    /* rows with a missing value leave the sample */
-    size_t m = 0;
+    /* rows with a missing value leave the sample (and those the filters drop) */
+    size_t m = 0, ndiag = 0;
     for (size_t i = 0; i < n && !st; i++) {
         int good = 1;
+        if (vq[0] >= 0) {
+            const tq__evar *a = &t.v[vq[0]], *b = &t.v[vq[1]];
+            if (a->code[i] >= 0 && b->code[i] >= 0 && !strcmp(a->label[a->code[i]], b->label[b->code[i]])) {
+                ok[i] = 0;
+                ndiag++;
+                continue;
+            }
+        }
         double yi = t.v[vy].num[i];
         if (!isfinite(yi))
             good = 0;
@@ -459,7 +486,8 @@ static tq_status load_file(tq_ppml *p)
         ok[i] = (unsigned char)good;
         m += (size_t)good;
     }
-    p->info.n_missing = n - m;
+    p->info.n_missing = n - m - ndiag;
+    p->info.n_read = n - ndiag;
     /* compact into the sample arrays (in place: row m <= i) */
     size_t r = 0;
     for (size_t i = 0; i < n && !st; i++) {
