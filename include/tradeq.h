@@ -1054,7 +1054,7 @@ TQ_API tq_status tq_ppml_set_data(tq_ppml *p, size_t n, const double *y, int k, 
 TQ_API void tq_ppml_set_se(tq_ppml *p, tq_se_convention c);
 /* Tolerances: IRLS stops when the relative change of the deviance is below tol
  * (default 1e-10) and the demeaning is at its final precision demean_tol (default
- * 1e-10, relative, estimate.h); max_iter IRLS steps (default 200). <= 0 keeps a value. */
+ * 1e-8, relative, estimate.h); max_iter IRLS steps (default 200). <= 0 keeps a value. */
 TQ_API void tq_ppml_set_tolerance(tq_ppml *p, double tol, double demean_tol, int max_iter);
 /* OpenMP threads of the demeaning (0: the OpenMP default). */
 TQ_API void tq_ppml_set_threads(tq_ppml *p, int threads);

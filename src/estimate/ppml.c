@@ -80,7 +80,7 @@ tq_status tq_ppml_new(tq_context *ctx, tq_ppml **out)
         return TQ_ERR_NOMEM;
     p->ctx = ctx;
     p->tol = 1e-10;
-    p->dtol = 1e-10;
+    p->dtol = 1e-8;
     p->max_iter = 200;
     *out = p;
     return TQ_OK;
@@ -843,7 +843,7 @@ static tq_status drop_separated(tq_ppml *p, size_t *nsep)
     for (size_t i = 0; i < n; i++)
         wk.w[i] = p->y[i] > 0 ? RELU_K : 1;
     tq__hdfe_weights(&wk.h, wk.w);
-    demean_x(p, &wk, cols, k, 1e-9);
+    demean_x(p, &wk, cols, k, 1e-7);
     double A[(MAXX + 1) * (MAXX + 1)], c[MAXX + 1], gam[MAXX + 1], W[(MAXX + 1) * (MAXX + 1)];
     double *u = wk.z, *ut = wk.zt, *ua = wk.alpha + (size_t)k * wk.h.L;
     for (size_t i = 0; i < n; i++)
@@ -853,7 +853,7 @@ static tq_status drop_separated(tq_ppml *p, size_t *nsep)
     int found = 0;
     double maxfit_found = 0;
     for (int it = 0; it < 1000; it++) {
-        tq__hdfe_demean(&wk.h, u, ua, ut, 1e-9, 20000);
+        tq__hdfe_demean(&wk.h, u, ua, ut, 1e-7, 20000);
 #pragma omp parallel for schedule(static) if (n > 50000)
         for (size_t i = 0; i < n; i++)
             wk.tmp[i] = wk.w[i] * ut[i];
@@ -937,7 +937,7 @@ static tq_status drop_collinear(tq_ppml *p)
     for (size_t i = 0; i < n; i++)
         wk.w[i] = 1;
     tq__hdfe_weights(&wk.h, wk.w);
-    demean_x(p, &wk, cols, k, 1e-9);
+    demean_x(p, &wk, cols, k, 1e-7);
     double A[(MAXX + 1) * (MAXX + 1)], c[MAXX + 1] = {0}, b[MAXX + 1], W[(MAXX + 1) * (MAXX + 1)];
     cross(n, k, wk.Xt, NULL, NULL, A, NULL, wk.tmp);
     /* the diagonal compared with the raw sum of squares (a column that the fixed
