@@ -1035,7 +1035,9 @@ TQ_API tq_status tq_ppml_set_file(tq_ppml *p, const char *path);
  *   fe       fixed effects, comma separated; a#b interacts columns (up to 3); "" or
  *            NULL for none, then a constant is estimated;
  *   cluster  "" / NULL (heteroskedasticity-robust), one term ("pair", "exporter#year")
- *            or two comma-separated terms (two-way clustering). */
+ *            or two comma-separated terms (two-way clustering).
+ * TQ_ERR_INVALID for a malformed list, or after tq_ppml_set_data (whose arrays are the
+ * model). */
 TQ_API tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char *fe, const char *cluster);
 /* Set only the clustering (as the last argument of tq_ppml_set_model); for data in
  * memory it names fixed effects of tq_ppml_set_data. */

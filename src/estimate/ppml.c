@@ -186,6 +186,9 @@ static tq_status parse_terms(tq_ppml *p, const char *list, term *t, int max, int
 tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char *fe, const char *cluster)
 {
     tq_context *ctx = p->ctx;
+    if (p->mem)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "data in memory carry their model (tq_ppml_set_data); cluster with tq_ppml_set_cluster");
     if (!y || !*y || strlen(y) >= sizeof p->yname)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "y", "the dependent variable needs a column name");
     snprintf(p->yname, sizeof p->yname, "%s", y);

@@ -512,9 +512,8 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs importer: and exporter: (use 'all' for every region)");
     if (!have_sec)
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs sectors: (a code, a list, a group, or all)");
-    if ((sh->op == OP_FROM_FILE || sh->estimated) != (sh->pairs_file != NULL) && !(sh->estimated && have_imp))
-        return err_at(sp, n, TQ_ERR_PARSE,
-                      "partial_effect: from_file (or an estimate) goes with pairs_file:, and pairs_file: with it");
+    if (!sh->estimated && (sh->op == OP_FROM_FILE) != (sh->pairs_file != NULL))
+        return err_at(sp, n, TQ_ERR_PARSE, "partial_effect: from_file goes with pairs_file:, and pairs_file: with it");
     return TQ_OK;
 }
 
