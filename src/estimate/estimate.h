@@ -43,8 +43,8 @@ typedef struct tq__hdfe {
     double *buf;            /* [nchunk * L] per-chunk level sums */
     double *wsum;           /* [L] weight of each level (tq__hdfe_weights) */
     double *r, *p, *q, *zp; /* [L] workspace */
-    double *s;              /* [n] workspace */
     const double *w;        /* [n] current weights, borrowed */
+    double wtot;            /* their sum */
     long sweeps;            /* total CG steps so far (statistics) */
 } tq__hdfe;
 

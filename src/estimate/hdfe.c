@@ -90,8 +90,7 @@ tq_status tq__hdfe_init(tq_context *ctx, tq__hdfe *h, size_t n, int g, const int
     h->p = tq__calloc(ctx, L, sizeof(double));
     h->q = tq__calloc(ctx, L, sizeof(double));
     h->zp = tq__calloc(ctx, L, sizeof(double));
-    h->s = tq__calloc(ctx, n ? n : 1, sizeof(double));
-    if (!h->buf || !h->wsum || !h->r || !h->p || !h->q || !h->zp || !h->s) {
+    if (!h->buf || !h->wsum || !h->r || !h->p || !h->q || !h->zp) {
         tq__hdfe_free(h);
         return TQ_ERR_NOMEM;
     }
@@ -109,7 +108,6 @@ void tq__hdfe_free(tq__hdfe *h)
     tq__free(ctx, h->p);
     tq__free(ctx, h->q);
     tq__free(ctx, h->zp);
-    tq__free(ctx, h->s);
     memset(h, 0, sizeof *h);
 }
 
@@ -151,6 +149,61 @@ static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, d
     }
 }
 
+/* e = v - D alpha (stored) and out[l] = sum over level l of w_i e_i, in one pass; returns
+ * sum_i w_i v_i^2 (per-chunk partial sums added in chunk order) */
+static double resid_sums(const tq__hdfe *h, const double *v, const double *alpha, double *e, double *out)
+{
+    const size_t n = h->n, L = h->L;
+    const int g = h->g, nc = h->nchunk;
+    const int32_t *fe = h->fe;
+    const double *w = h->w;
+    double *buf = h->buf, part[16];
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (int c = 0; c < nc; c++) {
+        double *b = buf + (size_t)c * L, vv = 0;
+        memset(b, 0, sizeof(double) * L);
+        size_t i0 = n * (size_t)c / (size_t)nc, i1 = n * (size_t)(c + 1) / (size_t)nc;
+        for (size_t i = i0; i < i1; i++) {
+            double d = alpha[fe[i]];
+            for (int k = 1; k < g; k++)
+                d += alpha[h->off[k] + (size_t)fe[(size_t)k * n + i]];
+            double ei = v[i] - d, val = w[i] * ei;
+            e[i] = ei;
+            vv += w[i] * v[i] * v[i];
+            b[fe[i]] += val;
+            for (int k = 1; k < g; k++)
+                b[h->off[k] + (size_t)fe[(size_t)k * n + i]] += val;
+        }
+        part[c] = vv;
+    }
+#pragma omp parallel for schedule(static) if (L > 20000)
+    for (size_t l = 0; l < L; l++) {
+        double s = buf[l];
+        for (int c = 1; c < nc; c++)
+            s += buf[(size_t)c * L + l];
+        out[l] = s;
+    }
+    double vv = 0;
+    for (int c = 0; c < nc; c++)
+        vv += part[c];
+    return vv;
+}
+
+/* out = v - D alpha in one pass */
+static void resid(const tq__hdfe *h, const double *v, const double *alpha, double *out)
+{
+    const size_t n = h->n;
+    const int g = h->g;
+    const int32_t *fe = h->fe;
+#pragma omp parallel for schedule(static) if (n > 50000)
+    for (size_t i = 0; i < n; i++) {
+        double d = alpha[fe[i]];
+        for (int k = 1; k < g; k++)
+            d += alpha[h->off[k] + (size_t)fe[(size_t)k * n + i]];
+        out[i] = v[i] - d;
+    }
+}
+
 void tq__hdfe_apply(const tq__hdfe *h, const double *alpha, double *out)
 {
     const size_t n = h->n;
@@ -172,6 +225,7 @@ void tq__hdfe_apply(const tq__hdfe *h, const double *alpha, double *out)
 void tq__hdfe_weights(tq__hdfe *h, const double *w)
 {
     h->w = w;
+    h->wtot = tq__dsum(w, h->n);
     if (h->g)
         level_sums(h, NULL, NULL, h->wsum);
 }
@@ -183,22 +237,15 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         memcpy(out, v, sizeof(double) * n);
         return 0;
     }
-    double *r = h->r, *p = h->p, *q = h->q, *zp = h->zp, *s = h->s;
-    const double *w = h->w, *wsum = h->wsum;
-    /* scale: the weighted root mean square of v */
-#pragma omp parallel for schedule(static) if (n > 50000)
-    for (size_t i = 0; i < n; i++)
-        s[i] = w[i] * v[i] * v[i];
-    double scale = sqrt(tq__dsum(s, n) / tq__dsum(w, n));
+    double *r = h->r, *p = h->p, *q = h->q, *zp = h->zp;
+    const double *wsum = h->wsum;
+    /* residual of the start, e = v - D alpha, r = D'W e, and the scale: the weighted root
+     * mean square of v */
+    double scale = sqrt(resid_sums(h, v, alpha, out, r) / h->wtot);
     if (!(scale > 0))
         scale = 1;
     const double lim = tol * scale;
-    /* residual of the start: e = v - D alpha, r = D'W e */
-    tq__hdfe_apply(h, alpha, out);
-#pragma omp parallel for schedule(static) if (n > 50000)
-    for (size_t i = 0; i < n; i++)
-        out[i] = v[i] - out[i];
-    level_sums(h, out, NULL, r);
+    int fresh = 1; /* out is v - D alpha for the current alpha */
     double rz = 0, zmax = 0;
     for (size_t l = 0; l < L; l++) {
         zp[l] = wsum[l] > 0 ? r[l] / wsum[l] : 0;
@@ -217,6 +264,7 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         if (!(pq > 0))
             break;
         double a = rz / pq;
+        fresh = 0;
         zmax = 0;
         for (size_t l = 0; l < L; l++) {
             alpha[l] += a * p[l];
@@ -233,11 +281,8 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         if (zmax <= lim || (it % 50) == 0) {
             /* the recursively updated residual drifts: recompute it from alpha, and
              * accept only a true small residual */
-            tq__hdfe_apply(h, alpha, out);
-#pragma omp parallel for schedule(static) if (n > 50000)
-            for (size_t i = 0; i < n; i++)
-                out[i] = v[i] - out[i];
-            level_sums(h, out, NULL, r);
+            resid_sums(h, v, alpha, out, r);
+            fresh = 1;
             zmax = 0;
             for (size_t l = 0; l < L; l++) {
                 zp[l] = wsum[l] > 0 ? r[l] / wsum[l] : 0;
@@ -248,9 +293,7 @@ int tq__hdfe_demean(tq__hdfe *h, const double *v, double *alpha, double *out, do
         }
     }
     h->sweeps += it;
-    tq__hdfe_apply(h, alpha, out);
-#pragma omp parallel for schedule(static) if (n > 50000)
-    for (size_t i = 0; i < n; i++)
-        out[i] = v[i] - out[i];
+    if (!fresh)
+        resid(h, v, alpha, out);
     return zmax <= lim ? it : -1;
 }
