@@ -177,7 +177,7 @@ static void panel(int C, int T, double *y, double *x, int32_t *fe, int *nlev)
 static void test_threads_deterministic(void **state)
 {
     (void)state;
-    enum { C = 30, T = 4 };
+    enum { C = 130, T = 4 }; /* 67,600 rows: 8 chunks of level sums */
     size_t n = (size_t)C * C * T;
     double *y = malloc(sizeof(double) * n), *x = malloc(sizeof(double) * n);
     int32_t *fe = malloc(sizeof(int32_t) * 3 * n);
