@@ -166,7 +166,8 @@ int tq_cmd_estimate(int argc, char **argv)
         printf("Regressor %s dropped: collinear after the drops\n", tq_ppml_dropped(p, j));
     printf("Log pseudo-likelihood %.3f   deviance %.6g   IRLS iterations %d%s   CG steps %ld\n", in->loglik,
            in->deviance, in->iterations, in->converged ? "" : " (NOT CONVERGED)", in->cg_steps);
-    printf("Fixed-effect parameters %.0f\n", in->k_fe);
+    if (se == TQ_SE_FIXEST)
+        printf("Fixed-effect parameters counted in K: %.0f\n", in->k_fe);
     if (in->cluster_ways == 0)
         printf("Standard errors: robust (%s convention)\n", se == TQ_SE_FIXEST ? "fixest" : "Stata");
     else if (in->cluster_ways == 1)
