@@ -15,6 +15,7 @@ int tq_cmd_run(int argc, char **argv);
 int tq_cmd_serve(int argc, char **argv);
 int tq_cmd_liberation(int argc, char **argv);
 int tq_cmd_sweep(int argc, char **argv);
+int tq_cmd_estimate(int argc, char **argv);
 
 /* ---- shared helpers (cli/common.c) ---- */
 

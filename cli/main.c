@@ -21,6 +21,7 @@ static const command commands[] = {
     {"serve", tq_cmd_serve, "serve the what-if page: move tariffs in a browser, see the results live"},
     {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015, liberation2025) beside the paper's numbers"},
     {"liberation", tq_cmd_liberation, "the one-sector Liberation-Day model of the 2025 US tariffs (194 countries)"},
+    {"estimate", tq_cmd_estimate, "PPML gravity estimation with high-dimensional fixed effects"},
 };
 
 static void usage(FILE *f)

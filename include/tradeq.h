@@ -1261,6 +1261,114 @@ TQ_API const char *tq_sweep_column_name(const tq_sweep *s, int c);
 /* Value of column c at point p as a double (NaN for a text axis value). */
 TQ_API double tq_sweep_cell(const tq_sweep *s, int p, int c);
 
+/* ============================================================ estimation === */
+/* Poisson pseudo-maximum-likelihood (PPML) gravity estimation with high-dimensional
+ * fixed effects (docs/estimation.md): IRLS with the fixed effects absorbed by
+ * conjugate-gradient-accelerated projections, warm started between IRLS steps; all-zero
+ * fixed-effect groups, singletons and separated observations (fixed-effect and
+ * regressor based, the ReLU method) dropped and reported; robust and one- or two-way
+ * cluster-robust standard errors. Configure-then-run: tq_ppml_new, tq_ppml_set_*,
+ * tq_ppml_run, then read the results. A tq_ppml is used by one thread at a time; its
+ * demeaning runs on OpenMP threads and gives the same numbers for any thread count. */
+
+typedef struct tq_ppml tq_ppml;
+
+/* Small-sample convention of the standard errors. */
+typedef enum tq_se_convention {
+    TQ_SE_STATA = 0, /* ppmlhdfe / reghdfe (default): robust N/(N-K); clustered
+                        G/(G-1) (N-1)/(N-K), K without fixed effects nested in a cluster */
+    TQ_SE_FIXEST = 1 /* fixest's default ssc(): (N-1)/(N-K) with K without nested fixed
+                        effects; cluster G/(G-1), two-way with the smallest G */
+} tq_se_convention;
+
+/* Create an estimation (owned by the caller, tq_ppml_free, which accepts NULL). */
+TQ_API tq_status tq_ppml_new(tq_context *ctx, tq_ppml **out);
+TQ_API void tq_ppml_free(tq_ppml *p);
+/* The data file: CSV (plain or .gz, header row) or Stata .dta (by the .dta ending). The
+ * string is copied. Read by tq_ppml_run. */
+TQ_API tq_status tq_ppml_set_file(tq_ppml *p, const char *path);
+/* The model, by column names (copied; read and checked by tq_ppml_run):
+ *   y        the dependent variable (>= 0);
+ *   x        regressors, comma separated; log(v) takes the log of column v; may be ""
+ *            or NULL (fixed effects only);
+ *   fe       fixed effects, comma separated; a#b interacts columns (up to 3); "" or
+ *            NULL for none, then a constant is estimated;
+ *   cluster  "" / NULL (heteroskedasticity-robust), one term ("pair", "exporter#year")
+ *            or two comma-separated terms (two-way clustering).
+ * TQ_ERR_INVALID for a malformed list, or after tq_ppml_set_data (whose arrays are the
+ * model). */
+TQ_API tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char *fe, const char *cluster);
+/* Set only the clustering (as the last argument of tq_ppml_set_model); for data in
+ * memory it names fixed effects of tq_ppml_set_data. */
+TQ_API tq_status tq_ppml_set_cluster(tq_ppml *p, const char *cluster);
+/* Keep only rows whose column var equals one of values[count] (e.g. years). */
+TQ_API tq_status tq_ppml_set_filter(tq_ppml *p, const char *var, const double *values, int count);
+/* Keep only rows whose columns a and b differ (e.g. "exporter", "importer": no domestic
+ * trade); NULL clears it. Copied. */
+TQ_API tq_status tq_ppml_set_distinct(tq_ppml *p, const char *a, const char *b);
+/* Data in memory instead of a file (the benchmark's synthetic panels): y[n], X[k*n]
+ * column by column (xnames[k]), fe[g*n] levels 0..nlev[g]-1 (fenames[g]). Copied.
+ * Clustering then names a fixed effect by its name in fenames. */
+TQ_API tq_status tq_ppml_set_data(tq_ppml *p, size_t n, const double *y, int k, const double *X,
+                                  const char *const *xnames, int g, const int32_t *fe, const int *nlev,
+                                  const char *const *fenames);
+TQ_API void tq_ppml_set_se(tq_ppml *p, tq_se_convention c);
+/* Tolerances: IRLS stops when the relative change of the deviance is below tol
+ * (default 1e-10) and the demeaning is at its final precision demean_tol (default
+ * 1e-8, relative, estimate.h); max_iter IRLS steps (default 200). <= 0 keeps a value. */
+TQ_API void tq_ppml_set_tolerance(tq_ppml *p, double tol, double demean_tol, int max_iter);
+/* OpenMP threads of the demeaning (0: the OpenMP default). */
+TQ_API void tq_ppml_set_threads(tq_ppml *p, int threads);
+
+/* Read the data, drop what cannot be estimated and estimate. Errors: TQ_ERR_IO,
+ * TQ_ERR_PARSE (file, line and column of a bad value), TQ_ERR_NOT_FOUND (a column
+ * missing), TQ_ERR_INVALID (a negative y, no observation left, a bad model string),
+ * TQ_ERR_NOT_CONVERGED (the results of the last step are kept and readable; the
+ * message gives the deviance change reached), TQ_ERR_NOMEM, TQ_ERR_CANCELLED. */
+TQ_API tq_status tq_ppml_run(tq_ppml *p);
+
+/* The fit. Counts of observations: read (after the filter), used, and dropped for
+ * each reason. */
+typedef struct tq_ppml_info {
+    size_t n_read, n_obs;
+    size_t n_missing;    /* a missing or non-finite y, regressor or category */
+    size_t n_zero_group; /* in a fixed-effect group whose y are all zero */
+    size_t n_singleton;  /* alone in a fixed-effect group */
+    size_t n_separated;  /* separated by the regressors (ReLU) */
+    int k;               /* coefficients reported (dropped regressors excluded) */
+    int k_dropped;       /* regressors dropped as collinear after the drops */
+    int iterations;      /* IRLS steps */
+    long cg_steps;       /* conjugate-gradient steps of the demeaning, all IRLS steps */
+    int converged;
+    double loglik;   /* log pseudo-likelihood sum y log mu - mu - lgamma(y+1) */
+    double deviance; /* 2 sum y log(y/mu) - (y - mu) */
+    double ll_null;  /* of the constant-only model */
+    double k_fe;     /* fixed-effect parameters counted by the small-sample factor */
+    int n_clusters[2];
+    int cluster_ways;
+    tq_se_convention se;
+} tq_ppml_info;
+TQ_API const tq_ppml_info *tq_ppml_info_get(const tq_ppml *p);
+/* Coefficient j (0..info.k-1): its name (owned by p), estimate, standard error, z and
+ * two-sided p value. TQ_ERR_INVALID for a bad j or before a run. */
+TQ_API tq_status tq_ppml_coef(const tq_ppml *p, int j, const char **name, double *b, double *se, double *z,
+                              double *pval);
+/* Name of dropped regressor j (0..info.k_dropped-1), NULL otherwise. */
+TQ_API const char *tq_ppml_dropped(const tq_ppml *p, int j);
+/* Data row (1-based, in the file's data rows, or in the order of tq_ppml_set_data) of
+ * the j-th observation dropped as separated by the regressors (j < info.n_separated),
+ * 0 otherwise. */
+TQ_API size_t tq_ppml_separated_row(const tq_ppml *p, size_t j);
+/* The covariance of the coefficients, v[k*k] row-major (owned by p). */
+TQ_API const double *tq_ppml_vcov(const tq_ppml *p);
+/* Write the regression table at path: JSON when path ends in .json, else CSV
+ * (docs/estimation.md gives both layouts). TQ_ERR_EXISTS when path exists and
+ * overwrite is 0; TQ_ERR_IO. */
+TQ_API tq_status tq_ppml_write(tq_ppml *p, const char *path, int overwrite);
+/* Write the fixed-effect estimates as CSV (fe,level,estimate): one row per level of
+ * each effect; the effects are identified up to normalisations (docs/estimation.md). */
+TQ_API tq_status tq_ppml_write_fe(tq_ppml *p, const char *path, int overwrite);
+
 #ifdef __cplusplus
 }
 #endif

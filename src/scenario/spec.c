@@ -29,6 +29,7 @@ typedef struct shock {
     double value;
     sel imp, exp_, sec;
     char *pairs_file; /* resolved path, or NULL */
+    int estimated;    /* partial_effect: {from: est.json, ...}: one b for the listed pairs */
     char where[300];  /* file:line:column of the entry */
 } shock;
 
@@ -286,6 +287,112 @@ static tq_status grow(tq_spec *sp, void **arr, int *n, size_t size)
     return TQ_OK;
 }
 
+/* ------------------------------------------- estimated partial effects --- */
+
+/* The value of key `key` of mapping node m (NULL if absent). */
+static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+{
+    if (!m || m->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const char *k = scalar(yaml_document_get_node(doc, p->key));
+        if (k && !strcmp(k, key))
+            return yaml_document_get_node(doc, p->value);
+    }
+    return NULL;
+}
+
+/* Coefficient `coef` and its standard error from the JSON table that `tradeq estimate
+ * --out FILE.json` writes (docs/estimation.md; JSON is read as YAML). */
+static tq_status read_estimate(tq_context *ctx, const char *path, const char *coef, double *b, double *se)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tq__error(ctx, TQ_ERR_IO, path, 0, NULL,
+                         "cannot open the estimate (write it with tradeq estimate --out)");
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        return tq__error(ctx, TQ_ERR_NOMEM, path, 0, NULL, "out of memory");
+    }
+    yaml_parser_set_input_file(&parser, f);
+    int ok = yaml_parser_load(&parser, &doc);
+    tq_status st = TQ_OK;
+    if (!ok) {
+        st = tq__error(ctx, TQ_ERR_PARSE, path, (long)parser.problem_mark.line + 1, NULL, "not a JSON estimate: %s",
+                       parser.problem ? parser.problem : "malformed");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return st;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    const char *fmt = scalar(map_get(&doc, root, "format"));
+    yaml_node_t *list = map_get(&doc, root, "coefficients");
+    if (!fmt || strcmp(fmt, "tradeq-estimate-1") || !list || list->type != YAML_SEQUENCE_NODE) {
+        st = tq__error(ctx, TQ_ERR_PARSE, path, 0, "format",
+                       "not an estimate of tradeq estimate --out (format tradeq-estimate-1 with coefficients)");
+    } else {
+        st = tq__error(ctx, TQ_ERR_NOT_FOUND, path, 0, "coefficients", "no coefficient '%s' in the estimate", coef);
+        for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+            yaml_node_t *e = yaml_document_get_node(&doc, *it);
+            const char *name = scalar(map_get(&doc, e, "name"));
+            if (!name || strcmp(name, coef))
+                continue;
+            const char *bs = scalar(map_get(&doc, e, "b")), *ss = scalar(map_get(&doc, e, "se"));
+            if (!bs || !ss || tq__parse_double(bs, b) || tq__parse_double(ss, se))
+                st = tq__error(ctx, TQ_ERR_PARSE, path, (long)e->start_mark.line + 1, coef,
+                               "coefficient '%s' lacks a numeric b or se", coef);
+            else
+                tq__clear_error(ctx), st = TQ_OK;
+            break;
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return st;
+}
+
+/* partial_effect: {from: FILE.json, coef: NAME, se_shift: K}: b = coefficient + K se
+ * (K default 0; e.g. -1.96 and 1.96 for the ends of a 95% band) */
+static tq_status parse_estimated_partial(tq_spec *sp, yaml_document_t *doc, yaml_node_t *m, shock *sh)
+{
+    const char *from = NULL, *coef = NULL;
+    double shift = 0;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
+        const char *k = scalar(kn), *v = scalar(vn);
+        if (!k || !v)
+            return err_at(sp, kn, TQ_ERR_PARSE, "partial_effect takes from: FILE.json, coef: NAME and se_shift: K");
+        if (!strcmp(k, "from"))
+            from = v;
+        else if (!strcmp(k, "coef"))
+            coef = v;
+        else if (!strcmp(k, "se_shift")) {
+            if (tq__parse_double(v, &shift))
+                return err_at(sp, vn, TQ_ERR_PARSE, "se_shift takes a number (standard errors added to b), not '%.40s'",
+                              v);
+        } else
+            return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' in partial_effect (from, coef, se_shift)", k);
+    }
+    if (!from || !coef || !*from || !*coef)
+        return err_at(sp, m, TQ_ERR_PARSE, "partial_effect: {from: FILE.json, coef: NAME} needs both");
+    char *path = from[0] == '/' ? tq__strdup(sp->ctx, from) : tq__path_join(sp->ctx, sp->dir, from);
+    if (!path)
+        return TQ_ERR_NOMEM;
+    double b = 0, se = 0;
+    tq_status st = read_estimate(sp->ctx, path, coef, &b, &se);
+    tq__free(sp->ctx, path);
+    if (st)
+        return st;
+    sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = b + shift * se;
+    sh->estimated = 1;
+    char at[300];
+    where_of(sp, m, at, sizeof at);
+    return tq__valid_partial(sp->ctx, at, NULL, "partial_effect", sh->value);
+}
+
 /* ------------------------------------------------------------- shocks --- */
 
 static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s, int is_ntb, int retaliation)
@@ -342,6 +449,11 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
             if (tariff_key == is_ntb)
                 return err_at(sp, kn, TQ_ERR_PARSE, "'%s' belongs in %s", k,
                               tariff_key ? "tariffs: or retaliation:" : "ntb:");
+            if (!strcmp(k, "partial_effect") && vn->type == YAML_MAPPING_NODE) {
+                if ((st = parse_estimated_partial(sp, doc, vn, sh)))
+                    return st;
+                continue;
+            }
             const char *v = scalar(vn);
             double x = 0;
             const char *suf = "";
@@ -404,7 +516,7 @@ static tq_status parse_shock(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, 
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs importer: and exporter: (use 'all' for every region)");
     if (!have_sec)
         return err_at(sp, n, TQ_ERR_PARSE, "this entry needs sectors: (a code, a list, a group, or all)");
-    if ((sh->op == OP_FROM_FILE) != (sh->pairs_file != NULL))
+    if (!sh->estimated && (sh->op == OP_FROM_FILE) != (sh->pairs_file != NULL))
         return err_at(sp, n, TQ_ERR_PARSE, "partial_effect: from_file goes with pairs_file:, and pairs_file: with it");
     return TQ_OK;
 }
@@ -1427,7 +1539,7 @@ static int region_code(void *ud, const char *code)
 /* Read a pairs file (exporter,importer,value; docs/scenarios.md) into a [n,i] matrix of
  * b values (NAN = not listed). A long table: unknown codes, duplicate pairs and bad
  * numbers are errors naming the file, line and column. */
-static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, double *b)
+static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, int need_value, double *b)
 {
     const int N = ds->N;
     for (size_t q = 0; q < (size_t)N * (size_t)N; q++)
@@ -1444,6 +1556,9 @@ static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *p
     }
     cols[2].name = "value";
     cols[2].type = TQ__LT_VALUE;
+    cols[2].optional = !need_value; /* an estimated b: the file only lists the pairs */
+    cols[2].empty_ok = !need_value;
+    cols[2].empty = 0;
     const tq__lt_spec spec = {"pair", 1, 0, TQ_ERR_PARSE};
     tq__lt t;
     tq_status st = tq__lt_open(ctx, &t, path, cols, 3, &spec);
@@ -1491,7 +1606,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                 st = TQ_ERR_NOMEM;
                 goto done;
             }
-            if ((st = read_pairs(ctx, ds, sh->pairs_file, pairs)))
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs)))
                 goto done;
             memset(mi, 1, (size_t)N);
             memset(me, 1, (size_t)N);
@@ -1511,6 +1626,8 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                 if (n == i && !sh->pairs_file)
                     continue; /* trade-cost shocks to listed pairs leave domestic trade alone */
                 double bval = sh->value;
+                if (sh->pairs_file && sh->op != OP_FROM_FILE && isnan(pairs[(size_t)n * (size_t)N + (size_t)i]))
+                    continue; /* an estimated b for the listed pairs only */
                 if (sh->op == OP_FROM_FILE) {
                     bval = pairs[(size_t)n * (size_t)N + (size_t)i];
                     if (isnan(bval))
