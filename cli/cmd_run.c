@@ -15,7 +15,7 @@ static void help(void)
         "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
         "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
-        "                  [--detail summary|full]\n\n"
+        "                  [--detail summary|full] [--year YEAR]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
         "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -25,6 +25,8 @@ static void help(void)
         "                  a comma list, a group or all;\n"
         "                  repeatable; added to every scenario given in files\n"
         "  --closure C     deficit closure (default: the scenario's, else fixed)\n"
+        "  --year YEAR     base year of the data for every scenario (default: the scenario's\n"
+        "                  data: year:, else the last year of the data; tradeq info lists them)\n"
         "  --out DIR       write result files into DIR (never overwrites without --force)\n"
         "  --format LIST   comma list of table, csv, json, xlsx, dta (default: table, plus csv\n"
         "                  when --out is given); json alone prints JSON to stdout without --out\n"
@@ -325,7 +327,7 @@ int tq_cmd_run(int argc, char **argv)
     const char *tariffs[256];
     int ntariffs = 0;
     const char *data = NULL, *outdir = NULL, *formats = NULL;
-    int force = 0, check = 0, top = 6, rank_ev = 1, have_closure = 0;
+    int force = 0, check = 0, top = 6, rank_ev = 1, have_closure = 0, year = 0;
     tq_closure closure = TQ_CLOSURE_FIXED;
     tq_run_options ro;
     tq_run_options_default(&ro);
@@ -396,6 +398,13 @@ int tq_cmd_run(int argc, char **argv)
             else
                 return cli_usage_error("run", "--detail is summary or full, not '%s'", d);
             have_detail = 1;
+        } else if (!strcmp(a, "--year") && has_val) {
+            char *end;
+            const char *v = argv[++i];
+            long yv = strtol(v, &end, 10);
+            if (end == v || *end || yv < 1000 || yv > 9999)
+                return cli_usage_error("run", "--year is a four-digit year, not '%s'", v);
+            year = (int)yv;
         } else if (!strcmp(a, "--elasticities") && has_val) {
             ro.elasticities = argv[++i];
         } else if (!strcmp(a, "--force")) {
@@ -524,6 +533,8 @@ int tq_cmd_run(int argc, char **argv)
             }
             tq_spec_set_closure(specs[s], -1, closure);
         }
+        if (year)
+            tq_spec_set_year(specs[s], -1, year);
     }
     int total = 0;
     for (int s = 0; s < nspecs; s++)
