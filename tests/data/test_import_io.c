@@ -1,0 +1,294 @@
+/* The base-year update tq_dataset_import_io (docs/io-bridge.md): a hand-computed case
+ * (a split sector, a merged sector, a region stand-in, a sector the reference region does
+ * not make, a clipped final demand), the map errors, and the embedded icio: every year
+ * 2011-2022 is an exact equilibrium of the model with input-output links (an unchanged
+ * scenario returns the baseline) and carries wiod2014's technology. */
+#include "tq_test.h"
+
+#include <math.h>
+
+#define assert_near(a, b, tol)                                                                                         \
+    do {                                                                                                               \
+        const double a_ = (a), b_ = (b);                                                                               \
+        if (!(fabs(a_ - b_) <= (tol)))                                                                                 \
+            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_, (double)(tol));                          \
+    } while (0)
+#define TQ_NIJ_T(N, J, n, i, j) ((((size_t)(n)) * (size_t)(N) + (size_t)(i)) * (size_t)(J) + (size_t)(j))
+#define TQ_NKJ_T(J, n, k, j) ((((size_t)(n)) * (size_t)(J) + (size_t)(k)) * (size_t)(J) + (size_t)(j))
+
+/* Reference: regions A, B; sectors P, Q; domestic flows only except B's Q, all bought from
+ * A (so B makes no Q). gamma[n,k,j] = share of input k in sector j's cost. */
+static tq_dataset *reference(tq_context *ctx)
+{
+    tq_dataset *ds;
+    assert_int_equal(tq_dataset_new(ctx, 2, 2, 1, &ds), TQ_OK);
+    tq_dataset_set_region(ds, 0, "A", "A");
+    tq_dataset_set_region(ds, 1, "B", "B");
+    tq_dataset_set_sector(ds, 0, "P", "P", 1);
+    tq_dataset_set_sector(ds, 1, "Q", "Q", 1);
+    tq_dataset_set_year(ds, 0, 2014);
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL);
+    Z[TQ_NIJ_T(2, 2, 0, 0, 0)] = 100; /* A buys P from A */
+    Z[TQ_NIJ_T(2, 2, 0, 0, 1)] = 200; /* A buys Q from A */
+    Z[TQ_NIJ_T(2, 2, 1, 1, 0)] = 50;  /* B buys P from B */
+    Z[TQ_NIJ_T(2, 2, 1, 0, 1)] = 50;  /* B buys Q from A */
+    double *g = tq_dataset_array(ds, TQ_GAMMA, 0, NULL), *b = tq_dataset_array(ds, TQ_BETA, 0, NULL);
+    /* A: P uses 0.2 P, 0.1 Q; Q uses 0.3 P, 0.2 Q */
+    g[0] = 0.2, g[1] = 0.3, g[2] = 0.1, g[3] = 0.2, b[0] = 0.7, b[1] = 0.5;
+    /* B: P uses 0.1 P, 0.1 Q; Q (not made) 0 P, 0.4 Q */
+    g[4] = 0.1, g[5] = 0.0, g[6] = 0.1, g[7] = 0.4, b[2] = 0.8, b[3] = 0.6;
+    double *alpha = tq_dataset_array(ds, TQ_ALPHA, 0, NULL), *VA = tq_dataset_array(ds, TQ_VA, 0, NULL);
+    alpha[0] = alpha[1] = alpha[2] = alpha[3] = 0.5;
+    VA[0] = VA[1] = 1;
+    tq_dataset_set_has_io(ds, 1);
+    assert_int_equal(tq_dataset_derive(ctx, ds), TQ_OK);
+    return ds;
+}
+
+/* Target: R0, R1, R2 x S0, S1, S2, flows only; 10 between every pair in every sector. */
+static tq_dataset *target(tq_context *ctx)
+{
+    tq_dataset *ds = tq_test_dataset_new(ctx, 3, 3, 0);
+    double *Z = tq_dataset_array(ds, TQ_Z, 0, NULL);
+    static const double dom[3][3] = {{80, 280, 500}, {200, 200, 200}, {1000, 200, 20}};
+    for (int n = 0; n < 3; n++)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                Z[TQ_NIJ_T(3, 3, n, i, j)] = n == i ? dom[n][j] : 10;
+    tq_dataset_array(ds, TQ_TARIFF, 0, NULL)[TQ_NIJ_T(3, 3, 1, 2, 2)] = 0.1; /* kept */
+    assert_int_equal(tq_dataset_fill_no_io(ctx, ds), TQ_OK);
+    return ds;
+}
+
+static char *maps(const char *smap, const char *rmap)
+{
+    char *dir = tq_test_tmpdir();
+    tq_test_write(dir, "s.csv", smap);
+    tq_test_write(dir, "r.csv", rmap);
+    return dir;
+}
+
+static const char *SMAP = "reference,target,note\nP,S0,split\nP,S1,split\nQ,S2,one to one\n";
+static const char *RMAP = "region,reference\nR0,A\nR1,B\n*,A\n";
+
+static double G(const tq_dataset *ds, int n, int k, int j)
+{
+    return tq_dataset_array_const(ds, TQ_GAMMA, 0, NULL)[(size_t)n * 9 + (size_t)k * 3 + (size_t)j];
+}
+static double B(const tq_dataset *ds, int n, int j)
+{
+    return tq_dataset_array_const(ds, TQ_BETA, 0, NULL)[(size_t)n * 3 + (size_t)j];
+}
+
+static void test_hand_case(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ref = reference(ctx), *tg = target(ctx);
+    char *dir = maps(SMAP, RMAP), sp[4200], rp[4200];
+    snprintf(sp, sizeof sp, "%s/s.csv", dir);
+    snprintf(rp, sizeof rp, "%s/r.csv", dir);
+    double Z0[27];
+    memcpy(Z0, tq_dataset_array_const(tg, TQ_Z, 0, NULL), sizeof Z0);
+    tq_io_import_row *rows = NULL;
+    int count = 0;
+    assert_int_equal(tq_dataset_import_io(ctx, tg, ref, -1, sp, rp, &rows, &count), TQ_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(tq_dataset_has_io(tg), 1);
+    assert_memory_equal(tq_dataset_array_const(tg, TQ_Z, 0, NULL), Z0, sizeof Z0);
+    assert_true(tq_dataset_array_const(tg, TQ_TARIFF, 0, NULL)[TQ_NIJ_T(3, 3, 1, 2, 2)] == 0.1);
+    const double e = 1e-14;
+    /* R0 takes A. Spending on S0, S1: 100, 300, so P as an input splits 1/4, 3/4. S0 and S1
+     * each take P's column (0.2 P, 0.1 Q, VA 0.7), S2 Q's (0.3 P, 0.2 Q, VA 0.5). No
+     * final demand is negative (uses 59, 177, 144 against spending 100, 300, 520). */
+    for (int j = 0; j < 2; j++) {
+        assert_near(G(tg, 0, 0, j), 0.05, e);
+        assert_near(G(tg, 0, 1, j), 0.15, e);
+        assert_near(G(tg, 0, 2, j), 0.1, e);
+        assert_near(B(tg, 0, j), 0.7, e);
+    }
+    assert_near(G(tg, 0, 0, 2), 0.075, e);
+    assert_near(G(tg, 0, 1, 2), 0.225, e);
+    assert_near(G(tg, 0, 2, 2), 0.2, e);
+    assert_near(B(tg, 0, 2), 0.5, e);
+    assert_string_equal(rows[0].region, "R0");
+    assert_string_equal(rows[0].reference, "A");
+    assert_int_equal(rows[0].sectors_clipped, 0);
+    assert_int_equal(rows[0].fallback_sectors, 0);
+    assert_true(rows[0].moved == 0);
+    /* VA = 0.7 (100 + 300) + 0.5 * 520 = 540 = income (no tariffs, balanced trade) */
+    assert_near(tq_dataset_array_const(tg, TQ_VA, 0, NULL)[0], 540, 1e-10);
+    assert_near(rows[0].final_demand, 540, 1e-10);
+    assert_near(rows[0].va_share, 540.0 / 920.0, 1e-14);
+    /* R1 takes B: S0, S1 B's P column (0.1, 0.1, VA 0.8), split 1/2 each; B makes no Q,
+     * so S2 takes the reference world's Q column = A's (0.3, 0.2, VA 0.5). */
+    assert_near(G(tg, 1, 0, 0), 0.05, e);
+    assert_near(G(tg, 1, 1, 1), 0.05, e);
+    assert_near(G(tg, 1, 2, 0), 0.1, e);
+    assert_near(B(tg, 1, 0), 0.8, e);
+    assert_near(G(tg, 1, 0, 2), 0.15, e);
+    assert_near(G(tg, 1, 1, 2), 0.15, e);
+    assert_near(G(tg, 1, 2, 2), 0.2, e);
+    assert_near(B(tg, 1, 2), 0.5, e);
+    assert_int_equal(rows[1].fallback_sectors, 1);
+    assert_int_equal(rows[1].sectors_clipped, 0);
+    /* R2 takes A through '*'. Output 1020, 220, 40: S2 is used 0.1*1020 + 0.1*220 +
+     * 0.2*40 = 132 against spending 40, so 92 is moved: S2's input shares scaled by 40/132
+     * and the users' value added raised by the same amount. */
+    assert_string_equal(rows[2].reference, "A");
+    assert_int_equal(rows[2].sectors_clipped, 1);
+    assert_near(rows[2].moved, 92, 1e-10);
+    const double s = 40.0 / 132.0;
+    assert_near(G(tg, 2, 2, 0), 0.1 * s, e);
+    assert_near(G(tg, 2, 2, 2), 0.2 * s, e);
+    assert_near(B(tg, 2, 0), 0.7 + 0.1 * (1 - s), e);
+    assert_near(G(tg, 2, 0, 0), 0.2 * 1020.0 / 1240.0, e);
+    /* the contract holds exactly */
+    tq_consistency c;
+    assert_int_equal(tq_dataset_check(ctx, tg, 0, &c), TQ_OK);
+    assert_true(c.e0_max_rel < 1e-13);
+    assert_true(c.cost_share_max_dev < 1e-14);
+    assert_true(c.deficit_flow_max_rel < 1e-14);
+    assert_true(c.beta_range_violations == 0);
+    tq_io_import_free(ctx, rows);
+    tq_test_rmtree(dir);
+    tq_dataset_free(tg);
+    tq_dataset_free(ref);
+    tq_context_free(ctx);
+}
+
+/* Map errors name the file and the code; a reference without input-output data is refused. */
+static void test_errors(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ref = reference(ctx), *tg = target(ctx);
+    static const struct {
+        const char *smap, *rmap;
+        tq_status st;
+        const char *msg;
+    } cases[] = {
+        {"reference,target\nP,S0\nP,S1\nX,S2\n", "region,reference\n*,A\n", TQ_ERR_NOT_FOUND, "'X'"},
+        {"reference,target\nP,S0\nP,S1\nQ,S9\n", "region,reference\n*,A\n", TQ_ERR_NOT_FOUND, "'S9'"},
+        {"reference,target\nP,S0\nQ,S2\n", "region,reference\n*,A\n", TQ_ERR_INVALID, "'S1'"},
+        {"reference,target\nP,S0\nP,S1\nQ,S2\n", "region,reference\nR0,A\nR1,B\n", TQ_ERR_INVALID, "'R2'"},
+        {"reference,target\nP,S0\nP,S1\nQ,S2\n", "region,reference\nR0,A\nR0,B\n*,A\n", TQ_ERR_INVALID, "twice"},
+        {"reference,target\nP,S0\nP,S1\nQ,S2\n", "region,reference\nR0,C\n*,A\n", TQ_ERR_NOT_FOUND, "'C'"},
+        {"ref,target\nP,S0\n", "region,reference\n*,A\n", TQ_ERR_PARSE, "reference"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *dir = maps(cases[k].smap, cases[k].rmap), sp[4200], rp[4200], msg[1024];
+        snprintf(sp, sizeof sp, "%s/s.csv", dir);
+        snprintf(rp, sizeof rp, "%s/r.csv", dir);
+        tq_io_import_row *rows = (tq_io_import_row *)1;
+        int count = -1;
+        assert_int_equal(tq_dataset_import_io(ctx, tg, ref, -1, sp, rp, &rows, &count), cases[k].st);
+        assert_null(rows);
+        assert_int_equal(count, 0);
+        tq_error_format(ctx, msg, sizeof msg);
+        if (!strstr(msg, cases[k].msg))
+            fail_msg("case %zu: '%s' lacks %s", k, msg, cases[k].msg);
+        tq_test_rmtree(dir);
+    }
+    char *dir = maps(SMAP, RMAP), sp[4200], rp[4200];
+    snprintf(sp, sizeof sp, "%s/s.csv", dir);
+    snprintf(rp, sizeof rp, "%s/r.csv", dir);
+    tq_dataset_set_has_io(ref, 0);
+    assert_int_equal(tq_dataset_import_io(ctx, tg, ref, -1, sp, rp, NULL, NULL), TQ_ERR_INVALID);
+    tq_test_rmtree(dir);
+    tq_dataset_free(tg);
+    tq_dataset_free(ref);
+    tq_context_free(ctx);
+}
+
+/* The embedded icio: for every year the data is an equilibrium of the model with
+ * input-output links (recalibration moves nothing) and an unchanged scenario returns the
+ * baseline; the technology of a WIOD country is wiod2014's (German motor vehicles: ICIO C29 =
+ * WIOD C20, one to one, and its services input = the sum of WIOD's service inputs). */
+static void test_embedded_icio(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds = NULL, *wiod = NULL;
+    assert_int_equal(tq_dataset_load(ctx, TQ_TEST_DATA "/../../data/icio", &ds), TQ_OK);
+    assert_int_equal(tq_dataset_load(ctx, TQ_TEST_DATA "/../../data/wiod2014", &wiod), TQ_OK);
+    assert_int_equal(tq_dataset_has_io(ds), 1);
+    const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds), Jw = tq_dataset_sectors(wiod);
+    assert_int_equal(tq_dataset_years(ds), 12);
+    assert_int_equal(tq_dataset_year(ds, 0), 2011);
+    assert_int_equal(tq_dataset_year(ds, 11), 2022);
+    const int deu = tq_dataset_find_region(ds, "DEU"), wdeu = tq_dataset_find_region(wiod, "DEU");
+    const int c29 = tq_dataset_find_sector(ds, "C29"), serv = tq_dataset_find_sector(ds, "SERV");
+    const int c20 = tq_dataset_find_sector(wiod, "C20");
+    const double *gw = tq_dataset_array_const(wiod, TQ_GAMMA, 0, NULL);
+    double wserv = 0;
+    for (int k = 0; k < Jw; k++)
+        if (!tq_dataset_sector_tradable(wiod, k))
+            wserv += gw[TQ_NKJ_T(Jw, wdeu, k, c20)];
+    const double wbeta = tq_dataset_array_const(wiod, TQ_BETA, 0, NULL)[(size_t)wdeu * Jw + c20];
+    int unclipped = 0;
+    for (int y = 0; y < 12; y++) {
+        const double *g = tq_dataset_array_const(ds, TQ_GAMMA, y, NULL);
+        const double *XJ = tq_dataset_array_const(ds, TQ_XJ, y, NULL), *Yo = tq_dataset_array_const(ds, TQ_Y, y, NULL);
+        /* where no German final demand was clipped (every F > 0), the shares are WIOD's */
+        double fmn = INFINITY;
+        for (int j = 0; j < J; j++) {
+            double use = 0;
+            for (int k = 0; k < J; k++)
+                use += g[TQ_NKJ_T(J, deu, j, k)] * Yo[(size_t)deu * J + k];
+            fmn = fmin(fmn, (XJ[(size_t)deu * J + j] - use) / XJ[(size_t)deu * J + j]);
+        }
+        if (fmn > 1e-9) {
+            unclipped++;
+            assert_near(g[TQ_NKJ_T(J, deu, serv, c29)], wserv, 1e-12);
+            assert_near(tq_dataset_array_const(ds, TQ_BETA, y, NULL)[(size_t)deu * J + c29], wbeta, 1e-12);
+        }
+        tq_baseline *b = NULL;
+        assert_int_equal(tq_baseline_new(ctx, ds, y, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+        double mw = 1, mp = 1;
+        tq_baseline_info(b, &mw, &mp);
+        if (!(mw < 1e-9 && mp < 1e-9))
+            fail_msg("year %d: recalibration moved wages %g, prices %g", tq_dataset_year(ds, y), mw, mp);
+        tq_scenario *sc = NULL;
+        tq_result *r = NULL;
+        assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+        assert_int_equal(tq_solve(ctx, b, sc, NULL, &r), TQ_OK);
+        const double *w = tq_result_array(r, TQ_RES_WHAT, NULL), *P = tq_result_array(r, TQ_RES_PHAT, NULL);
+        const double *X = tq_result_array(r, TQ_RES_X, NULL), *W = tq_result_array(r, TQ_RES_WELFARE, NULL);
+        double dw = 0, dp = 0, dx = 0, dwel = 0;
+        for (int n = 0; n < N; n++) {
+            dw = fmax(dw, fabs(w[n] - 1));
+            dwel = fmax(dwel, fabs(W[n]));
+            for (int j = 0; j < J; j++) {
+                dp = fmax(dp, fabs(P[(size_t)n * J + j] - 1));
+                if (XJ[(size_t)n * J + j] > 0)
+                    dx = fmax(dx, fabs(X[(size_t)n * J + j] / XJ[(size_t)n * J + j] - 1));
+            }
+        }
+        if (!(dw < 1e-12 && dp < 1e-12 && dx < 1e-9 && dwel < 1e-10))
+            fail_msg("year %d: unchanged scenario moved w %g, P %g, X %g, welfare %g%%", tq_dataset_year(ds, y), dw, dp,
+                     dx, dwel);
+        printf("icio %d: baseline identity: max |w^-1| %.1e, |P^-1| %.1e, |X'/X-1| %.1e\n", tq_dataset_year(ds, y), dw,
+               dp, dx);
+        tq_result_free(r);
+        tq_scenario_free(sc);
+        tq_baseline_free(b);
+    }
+    assert_true(unclipped >= 1);
+    tq_dataset_free(wiod);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_case),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_embedded_icio),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
