@@ -32,6 +32,10 @@ check "a year not in the data is an error naming it" $?
 [ $? -eq 2 ]
 check "--year 18 is a usage error" $?
 
+"$tq" convert --data icio --io-from wiod2014 --out "$tmp/x" > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q "needs --io-sector-map" "$tmp/err" && [ ! -e "$tmp/x" ]
+check "convert --io-from without the concordances is a usage error" $?
+
 "$tq" info --data icio > "$tmp/info"
 grep -q "^io links   yes" "$tmp/info" && grep -q "Observed each year: trade; output; absorption; tariffs" "$tmp/info" &&
   grep -q "Carried over: input-output technology (value-added and input shares) of WIOD 2014" "$tmp/info"
