@@ -203,6 +203,47 @@ static void test_errors(void **state)
     tq_context_free(ctx);
 }
 
+/* Allocation failures: every failure is TQ_ERR_NOMEM with no output and nothing leaked. */
+typedef struct sweep_arg {
+    tq_dataset *tg, *ref;
+    const char *sp, *rp;
+} sweep_arg;
+
+static tq_status sweep_op(tq_context *ctx, void *argp)
+{
+    sweep_arg *a = argp;
+    tq_io_import_row *rows = (tq_io_import_row *)1;
+    int count = -1;
+    tq_status st = tq_dataset_import_io(ctx, a->tg, a->ref, -1, a->sp, a->rp, &rows, &count);
+    if (st != TQ_OK) {
+        assert_null(rows);
+        assert_int_equal(count, 0);
+        return st;
+    }
+    assert_int_equal(count, 3);
+    assert_near(rows[2].moved, 92, 1e-10);
+    tq_io_import_free(ctx, rows);
+    return st;
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ref = reference(ctx), *tg = target(ctx);
+    char *dir = maps(SMAP, RMAP), sp[4200], rp[4200];
+    snprintf(sp, sizeof sp, "%s/s.csv", dir);
+    snprintf(rp, sizeof rp, "%s/r.csv", dir);
+    sweep_arg a = {tg, ref, sp, rp};
+    long n = tq_test_alloc_sweep(sweep_op, &a, TQ_ERR_NOMEM, TQ_SWEEP_ONE_CONTEXT);
+    assert_true(n > 10);
+    tq_test_rmtree(dir);
+    tq_dataset_free(tg);
+    tq_dataset_free(ref);
+    tq_context_free(ctx);
+}
+
 /* The embedded icio: for every year the data is an equilibrium of the model with
  * input-output links (recalibration moves nothing) and an unchanged scenario returns the
  * baseline; the technology of a WIOD country is wiod2014's (German motor vehicles: ICIO C29 =
@@ -288,6 +329,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_case),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_embedded_icio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
