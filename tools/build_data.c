@@ -6,7 +6,7 @@
  *   OUT_DIR/wiod2014  WIOD 2016 release, 2014, 44 regions, with input-output links
  *   OUT_DIR/icio      OECD ICIO Extended 2023, 81 regions x 28 sectors, 2011-2022, with the
  *                     input-output technology of wiod2014 carried over to every year
- *                     (tq_dataset_import_io; MAPS_DIR/io_bridge_wiod2014_icio_*.csv)
+ *                     (tq_dataset_import_io; MAPS_DIR/../concordance/io_bridge_wiod2014_icio_*.csv)
  * The steps and why are in data/PROVENANCE.md. Output is deterministic: running it again
  * on the same input gives the same bytes (a test checks the committed files). */
 #include <stdio.h>
@@ -209,8 +209,8 @@ static int build_icio(const char *shared, const char *out, const char *maps, int
     /* Input-output technology of wiod2014 (just written by build_wiod2014) carried over to
      * every year (docs/io-bridge.md); what the reconciliation moved goes beside the data. */
     snprintf(ref, sizeof ref, "%s/wiod2014", out);
-    snprintf(smap, sizeof smap, "%s/io_bridge_wiod2014_icio_sectors.csv", maps);
-    snprintf(rmap, sizeof rmap, "%s/io_bridge_wiod2014_icio_regions.csv", maps);
+    snprintf(smap, sizeof smap, "%s/../concordance/io_bridge_wiod2014_icio_sectors.csv", maps);
+    snprintf(rmap, sizeof rmap, "%s/../concordance/io_bridge_wiod2014_icio_regions.csv", maps);
     tq_dataset *wiod = NULL;
     tq_io_import_row *rows = NULL;
     int nrows = 0;
@@ -286,7 +286,8 @@ int main(int argc, char **argv)
     }
     if (np < 2) {
         fprintf(stderr, "usage: build_data SHARED_DATA_DIR OUT_DIR [MAPS_DIR] [--force]\n"
-                        "  MAPS_DIR defaults to OUT_DIR/maps (the sector merge map for wiod2014)\n");
+                        "  MAPS_DIR defaults to OUT_DIR/maps (the sector merge map for wiod2014); the concordances\n"
+                        "  of icio's input-output bridge are read from MAPS_DIR/../concordance\n");
         return 2;
     }
     char maps[4096];
