@@ -15,7 +15,8 @@ static void help(void)
         "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
         "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
-        "                  [--detail summary|full] [--model cp|ossa] [--draws N|sets [--seed S]]\n\n"
+        "                  [--detail summary|full] [--model cp|ossa] [--draws N|sets [--seed S]]\n"
+        "                  [--year YEAR]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
         "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -25,6 +26,8 @@ static void help(void)
         "                  a comma list, a group or all;\n"
         "                  repeatable; added to every scenario given in files\n"
         "  --closure C     deficit closure (default: the scenario's, else fixed)\n"
+        "  --year YEAR     base year of the data for every scenario (default: the scenario's\n"
+        "                  data: year:, else the last year of the data; tradeq info lists them)\n"
         "  --out DIR       write result files into DIR (never overwrites without --force)\n"
         "  --format LIST   comma list of table, csv, json, xlsx, dta (default: table, plus csv\n"
         "                  when --out is given); json alone prints JSON to stdout without --out\n"
@@ -40,26 +43,27 @@ static void help(void)
         "                  20000 for nested-fp); a run that stops short fails (exit 1)\n"
         "  --max-seconds S wall-clock budget of each solve (default 600); a solve that runs out\n"
         "                  stops with 'did not converge' and its residual (exit 1)\n"
-        "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n"
-        "  --detail D      summary or full: what JSON and result files hold. summary (default\n"
-        "                  for JSON to standard output): regions, the named pair by sector,\n"
-        "                  the solver; full (default with --out): also every bilateral flow and\n"
-        "                  the decomposition by partner and sector (docs/results.md)\n"
-        "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
-        "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
-        "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
-        "                  dataset's own\n"
-        "  --model M       cp (default: Caliendo-Parro, docs/model.md) or ossa (Ossa 2014:\n"
-        "                  monopolistic competition, fixed firms, labour only, sigma = theta + 1;\n"
-        "                  docs/models.md); default: the scenario's model:, else cp\n"
-        "  --draws N       also solve N draws of theta (per sector a normal with the standard\n"
-        "                  errors of the set, here the spread across the published sets, truncated\n"
-        "                  at 0.5) and report median and 90%% band (5th-95th percentile) beside each\n"
-        "                  headline number, on screen and in every format (docs/uncertainty.md);\n"
-        "                  --draws sets solves each published elasticity set instead; --threads N\n"
-        "                  then sets the worker threads (one solver each)\n"
-        "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
-        "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
+        "  --threads N     OpenMP threads (default: OMP_NUM_THREADS, else every core)\n");
+    /* two strings: C17 compilers need only take 4095 characters in one literal */
+    printf("  --detail D      summary or full: what JSON and result files hold. summary (default\n"
+           "                  for JSON to standard output): regions, the named pair by sector,\n"
+           "                  the solver; full (default with --out): also every bilateral flow and\n"
+           "                  the decomposition by partner and sector (docs/results.md)\n"
+           "  --elasticities NAME  a named, cited set of trade elasticities for every scenario\n"
+           "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
+           "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
+           "                  dataset's own\n"
+           "  --model M       cp (default: Caliendo-Parro, docs/model.md) or ossa (Ossa 2014:\n"
+           "                  monopolistic competition, fixed firms, labour only, sigma = theta + 1;\n"
+           "                  docs/models.md); default: the scenario's model:, else cp\n"
+           "  --draws N       also solve N draws of theta (per sector a normal with the standard\n"
+           "                  errors of the set, here the spread across the published sets, truncated\n"
+           "                  at 0.5) and report median and 90%% band (5th-95th percentile) beside each\n"
+           "                  headline number, on screen and in every format (docs/uncertainty.md);\n"
+           "                  --draws sets solves each published elasticity set instead; --threads N\n"
+           "                  then sets the worker threads (one solver each)\n"
+           "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
+           "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
 /* ---------------------------------------------------------------- progress --- */
@@ -377,7 +381,7 @@ int tq_cmd_run(int argc, char **argv)
     const char *tariffs[256];
     int ntariffs = 0;
     const char *data = NULL, *outdir = NULL, *formats = NULL;
-    int force = 0, check = 0, top = 6, rank_ev = 1, have_closure = 0;
+    int force = 0, check = 0, top = 6, rank_ev = 1, have_closure = 0, year = 0;
     tq_closure closure = TQ_CLOSURE_FIXED;
     tq_run_options ro;
     tq_run_options_default(&ro);
@@ -451,6 +455,13 @@ int tq_cmd_run(int argc, char **argv)
             else
                 return cli_usage_error("run", "--detail is summary or full, not '%s'", d);
             have_detail = 1;
+        } else if (!strcmp(a, "--year") && has_val) {
+            char *end;
+            const char *v = argv[++i];
+            long yv = strtol(v, &end, 10);
+            if (end == v || *end || yv < 1000 || yv > 9999)
+                return cli_usage_error("run", "--year is a four-digit year, not '%s'", v);
+            year = (int)yv;
         } else if (!strcmp(a, "--elasticities") && has_val) {
             ro.elasticities = argv[++i];
         } else if (!strcmp(a, "--model") && has_val) {
@@ -599,6 +610,8 @@ int tq_cmd_run(int argc, char **argv)
             }
             tq_spec_set_closure(specs[s], -1, closure);
         }
+        if (year)
+            tq_spec_set_year(specs[s], -1, year);
     }
     int total = 0;
     for (int s = 0; s < nspecs; s++)

@@ -213,6 +213,41 @@ TQ_API tq_status tq_dataset_check(tq_context *ctx, const tq_dataset *ds, int y, 
  * value added, as a share of world final demand. */
 TQ_API tq_status tq_dataset_rebalance(tq_context *ctx, tq_dataset *ds, int y, double *moved_share);
 
+/* The base-year update (docs/io-bridge.md): give a flows-only dataset `target` the
+ * input-output technology of `reference` (year index ref_year, < 0: its last year). Each
+ * target region takes the value-added and input shares of its reference region (region
+ * concordance CSV `region,reference`, one row per target region or a row `*` naming the
+ * stand-in of the rest), mapped from the reference's sectors to the target's (sector
+ * concordance CSV `reference,target`, many-to-many: a reference sector mapped to several
+ * target sectors gives each its cost shares and splits its use as an input among them by
+ * the target region's spending); a sector the reference region does not produce takes the
+ * reference world's. Trade, output, absorption and tariffs of every target year stay;
+ * final demand is what absorption leaves after intermediate use, reconciled with
+ * tq_dataset_rebalance (negative final demand moved to value added), so (E0) holds exactly
+ * in every year and has_io becomes 1. *rows (may be NULL; caller frees with
+ * tq_io_import_free) receives *count = regions x years rows in year-major order saying what
+ * the reconciliation moved. Errors: TQ_ERR_IO / TQ_ERR_PARSE (a map file; file, line and
+ * field named), TQ_ERR_NOT_FOUND (a code in a map absent from its dataset), TQ_ERR_INVALID
+ * (a reference without input-output data, an unmapped sector or region, a region left
+ * without final demand), TQ_ERR_NOMEM; target is then partly changed. Thread safety:
+ * reference is only read; one ctx per thread. */
+typedef struct tq_io_import_row {
+    int year;
+    char region[16];      /* target region code */
+    char reference[16];   /* the reference region whose technology it took */
+    double final_demand;  /* final demand (= income I) after reconciliation, M USD */
+    double moved;         /* intermediate use above absorption moved to value added, M USD */
+    double moved_share;   /* moved / final_demand */
+    int sectors_clipped;  /* sectors whose final demand was negative before reconciliation */
+    int fallback_sectors; /* target sectors that took the reference world's technology */
+    double va_share;      /* value added / gross output after reconciliation */
+} tq_io_import_row;
+TQ_API tq_status tq_dataset_import_io(tq_context *ctx, tq_dataset *target, const tq_dataset *reference, int ref_year,
+                                      const char *sector_map, const char *region_map, tq_io_import_row **rows,
+                                      int *count);
+/* Free rows of tq_dataset_import_io (NULL accepted). */
+TQ_API void tq_io_import_free(tq_context *ctx, tq_io_import_row *rows);
+
 /* Read a dataset. path is a folder (or a file for single-file formats); the format is
  * detected from the files present (docs/formats.md): tradeq's own long CSV format,
  * the KITE/Caliendo-Parro initial conditions (wiod2014), the Caliendo-Parro 2015
@@ -680,6 +715,10 @@ TQ_API tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
 /* Override the equilibrium model of scenario k (k < 0: all). TQ_ERR_INVALID for an
  * unknown model. */
 TQ_API tq_status tq_spec_set_model(tq_spec *sp, int k, tq_model model);
+/* Override the base year of scenario k (k < 0: all); 0 restores the default (the last
+ * year of the data). A year the dataset lacks is found when the scenario runs
+ * (TQ_ERR_NOT_FOUND). TQ_ERR_INVALID for a negative or five-digit year. */
+TQ_API tq_status tq_spec_set_year(tq_spec *sp, int k, int year);
 
 TQ_API int tq_spec_count(const tq_spec *sp);
 typedef struct tq_spec_info {

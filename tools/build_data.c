@@ -4,7 +4,9 @@
  *
  * reads SHARED_DATA_DIR (the project's shared/data) and writes, in tradeq's own format:
  *   OUT_DIR/wiod2014  WIOD 2016 release, 2014, 44 regions, with input-output links
- *   OUT_DIR/icio      OECD ICIO Extended 2023, 81 regions x 28 sectors, 2011-2022, no IO
+ *   OUT_DIR/icio      OECD ICIO Extended 2023, 81 regions x 28 sectors, 2011-2022, with the
+ *                     input-output technology of wiod2014 carried over to every year
+ *                     (tq_dataset_import_io; MAPS_DIR/../concordance/io_bridge_wiod2014_icio_*.csv)
  * The steps and why are in data/PROVENANCE.md. Output is deterministic: running it again
  * on the same input gives the same bytes (a test checks the committed files). */
 #include <stdio.h>
@@ -182,17 +184,21 @@ static long icio_food_tobacco_rule(tq_dataset *ds, double *us_before, double *us
     return changed;
 }
 
-static int build_icio(const char *shared, const char *out, int force)
+static int write_io_report(const char *out, const tq_io_import_row *rows, int n);
+
+static int build_icio(const char *shared, const char *out, const char *maps, int force)
 {
-    char in[4200], dst[4200];
+    char in[4200], dst[4200], ref[4200], smap[4200], rmap[4200];
     snprintf(in, sizeof in, "%s/icio", shared);
     snprintf(dst, sizeof dst, "%s/icio", out);
     tq_dataset *ds = NULL;
     if (tq_dataset_load(ctx, in, &ds) != TQ_OK)
         return die(in);
     tq_dataset_set_name(ds, "icio",
-                        "OECD ICIO Extended 2023 edition (2011-2022) with Teti (2024) GTD tariffs; no input-output "
-                        "coefficients; see data/PROVENANCE.md");
+                        "OECD ICIO Extended 2023 edition (2011-2022) with Teti (2024) GTD tariffs. Observed each "
+                        "year: trade, output, absorption, tariffs. Carried over: input-output technology "
+                        "(value-added and input shares) of WIOD 2014 (wiod2014), the same in every year; final "
+                        "demand and value added reconciled to it; see docs/io-bridge.md");
     double us0 = 0, us1 = 0;
     long changed = icio_food_tobacco_rule(ds, &us0, &us1);
     if (tq_dataset_derive(ctx, ds) != TQ_OK || tq_dataset_fill_no_io(ctx, ds) != TQ_OK ||
@@ -200,6 +206,20 @@ static int build_icio(const char *shared, const char *out, int force)
         return die("icio after the food-and-tobacco rule");
     printf("icio: food-and-tobacco rule changed %ld tariffs (all years); US tariff revenue 2018 %.1f -> %.1f bn USD\n",
            changed, us0 / 1000, us1 / 1000);
+    /* Input-output technology of wiod2014 (just written by build_wiod2014) carried over to
+     * every year (docs/io-bridge.md); what the reconciliation moved goes beside the data. */
+    snprintf(ref, sizeof ref, "%s/wiod2014", out);
+    snprintf(smap, sizeof smap, "%s/../concordance/io_bridge_wiod2014_icio_sectors.csv", maps);
+    snprintf(rmap, sizeof rmap, "%s/../concordance/io_bridge_wiod2014_icio_regions.csv", maps);
+    tq_dataset *wiod = NULL;
+    tq_io_import_row *rows = NULL;
+    int nrows = 0;
+    if (tq_dataset_load(ctx, ref, &wiod) != TQ_OK)
+        return die(ref);
+    if (tq_dataset_import_io(ctx, ds, wiod, -1, smap, rmap, &rows, &nrows) != TQ_OK)
+        return die("icio: input-output technology from wiod2014");
+    tq_dataset_free(wiod);
+    report(ds, "with wiod2014 technology, rebalanced");
     static const char *const agri[] = {"A01", "A02", "A03", "C10T12", NULL};
     static const char *const autos[] = {"C29", NULL};
     static const char *const energy[] = {"B05", "B06", "C19", NULL};
@@ -209,8 +229,47 @@ static int build_icio(const char *shared, const char *out, int force)
         return die("groups");
     if (tq_dataset_write(ctx, ds, dst, force) != TQ_OK)
         return die(dst);
+    if (write_io_report(out, rows, nrows))
+        return 1;
+    tq_io_import_free(ctx, rows);
     printf("wrote %s: %d regions x %d sectors x %d years\n", dst, ds->N, ds->J, ds->Y);
     tq_dataset_free(ds);
+    return 0;
+}
+
+/* OUT_DIR/icio/io_reconciliation.csv: what the reconciliation moved, per region and year,
+ * and a summary line per year on standard output. */
+static int write_io_report(const char *out, const tq_io_import_row *rows, int n)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/icio/io_reconciliation.csv", out);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "build_data: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(f, "year,region,reference,final_demand,moved,moved_share,sectors_clipped,fallback_sectors,va_share\n");
+    for (int k = 0; k < n; k++) {
+        const tq_io_import_row *r = &rows[k];
+        fprintf(f, "%d,%s,%s,%.6g,%.6g,%.6g,%d,%d,%.6g\n", r->year, r->region, r->reference, r->final_demand, r->moved,
+                r->moved_share, r->sectors_clipped, r->fallback_sectors, r->va_share);
+    }
+    if (fclose(f)) {
+        fprintf(stderr, "build_data: cannot write %s\n", path);
+        return 1;
+    }
+    for (int k = 0; k < n;) {
+        int y = rows[k].year, worst = k;
+        double moved = 0, fd = 0;
+        for (; k < n && rows[k].year == y; k++) {
+            moved += rows[k].moved;
+            fd += rows[k].final_demand;
+            if (rows[k].moved_share > rows[worst].moved_share)
+                worst = k;
+        }
+        printf("icio %d: reconciliation moved %.4g%% of world final demand to value added; most in %s (%.3g%%)\n", y,
+               100 * moved / fd, rows[worst].region, 100 * rows[worst].moved_share);
+    }
     return 0;
 }
 
@@ -227,7 +286,8 @@ int main(int argc, char **argv)
     }
     if (np < 2) {
         fprintf(stderr, "usage: build_data SHARED_DATA_DIR OUT_DIR [MAPS_DIR] [--force]\n"
-                        "  MAPS_DIR defaults to OUT_DIR/maps (the sector merge map for wiod2014)\n");
+                        "  MAPS_DIR defaults to OUT_DIR/maps (the sector merge map for wiod2014); the concordances\n"
+                        "  of icio's input-output bridge are read from MAPS_DIR/../concordance\n");
         return 2;
     }
     char maps[4096];
@@ -237,7 +297,7 @@ int main(int argc, char **argv)
         snprintf(maps, sizeof maps, "%s/maps", pos[1]);
     if (tq_context_new(&ctx, NULL) != TQ_OK)
         return 1;
-    int rc = build_wiod2014(pos[0], pos[1], maps, force) || build_icio(pos[0], pos[1], force);
+    int rc = build_wiod2014(pos[0], pos[1], maps, force) || build_icio(pos[0], pos[1], maps, force);
     tq_context_free(ctx);
     return rc;
 }

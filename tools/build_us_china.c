@@ -1,13 +1,15 @@
 /* build_us_china: build scenarios/us-china-2018-2019.yaml from the trade-war tariffs by NAICS.
  *
- *   build_us_china SHARED_DATA_DIR OUT.yaml [--force] [--dataset NAME] [--concordance CSV] [--sectors CSV]
+ *   build_us_china SHARED_DATA_DIR OUT.yaml [--force] [--dataset NAME] [--year Y] [--concordance CSV]
+ *                  [--sectors CSV]
  *
  * reads SHARED_DATA_DIR/tariffs/{imports_by_naics,exports_by_naics,2017_imports_by_naics}.csv
  * (Waugh's tradewar-tracker, MIT) and the NAICS-3 concordance (default
  * data/concordance/naics3_to_wiod2014.csv of this source tree), and writes a scenario that adds,
  * per wiod2014 goods sector, the increase in the trade-weighted tariff from December 2017 to
  * December 2019 (--dataset icio with data/concordance/naics3_to_icio.csv gives the same for the
- * embedded icio dataset; the default and the committed file are wiod2014):
+ * embedded icio dataset; --year Y runs it on year Y of the data, as the committed
+ * scenarios/us-china-2018-2019-icio.yaml does with --dataset icio --year 2018):
  *   tariffs:     importer USA, exporter CHN: US MFN plus Section 301, sector rates weighted by
  *                2017 US imports from China (2017_imports_by_naics.csv);
  *   retaliation: importer CHN, exporter USA: China MFN plus retaliation, sector rates weighted by
@@ -392,6 +394,7 @@ static void entries(FILE *f, int side, const int *order, int nord)
 int main(int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL}, *conc_arg = NULL, *sect_arg = NULL, *dsname = "wiod2014";
+    int year = 0;
     int npos = 0, force = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--force"))
@@ -402,6 +405,8 @@ int main(int argc, char **argv)
             sect_arg = argv[++i];
         else if (!strcmp(argv[i], "--dataset") && i + 1 < argc)
             dsname = argv[++i];
+        else if (!strcmp(argv[i], "--year") && i + 1 < argc)
+            year = atoi(argv[++i]);
         else if (argv[i][0] != '-' && npos < 2)
             pos[npos++] = argv[i];
         else
@@ -472,7 +477,9 @@ int main(int argc, char **argv)
     char name[256], opt[300];
     snprintf(name, sizeof name, dflt ? "us-china-2018-2019" : "us-china-2018-2019-%s", dsname);
     opt[0] = 0;
-    if (!dflt)
+    if (!dflt && year)
+        snprintf(opt, sizeof opt, " --dataset %s --year %d", dsname, year);
+    else if (!dflt)
         snprintf(opt, sizeof opt, " --dataset %s", dsname);
     fprintf(f,
             "# %s: the US-China tariff rounds of 2018-2019 at sector level (%s).\n"
@@ -522,6 +529,13 @@ int main(int argc, char **argv)
         fprintf(f, "#   NAICS %s: 2017 US imports from China %.2f bn USD, US exports to China %.2f bn USD\n", x->code,
                 x->w_imp / 1e9, x->w_exp / 1e9);
     }
+    if (year)
+        fprintf(f,
+                "# Base year %d: the dataset's tariffs of that year are applied MFN and preferential rates\n"
+                "# (Teti's Global Tariff Database for icio) without the Section 301 tariffs or China's\n"
+                "# retaliation (icio's trade-weighted US tariff on Chinese goods: 3.25%% in 2017, 3.27%% in\n"
+                "# 2018), so the war's increase is added on top of them (docs/io-bridge.md).\n",
+                year);
     if (nun) {
         fprintf(f, "# Tradable sectors with no NAICS-3 industry of their own (no entry; baseline tariffs kept):\n");
         for (int q = 0; q < nun; q++)
@@ -536,10 +550,12 @@ int main(int argc, char **argv)
             "  NAICS-3 industry (Waugh's tradewar-tracker), mapped to %s goods sectors with 2017\n"
             "  trade weights and added in points to the dataset's own baseline tariffs.\n"
             "data:\n"
-            "  dataset: %s\n"
-            "closure: fixed\n"
-            "tariffs:\n",
+            "  dataset: %s\n",
             name, dsname, dsname);
+    if (year)
+        fprintf(f, "  year: %d\n", year);
+    fprintf(f, "closure: fixed\n"
+               "tariffs:\n");
     entries(f, 0, order, nord);
     fprintf(f, "retaliation:\n");
     entries(f, 1, order, nord);

@@ -1409,6 +1409,16 @@ tq_status tq_spec_set_model(tq_spec *sp, int k, tq_model model)
     return TQ_OK;
 }
 
+tq_status tq_spec_set_year(tq_spec *sp, int k, int year)
+{
+    if (year < 0 || year > 9999)
+        return tq__error(sp->ctx, TQ_ERR_INVALID, NULL, 0, "year", "year %d is not a four-digit year", year);
+    for (int q = 0; q < sp->n; q++)
+        if (k < 0 || q == k)
+            sp->s[q].year = year;
+    return TQ_OK;
+}
+
 tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset)
 {
     for (int q = 0; q < sp->n; q++)

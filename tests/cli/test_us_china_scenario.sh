@@ -89,5 +89,12 @@ gcn=$(grep '^#   CHN on USA: ' "$y" | sed -n 2p | sed -E 's/.*Dec 2017 ([0-9.]+)
 check "weighted mean of the sector increases = overall increase (US $mean_us vs $gus, China $mean_cn vs $gcn)" \
   "within '$mean_us' '$gus' 0.05 && within '$mean_cn' '$gcn' 0.05"
 
+# the 2018-base version on icio (docs/io-bridge.md) rebuilds byte for byte too
+if "$tool" "$shared" "$tmp/icio.yaml" --dataset icio --year 2018 >/dev/null 2>"$tmp/log" &&
+  cmp -s "$src/scenarios/us-china-2018-2019-icio.yaml" "$tmp/icio.yaml"; then
+  ok "rebuilt icio 2018 file is byte-identical to scenarios/us-china-2018-2019-icio.yaml"
+else bad "rebuilt icio 2018 file differs from scenarios/us-china-2018-2019-icio.yaml"; fi
+check "the icio file runs on year 2018" "grep -q '^  year: 2018$' '$tmp/icio.yaml'"
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
