@@ -176,7 +176,7 @@ static tq_status parse_terms(tq_ppml *p, const char *list, term *t, int max, int
             if (u->ncomp == MAXCOMP || !*c || strlen(c) >= 64)
                 return tq__error(p->ctx, TQ_ERR_INVALID, NULL, 0, what,
                                  "bad term '%s' (columns joined by #, at most %d)", u->name, MAXCOMP);
-            snprintf(u->comp[u->ncomp++], 64, "%s", c);
+            memcpy(u->comp[u->ncomp++], c, strlen(c) + 1); /* shorter than 64, checked above */
             c = h ? h + 1 : NULL;
         }
     }
@@ -209,7 +209,7 @@ tq_status tq_ppml_set_model(tq_ppml *p, const char *y, const char *x, const char
         if (!*item || strlen(item) >= 64 || strpbrk(item, "()# "))
             return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "x", "bad regressor '%s' (a column name or log(name))",
                              p->xname_in[j]);
-        snprintf(p->xbase[j], sizeof p->xbase[j], "%s", item);
+        memcpy(p->xbase[j], item, strlen(item) + 1); /* shorter than 64, checked above */
     }
     tq_status st = parse_terms(p, fe, p->fet, MAXTERM, &p->nfe, "fixed-effect");
     if (!st)

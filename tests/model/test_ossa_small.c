@@ -19,7 +19,7 @@ static tq_dataset *economy(tq_context *ctx, int N, int J, const double *theta, i
 {
     tq_dataset *ds;
     assert_int_equal(tq_dataset_new(ctx, N, J, 1, &ds), TQ_OK);
-    char code[8];
+    char code[16];
     for (int n = 0; n < N; n++) {
         snprintf(code, sizeof code, "R%d", n);
         assert_int_equal(tq_dataset_set_region(ds, n, code, code), TQ_OK);
