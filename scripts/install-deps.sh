@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config zlib1g-dev libcmocka-dev liblapacke-dev
       libopenblas-dev libyaml-dev libjansson-dev libxlsxwriter-dev libreadstat-dev
-      clang libclang-rt-14-dev libzip-dev libxml2-dev)
+      clang libclang-rt-14-dev libzip-dev libxml2-dev libnlopt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
