@@ -445,6 +445,31 @@ typedef struct tq_baseline tq_baseline;
  * *out is owned by the caller (tq_baseline_free). Not thread-safe on one ctx. */
 TQ_API tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
                                  const tq_solver_options *opt, tq_baseline **out);
+/* Equilibrium models (docs/models.md). A baseline belongs to one model; scenarios,
+ * solvers, results, welfare and the result tables work the same for each. */
+typedef enum tq_model {
+    TQ_MODEL_CP = 0,  /* Caliendo & Parro (2015), MODEL.md (E1)-(E5): the default */
+    TQ_MODEL_OSSA = 1 /* Ossa (2014), MODEL.md (O1)-(O4): monopolistic competition with a
+                         fixed mass of firms, labour only, no input-output links, sigma =
+                         theta + 1; results: w^ the labour wage, c^ = w^, I' spending E',
+                         welfare E^ / prod_j P^^m (his W^) */
+} tq_model;
+/* "cp" or "ossa" (static storage); NULL for an unknown value. Thread-safe. */
+TQ_API const char *tq_model_name(tq_model m);
+/* The model called name ("cp", "caliendo-parro", "ossa", "ossa2014") into *out.
+ * TQ_ERR_NOT_FOUND for an unknown name, TQ_ERR_INVALID for NULL (nothing recorded: no
+ * context). Thread-safe. */
+TQ_API tq_status tq_model_parse(const char *name, tq_model *out);
+/* tq_baseline_new() for a given model. TQ_MODEL_CP is tq_baseline_new() itself.
+ * TQ_MODEL_OSSA reads only the flows Z, the tariffs and theta (sigma = theta + 1) of
+ * year index y; recalibration (the default) solves (O1)-(O4) at unchanged tariffs with
+ * the closure's deficits (balanced: Ossa's NX' = 0 "purged" base, as in his tables).
+ * Ossa baselines are not kept in a dataset's baseline cache. Errors as tq_baseline_new,
+ * and TQ_ERR_INVALID for an unknown model. *out owned by the caller (tq_baseline_free). */
+TQ_API tq_status tq_baseline_new_model(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
+                                       const tq_solver_options *opt, tq_baseline **out);
+/* The model of a baseline (TQ_MODEL_CP for NULL). */
+TQ_API tq_model tq_baseline_model(const tq_baseline *b);
 /* Attach a copy of baseline b, made by tq_baseline_new() from ds (or from a dataset of the
  * same content) with options opt (NULL = defaults), to ds's baseline cache: afterwards
  * tq_baseline_new() on ds, on its clones, or on ds written with tq_dataset_write_binary()

@@ -48,6 +48,8 @@ tq_status tq_dataset_load(tq_context *ctx, const char *path, tq_dataset **out)
         return tq__read_cp2015(ctx, path, out);
     if (has(ctx, path, "shares_tariffs.csv"))
         return tq__read_cp_base(ctx, path, out);
+    if (has(ctx, path, "trade_ijs.csv") && has(ctx, path, "tariff_ijs.csv") && has(ctx, path, "sigma_s.csv"))
+        return tq__read_ossa(ctx, path, out);
     if (has(ctx, path, "trade_cepii.csv"))
         return tq__read_square(ctx, path, out);
     if (has_prefix_file(path, "wiot_"))

@@ -14,6 +14,7 @@ tq_status tq__read_cp_base(tq_context *ctx, const char *dir, tq_dataset **out); 
 tq_status tq__read_wiot(tq_context *ctx, const char *dir, tq_dataset **out);    /* wiod2013 wide */
 tq_status tq__read_square(tq_context *ctx, const char *dir, tq_dataset **out);  /* liberation2025 */
 tq_status tq__read_flows(tq_context *ctx, const char *dir, tq_dataset **out);   /* icio, wiod16 */
+tq_status tq__read_ossa(tq_context *ctx, const char *dir, tq_dataset **out);    /* ossa2014 (tests only) */
 tq_status tq__read_binary(tq_context *ctx, const char *path, tq_dataset **out); /* .tqb file */
 /* 1 if path is a file that starts with the .tqb signature. */
 int tq__is_binary(const char *path);

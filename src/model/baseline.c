@@ -10,6 +10,8 @@
  * gamma, beta, alpha, VA and D', never the data's X. TQ_BASELINE_RAW takes the data as
  * it is. */
 #include "cp.h"
+#include "model.h"
+#include "ossa.h"
 #include "validate.h"
 
 #include <math.h>
@@ -22,6 +24,7 @@ void tq_baseline_free(tq_baseline *b)
         return;
     tq_context *ctx = b->ctx;
     tq__free(ctx, b->pi);
+    tq__free(ctx, b->own);
     tq_dataset_free(b->labels);
     tq__free(ctx, b);
 }
@@ -292,6 +295,221 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
     tq__free(ctx, tmp);
     *out = b;
     return TQ_OK;
+}
+
+/* ------------------------------------------------------- the Ossa model --- */
+
+const char *tq_model_name(tq_model m)
+{
+    switch (m) {
+    case TQ_MODEL_CP: return "cp";
+    case TQ_MODEL_OSSA: return "ossa";
+    default: return NULL;
+    }
+}
+
+tq_status tq_model_parse(const char *name, tq_model *out)
+{
+    if (!name)
+        return TQ_ERR_INVALID;
+    if (!strcmp(name, "cp") || !strcmp(name, "caliendo-parro")) {
+        *out = TQ_MODEL_CP;
+        return TQ_OK;
+    }
+    if (!strcmp(name, "ossa") || !strcmp(name, "ossa2014")) {
+        *out = TQ_MODEL_OSSA;
+        return TQ_OK;
+    }
+    return TQ_ERR_NOT_FOUND;
+}
+
+tq_model tq_baseline_model(const tq_baseline *b)
+{
+    return b && b->model == &tq__model_ossa ? TQ_MODEL_OSSA : TQ_MODEL_CP;
+}
+
+/* The data as an Ossa (2014) economy, MODEL.md "Ossa (2014) model variant": only the
+ * flows Z, the tariffs and theta = sigma - 1 are used (no input-output links: gamma 0,
+ * beta 1); spending X[n,j] = sum_i (1+t) Z, shares pi = (1+t) Z / X, alpha = m = X / E,
+ * VA = total sales (labour income plus profits), D = imports - exports = -NX, R = sum t Z,
+ * I = E. These hold as identities of the flows (E = VA + R + D), so the data need no
+ * value added or input-output table. */
+static tq_status baseline_raw_ossa(tq_context *ctx, const tq_dataset *ds, int y, tq_baseline **out)
+{
+    *out = NULL;
+    const int N = ds->N, J = ds->J;
+    const size_t NJ = (size_t)N * J, NNJ = NJ * (size_t)N;
+    tq_baseline *b;
+    tq_status st = baseline_alloc(ctx, N, J, &b);
+    if (st)
+        return st;
+    if ((st = tq__baseline_labels(ctx, ds, &b->labels))) {
+        tq_baseline_free(b);
+        return st;
+    }
+    b->own = tq__calloc(ctx, NNJ + NJ * (size_t)J + 2 * NJ, sizeof(double));
+    if (!b->own) {
+        tq_baseline_free(b);
+        return TQ_ERR_NOMEM;
+    }
+    b->t = b->own;
+    b->gamma = b->own + NNJ;
+    b->beta = b->gamma + NJ * (size_t)J;
+    b->alpha = b->beta + NJ;
+    const double *Z = tq_dataset_array_const(ds, TQ_Z, y, NULL);
+    const double *t = tq_dataset_array_const(ds, TQ_TARIFF, y, NULL);
+    memcpy(b->t, t, NNJ * sizeof(double));
+    memcpy(b->theta, tq_dataset_array_const(ds, TQ_THETA, y, NULL), (size_t)J * sizeof(double));
+    const char *src = tq_dataset_name(ds);
+    char what[80];
+    for (int j = 0; j < J && !st; j++) {
+        snprintf(what, sizeof what, "sector %s", tq_dataset_sector_code(ds, j));
+        st = tq__valid_theta(ctx, src, "theta", what, b->theta[j]);
+    }
+    for (int n = 0; n < N && !st; n++)
+        for (int i = 0; i < N && !st; i++)
+            for (int j = 0; j < J && !st; j++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                if (!(Z[c] >= 0) || !isfinite(Z[c]))
+                    st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "Z",
+                                   "importer %s exporter %s sector %s: flow %g is not a finite non-negative number",
+                                   tq_dataset_region_code(ds, n), tq_dataset_region_code(ds, i),
+                                   tq_dataset_sector_code(ds, j), Z[c]);
+                else if (!(1 + t[c] > 0 && 1 + t[c] <= TQ__FACTOR_MAX))
+                    st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "tariff",
+                                   "importer %s exporter %s sector %s: tariff %g outside the range 1+t in (0, %g]",
+                                   tq_dataset_region_code(ds, n), tq_dataset_region_code(ds, i),
+                                   tq_dataset_sector_code(ds, j), t[c], TQ__FACTOR_MAX);
+            }
+    for (int n = 0; n < N && !st; n++) {
+        double E = 0, imp = 0, exp_ = 0, sales = 0, rev = 0;
+        for (int j = 0; j < J; j++) {
+            double x = 0;
+            for (int i = 0; i < N; i++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                x += (1.0 + t[c]) * Z[c];
+                rev += t[c] * Z[c];
+                if (i != n)
+                    imp += Z[c];
+                const double z_out = Z[TQ_NIJ(N, J, i, n, j)];
+                sales += z_out;
+                if (i != n)
+                    exp_ += z_out;
+            }
+            b->X[TQ_NJ(J, n, j)] = x;
+            E += x;
+            for (int i = 0; i < N; i++) {
+                const size_t c = TQ_NIJ(N, J, n, i, j);
+                b->pi[c] = x > 0 ? (1.0 + t[c]) * Z[c] / x : 0.0;
+            }
+            b->beta[TQ_NJ(J, n, j)] = 1.0;
+        }
+        if (!(E > 0) || !(sales > 0)) {
+            st = tq__error(ctx, TQ_ERR_INVALID, src, 0, "Z", "region %s: no spending or no sales",
+                           tq_dataset_region_code(ds, n));
+            break;
+        }
+        for (int j = 0; j < J; j++)
+            b->alpha[TQ_NJ(J, n, j)] = b->X[TQ_NJ(J, n, j)] / E;
+        b->VA[n] = sales;
+        b->D[n] = imp - exp_;
+        b->R[n] = rev;
+        b->I[n] = E;
+    }
+    if (st) {
+        tq_baseline_free(b);
+        return st;
+    }
+    b->model = &tq__model_ossa;
+    *out = b;
+    return TQ_OK;
+}
+
+/* The Ossa baseline: the raw economy, recalibrated (as for Caliendo-Parro) by solving
+ * (O1)-(O4) at unchanged tariffs with the closure's deficits. With the balanced closure
+ * this is Ossa's own first step ("purging" the imbalances: NX' = 0 at factual tariffs),
+ * so counterfactuals are changes relative to that balanced equilibrium, as in his
+ * tables. */
+static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                                   const tq_solver_options *opt, tq_baseline **out)
+{
+    tq_baseline *b = NULL;
+    tq_status st = baseline_raw_ossa(ctx, ds, y, &b);
+    if (st)
+        return st;
+    b->closure = closure;
+    b->year = y;
+    if (opt->baseline_mode == TQ_BASELINE_RAW) {
+        *out = b;
+        return TQ_OK;
+    }
+    const int N = b->N, J = b->J;
+    const size_t NJ = (size_t)N * J;
+    tq__ossa *w = NULL;
+    double *tmp = tq__malloc(ctx, (5 * (size_t)N + NJ) * sizeof(double));
+    if (!tmp || (st = tq__ossa_new(ctx, b, &w))) {
+        tq__free(ctx, tmp);
+        tq_baseline_free(b);
+        return st ? st : TQ_ERR_NOMEM;
+    }
+    double *what = tmp, *Dp = tmp + N, *Ip = tmp + 2 * N, *Rp = tmp + 3 * N, *sales = tmp + 4 * N, *P = tmp + 5 * N;
+    const tq__cp_out dst = {what, P, NULL, b->pi, b->X, Ip, Rp, Dp, NULL, NULL};
+    tq_solver_options o2 = *opt;
+    const double tol = opt->tol > 0 ? opt->tol : 1e-10;
+    o2.tol = tol * 1e-2;
+    o2.start = NULL;
+    tq_solve_info info;
+    st = tq__ossa_solve(w, b->t, NULL, closure, NULL, &o2, 0, &dst, sales, &info, NULL);
+    tq__ossa_free(w);
+    if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
+        tq__clear_error(ctx);
+        st = TQ_OK;
+    }
+    if (st) {
+        if (st == TQ_ERR_NOT_CONVERGED)
+            tq__error(ctx, st, NULL, 0, NULL,
+                      "recalibrating the Ossa baseline: the data's own equilibrium did not converge "
+                      "(residual %.3g after %d Newton steps)",
+                      info.residual, info.iterations);
+        tq__free(ctx, tmp);
+        tq_baseline_free(b);
+        return st;
+    }
+    b->moved_w = b->moved_p = 0;
+    for (int n = 0; n < N; n++) {
+        b->moved_w = fmax(b->moved_w, fabs(what[n] - 1));
+        b->VA[n] = sales[n];
+        b->D[n] = Dp[n];
+        b->I[n] = Ip[n];
+        b->R[n] = Rp[n];
+    }
+    for (size_t k = 0; k < NJ; k++)
+        b->moved_p = fmax(b->moved_p, fabs(P[k] - 1));
+    b->info = info;
+    tq__free(ctx, tmp);
+    *out = b;
+    return TQ_OK;
+}
+
+tq_status tq_baseline_new_model(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
+                                const tq_solver_options *opt, tq_baseline **out)
+{
+    *out = NULL;
+    if (model == TQ_MODEL_CP)
+        return tq_baseline_new(ctx, ds, y, closure, opt, out);
+    if (model != TQ_MODEL_OSSA)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "model", "unknown model %d", (int)model);
+    tq_solver_options defo;
+    if (!opt) {
+        tq_solver_options_default(&defo);
+        opt = &defo;
+    }
+    if (!ds || y < 0 || y >= ds->Y)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "year", "bad year index %d", y);
+    if (closure != TQ_CLOSURE_FIXED && closure != TQ_CLOSURE_BALANCED)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "closure",
+                         "a baseline has fixed (data) or balanced (zero) deficits");
+    return baseline_new_ossa(ctx, ds, y, closure, opt, out);
 }
 
 int tq_baseline_regions(const tq_baseline *b)

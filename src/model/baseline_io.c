@@ -128,6 +128,8 @@ tq_status tq_dataset_cache_baseline(tq_context *ctx, tq_dataset *ds, const tq_ba
 {
     if (!ctx || !ds || !b || !b->labels)
         return TQ_ERR_INVALID;
+    if (b->model) /* the cache holds Caliendo-Parro baselines only (its key has no model) */
+        return tq__error(ctx, TQ_ERR_UNSUPPORTED, NULL, 0, "model", "only Caliendo-Parro baselines can be cached");
     if (b->N != ds->N || b->J != ds->J)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "the baseline (%d x %d) is not of this dataset (%d x %d)",
                          b->N, b->J, ds->N, ds->J);

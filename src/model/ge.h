@@ -28,6 +28,8 @@ struct tq_baseline {
     tq_solve_info info; /* the recalibration solve */
     double moved_w, moved_p;
     const struct tq__model *model; /* the equilibrium model (model.h); NULL: Caliendo-Parro */
+    double *own;                   /* a block of arrays the baseline owns besides b->pi's (Ossa: gamma, beta,
+                                      alpha, t), freed with it; NULL for Caliendo-Parro */
 };
 
 struct tq_scenario {

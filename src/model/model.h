@@ -26,6 +26,8 @@ typedef struct tq__model {
 
 /* Caliendo-Parro, MODEL.md (E1)-(E5) (cp.c). */
 extern const tq__model tq__model_cp;
+/* Ossa (2014), MODEL.md (O1)-(O4) (ossa.c). */
+extern const tq__model tq__model_ossa;
 
 /* The model of a baseline. */
 static inline const tq__model *tq__model_of(const tq_baseline *b)
