@@ -170,6 +170,7 @@ void tq__pvars_free(tq_context *ctx, tq__pvars *v)
     tq__free(ctx, v->first);
     tq__free(ctx, v->cells);
     tq__free(ctx, v->owner);
+    tq__free(ctx, v->scale);
     memset(v, 0, sizeof *v);
 }
 
@@ -185,6 +186,10 @@ static tq_status pvars_reserve(tq_context *ctx, tq__pvars *v, size_t vars, size_
         if (!o)
             return TQ_ERR_NOMEM;
         v->owner = o;
+        double *sc = tq__realloc(ctx, v->scale, cap * sizeof *sc);
+        if (!sc)
+            return TQ_ERR_NOMEM;
+        v->scale = sc;
         if (v->cap_vars == 0)
             v->first[0] = 0;
         v->cap_vars = cap;
@@ -205,6 +210,7 @@ tq_status tq__pvars_add_region(tq__game *g, tq__pvars *v, int n, const unsigned 
     const int N = g->N, J = g->J;
     int nsec = g->opt.nsectors > 0 ? g->opt.nsectors : J;
     /* groups: one per sector (SECTOR), one in all (UNIFORM), one per partner x sector */
+    const int first_var = v->n;
     int ngroups = g->opt.form == TQ_FORM_UNIFORM ? 1 : g->opt.form == TQ_FORM_SECTOR ? nsec : N * nsec;
     for (int q = 0; q < ngroups; q++) {
         tq_status st = pvars_reserve(g->ctx, v, (size_t)v->n + 1, v->ncells + (size_t)N * (size_t)nsec);
@@ -233,6 +239,26 @@ tq_status tq__pvars_add_region(tq__game *g, tq__pvars *v, int n, const unsigned 
             v->first[v->n] = (int)v->ncells;
         }
     }
+    /* Conditioning: the curvature of welfare in a tariff is about proportional to the
+     * import spending it taxes times (1 + theta), which spans orders of magnitude across
+     * cells. The optimiser works on y = scale x (a roughly uniform Hessian; unscaled,
+     * L-BFGS crawls along the flat directions) and the finite-difference step in x is
+     * fd_step / scale (the same relative accuracy for small flows as for large ones). */
+    const double *X = tq_baseline_array(g->b, TQ_XJ, NULL), *theta = tq_baseline_array(g->b, TQ_THETA, NULL);
+    double vmax = 0;
+    for (int k = first_var; k < v->n; k++) {
+        double val = 0;
+        for (int c = v->first[k]; c < v->first[k + 1]; c++) {
+            size_t cell = v->cells[c];
+            int j = (int)(cell % (size_t)J);
+            double xj = X ? X[(size_t)n * (size_t)J + (size_t)j] : 1.0, th = theta ? theta[j] : 1.0;
+            val += g->pi0[cell] * xj * (1.0 + th);
+        }
+        v->scale[k] = val;
+        vmax = fmax(vmax, val);
+    }
+    for (int k = first_var; k < v->n; k++)
+        v->scale[k] = vmax > 0 ? fmin(1.0, fmax(1e-3, sqrt(v->scale[k] / vmax))) : 1.0;
     return TQ_OK;
 }
 
@@ -327,7 +353,8 @@ tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, c
         tq__pworker *w = &g->w[tid];
         if (wst[tid & 255])
             continue;
-        double h = x[k] + h0 > upper ? -h0 : h0;
+        double hk = h0 / v->scale[k];
+        double h = x[k] + hk > upper ? -hk : hk;
         double *t = tq_scenario_tariffs(w->sc);
         double *Wk = g->wbuf + (size_t)tid * (size_t)N;
         set_var(v, k, x[k] + h, t);
@@ -399,6 +426,7 @@ typedef struct maxctx {
     const tq__pobjective *ob;
     const double *t0;
     double *W, *jac, *bestx, *bestW;
+    double *scale, *xs; /* NLopt works on y = scale x; xs is x */
     double bestf;
     int nev;
     tq_status status;
@@ -407,10 +435,13 @@ typedef struct maxctx {
     double lo, hi;
 } maxctx;
 
-static double nl_objective(unsigned n, const double *x, double *grad, void *data)
+static double nl_objective(unsigned n, const double *y, double *grad, void *data)
 {
     maxctx *m = data;
     tq__game *g = m->g;
+    double *x = m->xs;
+    for (unsigned k = 0; k < n; k++)
+        x[k] = y[k] / m->scale[k];
     if (m->status)
         return m->bestf;
     double frac = m->lo + (m->hi - m->lo) * (double)m->nev / (double)g->opt.max_eval;
@@ -425,6 +456,9 @@ static double nl_objective(unsigned n, const double *x, double *grad, void *data
         return m->bestf;
     }
     double f = tq__pobjective_value(m->ob, g->N, m->W, m->jac, (int)n, grad);
+    if (grad)
+        for (unsigned k = 0; k < n; k++)
+            grad[k] /= m->scale[k];
     m->nev++;
     if (m->nev == 1 || f > m->bestf) {
         m->bestf = f;
@@ -631,14 +665,21 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
     double *ub = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
     double *grad = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
     unsigned char *isfree = tq__calloc(g->ctx, (size_t)nv, 1);
+    m.scale = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
+    m.xs = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
+    double *xtol = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
+    double *y = tq__calloc(g->ctx, (size_t)nv, sizeof(double));
     st = TQ_OK;
-    if (!m.W || !m.bestW || !m.jac || !m.bestx || !lb || !ub || !grad || !isfree) {
+    if (!m.W || !m.bestW || !m.jac || !m.bestx || !lb || !ub || !grad || !isfree || !m.scale || !m.xs || !xtol || !y) {
         st = TQ_ERR_NOMEM;
         goto done;
     }
+    memcpy(m.scale, v->scale, (size_t)nv * sizeof(double));
     for (int k = 0; k < nv; k++) {
-        lb[k] = g->opt.lower;
-        ub[k] = g->opt.upper;
+        lb[k] = g->opt.lower * m.scale[k];
+        ub[k] = g->opt.upper * m.scale[k];
+        xtol[k] = g->opt.xtol * m.scale[k];
+        y[k] = x[k] * m.scale[k];
     }
     m.nl = nlopt_create(NLOPT_LD_LBFGS, (unsigned)nv);
     if (!m.nl) {
@@ -648,11 +689,11 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
     nlopt_set_lower_bounds(m.nl, lb);
     nlopt_set_upper_bounds(m.nl, ub);
     nlopt_set_max_objective(m.nl, nl_objective, &m);
-    nlopt_set_xtol_abs1(m.nl, g->opt.xtol);
+    nlopt_set_xtol_abs(m.nl, xtol);
     nlopt_set_ftol_abs(m.nl, 1e-11);
     nlopt_set_maxeval(m.nl, g->opt.max_eval);
     double fopt = 0;
-    nlopt_result res = nlopt_optimize(m.nl, x, &fopt);
+    nlopt_result res = nlopt_optimize(m.nl, y, &fopt);
     nlopt_destroy(m.nl);
     info->evaluations = m.nev;
     if (m.nev > 0)
@@ -720,6 +761,10 @@ done:
     tq__free(g->ctx, ub);
     tq__free(g->ctx, grad);
     tq__free(g->ctx, isfree);
+    tq__free(g->ctx, m.scale);
+    tq__free(g->ctx, m.xs);
+    tq__free(g->ctx, xtol);
+    tq__free(g->ctx, y);
     return st;
 }
 

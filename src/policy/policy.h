@@ -21,7 +21,9 @@ typedef struct tq__pvars {
     int n;      /* variables */
     int *first; /* n + 1 */
     size_t *cells;
-    int *owner; /* [n] the region whose tariff it is */
+    int *owner;    /* [n] the region whose tariff it is */
+    double *scale; /* [n] in (0, 1]: sqrt of the variable's import spending times (1 + theta)
+                      relative to the largest of its region (game.c, "Conditioning") */
     size_t ncells, cap_vars, cap_cells;
 } tq__pvars;
 
