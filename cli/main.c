@@ -17,6 +17,9 @@ static const command commands[] = {
     {"info", tq_cmd_info, "describe a dataset: dimensions, years, totals, consistency"},
     {"balance", tq_cmd_balance, "bilateral exports, imports and balance, by sector and year"},
     {"convert", tq_cmd_convert, "write a dataset (optionally aggregated) in tradeq's own format"},
+    {"optimal", tq_cmd_optimal, "the tariffs that maximise one region's welfare, given everyone else's"},
+    {"nash", tq_cmd_nash, "the Nash equilibrium of a tariff war (best-response iteration)"},
+    {"talks", tq_cmd_talks, "cooperative tariffs: Nash bargaining against the war or a threatened tariff"},
     {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015) beside the paper's numbers"},
 };
 

@@ -197,14 +197,15 @@ tq_status tq_nash_set_tolerance(tq_nash *n, double tol, int max_rounds)
 
 /* Best-response iteration (Gauss-Seidel): in each round every player in turn sets its
  * optimal tariffs against the others' current ones. */
-static tq_status nash_iterate(tq_nash *n, tq__pvars *v, double *x, double *weight)
+static tq_status nash_iterate(tq_nash *n, tq__pvars *v, double *x, double *weight, const double *from, double tol)
 {
     tq__game *g = &n->g;
     tq_status st = TQ_OK;
     double *Wbefore = tq__calloc(g->ctx, (size_t)g->N, sizeof *Wbefore);
     if (!Wbefore)
         return TQ_ERR_NOMEM;
-    memcpy(n->t, n->start, g->NNJ * sizeof(double));
+    if (from != n->t)
+        memcpy(n->t, from, g->NNJ * sizeof(double));
     n->info.status = TQ_ERR_NOT_CONVERGED;
     for (int round = 0; round < n->max_rounds; round++) {
         double maxch = 0, maxgain = -INFINITY;
@@ -234,11 +235,11 @@ static tq_status nash_iterate(tq_nash *n, tq__pvars *v, double *x, double *weigh
                 gainer = p;
             }
         }
-        n->info.rounds = round + 1;
+        n->info.rounds++;
         n->info.max_change = maxch;
         n->info.max_gain = maxgain;
         n->info.max_gain_region = gainer;
-        if (maxch < n->tol) {
+        if (maxch < tol) {
             n->info.status = TQ_OK;
             break;
         }
@@ -253,6 +254,11 @@ out:
     return st;
 }
 
+/* The war is solved in stages when the tariffs are finer than one rate per region:
+ * first one uniform rate each (a handful of variables), then one per sector from there,
+ * then one per partner and sector from there (docs/strategic.md, "Nash in stages"); the
+ * early stages stop at a looser tolerance and skip the second-order check. Each stage
+ * starts close to its answer, so the expensive last stage needs few evaluations. */
 tq_status tq_nash_run(tq_nash *n)
 {
     tq__game *g = &n->g;
@@ -260,20 +266,37 @@ tq_status tq_nash_run(tq_nash *n)
     long s0 = g->solves;
     memset(&n->info, 0, sizeof n->info);
     n->info.max_gain_region = -1;
+    const tq_policy_options keep = g->opt;
+    tq_tariff_form stages[3] = {TQ_FORM_UNIFORM, TQ_FORM_SECTOR, TQ_FORM_PER_PARTNER};
+    int first = keep.form == TQ_FORM_UNIFORM ? 2 : 0, last = keep.form == TQ_FORM_PER_PARTNER ? 2 : 1;
+    if (keep.form == TQ_FORM_UNIFORM)
+        first = last = 0;
     tq__pvars *v = tq__calloc(g->ctx, (size_t)n->np, sizeof *v);
     double *weight = tq__calloc(g->ctx, (size_t)g->N, sizeof *weight);
     double *x = NULL;
     tq_status st = v && weight ? TQ_OK : TQ_ERR_NOMEM;
-    int maxv = 0;
-    for (int k = 0; !st && k < n->np; k++) {
-        st = tq__pvars_add_region(g, &v[k], n->players[k], NULL);
-        if (!st && v[k].n > maxv)
-            maxv = v[k].n;
+    for (int stage = first; !st && stage <= last; stage++) {
+        g->opt.form = stages[stage];
+        g->opt.second_order = stage == last ? keep.second_order : 0;
+        int maxv = 0;
+        for (int k = 0; !st && k < n->np; k++) {
+            tq__pvars_free(g->ctx, &v[k]);
+            st = tq__pvars_add_region(g, &v[k], n->players[k], NULL);
+            if (!st && v[k].n > maxv)
+                maxv = v[k].n;
+        }
+        tq__free(g->ctx, x);
+        if (!st && !(x = tq__calloc(g->ctx, 2 * (size_t)maxv + 1, sizeof *x)))
+            st = TQ_ERR_NOMEM;
+        if (!st)
+            st = nash_iterate(n, v, x, weight, stage == first ? n->start : n->t,
+                              stage == last ? n->tol : fmax(n->tol, 1e-3));
+        if (st == TQ_ERR_NOT_CONVERGED && stage < last) {
+            tq__clear_error(g->ctx);
+            st = TQ_OK;
+        }
     }
-    if (!st && !(x = tq__calloc(g->ctx, 2 * (size_t)maxv + 1, sizeof *x)))
-        st = TQ_ERR_NOMEM;
-    if (!st)
-        st = nash_iterate(n, v, x, weight);
+    g->opt = keep;
     if (st == TQ_ERR_CANCELLED)
         n->info.partial = 1;
     n->info.status = st;
@@ -461,8 +484,10 @@ tq_status tq_talks_run(tq_talks *t)
     }
     for (int k = 0; k < t->np; k++)
         weight[t->players[k]] = t->mode == TQ_TALKS_EFFICIENT ? t->weights[k] : 1.0;
-    memcpy(t->t, t->start, g->NNJ * sizeof(double));
-    tq__pvars_read(&v, t->t, x);
+    /* the deal changes only the players' tariffs on each other: the rest (their tariffs
+     * on outsiders, the outsiders') are those of the threat point */
+    memcpy(t->t, t->threat_t, g->NNJ * sizeof(double));
+    tq__pvars_read(&v, t->start, x);
     if (t->mode == TQ_TALKS_BARGAIN) {
         /* a start where everyone gains: the given one, else free trade among the players */
         int who = -1;
@@ -475,9 +500,30 @@ tq_status tq_talks_run(tq_talks *t)
                 goto out;
             double mg = min_gain(t, t->W, &who);
             if (!(mg > 0)) {
+                /* last candidate: the tariffs that maximise the players' summed welfare */
+                for (int k = 0; k < t->np; k++)
+                    weight[t->players[k]] = 1.0;
+                tq__pobjective sum = {0, weight, NULL};
+                double *tt = tq__malloc(ctx, g->NNJ * sizeof(double));
+                if (!tt) {
+                    st = TQ_ERR_NOMEM;
+                    goto out;
+                }
+                memcpy(tt, t->t, g->NNJ * sizeof(double));
+                tq__pvars_read(&v, tt, x0);
+                tq_optimum_info tmp;
+                st = tq__game_maximise(g, &v, &sum, tt, x0, t->W, &tmp, "talks", 0.0, 0.5);
+                tq__free(ctx, tt);
+                if (st && st != TQ_ERR_NOT_CONVERGED)
+                    goto out;
+                st = TQ_OK;
+                mg = min_gain(t, t->W, &who);
+            }
+            if (!(mg > 0)) {
                 st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "threat",
                                "no deal found that beats the threat point for everyone: region %d loses %.4g points "
-                               "even at zero tariffs among the players",
+                               "even where the players' summed welfare is largest (without transfers there is no "
+                               "deal)",
                                who, -mg);
                 goto out;
             }
