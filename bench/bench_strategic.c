@@ -145,6 +145,16 @@ static void bench_ossa(tq_context *ctx, const char *data, int threads)
                med[k], W[n], t4a[k], pi ? pi->grad_norm : NAN, pi ? pi->max_curvature : NAN);
     }
     printf("    mean welfare %+.3f%% (Table 4a -2.40%%)\n", wmean);
+    if (getenv("BENCH_DUMP_NASH")) {
+        FILE *f = fopen(getenv("BENCH_DUMP_NASH"), "w");
+        for (int n = 0; f && n < N; n++)
+            for (int i = 0; i < N; i++)
+                for (int j = 0; j < J; j++)
+                    if (i != n)
+                        fprintf(f, "%d,%d,%d,%.10f\n", n + 1, i + 1, j + 1, t[((size_t)n * N + i) * J + j]);
+        if (f)
+            fclose(f);
+    }
     tq_nash_free(g);
     tq_baseline_free(b);
     tq_dataset_free(ds);
