@@ -82,6 +82,8 @@ static void bench_ossa(tq_context *ctx, const char *data, int threads)
     tq_policy_options_default(&opt);
     opt.form = TQ_FORM_PER_PARTNER;
     opt.threads = threads;
+    if (getenv("BENCH_FDSTEP"))
+        opt.fd_step = atof(getenv("BENCH_FDSTEP"));
     if (getenv("BENCH_XTOL"))
         opt.xtol = atof(getenv("BENCH_XTOL"));
     int us = tq_dataset_find_region(ds, "USA");
