@@ -21,7 +21,7 @@ void tq_policy_options_default(tq_policy_options *o)
     o->upper = 3.0;
     o->xtol = 1e-7;
     o->max_eval = 500;
-    o->fd_step = 1e-5;
+    o->fd_step = 1e-6;
     o->solve_tol = 1e-12;
     o->second_order = 1;
 }

@@ -83,7 +83,7 @@ static void test_two_country_closed_form(void **state)
         double closed = 1.0 / (thetas[c] * lamFF);
         printf("theta %.1f sizes %.0f/%.0f: t* = %.6f, 1/(theta lambda_FF) = %.6f, |grad| %.2e, curvature %.3g\n",
                thetas[c], sizes[c][0], sizes[c][1], tstar, closed, info->grad_norm, info->max_curvature);
-        assert_true(fabs(tstar - closed) < 1e-4);
+        assert_true(fabs(tstar - closed) < 1e-5);
         assert_true(info->grad_norm < 1e-3);
         assert_int_equal(info->second_order_ok, 1);
         /* welfare of Home rises, Foreign's falls */
