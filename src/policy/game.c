@@ -675,6 +675,35 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
         goto done;
     }
     memcpy(m.scale, v->scale, (size_t)nv * sizeof(double));
+    {
+        /* Absolute scale: the curvature c of the objective along the largest variable at
+         * the start (two solves), so that in y = sqrt(-c) scale x the Hessian is about -1
+         * and L-BFGS's first, gradient-sized step is about a Newton step. Unscaled, that
+         * step can leap to a bound where welfare, not concave far from the start (fixed
+         * deficits at very high tariffs), is higher than at the start but lower than at
+         * the interior optimum. */
+        int kmax = 0;
+        for (int k = 1; k < nv; k++)
+            if (m.scale[k] > m.scale[kmax])
+                kmax = k;
+        double P[2 * 512], fc[2], f0 = 0;
+        const double hc = 0.01;
+        if (nv <= 512) {
+            memset(P, 0, sizeof(double) * 2 * (size_t)nv);
+            P[kmax] = hc;
+            P[nv + kmax] = -hc;
+            st = tq__game_jacobian(g, v, t0, x, m.W, NULL);
+            if (!st)
+                st = eval_points(g, v, ob, t0, x, P, 2, fc);
+            if (st)
+                goto done;
+            f0 = tq__pobjective_value(ob, N, m.W, NULL, 0, NULL);
+            double c = (fc[0] + fc[1] - 2 * f0) / (hc * hc);
+            double K = c < -1e-6 ? sqrt(-c) : 1.0;
+            for (int k = 0; k < nv; k++)
+                m.scale[k] *= K;
+        }
+    }
     for (int k = 0; k < nv; k++) {
         lb[k] = g->opt.lower * m.scale[k];
         ub[k] = g->opt.upper * m.scale[k];
