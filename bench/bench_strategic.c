@@ -172,7 +172,9 @@ static void bench_war(tq_context *ctx, tq_runner *r, const char *name, int year,
         die(ctx, "year");
     const tq_baseline *b;
     double t0 = now();
-    if (tq_runner_baseline(r, ds, y, TQ_CLOSURE_FIXED, NULL, &b))
+    /* balanced, as Ossa (NX' = 0): with deficits fixed in numeraire units the regions
+     * with large deficits gain from prohibitive tariffs (docs/strategic.md) */
+    if (tq_runner_baseline(r, ds, y, TQ_CLOSURE_BALANCED, NULL, &b))
         die(ctx, "baseline");
     double tb = now() - t0;
     const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
@@ -199,7 +201,7 @@ static void bench_war(tq_context *ctx, tq_runner *r, const char *name, int year,
         wmax = fmax(wmax, W[n]);
         tmean += median_tariff(t, N, J, n) / N;
     }
-    printf("\n(%s) global uniform-tariff war on %s %d (%d regions x %d sectors; baseline %.2f s)\n",
+    printf("\n(%s) global uniform-tariff war on %s %d (%d regions x %d sectors, balanced closure; baseline %.2f s)\n",
            !strcmp(name, "icio") ? "d" : "c", name, tq_dataset_year(ds, y), N, J, tb);
     printf("    %.2f s, %d rounds, %ld solves, %s; last round max change %.2e, largest unilateral gain %.2e points\n",
            sec, ni->rounds, ni->solves, st ? "NOT converged" : "converged", ni->max_change, ni->max_gain);
