@@ -15,7 +15,7 @@ static void help(void)
         "                  [--closure fixed|balanced|share|target] [--out DIR] [--format LIST]\n"
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
         "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
-        "                  [--detail summary|full]\n\n"
+        "                  [--detail summary|full] [--model cp|ossa]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
         "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -49,6 +49,9 @@ static void help(void)
         "                  (KITE, IS, U4, CP, BSY, GYY, Shap, FGO, LL; tradeq info --elasticities\n"
         "                  lists them; docs/elasticities.md); default: the scenario's, else the\n"
         "                  dataset's own\n"
+        "  --model M       cp (default: Caliendo-Parro, docs/model.md) or ossa (Ossa 2014:\n"
+        "                  monopolistic competition, fixed firms, labour only, sigma = theta + 1;\n"
+        "                  docs/models.md); default: the scenario's model:, else cp\n"
         "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -151,11 +154,15 @@ static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev,
     printf("\n== %s%s%s\n", si->name, si->title[0] ? ": " : "", si->title);
     if (si->description[0])
         printf("%s\n", si->description);
+    const int ossa = tq_baseline_model(tq_outcome_baseline(oc)) == TQ_MODEL_OSSA;
+    if (ossa)
+        printf("model: Ossa (2014), monopolistic competition with a fixed mass of firms (sigma = theta + 1)\n");
     printf("data %s, %d (%d regions x %d sectors%s); closure: %s; elasticities: %s\n", tq_dataset_name(ds),
            tq_dataset_year(ds, tq_outcome_year_index(oc)), N, J,
-           tq_dataset_has_io(ds) ? ", input-output links"
-           : J == 1              ? ", one sector: structural gravity (Armington / Eaton-Kortum)"
-                                 : ", NO input-output links: a multi-sector model without intermediate inputs",
+           ossa                    ? ", no input-output links (Ossa)"
+           : tq_dataset_has_io(ds) ? ", input-output links"
+           : J == 1                ? ", one sector: structural gravity (Armington / Eaton-Kortum)"
+                                   : ", NO input-output links: a multi-sector model without intermediate inputs",
            cl[si->closure], run.elasticities && run.elasticities[0] ? run.elasticities : "the dataset's own");
     printf("solver: %s in %d iterations, residual %.2g, %.3f s\n",
            info->status == TQ_OK ? "converged" : "DID NOT CONVERGE", info->iterations, info->residual, info->seconds);
@@ -216,9 +223,14 @@ static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev,
     for (size_t n = 0; n < (size_t)N; n++)
         evsum += cell(t, kr, n, "ev_musd");
     printf("%-24s %9s %9s %8s\n", "world", "", "", bn(b1, sizeof b1, evsum));
-    printf("income %%: welfare, the exact change in real income I/P (what EV prices); ToT+VoT%%: Caliendo &\n"
-           "Parro's decomposition, their Table 2's \"welfare\", a first-order approximation; rGDP: value added\n"
-           "over the CPI; wage: nominal, world value added fixed; trade bal.: multilateral, exports - imports\n");
+    if (ossa)
+        printf("income %%: welfare, Ossa's W^ = E^ / P^ (spending over the price index); ToT+VoT%%: Caliendo &\n"
+               "Parro's decomposition applied to the same arrays (not Ossa's); rGDP: the real wage (labour\n"
+               "income, profits left out); wage: nominal, world labour income fixed; trade bal.: exports - imports\n");
+    else
+        printf("income %%: welfare, the exact change in real income I/P (what EV prices); ToT+VoT%%: Caliendo &\n"
+               "Parro's decomposition, their Table 2's \"welfare\", a first-order approximation; rGDP: value added\n"
+               "over the CPI; wage: nominal, world value added fixed; trade bal.: multilateral, exports - imports\n");
     if (sign_differs >= 0)
         printf("note: for %s the exact welfare change (%s%%) and the CP2015 decomposition (%s%%) differ in sign;\n"
                "quote the exact one. The decomposition values trade at the old tariffs and leaves out the\n"
@@ -398,6 +410,11 @@ int tq_cmd_run(int argc, char **argv)
             have_detail = 1;
         } else if (!strcmp(a, "--elasticities") && has_val) {
             ro.elasticities = argv[++i];
+        } else if (!strcmp(a, "--model") && has_val) {
+            tq_model m;
+            if (tq_model_parse(argv[++i], &m) != TQ_OK)
+                return cli_usage_error("run", "--model is cp or ossa, not '%s'", argv[i]);
+            ro.model = argv[i];
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--check")) {

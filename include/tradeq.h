@@ -506,6 +506,11 @@ TQ_API tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, do
 /* Set d^[n,i,j] = dhat (in [1e-3, 1e3]), the iceberg (non-tariff) cost change; -1 means "all".
  * d^[n,n,j] may be set (a domestic cost shock). */
 TQ_API tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat);
+/* Set all import tariffs of region n at once: t'[n,i,j] = rates[i*J + j] for every
+ * exporter i != n and sector j (rates has N*J entries; the row i = n is ignored). Checked
+ * first (1 + rate in (0, 1e3]); on an error nothing changes (TQ_ERR_INVALID). For tariff
+ * searches: set, then tq_solver_solve_into with warm start. */
+TQ_API tq_status tq_scenario_set_import_tariffs(tq_scenario *sc, int n, const double *rates);
 /* Writable full arrays [n,i,j] (owned by sc): new tariffs t' and iceberg changes d^. The
  * iceberg array is allocated (all 1) on the first call or iceberg shock, so scenarios
  * without one cost no memory for it; tq_scenario_iceberg returns NULL if that fails. */
@@ -614,6 +619,17 @@ TQ_API tq_status tq_solver_solve(tq_solver *s, const tq_scenario *sc, tq_result 
  * tq_solver_solve (on TQ_ERR_CANCELLED r's hats hold the point where it stopped, its
  * welfare arrays are not updated). */
 TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_result *r);
+/* The exact gradient of welfare with respect to the tariffs, by the implicit function
+ * theorem on the equilibrium system (one adjoint solve, no extra equilibrium solves):
+ * grad[n,i,j] (N^2 J doubles, the caller's) = d f / d t'[n,i,j] with f = sum_k weights[k]
+ * W_k, W_k = TQ_RES_WELFARE (percent) of region k; weights NULL means f = W_region.
+ * Evaluated at the solver's last converged solution, which must be of sc as it is now
+ * (solve sc first; the solution is checked). Domestic cells get 0. Models: Ossa
+ * (TQ_MODEL_OSSA); for Caliendo-Parro it is TQ_ERR_UNSUPPORTED (use finite
+ * differences). Errors: TQ_ERR_INVALID (bad arguments, no converged solution of sc),
+ * TQ_ERR_UNSUPPORTED, TQ_ERR_NOMEM. Allocates O(N^2 J) scratch per call. */
+TQ_API tq_status tq_solver_welfare_gradient(tq_solver *s, const tq_scenario *sc, int region, const double *weights,
+                                            double *grad);
 /* The info of the solver's last solve (zeros before the first). */
 TQ_API const tq_solve_info *tq_solver_info(const tq_solver *s);
 
@@ -661,6 +677,9 @@ TQ_API tq_status tq_spec_add_tariff_arg(tq_context *ctx, tq_spec *sp, const char
 /* Override the closure / dataset of scenario k (k < 0: all). */
 TQ_API tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure);
 TQ_API tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset);
+/* Override the equilibrium model of scenario k (k < 0: all). TQ_ERR_INVALID for an
+ * unknown model. */
+TQ_API tq_status tq_spec_set_model(tq_spec *sp, int k, tq_model model);
 
 TQ_API int tq_spec_count(const tq_spec *sp);
 typedef struct tq_spec_info {
@@ -675,6 +694,7 @@ typedef struct tq_spec_info {
     int overrides;            /* number of per-sector theta overrides (elasticities: mapping) */
     const char *elasticities; /* the named elasticity set (docs/elasticities.md) of
                                  `elasticities: NAME` (or `set: NAME`), NULL: the dataset's own */
+    tq_model model;           /* `model: cp|ossa` (docs/models.md); TQ_MODEL_CP when unset */
 } tq_spec_info;
 /* Strings are owned by sp. */
 TQ_API tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out);
@@ -1130,6 +1150,10 @@ TQ_API tq_status tq_runner_elasticities(tq_runner *r, const char *dataset, tq_el
  * of tq_baseline_new() (a failed baseline is not cached). */
 TQ_API tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure,
                                     const tq_solver_options *opt, const tq_baseline **out);
+/* tq_runner_baseline() for a given model (tq_baseline_new_model()), cached under the
+ * model too. Errors as tq_baseline_new_model(). */
+TQ_API tq_status tq_runner_baseline_model(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
+                                          const tq_solver_options *opt, const tq_baseline **out);
 
 /* Write the path of the shipped default scenario (scenarios/us-japan-autos.yaml, found
  * as <data folder>/../scenarios/ or <data folder>/scenarios/) into buf (cap bytes with
@@ -1148,6 +1172,8 @@ typedef struct tq_run_options {
     const char *elasticities; /* NULL, or a named elasticity set overriding the
                                  scenario's (docs/elasticities.md) */
     double max_seconds;       /* wall-clock budget of each solve; <= 0: TQ_DEFAULT_MAX_SECONDS */
+    const char *model;        /* NULL, or "cp" / "ossa" overriding the scenario's model
+                                 (docs/models.md) */
 } tq_run_options;
 TQ_API void tq_run_options_default(tq_run_options *o);
 
@@ -1161,7 +1187,8 @@ TQ_API tq_status tq_runner_spec_dataset(tq_runner *r, const tq_spec *sp, int k, 
 typedef struct tq_outcome tq_outcome;
 
 /* Run scenario k of sp: its dataset (tq_runner_spec_dataset), its year (default the
- * last), its elasticity overrides (on a copy, made only when it has any), the cached baseline for that data
+ * last), its model (o->model, else the scenario's model:, else Caliendo-Parro;
+ * docs/models.md), its elasticity overrides (on a copy, made only when it has any), the cached baseline for that data
  * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
  * closure, else fixed, and the options' solver settings; a copy whose overrides leave
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and

@@ -154,8 +154,19 @@ static tq_status read_sector_names(tq_context *ctx, const char *dir, tq_dataset 
         if ((st = tq__csv_need(&c, 3)))
             break;
         const int j = tq_dataset_find_sector(ds, tq__csv_str(&c, 1));
-        if (j >= 0)
-            st = tq_dataset_set_sector(ds, j, tq__csv_str(&c, 1), tq__csv_str(&c, 2), 1);
+        if (j < 0)
+            continue;
+        /* a quoted name with commas ("Chemical,rubber,plastic prods") arrives split in
+         * fields 2.. with its quotes on the ends: join them back */
+        char name[256] = "";
+        size_t o = 0;
+        for (int f = 2; f < c.nfields && o + 1 < sizeof name; f++) {
+            snprintf(name + o, sizeof name - o, "%s%s", f > 2 ? "," : "", tq__csv_str(&c, f));
+            o = strlen(name);
+        }
+        if (o && name[o - 1] == '"')
+            name[--o] = 0;
+        st = tq_dataset_set_sector(ds, j, tq__csv_str(&c, 1), name[0] == '"' ? name + 1 : name, 1);
     }
     tq__csv_close(&c);
     return st;

@@ -454,9 +454,11 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
     }
     double *what = tmp, *Dp = tmp + N, *Ip = tmp + 2 * N, *Rp = tmp + 3 * N, *sales = tmp + 4 * N, *P = tmp + 5 * N;
     const tq__cp_out dst = {what, P, NULL, b->pi, b->X, Ip, Rp, Dp, NULL, NULL};
+    /* Newton is driven to rounding level (it stops when no step lowers the residual), so
+     * that an unchanged scenario starts at an equilibrium to the last bits (hats 1) */
     tq_solver_options o2 = *opt;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
-    o2.tol = tol * 1e-2;
+    o2.tol = fmin(tol * 1e-2, 1e-15);
     o2.start = NULL;
     tq_solve_info info;
     st = tq__ossa_solve(w, b->t, NULL, closure, NULL, &o2, 0, &dst, sales, &info, NULL);
@@ -464,6 +466,8 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
     if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
         tq__clear_error(ctx);
         st = TQ_OK;
+        info.status = TQ_OK;
+        info.stop = TQ_STOP_CONVERGED;
     }
     if (st) {
         if (st == TQ_ERR_NOT_CONVERGED)
@@ -683,6 +687,27 @@ tq_status tq_scenario_set_tariff(tq_scenario *sc, int n, int i, int j, double ra
 tq_status tq_scenario_set_iceberg(tq_scenario *sc, int n, int i, int j, double dhat)
 {
     return set_cells(sc, n, i, j, dhat, 0);
+}
+
+tq_status tq_scenario_set_import_tariffs(tq_scenario *sc, int n, const double *rates)
+{
+    const int N = sc->b->N, J = sc->b->J;
+    if (n < 0 || n >= N || !rates)
+        return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "importer %d outside 0..%d, or no rates", n, N - 1);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < J && i != n; j++) {
+            const double v = rates[(size_t)i * J + j];
+            if (!(v > -1) || !isfinite(v))
+                return tq__error(sc->ctx, TQ_ERR_INVALID, NULL, 0, "tariff",
+                                 "a tariff must be above -1 (got %g for exporter %d, sector %d)", v, i, j);
+            tq_status st = tq__valid_tariff(sc->ctx, NULL, "tariff", NULL, v);
+            if (st)
+                return st;
+        }
+    for (int i = 0; i < N; i++)
+        if (i != n)
+            memcpy(sc->t + TQ_NIJ(N, J, n, i, 0), rates + (size_t)i * J, (size_t)J * sizeof(double));
+    return TQ_OK;
 }
 
 double *tq_scenario_tariffs(tq_scenario *sc)

@@ -1,7 +1,11 @@
 /* The independent checker: recompute MODEL.md (E0)-(E5) from a baseline and a result
  * with the textbook formulas (plain loops over the dataset index order, pow(), no code
- * shared with the solver), and report relative residuals. */
-#include "ge.h"
+ * shared with the solver), and report relative residuals. For an Ossa (2014) baseline
+ * (MODEL.md (O1)-(O4)) the same checks apply with gamma = 0, beta = 1 (E1: c^ = w^; E2,
+ * E3: (O1) and the shares with theta = sigma - 1; E4: X' = m E'), except that income is
+ * (O4), E' = sales' + R' + D' (labour income plus profits), e5 also holds (O3), labour
+ * income L w^ = sum_j Y' (sigma_j-1)/sigma_j, and the numeraire is sum L w^ = sum L. */
+#include "model.h"
 
 #include <math.h>
 
@@ -31,7 +35,8 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
     double *Y = tq__malloc(ctx, 2 * (size_t)J * sizeof(double)), *Y1 = Y + J;
     if (!Y)
         return TQ_ERR_NOMEM;
-    double wva = 0, wva1 = 0;
+    const int ossa = b->model == &tq__model_ossa;
+    double wva = 0, wva1 = 0, lab0 = 0, lab1 = 0;
     for (int n = 0; n < N; n++) {
         wva += b->VA[n];
         wva1 += what[n] * b->VA[n];
@@ -103,16 +108,27 @@ tq_status tq_check_solution(tq_context *ctx, const tq_baseline *b, const tq_scen
                 imp += pi1[ni] * X1[TQ_NJ(J, n, j)] / (1.0 + t1[ni]);
                 exp_ += pi1[in] * X1[TQ_NJ(J, i, j)] / (1.0 + t1[in]);
             }
-        const double inc = what[n] * b->VA[n] + rev + D1[n];
+        double sales1 = 0, L0 = 0, L1 = 0;
+        for (int kk = 0; kk < J; kk++) {
+            sales1 += Y1[kk];
+            L0 += Y[kk] * b->theta[kk] / (b->theta[kk] + 1.0);
+            L1 += Y1[kk] * b->theta[kk] / (b->theta[kk] + 1.0);
+        }
+        const double inc = (ossa ? sales1 : what[n] * b->VA[n]) + rev + D1[n];
         upd(&k.income, fabs(I1[n] - inc) / fabs(inc));
         upd(&k.e5, fabs(imp - D1[n] - exp_) / (what[n] * b->VA[n]));
+        if (ossa) { /* (O3) */
+            upd(&k.e5, fabs(L1 - L0 * what[n]) / (L0 * what[n]));
+            lab0 += L0;
+            lab1 += L0 * what[n];
+        }
     }
     tq__free(ctx, Y);
     /* numeraire and deficits */
     if (r->numeraire_region >= 0)
         k.numeraire = fabs(what[r->numeraire_region] - 1.0);
     else
-        k.numeraire = fabs(wva1 / wva - 1.0);
+        k.numeraire = ossa ? fabs(lab1 / lab0 - 1.0) : fabs(wva1 / wva - 1.0);
     double dsum = 0;
     for (int n = 0; n < N; n++)
         dsum += D1[n];

@@ -765,4 +765,4 @@ static double cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
     return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
 
-const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, cp_pi_at};
+const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, cp_pi_at, NULL};

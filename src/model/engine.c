@@ -348,6 +348,18 @@ tq_status tq_solver_set_options(tq_solver *s, const tq_solver_options *opt)
     return TQ_OK;
 }
 
+tq_status tq_solver_welfare_gradient(tq_solver *s, const tq_scenario *sc, int region, const double *weights,
+                                     double *grad)
+{
+    if (!sc || sc->b != s->b || !grad || (!weights && (region < 0 || region >= s->b->N)))
+        return tq__error(s->ctx, TQ_ERR_INVALID, NULL, 0, NULL,
+                         "gradient: a scenario of the solver's baseline, a region or weights, and an output array");
+    if (!s->model->gradient)
+        return tq__error(s->ctx, TQ_ERR_UNSUPPORTED, NULL, 0, "model",
+                         "the %s model has no exact welfare gradient: use finite differences", s->model->name);
+    return s->model->gradient(s->ws, sc, region, weights, grad);
+}
+
 const tq_solve_info *tq_solver_info(const tq_solver *s)
 {
     return &s->info;

@@ -22,6 +22,9 @@ typedef struct tq__model {
     /* pi'[n,i,j] (cell c) of a result solved by this model, from r->b, r->sc and the
      * model data. */
     double (*pi_at)(const tq_result *r, size_t c, int n, int i, int j);
+    /* Optional (NULL: none): d (sum_k weights[k] W_k) / d t'[n,i,j] at the workspace's
+     * last converged solution of sc (tq_solver_welfare_gradient). */
+    tq_status (*gradient)(void *ws, const tq_scenario *sc, int region, const double *weights, double *grad);
 } tq__model;
 
 /* Caliendo-Parro, MODEL.md (E1)-(E5) (cp.c). */

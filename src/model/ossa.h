@@ -27,4 +27,11 @@ tq_status tq__ossa_solve(tq__ossa *w, const double *t1, const double *d1, tq_clo
                          const tq_solver_options *opt, int warm, const tq__cp_out *out, double *sales,
                          tq_solve_info *info, int *numeraire_region);
 
+/* The gradient of sum_k weights[k] W_k (W in percent, TQ_RES_WELFARE; weights NULL:
+ * W_region alone) with respect to every tariff t'[n,i,j] of sc (grad [N^2 J], domestic
+ * cells 0), at the workspace's last converged solution, which must be an equilibrium of
+ * sc: the implicit function theorem with one adjoint solve, every partial analytic.
+ * TQ_ERR_INVALID when there is no such solution, TQ_ERR_NOMEM. */
+tq_status tq__ossa_gradient(tq__ossa *w, const tq_scenario *sc, int region, const double *weights, double *grad);
+
 #endif

@@ -45,6 +45,7 @@ typedef struct base_entry {
     tq_closure closure;
     tq_solver_options opt; /* normalised: start NULL, threads 0 */
     tq_baseline *b;
+    tq_model model;
 } base_entry;
 
 struct tq_runner {
@@ -472,6 +473,12 @@ static int same_options(const tq_solver_options *a, const tq_solver_options *b)
 tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure,
                              const tq_solver_options *opt, const tq_baseline **out)
 {
+    return tq_runner_baseline_model(r, ds, y, closure, TQ_MODEL_CP, opt, out);
+}
+
+tq_status tq_runner_baseline_model(tq_runner *r, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
+                                   const tq_solver_options *opt, const tq_baseline **out)
+{
     *out = NULL;
     if (!ds)
         return tq__error(r->ctx, TQ_ERR_INVALID, NULL, 0, NULL, "tq_runner_baseline: no dataset");
@@ -481,7 +488,7 @@ tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closu
     const char *name = tq_dataset_name(ds);
     for (int e = 0; e < r->nbs; e++) {
         const base_entry *b = &r->bs[e];
-        if (b->hash == hash && b->y == y && b->closure == closure && !strcmp(b->ds_name, name) &&
+        if (b->hash == hash && b->y == y && b->closure == closure && b->model == model && !strcmp(b->ds_name, name) &&
             same_options(&b->opt, &key)) {
             *out = b->b;
             return TQ_OK;
@@ -495,10 +502,10 @@ tq_status tq_runner_baseline(tq_runner *r, const tq_dataset *ds, int y, tq_closu
         r->bs = grown;
         r->capbs = cap;
     }
-    base_entry e = {hash, tq__strdup(r->ctx, name), y, closure, key, NULL};
+    base_entry e = {hash, tq__strdup(r->ctx, name), y, closure, key, NULL, model};
     if (!e.ds_name)
         return TQ_ERR_NOMEM;
-    tq_status st = tq_baseline_new(r->ctx, ds, y, closure, opt, &e.b);
+    tq_status st = tq_baseline_new_model(r->ctx, ds, y, closure, model, opt, &e.b);
     if (st) {
         tq__free(r->ctx, e.ds_name);
         return st;
@@ -576,7 +583,13 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
     }
     if (oc->own_ds)
         oc->ds = oc->own_ds;
-    if (!tq_dataset_has_io(oc->ds) && tq_dataset_sectors(oc->ds) > 1)
+    tq_model model = oc->si.model;
+    if (ro.model && tq_model_parse(ro.model, &model) != TQ_OK) {
+        st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "model", "unknown model '%s' (cp or ossa)", ro.model);
+        tq_outcome_free(oc);
+        return st;
+    }
+    if (model == TQ_MODEL_CP && !tq_dataset_has_io(oc->ds) && tq_dataset_sectors(oc->ds) > 1)
         tq__log(ctx, TQ_LOG_INFO,
                 "dataset %s has no input-output coefficients: scenario %s is solved as a multi-sector model "
                 "without intermediate inputs",
@@ -590,7 +603,12 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
     so.max_seconds = ro.max_seconds;
     so.threads = ro.threads;
     tq_closure bc = oc->si.closure == TQ_CLOSURE_BALANCED ? TQ_CLOSURE_BALANCED : TQ_CLOSURE_FIXED;
-    if ((st = tq_runner_baseline(r, oc->ds, oc->y, bc, &so, &oc->base)) ||
+    if (model == TQ_MODEL_OSSA && tq_dataset_has_io(oc->ds))
+        tq__log(ctx, TQ_LOG_INFO,
+                "scenario %s: the Ossa model uses the flows, tariffs and theta (sigma = theta + 1) of dataset %s, "
+                "not its input-output coefficients",
+                oc->si.name, tq_dataset_name(oc->ds));
+    if ((st = tq_runner_baseline_model(r, oc->ds, oc->y, bc, model, &so, &oc->base)) ||
         (st = tq_scenario_new(ctx, oc->base, &oc->sc)) || (st = tq_spec_apply(ctx, sp, k, oc->ds, oc->base, oc->sc))) {
         tq_outcome_free(oc);
         return st;

@@ -54,6 +54,7 @@ typedef struct scen {
     elas *elas;
     int nelas;
     char *elas_set; /* elasticities: NAME, or set: NAME inside the mapping */
+    int model;      /* tq_model of `model: cp|ossa`, -1 unset */
 } scen;
 
 struct tq_spec {
@@ -454,6 +455,11 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
             st = dup_scalar(sp, vn, k, &s->title);
         } else if (!strcmp(k, "description")) {
             st = dup_scalar(sp, vn, k, &s->description);
+        } else if (!strcmp(k, "model")) {
+            tq_model m;
+            if (tq_model_parse(scalar(vn), &m) != TQ_OK)
+                return err_at(sp, vn, TQ_ERR_PARSE, "model is cp (Caliendo-Parro) or ossa (Ossa 2014)");
+            s->model = (int)m;
         } else if (!strcmp(k, "closure")) {
             s->closure = closure_of(scalar(vn));
             if (s->closure < 0)
@@ -581,6 +587,8 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
         c->year = top->year;
     if (c->closure < 0)
         c->closure = top->closure;
+    if (c->model < 0)
+        c->model = top->model;
     if (!c->elas_set)
         c->elas_set = dup_or_null(sp->ctx, top->elas_set, &fail);
     if (c->nelas == 0 && top->nelas > 0) {
@@ -1006,6 +1014,7 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
     scen top;
     memset(&top, 0, sizeof top);
     top.closure = -1;
+    top.model = -1;
     yaml_node_t *list = NULL;
     if (!root) {
         st = err_at(sp, NULL, TQ_ERR_PARSE, "empty scenario file");
@@ -1032,6 +1041,7 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
         for (int k = 0; k < cnt; k++) {
             yaml_node_t *it = yaml_document_get_node(&doc, list->data.sequence.items.start[k]);
             sp->s[k].closure = -1;
+            sp->s[k].model = -1;
             sp->n = k + 1;
             if ((st = parse_scen(sp, &doc, it, &sp->s[k], NULL)) || (st = inherit(sp, &top, &sp->s[k])))
                 goto done;
@@ -1131,6 +1141,7 @@ tq_status tq_spec_new(tq_context *ctx, const char *name, tq_spec **out)
         return TQ_ERR_NOMEM;
     }
     sp->s[0].closure = -1;
+    sp->s[0].model = -1;
     sp->n = 1;
     *out = sp;
     return TQ_OK;
@@ -1242,6 +1253,16 @@ tq_status tq_spec_set_closure(tq_spec *sp, int k, tq_closure closure)
     return TQ_OK;
 }
 
+tq_status tq_spec_set_model(tq_spec *sp, int k, tq_model model)
+{
+    if (!tq_model_name(model))
+        return tq__error(sp->ctx, TQ_ERR_INVALID, NULL, 0, "model", "unknown model %d", (int)model);
+    for (int q = 0; q < sp->n; q++)
+        if (k < 0 || q == k)
+            sp->s[q].model = (int)model;
+    return TQ_OK;
+}
+
 tq_status tq_spec_set_dataset(tq_spec *sp, int k, const char *dataset)
 {
     for (int q = 0; q < sp->n; q++)
@@ -1277,6 +1298,7 @@ tq_status tq_spec_get(const tq_spec *sp, int k, tq_spec_info *out)
     out->shocks = s->nshocks;
     out->elasticities = s->elas_set;
     out->overrides = s->nelas;
+    out->model = s->model < 0 ? TQ_MODEL_CP : (tq_model)s->model;
     return TQ_OK;
 }
 
