@@ -161,6 +161,8 @@ void tq__game_free(tq__game *g)
     free_workers(g);
     tq__free(g->ctx, g->sectors);
     g->sectors = NULL;
+    tq__free(g->ctx, g->gbuf);
+    g->gbuf = NULL;
 }
 
 /* ------------------------------------------------------------ variables --- */
@@ -341,6 +343,29 @@ tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, c
         return worker_error(g, &g->w[0], st);
     if (!jac || nv == 0)
         return TQ_OK;
+    if (!g->no_adjoint) {
+        /* the exact gradient (implicit function theorem, one adjoint solve per region's
+         * welfare) where the model has one; finite differences otherwise */
+        if (!g->gbuf && !(g->gbuf = tq__malloc(g->ctx, g->NNJ * sizeof(double))))
+            return TQ_ERR_NOMEM;
+        for (int r = 0; r < N; r++) {
+            st = tq_solver_welfare_gradient(g->w[0].s, g->w[0].sc, r, NULL, g->gbuf);
+            if (st == TQ_ERR_UNSUPPORTED) {
+                g->no_adjoint = 1;
+                break;
+            }
+            if (st)
+                return worker_error(g, &g->w[0], st);
+            for (int k = 0; k < nv; k++) {
+                double d = 0;
+                for (int c = v->first[k]; c < v->first[k + 1]; c++)
+                    d += g->gbuf[v->cells[c]];
+                jac[(size_t)r * (size_t)nv + (size_t)k] = d;
+            }
+        }
+        if (!g->no_adjoint)
+            return TQ_OK;
+    }
     tq_status wst[256] = {0};
     int failed_worker = -1;
     const double h0 = g->opt.fd_step, upper = g->opt.upper;

@@ -42,7 +42,10 @@ typedef struct tq__game {
     int nw;
     tq__pworker *w;
     long solves;
-    double *wbuf; /* [nw * N] welfare scratch */
+    double *wbuf;   /* [nw * N] welfare scratch */
+    int no_adjoint; /* the model has no exact gradient (tq_solver_welfare_gradient said
+                       TQ_ERR_UNSUPPORTED): finite differences from then on */
+    double *gbuf;   /* [NNJ] the exact gradient's scratch */
 } tq__game;
 
 /* Validate opt (NULL: defaults) and make a game for b with nw = opt->threads workers
