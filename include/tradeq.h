@@ -743,7 +743,8 @@ TQ_API void tq_replication_free(tq_replication *r);
  * the result's TQ_RES_WELFARE, a function of the tariffs through the equilibrium.
  *
  * A best response is a bound-constrained maximisation (NLopt, L-BFGS) of the region's
- * welfare over its import tariffs. Gradients are finite differences of welfare through
+ * welfare over its import tariffs. Gradients are exact where the model has them
+ * (tq_solver_welfare_gradient: the Ossa model), else finite differences of welfare through
  * the equilibrium (forward differences, one solve per variable, in parallel over the
  * variables with OpenMP, each thread with its own warm-started solver). At every
  * reported optimum the gradient norm of the free variables (not at a bound) and a
