@@ -16,6 +16,9 @@ int tq_cmd_serve(int argc, char **argv);
 int tq_cmd_liberation(int argc, char **argv);
 int tq_cmd_sweep(int argc, char **argv);
 int tq_cmd_estimate(int argc, char **argv);
+int tq_cmd_optimal(int argc, char **argv);
+int tq_cmd_nash(int argc, char **argv);
+int tq_cmd_talks(int argc, char **argv);
 
 /* ---- shared helpers (cli/common.c) ---- */
 
@@ -61,5 +64,38 @@ void cli_progress_done(cli_progress *p);
 /* Plot the headline numbers of a sweep with one numeric axis against it, as SVG or PNG
  * (by path's extension) with cairo. Returns an exit code (message printed). */
 int cli_sweep_plot(tq_context *ctx, const tq_sweep *sw, const char *path);
+
+/* ---- the strategic commands (cli/policy_common.c) ---- */
+typedef struct cli_policy {
+    const char *cmd;
+    cli_data_opts data;
+    tq_model model;
+    tq_closure closure;
+    int year, y;
+    const char *sectors, *format;
+    int *sector_list;
+    tq_policy_options opt;
+    tq_context *ctx;
+    tq_runner *runner;
+    const tq_dataset *ds;
+    const tq_baseline *b;
+    tq_baseline *owned; /* an Ossa baseline (not cached by the runner) */
+} cli_policy;
+extern const char *cli_policy_help;
+void cli_policy_init(cli_policy *p, const char *cmd);
+/* 1 if argv[*i] was a strategic option (advancing *i), 0 if not, -1 on a usage error
+ * (printed). */
+int cli_policy_option(int argc, char **argv, int *i, cli_policy *p);
+/* Load the data, resolve --sectors, make the baseline, install the progress bar and
+ * the Ctrl-C handler. Returns a CLI exit code (message printed). */
+int cli_policy_setup(cli_policy *p, tq_context *ctx);
+void cli_policy_free(cli_policy *p);
+void cli_policy_progress_done(void);
+/* Region codes (or region groups) to indices into regions[]; -1 on an unknown one. */
+int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions);
+/* Median over traded cells / import-weighted mean of importer n's tariffs t [n,i,j]. */
+double cli_policy_median(const cli_policy *p, const double *t, int n);
+double cli_policy_mean(const cli_policy *p, const double *t, int n);
+void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi);
 
 #endif

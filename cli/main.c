@@ -22,6 +22,9 @@ static const command commands[] = {
     {"replicate", tq_cmd_replicate, "reproduce a published result (cp2015, liberation2025) beside the paper's numbers"},
     {"liberation", tq_cmd_liberation, "the one-sector Liberation-Day model of the 2025 US tariffs (194 countries)"},
     {"estimate", tq_cmd_estimate, "PPML gravity estimation with high-dimensional fixed effects"},
+    {"optimal", tq_cmd_optimal, "the tariffs that maximise one region's welfare, given everyone else's"},
+    {"nash", tq_cmd_nash, "the Nash equilibrium of a tariff war (best-response iteration)"},
+    {"talks", tq_cmd_talks, "cooperative tariffs: Nash bargaining against the war or a threatened tariff"},
 };
 
 static void usage(FILE *f)

@@ -836,6 +836,175 @@ TQ_API tq_status tq_liberation_solve(tq_liberation *m, const double *t, int lump
 /* The baseline-expenditure-weighted average of r[N] over the countries with mask[i]. */
 TQ_API double tq_liberation_average(const tq_liberation *m, const double *r, const unsigned char *mask);
 
+/* ---------------------------------------------------------------- policy --- */
+/* Strategic tariffs (MODEL.md "Strategic tariffs", docs/strategic.md): optimal tariffs
+ * of one region, the Nash equilibrium of a tariff war, and cooperative tariffs (trade
+ * talks). Each works on any baseline the solver object solves (any model): welfare is
+ * the result's TQ_RES_WELFARE, a function of the tariffs through the equilibrium.
+ *
+ * A best response is a bound-constrained maximisation (NLopt, L-BFGS) of the region's
+ * welfare over its import tariffs. Gradients are exact where the model has them
+ * (tq_solver_welfare_gradient: the Ossa model), else finite differences of welfare through
+ * the equilibrium (forward differences, one solve per variable, in parallel over the
+ * variables with OpenMP, each thread with its own warm-started solver). At every
+ * reported optimum the gradient norm of the free variables (not at a bound) and a
+ * second-order check (curvature of welfare along each free variable and along random
+ * directions, or the largest eigenvalue of the Hessian when there are few variables)
+ * are recorded.
+ *
+ * The objects are configure-then-run (as NLopt's): _new, _set_*, _run, then read the
+ * results. Progress goes to the context's progress callback (stages "optimal",
+ * "nash", "talks"); tq_context_cancel() (or the callback returning non-zero) stops a
+ * run with TQ_ERR_CANCELLED, and the results then hold the best point reached so far,
+ * flagged partial in the info. One object is used by one thread at a time. */
+
+/* Which tariffs a region chooses. */
+typedef enum tq_tariff_form {
+    TQ_FORM_SECTOR = 0,     /* one rate per sector, the same for every partner (default) */
+    TQ_FORM_UNIFORM = 1,    /* one rate for every partner and chosen sector */
+    TQ_FORM_PER_PARTNER = 2 /* one rate per partner and sector (discriminatory tariffs) */
+} tq_tariff_form;
+
+/* Settings shared by the strategic objects. All-zero is not the default: fill with
+ * tq_policy_options_default(). */
+typedef struct tq_policy_options {
+    tq_tariff_form form;
+    const int *sectors; /* the sectors whose tariffs are chosen (copied by _set_options);
+                           NULL: every sector; the others keep their tariffs. Sectors (and
+                           partners) with no base trade are never variables: a tariff on
+                           them changes nothing */
+    int nsectors;
+    double lower, upper; /* bounds on every chosen tariff (rates; default 0 and 3 = 300%) */
+    double xtol;         /* stop when a step changes no tariff by more (default 1e-7) */
+    int max_eval;        /* welfare-and-gradient evaluations per optimisation (default 500) */
+    int threads;         /* OpenMP threads for the finite differences; 0: the OpenMP default */
+    double fd_step;      /* finite-difference step in tariff units (default 1e-6) */
+    double solve_tol;    /* tolerance of every equilibrium solve (default 1e-12) */
+    int second_order;    /* 1 (default): the second-order check at each reported optimum */
+} tq_policy_options;
+TQ_API void tq_policy_options_default(tq_policy_options *o);
+
+/* How one optimisation went. Welfare in percent (100 (W^ - 1)) against the baseline. */
+typedef struct tq_optimum_info {
+    tq_status status; /* TQ_OK, TQ_ERR_NOT_CONVERGED (evaluation limit; best point
+                         kept), TQ_ERR_CANCELLED (partial) */
+    int partial;      /* 1 when cancelled: the results are the best point so far */
+    int variables;    /* number of tariffs chosen */
+    int at_bounds;    /* of them, at a bound at the optimum */
+    int evaluations;  /* welfare-and-gradient evaluations */
+    long solves;      /* equilibrium solves, finite differences included */
+    double seconds;
+    double welfare;       /* the region's (or the objective's) welfare at the optimum, percent */
+    double grad_norm;     /* max |dW/dt| (percent per unit of tariff) over the free variables */
+    double max_curvature; /* largest second derivative of welfare found (along the free
+                             variables and random directions, or the Hessian's largest
+                             eigenvalue); < 0 at a strict local maximum */
+    int second_order_ok;  /* max_curvature < 0 (1), not (0), not checked (-1) */
+} tq_optimum_info;
+
+/* --- the optimal tariff of one region --- */
+typedef struct tq_optimal tq_optimal;
+
+/* The optimal import tariffs of region `region` of baseline b, given everyone else's
+ * tariffs. b is borrowed (must outlive the object). *out owned by the caller
+ * (tq_optimal_free). Errors: TQ_ERR_INVALID (b NULL, region out of range), TQ_ERR_NOMEM. */
+TQ_API tq_status tq_optimal_new(tq_context *ctx, const tq_baseline *b, int region, tq_optimal **out);
+TQ_API void tq_optimal_free(tq_optimal *o);
+/* Copy the settings (and the sector list). TQ_ERR_INVALID for a bad form, sector, or
+ * bounds (lower > -1, lower < upper <= 1000). */
+TQ_API tq_status tq_optimal_set_options(tq_optimal *o, const tq_policy_options *opt);
+/* Everyone's tariffs to start from, [n,i,j] (copied; default: the baseline's): the
+ * other regions keep theirs, the region's chosen tariffs start there (clipped to the
+ * bounds). TQ_ERR_INVALID for a rate <= -1 or not finite. */
+TQ_API tq_status tq_optimal_set_tariffs(tq_optimal *o, const double *tariffs);
+/* Maximise. Returns TQ_OK, TQ_ERR_NOT_CONVERGED (limit reached: the best point is
+ * kept), TQ_ERR_CANCELLED (partial results kept), or the solver's errors. */
+TQ_API tq_status tq_optimal_run(tq_optimal *o);
+/* After a run: the tariffs [n,i,j] (all regions: the region's chosen ones and everyone
+ * else's unchanged), every region's welfare change in percent [n], and the info.
+ * Owned by o; NULL before a run. */
+TQ_API const double *tq_optimal_tariffs(const tq_optimal *o);
+TQ_API const double *tq_optimal_welfare(const tq_optimal *o);
+TQ_API const tq_optimum_info *tq_optimal_info(const tq_optimal *o);
+
+/* --- the Nash equilibrium of a tariff war --- */
+typedef struct tq_nash tq_nash;
+
+/* A tariff war among players[0..nplayers-1] (region indices of b; NULL or 0: all
+ * regions): each sets its optimal tariffs against the others' in turn (best-response
+ * iteration, Gauss-Seidel) until no tariff moves by more than the tolerance; regions
+ * outside the war keep their tariffs. *out owned by the caller (tq_nash_free).
+ * Errors: TQ_ERR_INVALID (bad or repeated region, fewer than 1 player), TQ_ERR_NOMEM. */
+TQ_API tq_status tq_nash_new(tq_context *ctx, const tq_baseline *b, const int *players, int nplayers, tq_nash **out);
+TQ_API void tq_nash_free(tq_nash *g);
+TQ_API tq_status tq_nash_set_options(tq_nash *g, const tq_policy_options *opt);
+/* Starting tariffs [n,i,j] (copied; default the baseline's). */
+TQ_API tq_status tq_nash_set_tariffs(tq_nash *g, const double *tariffs);
+/* Stop when no tariff moved by more than tol (rate units, default 1e-4) in a round, or
+ * after max_rounds rounds (default 50). */
+TQ_API tq_status tq_nash_set_tolerance(tq_nash *g, double tol, int max_rounds);
+/* Run the war. TQ_OK when it converged; TQ_ERR_NOT_CONVERGED after max_rounds (the
+ * last tariffs kept, info says how far); TQ_ERR_CANCELLED (partial). */
+TQ_API tq_status tq_nash_run(tq_nash *g);
+
+typedef struct tq_nash_info {
+    tq_status status;
+    int partial;         /* cancelled: the tariffs are those reached */
+    int rounds;          /* best-response rounds */
+    double max_change;   /* largest tariff change in the last round (rate units) */
+    double max_gain;     /* largest welfare gain (percentage points) a player got from
+                            its best response in the last round: the largest remaining
+                            gain from a unilateral deviation, up to the tolerance */
+    int max_gain_region; /* the region with that gain (-1 if none) */
+    long solves;
+    double seconds;
+} tq_nash_info;
+/* After a run: tariffs [n,i,j], welfare change in percent [n], the info, and the info
+ * of player k's last best response (k in 0..nplayers-1; NULL otherwise). Owned by g. */
+TQ_API const double *tq_nash_tariffs(const tq_nash *g);
+TQ_API const double *tq_nash_welfare(const tq_nash *g);
+TQ_API const tq_nash_info *tq_nash_info_get(const tq_nash *g);
+TQ_API const tq_optimum_info *tq_nash_player_info(const tq_nash *g, int k);
+
+/* --- cooperative tariffs (trade talks) --- */
+typedef struct tq_talks tq_talks;
+
+typedef enum tq_talks_mode {
+    TQ_TALKS_BARGAIN = 0,  /* Nash bargaining: maximise sum_k log(W_k - W_k^threat) over
+                              the participants' tariffs, every participant gaining */
+    TQ_TALKS_EFFICIENT = 1 /* maximise sum_k weight_k W_k (weights: tq_talks_set_weights) */
+} tq_talks_mode;
+
+/* Talks among players[0..nplayers-1] (NULL or 0: all regions) over their tariffs on
+ * each other (tariffs on outsiders keep their values). *out owned by the caller
+ * (tq_talks_free). Errors as tq_nash_new (at least 2 players). */
+TQ_API tq_status tq_talks_new(tq_context *ctx, const tq_baseline *b, const int *players, int nplayers, tq_talks **out);
+TQ_API void tq_talks_free(tq_talks *t);
+TQ_API tq_status tq_talks_set_options(tq_talks *t, const tq_policy_options *opt);
+TQ_API tq_status tq_talks_set_mode(tq_talks *t, tq_talks_mode mode);
+/* Welfare weights of the players (in their order; copied; positive). Default all 1. */
+TQ_API tq_status tq_talks_set_weights(tq_talks *t, const double *weights);
+/* The threat point as tariffs [n,i,j] (copied): the players' welfare there is what each
+ * gets without a deal (e.g. the war's tariffs of tq_nash_tariffs, or the status quo
+ * plus a threatened tariff). Default: the Nash war among the players, solved by the run
+ * with the same options. */
+TQ_API tq_status tq_talks_set_threat(tq_talks *t, const double *tariffs);
+/* Starting tariffs of the search [n,i,j] (copied; default the baseline's). In the
+ * bargaining mode they must leave every player better off than the threat point. */
+TQ_API tq_status tq_talks_set_tariffs(tq_talks *t, const double *tariffs);
+/* Run. TQ_OK; TQ_ERR_INVALID when no starting point gives every player more than the
+ * threat point (bargaining mode; message names who loses); TQ_ERR_NOT_CONVERGED;
+ * TQ_ERR_CANCELLED (partial). */
+TQ_API tq_status tq_talks_run(tq_talks *t);
+/* After a run: the agreed tariffs [n,i,j] and welfare [n] (percent), the threat point's
+ * tariffs [n,i,j] and welfare [n], and the info of the optimisation (welfare = the
+ * objective). Owned by t; NULL before a run. */
+TQ_API const double *tq_talks_tariffs(const tq_talks *t);
+TQ_API const double *tq_talks_welfare(const tq_talks *t);
+TQ_API const double *tq_talks_threat_tariffs(const tq_talks *t);
+TQ_API const double *tq_talks_threat_welfare(const tq_talks *t);
+TQ_API const tq_optimum_info *tq_talks_info(const tq_talks *t);
+
 /* ---------------------------------------------------------------- results --- */
 /* Results of solved scenarios as tables (docs/results.md; JSON Schema in
  * docs/results.schema.json). Six tables, each with a `scenario` column so that several

@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config zlib1g-dev libcmocka-dev liblapacke-dev
       libopenblas-dev libyaml-dev libjansson-dev libxlsxwriter-dev libreadstat-dev
       clang libclang-rt-14-dev libzip-dev libxml2-dev
+      libnlopt-dev  # the strategic layer's optimiser (src/policy/)
       libmicrohttpd-dev  # tradeq serve: the HTTP server (its page is bundled with npm, below)
       libopenmpi-dev openmpi-bin libcairo2-dev)
 # libopenmpi-dev / openmpi-bin: tradeq-mpi, the MPI driver of tradeq sweep, and its test
