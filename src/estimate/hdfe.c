@@ -8,11 +8,13 @@
 
 #define BLOCK 4096 /* fixed block of the deterministic sums */
 
-double tq__dsum(const double *a, size_t n)
+/* sum_i a_i (c NULL) or sum_i a_i c_i, in fixed blocks of BLOCK added in order, so
+ * that the value does not depend on the number of threads. */
+static double blocked_sum(const double *a, const double *c, size_t n)
 {
     size_t nb = (n + BLOCK - 1) / BLOCK;
     double total = 0;
-    if (nb <= 1) {
+    if (nb <= 1 && !c) {
         for (size_t i = 0; i < n; i++)
             total += a[i];
         return total;
@@ -25,8 +27,12 @@ double tq__dsum(const double *a, size_t n)
         for (size_t b = b0; b < b1; b++) {
             size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
             double s = 0;
-            for (size_t i = i0; i < i1; i++)
-                s += a[i];
+            if (c)
+                for (size_t i = i0; i < i1; i++)
+                    s += a[i] * c[i];
+            else
+                for (size_t i = i0; i < i1; i++)
+                    s += a[i];
             part[b - b0] = s;
         }
         for (size_t b = b0; b < b1; b++)
@@ -35,25 +41,14 @@ double tq__dsum(const double *a, size_t n)
     return total;
 }
 
+double tq__dsum(const double *a, size_t n)
+{
+    return blocked_sum(a, NULL, n);
+}
+
 double tq__ddot(const double *a, const double *c, size_t n)
 {
-    size_t nb = (n + BLOCK - 1) / BLOCK;
-    double total = 0;
-    double part[256];
-    for (size_t b0 = 0; b0 < nb; b0 += 256) {
-        size_t b1 = b0 + 256 < nb ? b0 + 256 : nb;
-#pragma omp parallel for schedule(static) if (n > 100000)
-        for (size_t b = b0; b < b1; b++) {
-            size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
-            double s = 0;
-            for (size_t i = i0; i < i1; i++)
-                s += a[i] * c[i];
-            part[b - b0] = s;
-        }
-        for (size_t b = b0; b < b1; b++)
-            total += part[b - b0];
-    }
-    return total;
+    return blocked_sum(a, c, n);
 }
 
 /* Fixed chunks of the observations for the sums over levels: each chunk adds its
