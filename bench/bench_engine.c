@@ -453,13 +453,7 @@ int main(int argc, char **argv)
         tq_dataset_free(ds);
     }
 
-    double load = -1;
-    FILE *lf = fopen("/proc/loadavg", "r");
-    if (lf) {
-        if (fscanf(lf, "%lf", &load) != 1)
-            load = -1;
-        fclose(lf);
-    }
+    double load = bench_load_average();
     printf("machine: %s, %d OpenMP thread(s) available, OMP_WAIT_POLICY=%s, load average %.2f, "
            "tolerance 1e-10\n\n",
            cpu, nth, getenv("OMP_WAIT_POLICY"), load);

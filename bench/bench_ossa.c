@@ -86,13 +86,7 @@ int main(int argc, char **argv)
         reps = 1;
     char cpu[256];
     bench_cpu_model(cpu, sizeof cpu, "unknown CPU");
-    double load = -1;
-    FILE *lf = fopen("/proc/loadavg", "r");
-    if (lf) {
-        if (fscanf(lf, "%lf", &load) != 1)
-            load = -1;
-        fclose(lf);
-    }
+    double load = bench_load_average();
     printf("machine: %s, load average %.2f; tolerance 1e-10; median of %d repetitions\n\n", cpu, load, reps);
 
     tq_context *ctx;

@@ -233,13 +233,7 @@ static void machine_line(void)
 {
     char model[256];
     bench_cpu_model(model, sizeof model, "unknown cpu");
-    double load = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = -1;
-        fclose(f);
-    }
+    double load = bench_load_average();
     printf("machine: %s, %ld cpu(s) online, load average %.2f, tradeq %s\n", model, sysconf(_SC_NPROCESSORS_ONLN), load,
            tq_version());
 }

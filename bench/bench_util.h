@@ -42,4 +42,17 @@ static inline void bench_cpu_model(char *buf, size_t n, const char *unknown)
     fclose(f);
 }
 
+/* The 1-minute load average of /proc/loadavg; -1 when it cannot be read. */
+static inline double bench_load_average(void)
+{
+    double load = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = -1;
+        fclose(f);
+    }
+    return load;
+}
+
 #endif
