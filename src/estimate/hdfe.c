@@ -106,6 +106,19 @@ void tq__hdfe_free(tq__hdfe *h)
     memset(h, 0, sizeof *h);
 }
 
+/* out[l] = the sum of the nc chunks' copies buf[c L + l] of the level sums, added in
+ * chunk order (so the same for any number of threads) */
+static void add_chunks(const double *buf, size_t L, int nc, double *out)
+{
+#pragma omp parallel for schedule(static) if (L > 20000)
+    for (size_t l = 0; l < L; l++) {
+        double s = buf[l];
+        for (int c = 1; c < nc; c++)
+            s += buf[(size_t)c * L + l];
+        out[l] = s;
+    }
+}
+
 /* out[l] = sum over the observations i of level l of w_i a_i (a = NULL: a_i = 1), or,
  * with pdir non-NULL, of w_i (D pdir)_i (a ignored): one pass over the observations */
 static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, double *out)
@@ -135,13 +148,7 @@ static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, d
                 b[h->off[k] + (size_t)fe[(size_t)k * n + i]] += v;
         }
     }
-#pragma omp parallel for schedule(static) if (L > 20000)
-    for (size_t l = 0; l < L; l++) {
-        double s = buf[l];
-        for (int c = 1; c < nc; c++)
-            s += buf[(size_t)c * L + l];
-        out[l] = s;
-    }
+    add_chunks(buf, L, nc, out);
 }
 
 /* e = v - D alpha (stored) and out[l] = sum over level l of w_i e_i, in one pass; returns
@@ -171,13 +178,7 @@ static double resid_sums(const tq__hdfe *h, const double *v, const double *alpha
         }
         part[c] = vv;
     }
-#pragma omp parallel for schedule(static) if (L > 20000)
-    for (size_t l = 0; l < L; l++) {
-        double s = buf[l];
-        for (int c = 1; c < nc; c++)
-            s += buf[(size_t)c * L + l];
-        out[l] = s;
-    }
+    add_chunks(buf, L, nc, out);
     double vv = 0;
     for (int c = 0; c < nc; c++)
         vv += part[c];
