@@ -10,6 +10,8 @@
  *   synthetic economies larger than N regions (default 80) because it takes minutes. */
 #include "tradeq.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,9 +115,7 @@ static row rows[128];
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_now();
 }
 
 static int tq_result_threads_hint(int threads)
@@ -356,26 +356,6 @@ static void shock_synth(tq_dataset *ds, tq_scenario *sc, void *ud)
         }
 }
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = 0;
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 int main(int argc, char **argv)
 {
     /* OpenMP threads that spin at barriers take the CPU from the thread doing the work
@@ -407,7 +387,7 @@ int main(int argc, char **argv)
     if (tq_context_new(&ctx, NULL))
         return 1;
     char cpu[256];
-    cpu_model(cpu, sizeof cpu);
+    bench_cpu_model(cpu, sizeof cpu, "unknown CPU");
     int nth = threads;
 #ifdef _OPENMP
     if (nth <= 0)
@@ -473,13 +453,7 @@ int main(int argc, char **argv)
         tq_dataset_free(ds);
     }
 
-    double load = -1;
-    FILE *lf = fopen("/proc/loadavg", "r");
-    if (lf) {
-        if (fscanf(lf, "%lf", &load) != 1)
-            load = -1;
-        fclose(lf);
-    }
+    double load = bench_load_average();
     printf("machine: %s, %d OpenMP thread(s) available, OMP_WAIT_POLICY=%s, load average %.2f, "
            "tolerance 1e-10\n\n",
            cpu, nth, getenv("OMP_WAIT_POLICY"), load);

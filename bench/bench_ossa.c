@@ -10,6 +10,8 @@
  * evaluations and residuals, and the welfare changes against Ossa's Table 4a. */
 #include "tradeq.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +20,7 @@
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_now();
 }
 
 static int cmp(const void *a, const void *b)
@@ -33,26 +33,6 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = 0;
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
 }
 
 static int die(tq_context *ctx, const char *what)
@@ -105,14 +85,8 @@ int main(int argc, char **argv)
     if (reps < 1)
         reps = 1;
     char cpu[256];
-    cpu_model(cpu, sizeof cpu);
-    double load = -1;
-    FILE *lf = fopen("/proc/loadavg", "r");
-    if (lf) {
-        if (fscanf(lf, "%lf", &load) != 1)
-            load = -1;
-        fclose(lf);
-    }
+    bench_cpu_model(cpu, sizeof cpu, "unknown CPU");
+    double load = bench_load_average();
     printf("machine: %s, load average %.2f; tolerance 1e-10; median of %d repetitions\n\n", cpu, load, reps);
 
     tq_context *ctx;

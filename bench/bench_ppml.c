@@ -22,6 +22,8 @@
 
 #include "tradeq.h"
 
+#include "bench_util.h"
+
 static uint64_t rng;
 static double unif(void)
 {
@@ -36,36 +38,19 @@ static double normal(void)
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_now();
 }
 
 static double cpu(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void machine(void)
 {
     struct utsname u;
-    char model[256] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[512];
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "model name", 10)) {
-                char *c = strchr(line, ':');
-                if (c) {
-                    snprintf(model, sizeof model, "%s", c + 2);
-                    model[strcspn(model, "\n")] = 0;
-                }
-                break;
-            }
-        fclose(f);
-    }
+    char model[256];
+    bench_cpu_model(model, sizeof model, "unknown CPU");
     if (uname(&u) == 0)
         printf("machine: %s %s, %s, %ld online CPUs\n", u.sysname, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN));
 }

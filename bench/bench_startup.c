@@ -17,6 +17,8 @@
  * and `tradeq run --data <tqb>` (the binary form forced). Run it from the source tree. */
 #include "tradeq.h"
 
+#include "bench_util.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +30,7 @@
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return bench_now();
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -231,26 +231,9 @@ static void print_split(const char *label, const split *s)
 
 static void machine_line(void)
 {
-    char model[256] = "unknown cpu", line[512];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) {
-                snprintf(model, sizeof model, "%s", c + 2);
-                model[strcspn(model, "\n")] = 0;
-            }
-            break;
-        }
-    if (f)
-        fclose(f);
-    double load = -1;
-    f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = -1;
-        fclose(f);
-    }
+    char model[256];
+    bench_cpu_model(model, sizeof model, "unknown cpu");
+    double load = bench_load_average();
     printf("machine: %s, %ld cpu(s) online, load average %.2f, tradeq %s\n", model, sysconf(_SC_NPROCESSORS_ONLN), load,
            tq_version());
 }

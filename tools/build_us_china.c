@@ -67,21 +67,7 @@ static int die(const char *what)
     return 1;
 }
 
-static int fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "build_us_china: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return 1;
-}
+#define fail(...) tc_fail("build_us_china", __VA_ARGS__)
 
 static void copy(char *dst, size_t n, const char *src)
 {

@@ -49,26 +49,12 @@ typedef struct csvr {
     FILE *f;
     const char *path;
     long line;
-    char buf[8192], out[8192];
+    char buf[8192];
     char *fld[MAXF];
     int nf;
 } csvr;
 
-static int fail(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "build_us_tariffs: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return 1;
-}
+#define fail(...) tc_fail("build_us_tariffs", __VA_ARGS__)
 
 static int csv_open(csvr *c, const char *path)
 {
@@ -98,49 +84,16 @@ static int csv_next(csvr *c)
         fail("%s:%ld: line longer than %zu bytes", c->path, c->line, sizeof c->buf - 2);
         return -1;
     }
-    while (len && (c->buf[len - 1] == '\n' || c->buf[len - 1] == '\r'))
-        c->buf[--len] = 0;
-    const char *p = c->buf;
-    char *o = c->out;
-    c->nf = 0;
-    for (;;) {
-        if (c->nf == MAXF) {
-            fail("%s:%ld: more than %d fields", c->path, c->line, MAXF);
-            return -1;
-        }
-        c->fld[c->nf++] = o;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p) {
-                    fail("%s:%ld: unterminated quoted field %d", c->path, c->line, c->nf);
-                    return -1;
-                }
-                if (*p == '"') {
-                    if (p[1] == '"') {
-                        *o++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *o++ = *p++;
-            }
-            if (*p && *p != ',') {
-                fail("%s:%ld: text after the closing quote of field %d", c->path, c->line, c->nf);
-                return -1;
-            }
-        } else {
-            while (*p && *p != ',')
-                *o++ = *p++;
-        }
-        *o++ = 0;
-        if (!*p)
-            break;
-        p++; /* the comma */
-    }
-    return 1;
+    int why, field;
+    c->nf = tc_csv_split(c->buf, c->fld, MAXF, &why, &field);
+    if (c->nf >= 0)
+        return 1;
+    if (why == TC_CSV_TOO_MANY)
+        fail("%s:%ld: more than %d fields", c->path, c->line, MAXF);
+    else
+        fail("%s:%ld: %s field %d", c->path, c->line,
+             why == TC_CSV_UNTERMINATED ? "unterminated quoted" : "text after the closing quote of", field);
+    return -1;
 }
 
 /* Read the header and find the wanted columns (col[k] = index). */

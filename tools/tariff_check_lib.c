@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,9 +219,7 @@ static int read_teti(tc_result *r, const char *shared, char *err, size_t n)
 
 /* ----------------------------------------------------------------- USITC --- */
 
-/* Split one line of a quoted CSV in place ("" is a quote inside a quoted field). Returns
- * the number of fields or -1 if malformed or more than max. */
-static int split_quoted(char *s, char **f, int max)
+int tc_csv_split(char *s, char **f, int max, int *why, int *field)
 {
     size_t L = strlen(s);
     while (L && (s[L - 1] == '\n' || s[L - 1] == '\r'))
@@ -228,14 +227,19 @@ static int split_quoted(char *s, char **f, int max)
     int k = 0;
     char *p = s;
     for (;;) {
-        if (k == max)
+        *field = k + 1;
+        if (k == max) {
+            *why = TC_CSV_TOO_MANY;
             return -1;
+        }
         if (*p == '"') {
             char *w = ++p;
             f[k++] = w;
             for (;;) {
-                if (*p == '\0')
+                if (*p == '\0') {
+                    *why = TC_CSV_UNTERMINATED;
                     return -1;
+                }
                 if (*p == '"') {
                     if (p[1] == '"') {
                         *w++ = '"';
@@ -254,6 +258,7 @@ static int split_quoted(char *s, char **f, int max)
             }
             if (*p == '\0')
                 return k;
+            *why = TC_CSV_AFTER_QUOTE;
             return -1;
         }
         f[k++] = p;
@@ -263,6 +268,17 @@ static int split_quoted(char *s, char **f, int max)
         *comma = '\0';
         p = comma + 1;
     }
+}
+
+int tc_fail(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 1;
 }
 
 /* "2.5%" (whole = 1: nothing after) or "6.5% on the entire set" (whole = 0). */
@@ -411,7 +427,8 @@ static int read_usitc(tc_result *r, const char *shared, const char *concordance,
             rc = err_msg(err, n, "%s: line too long%s", path, NULL);
             break;
         }
-        int k = split_quoted(buf, f, TC_USITC_COLS + 1);
+        int why, at;
+        int k = tc_csv_split(buf, f, TC_USITC_COLS + 1, &why, &at);
         if (lineno == 1) {
             nf = k;
             for (int q = 0; q < k; q++) {

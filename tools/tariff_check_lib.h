@@ -107,5 +107,16 @@ int tc_count_above(const tc_result *r, double threshold_pts);
 void tc_source_dir(const char *file, char *buf, size_t n);
 /* Whether path exists (anything stat() finds). */
 int tc_file_exists(const char *path);
+/* Split one line of a quoted CSV in place ("" is a quote inside a quoted field; a
+ * trailing \n or \r\n is dropped) into f[max]. Returns the number of fields, or -1 with
+ * *why one of TC_CSV_* and *field the number (from 1) of the field that failed. */
+enum { TC_CSV_TOO_MANY = 1, TC_CSV_UNTERMINATED = 2, TC_CSV_AFTER_QUOTE = 3 };
+int tc_csv_split(char *s, char **f, int max, int *why, int *field);
+/* "prog: <message>\n" on stderr; returns 1 (the tools' exit code for bad input). */
+int tc_fail(const char *prog, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 #endif

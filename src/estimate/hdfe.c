@@ -8,11 +8,13 @@
 
 #define BLOCK 4096 /* fixed block of the deterministic sums */
 
-double tq__dsum(const double *a, size_t n)
+/* sum_i a_i (c NULL) or sum_i a_i c_i, in fixed blocks of BLOCK added in order, so
+ * that the value does not depend on the number of threads. */
+static double blocked_sum(const double *a, const double *c, size_t n)
 {
     size_t nb = (n + BLOCK - 1) / BLOCK;
     double total = 0;
-    if (nb <= 1) {
+    if (nb <= 1 && !c) {
         for (size_t i = 0; i < n; i++)
             total += a[i];
         return total;
@@ -25,8 +27,12 @@ double tq__dsum(const double *a, size_t n)
         for (size_t b = b0; b < b1; b++) {
             size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
             double s = 0;
-            for (size_t i = i0; i < i1; i++)
-                s += a[i];
+            if (c)
+                for (size_t i = i0; i < i1; i++)
+                    s += a[i] * c[i];
+            else
+                for (size_t i = i0; i < i1; i++)
+                    s += a[i];
             part[b - b0] = s;
         }
         for (size_t b = b0; b < b1; b++)
@@ -35,25 +41,14 @@ double tq__dsum(const double *a, size_t n)
     return total;
 }
 
+double tq__dsum(const double *a, size_t n)
+{
+    return blocked_sum(a, NULL, n);
+}
+
 double tq__ddot(const double *a, const double *c, size_t n)
 {
-    size_t nb = (n + BLOCK - 1) / BLOCK;
-    double total = 0;
-    double part[256];
-    for (size_t b0 = 0; b0 < nb; b0 += 256) {
-        size_t b1 = b0 + 256 < nb ? b0 + 256 : nb;
-#pragma omp parallel for schedule(static) if (n > 100000)
-        for (size_t b = b0; b < b1; b++) {
-            size_t i0 = b * BLOCK, i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
-            double s = 0;
-            for (size_t i = i0; i < i1; i++)
-                s += a[i] * c[i];
-            part[b - b0] = s;
-        }
-        for (size_t b = b0; b < b1; b++)
-            total += part[b - b0];
-    }
-    return total;
+    return blocked_sum(a, c, n);
 }
 
 /* Fixed chunks of the observations for the sums over levels: each chunk adds its
@@ -111,6 +106,19 @@ void tq__hdfe_free(tq__hdfe *h)
     memset(h, 0, sizeof *h);
 }
 
+/* out[l] = the sum of the nc chunks' copies buf[c L + l] of the level sums, added in
+ * chunk order (so the same for any number of threads) */
+static void add_chunks(const double *buf, size_t L, int nc, double *out)
+{
+#pragma omp parallel for schedule(static) if (L > 20000)
+    for (size_t l = 0; l < L; l++) {
+        double s = buf[l];
+        for (int c = 1; c < nc; c++)
+            s += buf[(size_t)c * L + l];
+        out[l] = s;
+    }
+}
+
 /* out[l] = sum over the observations i of level l of w_i a_i (a = NULL: a_i = 1), or,
  * with pdir non-NULL, of w_i (D pdir)_i (a ignored): one pass over the observations */
 static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, double *out)
@@ -140,13 +148,7 @@ static void level_sums(const tq__hdfe *h, const double *a, const double *pdir, d
                 b[h->off[k] + (size_t)fe[(size_t)k * n + i]] += v;
         }
     }
-#pragma omp parallel for schedule(static) if (L > 20000)
-    for (size_t l = 0; l < L; l++) {
-        double s = buf[l];
-        for (int c = 1; c < nc; c++)
-            s += buf[(size_t)c * L + l];
-        out[l] = s;
-    }
+    add_chunks(buf, L, nc, out);
 }
 
 /* e = v - D alpha (stored) and out[l] = sum over level l of w_i e_i, in one pass; returns
@@ -176,13 +178,7 @@ static double resid_sums(const tq__hdfe *h, const double *v, const double *alpha
         }
         part[c] = vv;
     }
-#pragma omp parallel for schedule(static) if (L > 20000)
-    for (size_t l = 0; l < L; l++) {
-        double s = buf[l];
-        for (int c = 1; c < nc; c++)
-            s += buf[(size_t)c * L + l];
-        out[l] = s;
-    }
+    add_chunks(buf, L, nc, out);
     double vv = 0;
     for (int c = 0; c < nc; c++)
         vv += part[c];

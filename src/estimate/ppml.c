@@ -1438,8 +1438,14 @@ const double *tq_ppml_vcov(const tq_ppml *p)
     return p->ran ? p->V : NULL;
 }
 
+/* The output file of a writer of a finished estimation; NULL with *st set (nothing
+ * estimated yet, the file exists without overwrite, or cannot be written). */
 static FILE *open_out(tq_ppml *p, const char *path, int overwrite, tq_status *st)
 {
+    if (!p->ran) {
+        *st = tq__error(p->ctx, TQ_ERR_INVALID, path, 0, NULL, "nothing estimated yet");
+        return NULL;
+    }
     struct stat sb;
     if (!overwrite && stat(path, &sb) == 0) {
         *st = tq__error(p->ctx, TQ_ERR_EXISTS, path, 0, NULL, "exists (overwrite it with --force)");
@@ -1479,8 +1485,6 @@ static const char *se_kind(const tq_ppml *p, char *buf, size_t cap)
 
 tq_status tq_ppml_write(tq_ppml *p, const char *path, int overwrite)
 {
-    if (!p->ran)
-        return tq__error(p->ctx, TQ_ERR_INVALID, path, 0, NULL, "nothing estimated yet");
     tq_status st = TQ_OK;
     FILE *f = open_out(p, path, overwrite, &st);
     if (!f)
@@ -1545,8 +1549,6 @@ tq_status tq_ppml_write(tq_ppml *p, const char *path, int overwrite)
 
 tq_status tq_ppml_write_fe(tq_ppml *p, const char *path, int overwrite)
 {
-    if (!p->ran)
-        return tq__error(p->ctx, TQ_ERR_INVALID, path, 0, NULL, "nothing estimated yet");
     tq_status st = TQ_OK;
     FILE *f = open_out(p, path, overwrite, &st);
     if (!f)

@@ -216,24 +216,55 @@ static tq_status baseline_raw(tq_context *ctx, const tq_dataset *ds, int y, tq_b
     return TQ_OK;
 }
 
-tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
-                          const tq_solver_options *opt, tq_baseline **out)
+/* The arguments every baseline checks: a year index of the dataset and a fixed or
+ * balanced closure; *opt NULL becomes the defaults, written into *defo. */
+static tq_status baseline_args(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                               const tq_solver_options **opt, tq_solver_options *defo)
 {
-    *out = NULL;
-    tq_solver_options defo;
-    if (!opt) {
-        tq_solver_options_default(&defo);
-        opt = &defo;
+    if (!*opt) {
+        tq_solver_options_default(defo);
+        *opt = defo;
     }
     if (!ds || y < 0 || y >= ds->Y)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "year", "bad year index %d", y);
     if (closure != TQ_CLOSURE_FIXED && closure != TQ_CLOSURE_BALANCED)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "closure",
                          "a baseline has fixed (data) or balanced (zero) deficits");
+    return TQ_OK;
+}
+
+/* Store a recalibrated equilibrium into b: the hats of the wage what[N] (value added
+ * scaled by them, or replaced by va[N] when not NULL), deficits Dp, incomes Ip, tariff
+ * revenues Rp, and the largest moves of the wage and of the sector prices P[N*J]. */
+static void baseline_store(tq_baseline *b, const double *what, const double *va, const double *Dp, const double *Ip,
+                           const double *Rp, const double *P, const tq_solve_info *info)
+{
+    const size_t NJ = (size_t)b->N * b->J;
+    b->moved_w = b->moved_p = 0;
+    for (int n = 0; n < b->N; n++) {
+        b->moved_w = fmax(b->moved_w, fabs(what[n] - 1));
+        b->VA[n] = va ? va[n] : b->VA[n] * what[n];
+        b->D[n] = Dp[n];
+        b->I[n] = Ip[n];
+        b->R[n] = Rp[n];
+    }
+    for (size_t k = 0; k < NJ; k++)
+        b->moved_p = fmax(b->moved_p, fabs(P[k] - 1));
+    b->info = *info;
+}
+
+tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
+                          const tq_solver_options *opt, tq_baseline **out)
+{
+    *out = NULL;
+    tq_solver_options defo;
+    tq_status st = baseline_args(ctx, ds, y, closure, &opt, &defo);
+    if (st)
+        return st;
     if (tq__baseline_cache_lookup(ctx, ds, y, closure, opt, out))
         return TQ_OK;
     tq_baseline *raw = NULL;
-    tq_status st = baseline_raw(ctx, ds, y, &raw);
+    st = baseline_raw(ctx, ds, y, &raw);
     if (st)
         return st;
     raw->closure = closure;
@@ -279,21 +310,9 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
         tq_baseline_free(raw);
         return st;
     }
-    tq_baseline *b = raw;
-    b->moved_w = b->moved_p = 0;
-    for (int n = 0; n < N; n++) {
-        double wh = what[n];
-        b->moved_w = fmax(b->moved_w, fabs(wh - 1));
-        b->VA[n] *= wh;
-        b->D[n] = Dp[n];
-        b->I[n] = Ip[n];
-        b->R[n] = Rp[n];
-    }
-    for (size_t k = 0; k < NJ; k++)
-        b->moved_p = fmax(b->moved_p, fabs(P[k] - 1));
-    b->info = info;
+    baseline_store(raw, what, NULL, Dp, Ip, Rp, P, &info);
     tq__free(ctx, tmp);
-    *out = b;
+    *out = raw;
     return TQ_OK;
 }
 
@@ -479,17 +498,7 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
         tq_baseline_free(b);
         return st;
     }
-    b->moved_w = b->moved_p = 0;
-    for (int n = 0; n < N; n++) {
-        b->moved_w = fmax(b->moved_w, fabs(what[n] - 1));
-        b->VA[n] = sales[n];
-        b->D[n] = Dp[n];
-        b->I[n] = Ip[n];
-        b->R[n] = Rp[n];
-    }
-    for (size_t k = 0; k < NJ; k++)
-        b->moved_p = fmax(b->moved_p, fabs(P[k] - 1));
-    b->info = info;
+    baseline_store(b, what, sales, Dp, Ip, Rp, P, &info);
     tq__free(ctx, tmp);
     *out = b;
     return TQ_OK;
@@ -504,15 +513,9 @@ tq_status tq_baseline_new_model(tq_context *ctx, const tq_dataset *ds, int y, tq
     if (model != TQ_MODEL_OSSA)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "model", "unknown model %d", (int)model);
     tq_solver_options defo;
-    if (!opt) {
-        tq_solver_options_default(&defo);
-        opt = &defo;
-    }
-    if (!ds || y < 0 || y >= ds->Y)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "year", "bad year index %d", y);
-    if (closure != TQ_CLOSURE_FIXED && closure != TQ_CLOSURE_BALANCED)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "closure",
-                         "a baseline has fixed (data) or balanced (zero) deficits");
+    tq_status st = baseline_args(ctx, ds, y, closure, &opt, &defo);
+    if (st)
+        return st;
     return baseline_new_ossa(ctx, ds, y, closure, opt, out);
 }
 

@@ -37,7 +37,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -70,13 +69,6 @@ struct tq__cp {
     double world_va; /* baseline only */
     tq__fp *fp;      /* the Anderson core (allocated for the method and memory in use) */
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
                           double *Dp)
@@ -640,7 +632,7 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
         tq_solver_options_default(&defo);
         opt = &defo;
     }
-    const double t_start = now_seconds();
+    const double t_start = tq__fp_now();
     const tq_baseline *b = w->b;
     const int N = w->N, J = w->J;
     const size_t NJ = w->NJ, NNJ = NJ * (size_t)N;
@@ -712,20 +704,39 @@ tq_status tq__cp_solve(tq__cp *w, const double *t1, const double *d1, tq_closure
     info->threads = w->nth;
     if (numeraire_region)
         *numeraire_region = w->numeraire_region;
-    info->seconds = now_seconds() - t_start;
+    info->seconds = tq__fp_now() - t_start;
     if (st == TQ_ERR_NOT_CONVERGED)
         return tq__error(w->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, NULL,
                          "the equilibrium solver did not converge: stopped (%s) after %d iterations with residual %.3g "
                          "(tolerance %.3g; (E2) %.3g, (E4) %.3g, (E5) %.3g)",
-                         stop == TQ_STOP_ITERATION_LIMIT ? "iteration limit"
-                         : stop == TQ_STOP_DIVERGED      ? "diverged"
-                         : stop == TQ_STOP_TIME_LIMIT    ? "time limit"
-                                                         : "stalled",
-                         iters, info->residual, tol, w->res[0], w->res[1], w->res[2]);
+                         tq__cp_stop_text(stop), iters, info->residual, tol, w->res[0], w->res[1], w->res[2]);
     return st;
 }
 
 /* ------------------------------------------------- the model's interface --- */
+
+const char *tq__cp_stop_text(tq_stop stop)
+{
+    return stop == TQ_STOP_ITERATION_LIMIT ? "iteration limit"
+           : stop == TQ_STOP_DIVERGED      ? "diverged"
+           : stop == TQ_STOP_TIME_LIMIT    ? "time limit"
+                                           : "stalled";
+}
+
+tq__cp_out tq__cp_result_out(const tq_result *r)
+{
+    const tq__cp_out out = {r->arr[TQ_RES_WHAT],
+                            r->arr[TQ_RES_PHAT],
+                            r->arr[TQ_RES_CHAT],
+                            r->eager ? r->pi : NULL,
+                            r->arr[TQ_RES_X],
+                            r->arr[TQ_RES_INCOME],
+                            r->arr[TQ_RES_REVENUE],
+                            r->arr[TQ_RES_DEFICIT],
+                            r->ut,
+                            r->S};
+    return out;
+}
 
 static tq_status cp_ws_new(tq_context *ctx, const tq_baseline *b, void **ws)
 {
@@ -747,22 +758,13 @@ static tq_status cp_prepare(void *ws, const tq_solver_options *opt)
 
 static tq_status cp_solve(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r)
 {
-    const tq__cp_out out = {r->arr[TQ_RES_WHAT],
-                            r->arr[TQ_RES_PHAT],
-                            r->arr[TQ_RES_CHAT],
-                            r->eager ? r->pi : NULL,
-                            r->arr[TQ_RES_X],
-                            r->arr[TQ_RES_INCOME],
-                            r->arr[TQ_RES_REVENUE],
-                            r->arr[TQ_RES_DEFICIT],
-                            r->ut,
-                            r->S};
+    const tq__cp_out out = tq__cp_result_out(r);
     return tq__cp_solve(ws, sc->t, sc->d, sc->closure, sc->target, opt, warm, &out, &r->info, &r->numeraire_region);
 }
 
-static double cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
+double tq__cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
 {
     return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
 
-const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, cp_pi_at, NULL};
+const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, tq__cp_pi_at, NULL};

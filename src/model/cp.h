@@ -59,4 +59,15 @@ tq_status tq__cp_solve(tq__cp *cp, const double *t1, const double *d1, tq_closur
                        const tq_solver_options *opt, int warm, const tq__cp_out *out, tq_solve_info *info,
                        int *numeraire_region);
 
+/* The text of why a solve that did not converge stopped (stop not TQ_STOP_CONVERGED),
+ * for its error message: "iteration limit", "diverged", "time limit" or "stalled". */
+const char *tq__cp_stop_text(tq_stop stop);
+
+/* Where a model's solve writes into the result r (its arrays; pi only for an eager
+ * result); shared by the Caliendo-Parro and Ossa models. */
+tq__cp_out tq__cp_result_out(const tq_result *r);
+
+/* The tq__model pi_at of both models: pi'[n,i,j] of r (cell c) from its ut and S. */
+double tq__cp_pi_at(const tq_result *r, size_t c, int n, int i, int j);
+
 #endif

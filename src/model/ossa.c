@@ -34,7 +34,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 struct tq__ossa {
     tq_context *ctx;
@@ -65,13 +64,6 @@ struct tq__ossa {
     int evals;
     double res_o3, res_o4;
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Dense LU with partial pivoting of the n x n column-major matrix A in place (the
  * systems here are N or 2N square, N the regions: a few hundred at most, so this is
@@ -415,7 +407,7 @@ tq_status tq__ossa_solve(tq__ossa *w, const double *t1, const double *d1, tq_clo
         tq_solver_options_default(&defo);
         opt = &defo;
     }
-    const double t_start = now_seconds();
+    const double t_start = tq__fp_now();
     const tq_baseline *b = w->b;
     const int N = w->N, J = w->J;
     const double tol = opt->tol > 0 ? opt->tol : 1e-10;
@@ -499,16 +491,12 @@ tq_status tq__ossa_solve(tq__ossa *w, const double *t1, const double *d1, tq_clo
     info->threads = 1;
     if (numeraire_region)
         *numeraire_region = w->nr;
-    info->seconds = now_seconds() - t_start;
+    info->seconds = tq__fp_now() - t_start;
     if (st == TQ_ERR_NOT_CONVERGED)
         return tq__error(w->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, NULL,
                          "the Ossa equilibrium did not converge: stopped (%s) after %d Newton steps with residual %.3g "
                          "(tolerance %.3g; (O3) %.3g, (O4) %.3g)",
-                         stop == TQ_STOP_ITERATION_LIMIT ? "iteration limit"
-                         : stop == TQ_STOP_DIVERGED      ? "diverged"
-                         : stop == TQ_STOP_TIME_LIMIT    ? "time limit"
-                                                         : "stalled",
-                         iters, info->residual, tol, w->res_o3, w->res_o4);
+                         tq__cp_stop_text(stop), iters, info->residual, tol, w->res_o3, w->res_o4);
     if (st == TQ_ERR_CANCELLED)
         return tq__error(w->ctx, TQ_ERR_CANCELLED, NULL, 0, NULL, "cancelled during the Ossa solve");
     return st;
@@ -538,23 +526,9 @@ static tq_status ossa_prepare(void *ws, const tq_solver_options *opt)
 
 static tq_status ossa_solve(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r)
 {
-    const tq__cp_out out = {r->arr[TQ_RES_WHAT],
-                            r->arr[TQ_RES_PHAT],
-                            r->arr[TQ_RES_CHAT],
-                            r->eager ? r->pi : NULL,
-                            r->arr[TQ_RES_X],
-                            r->arr[TQ_RES_INCOME],
-                            r->arr[TQ_RES_REVENUE],
-                            r->arr[TQ_RES_DEFICIT],
-                            r->ut,
-                            r->S};
+    const tq__cp_out out = tq__cp_result_out(r);
     return tq__ossa_solve(ws, sc->t, sc->d, sc->closure, sc->target, opt, warm, &out, NULL, &r->info,
                           &r->numeraire_region);
-}
-
-static double ossa_pi_at(const tq_result *r, size_t c, int n, int i, int j)
-{
-    return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
 
 /* ------------------------------------------------------------ gradient --- */
@@ -771,5 +745,5 @@ static tq_status ossa_gradient(void *ws, const tq_scenario *sc, int region, cons
     return tq__ossa_gradient(ws, sc, region, weights, grad);
 }
 
-const tq__model tq__model_ossa = {"ossa2014", ossa_ws_new, ossa_ws_free, ossa_prepare,
-                                  ossa_solve, ossa_pi_at,  ossa_gradient};
+const tq__model tq__model_ossa = {"ossa2014", ossa_ws_new,  ossa_ws_free, ossa_prepare,
+                                  ossa_solve, tq__cp_pi_at, ossa_gradient};

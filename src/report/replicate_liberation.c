@@ -7,10 +7,10 @@
 #include "report.h"
 
 #include "../model/liberation.h"
+#include "../solve/fp.h"
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 enum { R_USA, R_NONUS, R_CHN, R_EU, R_COUNT };
 enum { M_WEL, M_DEF, M_EXP, M_IMP, M_EMP, M_CPI, M_COUNT };
@@ -109,13 +109,6 @@ static void add(acc *a, const char *case_name, const char *region, const char *m
     r->exact = 1;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replication_row *rows, int cap, int *count,
                                    double *seconds)
 {
@@ -132,7 +125,7 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
     tq_status st;
     if ((st = tq__lib_data_load(ctx, dir, &d)))
         return st;
-    const double t0 = now();
+    const double t0 = tq__fp_now();
     if ((st = tq__lib_base_new(ctx, d, &b)) || (st = tq__lib_ws_new(ctx, b, &ws)))
         goto done;
     const int N = b->N, u = b->usa;
@@ -194,7 +187,7 @@ tq_status tq__replicate_liberation(tq_context *ctx, const char *dir, tq_replicat
             v8[c][3][m] = tq__lib_eavg(b, col[m], row);
         }
     }
-    *seconds = now() - t0;
+    *seconds = tq__fp_now() - t0;
 
     acc a = {rows, cap, 0};
     /* the baseline checkpoints (§1.3-1.4), money in billions of USD */

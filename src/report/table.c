@@ -62,126 +62,82 @@
         "scenario", TQ_COL_TEXT, NULL, NULL, "", "scenario"                                                            \
     }
 
-static const tq__col regions_cols[] = {
-    SCENARIO_COL,
-    TEXT("region", "code", "region code"),
-    TEXT("region_name", "name", "region name"),
-    NUM("welfare_pct", "%", "welfare: exact real income change, %"),
-    NUM("ev_musd", "M USD", "equivalent variation, M USD"),
-    NUM("real_wage_pct", "%", "real wage change, %"),
-    NUM("real_gdp_pct", "%", "real GDP change: value added deflated by the CPI, %"),
-    NUM("wage_change_pct", "%", "nominal wage change, %"),
-    NUM("cpi_pct", "%", "consumer price index change, %"),
-    NUM("tot_pct", "%", "terms-of-trade effect (CP2015), %"),
-    NUM("vot_pct", "%", "volume-of-trade effect (CP2015), %"),
-    NUM("decomp_pct", "%", "tot + vot (CP2015 welfare), %"),
-    NUM("decomp_gap_pct", "points", "welfare_pct - decomp_pct, percentage points"),
-    BEFORE_AFTER("tariff_revenue", "tariff revenue"),
-    BEFORE_AFTER("exports", "exports (pre-tariff)"),
-    BEFORE_AFTER("imports", "imports (pre-tariff)"),
-    BEFORE_AFTER("deficit", "trade deficit"),
-    BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),
-    BEFORE_AFTER("income", "income"),
-    TRACE_COLS,
-};
+/* The result tables with and without the uncertainty bands of their headline columns
+ * (runs with tq_bands) are one list each: B is WITH_BAND (the three band columns) or
+ * NO_BAND (nothing). */
+#define WITH_BAND(stem, unit, what) BAND(stem, unit, what),
+#define NO_BAND(stem, unit, what)
 
-/* The same with the bands of the headline numbers (runs with tq_bands). */
-static const tq__col regions_band_cols[] = {
-    SCENARIO_COL,
-    TEXT("region", "code", "region code"),
-    TEXT("region_name", "name", "region name"),
-    NUM("welfare_pct", "%", "welfare: exact real income change, %"),
-    BAND("welfare_pct", "%", "welfare, %"),
-    NUM("ev_musd", "M USD", "equivalent variation, M USD"),
-    BAND("ev_musd", "M USD", "equivalent variation, M USD"),
-    NUM("real_wage_pct", "%", "real wage change, %"),
-    BAND("real_wage_pct", "%", "real wage change, %"),
-    NUM("real_gdp_pct", "%", "real GDP change: value added deflated by the CPI, %"),
-    BAND("real_gdp_pct", "%", "real GDP change, %"),
-    NUM("wage_change_pct", "%", "nominal wage change, %"),
-    NUM("cpi_pct", "%", "consumer price index change, %"),
-    NUM("tot_pct", "%", "terms-of-trade effect (CP2015), %"),
-    NUM("vot_pct", "%", "volume-of-trade effect (CP2015), %"),
-    NUM("decomp_pct", "%", "tot + vot (CP2015 welfare), %"),
-    NUM("decomp_gap_pct", "points", "welfare_pct - decomp_pct, percentage points"),
-    BEFORE_AFTER("tariff_revenue", "tariff revenue"),
-    BEFORE_AFTER("exports", "exports (pre-tariff)"),
-    BEFORE_AFTER("imports", "imports (pre-tariff)"),
-    BEFORE_AFTER("deficit", "trade deficit"),
-    BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),
-    BEFORE_AFTER("income", "income"),
-    TRACE_COLS,
-};
+// clang-format off
+#define REGIONS_COLS(B)                                                                     \
+    SCENARIO_COL,                                                                           \
+    TEXT("region", "code", "region code"),                                                  \
+    TEXT("region_name", "name", "region name"),                                             \
+    NUM("welfare_pct", "%", "welfare: exact real income change, %"),                        \
+    B("welfare_pct", "%", "welfare, %")                                                     \
+    NUM("ev_musd", "M USD", "equivalent variation, M USD"),                                 \
+    B("ev_musd", "M USD", "equivalent variation, M USD")                                    \
+    NUM("real_wage_pct", "%", "real wage change, %"),                                       \
+    B("real_wage_pct", "%", "real wage change, %")                                          \
+    NUM("real_gdp_pct", "%", "real GDP change: value added deflated by the CPI, %"),        \
+    B("real_gdp_pct", "%", "real GDP change, %")                                            \
+    NUM("wage_change_pct", "%", "nominal wage change, %"),                                  \
+    NUM("cpi_pct", "%", "consumer price index change, %"),                                  \
+    NUM("tot_pct", "%", "terms-of-trade effect (CP2015), %"),                               \
+    NUM("vot_pct", "%", "volume-of-trade effect (CP2015), %"),                              \
+    NUM("decomp_pct", "%", "tot + vot (CP2015 welfare), %"),                                \
+    NUM("decomp_gap_pct", "points", "welfare_pct - decomp_pct, percentage points"),         \
+    BEFORE_AFTER("tariff_revenue", "tariff revenue"),                                       \
+    BEFORE_AFTER("exports", "exports (pre-tariff)"),                                        \
+    BEFORE_AFTER("imports", "imports (pre-tariff)"),                                        \
+    BEFORE_AFTER("deficit", "trade deficit"),                                               \
+    BEFORE_AFTER("trade_balance", "multilateral trade balance, exports - imports"),         \
+    BEFORE_AFTER("income", "income"),                                                       \
+    TRACE_COLS
 
-static const tq__col region_sector_band_cols[] = {
-    SCENARIO_COL,
-    TEXT("region", "region", "region code"),
-    TEXT("sector", "sector", "sector code"),
-    TEXT("sector_name", "sector_name", "sector name"),
-    BEFORE_AFTER("output", "gross output"),
-    BAND("output_after_musd", "M USD", "gross output after, M USD"),
-    BEFORE_AFTER("value_added", "value added"),
-    NUM("price_pct", "%", "sector price index change P^, %"),
-    NUM("input_cost_pct", "%", "input bundle cost change c^, %"),
-    BEFORE_AFTER("exports", "exports (pre-tariff)"),
-    BEFORE_AFTER("imports", "imports (pre-tariff)"),
-    {"employment_before_share", TQ_COL_NUMBER, "employment_share", "before", "share",
-     "share of the region's workers in the sector before (0-1)"},
-    {"employment_after_share", TQ_COL_NUMBER, "employment_share", "after", "share",
-     "share of the region's workers in the sector after (0-1)"},
-    NUM("employment_change_pct", "%", "change in the sector's workers, %"),
-    NUM("theta", "", "trade elasticity of the sector"),
-    TRACE_COLS,
-};
+#define REGION_SECTOR_COLS(B)                                                               \
+    SCENARIO_COL,                                                                           \
+    TEXT("region", "region", "region code"),                                                \
+    TEXT("sector", "sector", "sector code"),                                                \
+    TEXT("sector_name", "sector_name", "sector name"),                                      \
+    BEFORE_AFTER("output", "gross output"),                                                 \
+    B("output_after_musd", "M USD", "gross output after, M USD")                            \
+    BEFORE_AFTER("value_added", "value added"),                                             \
+    NUM("price_pct", "%", "sector price index change P^, %"),                               \
+    NUM("input_cost_pct", "%", "input bundle cost change c^, %"),                           \
+    BEFORE_AFTER("exports", "exports (pre-tariff)"),                                        \
+    BEFORE_AFTER("imports", "imports (pre-tariff)"),                                        \
+    {"employment_before_share", TQ_COL_NUMBER, "employment_share", "before", "share",       \
+     "share of the region's workers in the sector before (0-1)"},                           \
+    {"employment_after_share", TQ_COL_NUMBER, "employment_share", "after", "share",         \
+     "share of the region's workers in the sector after (0-1)"},                            \
+    NUM("employment_change_pct", "%", "change in the sector's workers, %"),                 \
+    NUM("theta", "", "trade elasticity of the sector"),                                     \
+    TRACE_COLS
 
-static const tq__col pair_sector_band_cols[] = {
-    SCENARIO_COL,
-    TEXT("importer", "importer", "importer code (the scenario's named pair)"),
-    TEXT("exporter", "exporter", "exporter code (the scenario's named pair)"),
-    TEXT("sector", "sector", "sector code"),
-    TEXT("sector_name", "sector_name", "sector name"),
-    BEFORE_AFTER("exports", "importer's exports to exporter"),
-    BEFORE_AFTER("imports", "importer's imports from exporter"),
-    BEFORE_AFTER("balance", "importer's balance, exports - imports"),
-    BAND("balance_after_musd", "M USD", "importer's balance after, M USD"),
-    {"tariff_before_pct", TQ_COL_NUMBER, "tariff_pct", "before", "%", "importer's tariff on exporter before, %"},
-    {"tariff_after_pct", TQ_COL_NUMBER, "tariff_pct", "after", "%", "importer's tariff on exporter after, %"},
-    TRACE_COLS,
-};
+#define PAIR_SECTOR_COLS(B)                                                                 \
+    SCENARIO_COL,                                                                           \
+    TEXT("importer", "importer", "importer code (the scenario's named pair)"),              \
+    TEXT("exporter", "exporter", "exporter code (the scenario's named pair)"),              \
+    TEXT("sector", "sector", "sector code"),                                                \
+    TEXT("sector_name", "sector_name", "sector name"),                                      \
+    BEFORE_AFTER("exports", "importer's exports to exporter"),                              \
+    BEFORE_AFTER("imports", "importer's imports from exporter"),                            \
+    BEFORE_AFTER("balance", "importer's balance, exports - imports"),                       \
+    B("balance_after_musd", "M USD", "importer's balance after, M USD")                     \
+    {"tariff_before_pct", TQ_COL_NUMBER, "tariff_pct", "before", "%",                       \
+     "importer's tariff on exporter before, %"},                                            \
+    {"tariff_after_pct", TQ_COL_NUMBER, "tariff_pct", "after", "%",                         \
+     "importer's tariff on exporter after, %"},                                             \
+    TRACE_COLS
+// clang-format on
 
-static const tq__col region_sector_cols[] = {
-    SCENARIO_COL,
-    TEXT("region", "region", "region code"),
-    TEXT("sector", "sector", "sector code"),
-    TEXT("sector_name", "sector_name", "sector name"),
-    BEFORE_AFTER("output", "gross output"),
-    BEFORE_AFTER("value_added", "value added"),
-    NUM("price_pct", "%", "sector price index change P^, %"),
-    NUM("input_cost_pct", "%", "input bundle cost change c^, %"),
-    BEFORE_AFTER("exports", "exports (pre-tariff)"),
-    BEFORE_AFTER("imports", "imports (pre-tariff)"),
-    {"employment_before_share", TQ_COL_NUMBER, "employment_share", "before", "share",
-     "share of the region's workers in the sector before (0-1)"},
-    {"employment_after_share", TQ_COL_NUMBER, "employment_share", "after", "share",
-     "share of the region's workers in the sector after (0-1)"},
-    NUM("employment_change_pct", "%", "change in the sector's workers, %"),
-    NUM("theta", "", "trade elasticity of the sector"),
-    TRACE_COLS,
-};
-
-static const tq__col pair_sector_cols[] = {
-    SCENARIO_COL,
-    TEXT("importer", "importer", "importer code (the scenario's named pair)"),
-    TEXT("exporter", "exporter", "exporter code (the scenario's named pair)"),
-    TEXT("sector", "sector", "sector code"),
-    TEXT("sector_name", "sector_name", "sector name"),
-    BEFORE_AFTER("exports", "importer's exports to exporter"),
-    BEFORE_AFTER("imports", "importer's imports from exporter"),
-    BEFORE_AFTER("balance", "importer's balance, exports - imports"),
-    {"tariff_before_pct", TQ_COL_NUMBER, "tariff_pct", "before", "%", "importer's tariff on exporter before, %"},
-    {"tariff_after_pct", TQ_COL_NUMBER, "tariff_pct", "after", "%", "importer's tariff on exporter after, %"},
-    TRACE_COLS,
-};
+static const tq__col regions_cols[] = {REGIONS_COLS(NO_BAND)};
+static const tq__col regions_band_cols[] = {REGIONS_COLS(WITH_BAND)};
+static const tq__col region_sector_cols[] = {REGION_SECTOR_COLS(NO_BAND)};
+static const tq__col region_sector_band_cols[] = {REGION_SECTOR_COLS(WITH_BAND)};
+static const tq__col pair_sector_cols[] = {PAIR_SECTOR_COLS(NO_BAND)};
+static const tq__col pair_sector_band_cols[] = {PAIR_SECTOR_COLS(WITH_BAND)};
 
 static const tq__col bilateral_cols[] = {
     SCENARIO_COL,

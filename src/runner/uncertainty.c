@@ -1432,13 +1432,21 @@ static void cell_text(const tq_sweep *s, int p, int c, char *buf, size_t cap, in
     snprintf(buf, cap, "%s", num);
 }
 
-tq_status tq_sweep_write_csv(tq_context *ctx, const tq_sweep *s, const tq_sink *sink)
+/* The start of both sweep writers: the arguments, every point checked, the sink opened
+ * into *o. */
+static tq_status sweep_out_open(tq_context *ctx, const tq_sweep *s, const tq_sink *sink, tq__out *o)
 {
     if (!ctx || !s || !sink)
         return TQ_ERR_INVALID;
     tq_status st = check_all(s, ctx);
+    return st ? st : tq__out_open(ctx, o, sink);
+}
+
+tq_status tq_sweep_write_csv(tq_context *ctx, const tq_sweep *s, const tq_sink *sink)
+{
     tq__out o;
-    if (st || (st = tq__out_open(ctx, &o, sink)))
+    tq_status st = sweep_out_open(ctx, s, sink, &o);
+    if (st)
         return st;
     for (int c = 0; c < s->ncols; c++) {
         if (c)
@@ -1464,11 +1472,9 @@ tq_status tq_sweep_write_csv(tq_context *ctx, const tq_sweep *s, const tq_sink *
 
 tq_status tq_sweep_write_json(tq_context *ctx, const tq_sweep *s, const tq_sink *sink)
 {
-    if (!ctx || !s || !sink)
-        return TQ_ERR_INVALID;
-    tq_status st = check_all(s, ctx);
     tq__out o;
-    if (st || (st = tq__out_open(ctx, &o, sink)))
+    tq_status st = sweep_out_open(ctx, s, sink, &o);
+    if (st)
         return st;
     tq_spec_info si;
     tq_spec_get(s->sp, s->k, &si);

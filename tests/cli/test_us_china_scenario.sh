@@ -11,12 +11,7 @@ fi
 tool=$(dirname "$tq")/build_us_china
 committed=$src/scenarios/us-china-2018-2019.yaml
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-passes=0; fails=0
-ok()   { echo "ok   $1"; passes=$((passes+1)); }
-bad()  { echo "FAIL $1"; fails=$((fails+1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-# within A B TOL: |A - B| <= TOL
-within() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= e) }'; }
+. "$src/tests/cli/checks.sh"
 # between X LO HI
 between() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "" && x + 0 >= lo && x + 0 <= hi) }'; }
 

@@ -7,11 +7,7 @@ set -u
 tq=$1; src=$2; shared=$3
 names="us-tariffs-2025 us-tariffs-2026-08 us-japan-2025-deal"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-passes=0; fails=0
-ok()   { echo "ok   $1"; passes=$((passes+1)); }
-bad()  { echo "FAIL $1"; fails=$((fails+1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-within() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && b != "" && d <= e) }'; }
+. "$src/tests/cli/checks.sh"
 
 # 0. the committed scenarios solve and pass tradeq's independent check (no ../shared needed; their
 #    regional results are golden outputs compared by test_run.sh)

@@ -3,21 +3,7 @@
 #ifndef TQ_LOAD_FIXTURE_H
 #define TQ_LOAD_FIXTURE_H
 
-#include "tq_test.h"
-
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
+#include "ctx_fixture.h"
 
 /* tq_dataset_load of a folder or file; a failure fails the test with the error text. */
 static tq_dataset *load_ok(const char *path)

@@ -19,7 +19,8 @@ static void test_split_quoted(void **state)
     (void)state;
     char line[] = "\"87032301\",\"Cars, \"\"new\"\"\",,\"2.5%\",0.02,\r\n";
     char *f[8];
-    int k = split_quoted(line, f, 8);
+    int why = 0, at = 0;
+    int k = tc_csv_split(line, f, 8, &why, &at);
     assert_int_equal(k, 6);
     assert_string_equal(f[0], "87032301");
     assert_string_equal(f[1], "Cars, \"new\"");
@@ -28,9 +29,17 @@ static void test_split_quoted(void **state)
     assert_string_equal(f[4], "0.02");
     assert_string_equal(f[5], "");
     char bad[] = "\"open,1";
-    assert_int_equal(split_quoted(bad, f, 8), -1);
+    assert_int_equal(tc_csv_split(bad, f, 8, &why, &at), -1);
+    assert_int_equal(why, TC_CSV_UNTERMINATED);
+    assert_int_equal(at, 1);
     char many[] = "a,b,c";
-    assert_int_equal(split_quoted(many, f, 2), -1);
+    assert_int_equal(tc_csv_split(many, f, 2, &why, &at), -1);
+    assert_int_equal(why, TC_CSV_TOO_MANY);
+    assert_int_equal(at, 3);
+    char after[] = "x,\"q\"z,y";
+    assert_int_equal(tc_csv_split(after, f, 8, &why, &at), -1);
+    assert_int_equal(why, TC_CSV_AFTER_QUOTE);
+    assert_int_equal(at, 2);
 }
 
 static void test_classify(void **state)

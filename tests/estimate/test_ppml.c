@@ -1,34 +1,12 @@
 /* PPML with fixed effects on hand-checkable cases (docs/estimation.md): closed forms of
  * saturated models, the drops, separation, and the same numbers for any thread count. */
-#include "tq_test.h"
+#include "ppml_fixture.h"
 
 #include <math.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
-
-static void close_rel(double got, double want, double rel)
-{
-    if (!(fabs(got - want) <= rel * fabs(want))) {
-        print_error("got %.12g, want %.12g (relative %.3g > %.3g)\n", got, want, fabs(got - want) / fabs(want), rel);
-        fail();
-    }
-}
 
 /* y on a dummy and a constant: b = log(mean y | x=1) - log(mean y | x=0), the constant
  * log(mean y | x=0); the robust variance of b is that of the difference of the two log

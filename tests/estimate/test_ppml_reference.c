@@ -4,31 +4,9 @@
  * - fixest's `trade` data, the distance elasticity with four fixed effects (R fixest);
  * - ppmlhdfe's separation example 1 (Correia, Guimaraes and Zylkin).
  * The published figures are written here as printed; tolerances as issue 12 states. */
-#include "tq_test.h"
+#include "ppml_fixture.h"
 
 #include <math.h>
-
-static tq_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tq_context_new(&ctx, NULL);
-}
-static int teardown(void **state)
-{
-    (void)state;
-    tq_context_free(ctx);
-    return 0;
-}
-
-static void close_rel(double got, double want, double rel)
-{
-    if (!(fabs(got - want) <= rel * fabs(want))) {
-        print_error("got %.10g, want %.10g (relative %.3g > %.3g)\n", got, want, fabs(got - want) / fabs(want), rel);
-        fail();
-    }
-}
 
 static tq_ppml *fit(const char *file, const char *y, const char *x, const char *fe, const char *cl, tq_se_convention se,
                     int years)
