@@ -154,8 +154,23 @@ def test_dict_text_and_file_scenarios_agree():
     d = tradeq.run(closure="balanced", data=tradeq.load("wiod2014"), detail="summary")
     assert d.regions.closure[0] == "balanced"
     assert not np.allclose(d.regions.welfare_pct, c.regions.welfare_pct)
-    with pytest.raises(tradeq.UnsupportedError):
-        tradeq.run(draws=10)
+    with pytest.raises(tradeq.InvalidError):
+        tradeq.run(draws=0)
+
+
+def test_draws_equal_the_cli():
+    """run(draws=N, seed=S) gives the band columns of tradeq run --draws N --seed S, to the
+    last digit (the same draws through the library's sweep)."""
+    csvs = cli_tables(["--draws", "12", "--seed", "7"])
+    r = tradeq.run(draws=12, seed=7)
+    assert "welfare_pct_p05" in r.regions.columns and "welfare_pct_p95" in r.regions.columns
+    assert (r.regions.welfare_pct_p05 <= r.regions.welfare_pct_median).all()
+    assert (r.regions.welfare_pct_median <= r.regions.welfare_pct_p95).all()
+    assert_frame_is_csv(r.regions, csvs["regions"], skip=("seconds",))
+    # a different seed gives different bands; the central estimate does not move
+    r2 = tradeq.run(draws=12, seed=8)
+    assert (r2.regions.welfare_pct == r.regions.welfare_pct).all()
+    assert not (r2.regions.welfare_pct_p05 == r.regions.welfare_pct_p05).all()
 
 
 def test_bad_scenario_raises_with_its_place(tmp_path):

@@ -489,9 +489,14 @@ def _default_path(session):
     return buf.value.decode()
 
 
-def _free_run(spec, outcomes, session=None):
-    for oc in outcomes:
-        lib.tq_outcome_free(oc)
+def _free_run(spec, outcomes, session=None, sweeps=()):
+    # a run with draws: its outcomes belong to its sweeps
+    if sweeps:
+        for sw in sweeps:
+            lib.tq_sweep_free(sw)
+    else:
+        for oc in outcomes:
+            lib.tq_outcome_free(oc)
     lib.tq_spec_free(spec)
 
 
@@ -501,13 +506,13 @@ class Result:
     pair_sector, bilateral, decomposition (full detail only) and run (alias solver).
     Built from the library's table model on first access."""
 
-    def __init__(self, session, spec, outcomes, detail):
+    def __init__(self, session, spec, outcomes, detail, sweeps=()):
         self._session, self._spec, self._outcomes = session, spec, outcomes
         self.detail = "full" if detail == L.DETAIL_FULL else "summary"
         self._detail = detail
         self._tables = None
         # after the tables (made later, collected first) and before the session
-        self._finalizer = weakref.finalize(self, _free_run, spec, list(outcomes), session)
+        self._finalizer = weakref.finalize(self, _free_run, spec, list(outcomes), session, list(sweeps))
         self.scenarios = []
         for oc in outcomes:
             run = L.Run()
@@ -576,11 +581,12 @@ class Result:
 
 
 def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, detail="full",
-         tol=None, method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None):
-    if draws is not None:
-        raise UnsupportedError("draws= is not available in this version of tradeq "
-                               "(Monte Carlo draws are not part of the library yet)", L.ERR_UNSUPPORTED,
-                               field="draws")
+         tol=None, method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None,
+         seed=1):
+    if draws is not None and draws != "sets" and (isinstance(draws, bool) or not isinstance(draws, int)
+                                                  or draws < 1):
+        raise InvalidError("draws is a number of draws (1 or more) or 'sets', not %r" % (draws,),
+                           L.ERR_INVALID, field="draws")
     if isinstance(data, Dataset):
         if data._key[2] or data._key[3]:
             raise InvalidError("a run on an aggregated dataset names its maps in the scenario "
@@ -593,7 +599,7 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
     if det is None:
         raise InvalidError("detail is 'summary' or 'full', not %r" % (detail,), L.ERR_INVALID, field="detail")
     spec = _spec(session, scenario)
-    outcomes = []
+    outcomes, sweeps = [], []
     try:
         if closure is not None:
             cl = _closure(closure)
@@ -624,19 +630,39 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
         failed = None
         for k in range(lib.tq_spec_count(spec)):
             out = C.c_void_p()
-            try:
-                session.call(lib.tq_runner_run, session._runner, spec, k, C.byref(o), C.byref(out),
-                             ok=(L.OK, L.ERR_NOT_CONVERGED), long=True)
-            finally:
-                if out.value:
-                    outcomes.append(out.value)
+            if draws is not None:
+                # the central run and its draws through the library's sweep, as tradeq run
+                # --draws does: the outcome (with its bands) belongs to the sweep
+                swo = L.SweepOptions()
+                lib.tq_sweep_options_default(C.byref(swo))
+                swo.run = o
+                swo.run.threads = 0
+                swo.threads = threads or 0
+                swo.seed = seed
+                sw = C.c_void_p()
+                session.call(lib.tq_sweep_new, session._runner, spec, k, C.byref(swo), C.byref(sw))
+                sweeps.append(sw.value)
+                session.call(lib.tq_sweep_vary, sw, _b("draw=%s" % draws))
+                session.call(lib.tq_sweep_prepare, sw, long=True)
+                session.call(lib.tq_sweep_run, sw, 0, lib.tq_sweep_blocks(sw), long=True)
+                bands = C.c_void_p()  # attached to the central run's result, for its tables
+                session.call(lib.tq_sweep_bands, sw, C.byref(bands))
+                out.value = lib.tq_sweep_outcome(sw)
+                outcomes.append(out.value)
+            else:
+                try:
+                    session.call(lib.tq_runner_run, session._runner, spec, k, C.byref(o), C.byref(out),
+                                 ok=(L.OK, L.ERR_NOT_CONVERGED), long=True)
+                finally:
+                    if out.value:
+                        outcomes.append(out.value)
             if lib.tq_result_info(lib.tq_outcome_result(out.value)).contents.status != L.OK:
                 failed = session.error(L.ERR_NOT_CONVERGED)
                 break
     except BaseException:
-        _free_run(spec, outcomes)
+        _free_run(spec, outcomes, None, sweeps)
         raise
-    result = Result(session, spec, outcomes, det)
+    result = Result(session, spec, outcomes, det, sweeps)
     if failed is not None:
         failed.result = result
         raise failed
@@ -644,7 +670,8 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
 
 
 def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="full", tol=None,
-        method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None, session=None):
+        method=None, max_iter=None, threads=None, max_seconds=None, draws=None, seed=1, model=None,
+        session=None):
     """Solve the scenarios of `scenario` as `tradeq run` does and return a Result.
 
     scenario: None (the default question, scenarios/us-japan-autos.yaml), a path to a
@@ -654,7 +681,10 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
     (docs/elasticities.md); detail: "full" (every table) or "summary"; tol, method
     ("anderson" or "fixed-point"), max_iter, threads, max_seconds: solver settings.
     model: "cp" or "ossa" overriding the scenario's (docs/models.md).
-    draws: not supported yet (raises UnsupportedError).
+    draws: a number of Monte Carlo draws of theta, or "sets" (each published elasticity
+    set): the tables then carry the median and 90% band (columns *_median, *_p05, *_p95)
+    beside each headline number, as `tradeq run --draws N --seed S` (docs/uncertainty.md);
+    seed: the seed of the draws (default 1, the CLI's).
     Raises ParseError (with file, line, column) for a bad scenario, NotFoundError for an
     unknown dataset, region or sector, NotConvergedError (with .result) when a solve
     stops short, KeyboardInterrupt after Ctrl-C has cancelled the solve."""
@@ -662,7 +692,7 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
         session = data._session
     return _run(_session(session), scenario, data=data, closure=closure, elasticities=elasticities,
                 detail=detail, tol=tol, method=method, max_iter=max_iter, threads=threads,
-                max_seconds=max_seconds, draws=draws, model=model)
+                max_seconds=max_seconds, draws=draws, model=model, seed=seed)
 
 
 # ----------------------------------------------------------------- solver ---

@@ -49,6 +49,11 @@ class RunOptions(C.Structure):  # tq_run_options
                 ("elasticities", S), ("max_seconds", D), ("model", S)]
 
 
+class SweepOptions(C.Structure):  # tq_sweep_options
+    _fields_ = [("run", RunOptions), ("threads", I), ("block", I), ("seed", C.c_uint64),
+                ("theta_floor", D), ("theta_se", C.POINTER(D))]
+
+
 class SpecInfo(C.Structure):  # tq_spec_info
     _fields_ = [("name", S), ("title", S), ("description", S), ("origin", S), ("dataset", S),
                 ("aggregate", S), ("sector_aggregate", S), ("year", I), ("closure", I),
@@ -78,6 +83,15 @@ PROTOTYPES = [
     ("tq_runner_default_scenario", I, [P, S, Z]),
     ("tq_runner_run", I, [P, P, I, C.POINTER(RunOptions), PP]),
     ("tq_outcome_free", None, [P]),
+    ("tq_sweep_options_default", None, [C.POINTER(SweepOptions)]),
+    ("tq_sweep_new", I, [P, P, I, C.POINTER(SweepOptions), PP]),
+    ("tq_sweep_free", None, [P]),
+    ("tq_sweep_vary", I, [P, S]),
+    ("tq_sweep_prepare", I, [P]),
+    ("tq_sweep_blocks", I, [P]),
+    ("tq_sweep_run", I, [P, I, I]),
+    ("tq_sweep_outcome", P, [P]),
+    ("tq_sweep_bands", I, [P, PP]),
     ("tq_outcome_dataset", P, [P]),
     ("tq_outcome_baseline", P, [P]),
     ("tq_outcome_result", P, [P]),
