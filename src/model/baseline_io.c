@@ -251,3 +251,64 @@ int tq__baseline_cache_lookup(tq_context *ctx, const tq_dataset *ds, int y, tq_c
     }
     return 0;
 }
+
+/* The source dataset without its derived [n,i,j] arrays (TQ_X, TQ_PI: length 0): the
+ * labels (name, source, codes, names, tradable flags, years, groups) and the input
+ * arrays, so that tq_dataset_hash of it is the source's. The baseline's t, gamma, beta
+ * and alpha point into its year (never changed), so they are not stored twice. */
+tq_status tq__baseline_labels(tq_context *ctx, const tq_dataset *ds, tq_dataset **out)
+{
+    *out = NULL;
+    tq_dataset *c = tq__calloc(ctx, 1, sizeof *c);
+    if (!c)
+        return TQ_ERR_NOMEM;
+    const int N = ds->N, J = ds->J, Y = ds->Y;
+    c->ctx = ctx;
+    c->N = N;
+    c->J = J;
+    c->Y = Y;
+    c->has_io = ds->has_io;
+    c->rcode = tq__calloc(ctx, (size_t)N, sizeof(char *));
+    c->rname = tq__calloc(ctx, (size_t)N, sizeof(char *));
+    c->scode = tq__calloc(ctx, (size_t)J, sizeof(char *));
+    c->sname = tq__calloc(ctx, (size_t)J, sizeof(char *));
+    c->tradable = tq__calloc(ctx, (size_t)J, sizeof(int));
+    c->year = tq__calloc(ctx, (size_t)Y, sizeof(int));
+    tq_status st = TQ_OK;
+    if (!c->rcode || !c->rname || !c->scode || !c->sname || !c->tradable || !c->year)
+        st = TQ_ERR_NOMEM;
+    for (int a = 0; a < TQ_ARRAY_COUNT && !st; a++) {
+        if (a == TQ_X || a == TQ_PI) {
+            /* length 0, but a valid pointer for tq_dataset_array */
+            if (!(c->arr[a] = tq__calloc(ctx, 1, sizeof(double))))
+                st = TQ_ERR_NOMEM;
+            continue;
+        }
+        c->len[a] = ds->len[a];
+        const size_t total = (a == TQ_THETA) ? ds->len[a] : ds->len[a] * (size_t)Y;
+        if (!(c->arr[a] = tq__malloc(ctx, total * sizeof(double)))) {
+            st = TQ_ERR_NOMEM;
+        } else {
+            tq__advise_huge(c->arr[a], total * sizeof(double));
+            memcpy(c->arr[a], ds->arr[a], total * sizeof(double));
+        }
+    }
+    c->theta = c->arr[TQ_THETA];
+    if (!st)
+        st = tq_dataset_set_name(c, ds->name, ds->source);
+    for (int n = 0; n < N && !st; n++)
+        st = tq_dataset_set_region(c, n, ds->rcode[n], ds->rname[n]);
+    for (int j = 0; j < J && !st; j++)
+        st = tq_dataset_set_sector(c, j, ds->scode[j], ds->sname[j], ds->tradable[j]);
+    if (!st)
+        memcpy(c->year, ds->year, sizeof(int) * (size_t)Y);
+    for (int g = 0; g < ds->ngroups && !st; g++)
+        st = tq_dataset_add_group(c, (tq_group_kind)ds->groups[g].kind, ds->groups[g].name, ds->groups[g].members,
+                                  ds->groups[g].count);
+    if (st) {
+        tq_dataset_free(c);
+        return st;
+    }
+    *out = c;
+    return TQ_OK;
+}
