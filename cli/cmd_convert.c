@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void help(void)
 {
@@ -21,37 +22,23 @@ static void help(void)
 }
 
 /* Per year on standard error: the share of world final demand the reconciliation moved
- * and the region it moved most in; every row to path when given. Returns 1 on success. */
+ * and the region it moved most in; every row to path when given (tq_cmd_convert has
+ * checked that it may be written). Returns 1 on success. */
 static int report_io(const char *path, const tq_io_import_row *rows, int n)
 {
     for (int k = 0; k < n;) {
-        int y = rows[k].year, worst = k;
-        double moved = 0, fd = 0;
-        for (; k < n && rows[k].year == y; k++) {
-            moved += rows[k].moved;
-            fd += rows[k].final_demand;
-            if (rows[k].moved_share > rows[worst].moved_share)
-                worst = k;
-        }
+        double share;
+        int worst, cnt = tq_io_import_year(rows, n, k, &share, &worst);
         fprintf(
             stderr,
             "input-output %d: reconciliation moved %.3g%% of world final demand to value added; most in %s (%.3g%%)\n",
-            y, fd > 0 ? 100 * moved / fd : 0.0, rows[worst].region, 100 * rows[worst].moved_share);
+            rows[k].year, 100 * share, rows[worst].region, 100 * rows[worst].moved_share);
+        k += cnt;
     }
     if (!path)
         return 1;
     FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "tradeq: %s: cannot write the input-output report\n", path);
-        return 0;
-    }
-    fprintf(f, "year,region,reference,final_demand,moved,moved_share,sectors_clipped,fallback_sectors,va_share\n");
-    for (int k = 0; k < n; k++) {
-        const tq_io_import_row *r = &rows[k];
-        fprintf(f, "%d,%s,%s,%.6g,%.6g,%.6g,%d,%d,%.6g\n", r->year, r->region, r->reference, r->final_demand, r->moved,
-                r->moved_share, r->sectors_clipped, r->fallback_sectors, r->va_share);
-    }
-    if (fclose(f)) {
+    if (!f || (tq_io_import_write_csv(rows, n, f) | fclose(f))) {
         fprintf(stderr, "tradeq: %s: cannot write the input-output report\n", path);
         return 0;
     }
@@ -97,6 +84,11 @@ int tq_cmd_convert(int argc, char **argv)
         return cli_usage_error("convert", "--io-from needs --io-sector-map CSV and --io-region-map CSV");
     if (!io_from && (io_smap || io_rmap || io_report))
         return cli_usage_error("convert", "--io-sector-map, --io-region-map and --io-report go with --io-from");
+    /* before any work, so that a refusal leaves nothing half written */
+    if (io_report && !force && access(io_report, F_OK) == 0) {
+        fprintf(stderr, "tradeq: %s: refusing to overwrite the input-output report (use --force)\n", io_report);
+        return CLI_FAIL;
+    }
     tq_context *ctx = cli_context();
     tq_runner *runner = cli_runner(ctx);
     const tq_dataset *ds = cli_load(ctx, runner, &dopt);

@@ -247,6 +247,16 @@ TQ_API tq_status tq_dataset_import_io(tq_context *ctx, tq_dataset *target, const
                                       int *count);
 /* Free rows of tq_dataset_import_io (NULL accepted). */
 TQ_API void tq_io_import_free(tq_context *ctx, tq_io_import_row *rows);
+/* Write rows[n] as the reconciliation report CSV (header year,region,reference,
+ * final_demand,moved,moved_share,sectors_clipped,fallback_sectors,va_share; the format of
+ * data/icio/io_reconciliation.csv) to file, a FILE * open for writing (void * so that
+ * this header need not include <stdio.h>; neither flushed nor closed). Returns 0, or -1 on
+ * a write error. */
+TQ_API int tq_io_import_write_csv(const tq_io_import_row *rows, int n, void *file);
+/* The rows of one year starting at rows[k] (rows are year-major): their count, the share of
+ * that year's world final demand the reconciliation moved (*moved_share) and the index of
+ * the row that moved the most (*worst). k < n. */
+TQ_API int tq_io_import_year(const tq_io_import_row *rows, int n, int k, double *moved_share, int *worst);
 
 /* Read a dataset. path is a folder (or a file for single-file formats); the format is
  * detected from the files present (docs/formats.md): tradeq's own long CSV format,

@@ -248,27 +248,16 @@ static int write_io_report(const char *out, const tq_io_import_row *rows, int n)
         fprintf(stderr, "build_data: cannot write %s\n", path);
         return 1;
     }
-    fprintf(f, "year,region,reference,final_demand,moved,moved_share,sectors_clipped,fallback_sectors,va_share\n");
-    for (int k = 0; k < n; k++) {
-        const tq_io_import_row *r = &rows[k];
-        fprintf(f, "%d,%s,%s,%.6g,%.6g,%.6g,%d,%d,%.6g\n", r->year, r->region, r->reference, r->final_demand, r->moved,
-                r->moved_share, r->sectors_clipped, r->fallback_sectors, r->va_share);
-    }
-    if (fclose(f)) {
+    if (tq_io_import_write_csv(rows, n, f) | fclose(f)) {
         fprintf(stderr, "build_data: cannot write %s\n", path);
         return 1;
     }
     for (int k = 0; k < n;) {
-        int y = rows[k].year, worst = k;
-        double moved = 0, fd = 0;
-        for (; k < n && rows[k].year == y; k++) {
-            moved += rows[k].moved;
-            fd += rows[k].final_demand;
-            if (rows[k].moved_share > rows[worst].moved_share)
-                worst = k;
-        }
-        printf("icio %d: reconciliation moved %.4g%% of world final demand to value added; most in %s (%.3g%%)\n", y,
-               100 * moved / fd, rows[worst].region, 100 * rows[worst].moved_share);
+        double share;
+        int worst, cnt = tq_io_import_year(rows, n, k, &share, &worst);
+        printf("icio %d: reconciliation moved %.4g%% of world final demand to value added; most in %s (%.3g%%)\n",
+               rows[k].year, 100 * share, rows[worst].region, 100 * rows[worst].moved_share);
+        k += cnt;
     }
     return 0;
 }

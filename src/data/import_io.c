@@ -341,3 +341,32 @@ void tq_io_import_free(tq_context *ctx, tq_io_import_row *rows)
     if (rows)
         tq__free(ctx, rows);
 }
+
+int tq_io_import_write_csv(const tq_io_import_row *rows, int n, void *file)
+{
+    FILE *f = file;
+    int bad = fprintf(f, "year,region,reference,final_demand,moved,moved_share,sectors_clipped,fallback_sectors,"
+                         "va_share\n") < 0;
+    for (int k = 0; k < n && !bad; k++) {
+        const tq_io_import_row *r = &rows[k];
+        bad = fprintf(f, "%d,%s,%s,%.6g,%.6g,%.6g,%d,%d,%.6g\n", r->year, r->region, r->reference, r->final_demand,
+                      r->moved, r->moved_share, r->sectors_clipped, r->fallback_sectors, r->va_share) < 0;
+    }
+    return bad ? -1 : 0;
+}
+
+int tq_io_import_year(const tq_io_import_row *rows, int n, int k, double *moved_share, int *worst)
+{
+    const int y = rows[k].year;
+    double moved = 0, fd = 0;
+    int e = k;
+    *worst = k;
+    for (; e < n && rows[e].year == y; e++) {
+        moved += rows[e].moved;
+        fd += rows[e].final_demand;
+        if (rows[e].moved_share > rows[*worst].moved_share)
+            *worst = e;
+    }
+    *moved_share = fd > 0 ? moved / fd : 0.0;
+    return e - k;
+}

@@ -7,7 +7,7 @@
 # Args: $1 tradeq binary, $2 source dir, $3 shared data dir.
 # tq-test-label: slow
 set -u
-tq=$1
+tq=$1; src=$2
 fails=0; passes=0
 check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; passes=$((passes+1)); else echo "FAIL $1"; fails=$((fails+1)); fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -35,6 +35,17 @@ check "--year 18 is a usage error" $?
 "$tq" convert --data icio --io-from wiod2014 --out "$tmp/x" > /dev/null 2> "$tmp/err"
 [ $? -eq 2 ] && grep -q "needs --io-sector-map" "$tmp/err" && [ ! -e "$tmp/x" ]
 check "convert --io-from without the concordances is a usage error" $?
+
+# the CLI's import (convert --io-from) and the data tool write one report: re-importing
+# WIOD's technology into the embedded icio gives the committed report byte for byte; an
+# existing report is refused before any work (nothing written) unless --force
+maps="--io-sector-map $src/data/concordance/io_bridge_wiod2014_icio_sectors.csv --io-region-map $src/data/concordance/io_bridge_wiod2014_icio_regions.csv"
+"$tq" convert --data icio --io-from wiod2014 $maps --io-report "$tmp/r.csv" --out "$tmp/y" > /dev/null 2> "$tmp/err" &&
+  cmp -s "$tmp/r.csv" "$src/data/icio/io_reconciliation.csv" && grep -q "^input-output 2018: reconciliation moved" "$tmp/err"
+check "convert --io-from writes the committed reconciliation report" $?
+"$tq" convert --data icio --io-from wiod2014 $maps --io-report "$tmp/r.csv" --out "$tmp/z" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "refusing to overwrite the input-output report" "$tmp/err" && [ ! -e "$tmp/z" ]
+check "convert --io-report refuses an existing file without --force, writing nothing" $?
 
 "$tq" info --data icio > "$tmp/info"
 grep -q "^io links   yes" "$tmp/info" && grep -q "Observed each year: trade; output; absorption; tariffs" "$tmp/info" &&
