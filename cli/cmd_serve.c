@@ -13,7 +13,8 @@
 static void help(void)
 {
     printf("usage: tradeq serve [--port 8080] [--bind 127.0.0.1] [--data PATH|NAME] [--threads N]\n"
-           "                    [--workers N] [--queue N] [--timeout S] [--max-body BYTES] [--quiet]\n\n"
+           "                    [--workers N] [--queue N] [--timeout S] [--max-body BYTES] [--max-draws N]\n"
+           "                    [--quiet]\n\n"
            "Serves the what-if page: move tariffs, choose the closure, and see welfare, trade and\n"
            "output change as soon as the solve returns. The page and its charts are built into the\n"
            "program; nothing is fetched from elsewhere. JSON API: docs/api.md.\n\n"
@@ -28,6 +29,8 @@ static void help(void)
            "  --timeout S     seconds a request waits for its answer, also each solve's budget;\n"
            "                  then 504 (default 60)\n"
            "  --max-body B    largest request body in bytes (default 262144); larger: 413\n"
+           "  --max-draws N   most theta draws one request may ask for (uncertainty: draws:;\n"
+           "                  default 500, about 4 s of solving on 2 threads); more: 400\n"
            "  --quiet         no line per request on standard error\n");
 }
 
@@ -76,6 +79,10 @@ int tq_cmd_serve(int argc, char **argv)
                 return cli_usage_error("serve", "--max-body must be bytes between 1024 and 67108864, not '%s'",
                                        argv[i]);
             c.max_body = (size_t)v;
+        } else if (!strcmp(a, "--max-draws") && has_val) {
+            if (positive(argv[++i], 1, 100000, &v) || v != floor(v))
+                return cli_usage_error("serve", "--max-draws must be a whole number 1-100000, not '%s'", argv[i]);
+            c.max_draws = (int)v;
         } else {
             return cli_usage_error("serve", "unknown option '%s'", a);
         }

@@ -35,6 +35,7 @@ void srv_config_default(srv_config *c)
     c->workers = 1;
     c->timeout = 60;
     c->max_connections = 64;
+    c->max_draws = 500;
 }
 
 static double now_s(void)
@@ -166,7 +167,7 @@ typedef struct server {
     char *dataset_json;
     char *origin; /* where requests "come from" for the spec parser (inside the data folder) */
     char data_name[128];
-    unsigned long served, solved, rejected;
+    unsigned long served, solved, rejected, cancelled; /* cancelled: solves stopped at the time limit */
 } server;
 
 static void job_free(job *j)
@@ -349,7 +350,9 @@ static void run_job(worker *w, job *j)
     tq_context *ctx = w->ctx;
     char msg[2048];
     tq_spec *sp = NULL;
-    tq_outcome *oc = NULL;
+    tq_outcome *oc = NULL, *own = NULL; /* own: a run without draws (else oc is the sweep's) */
+    tq_sweep *sw = NULL;
+    const tq_bands *bands = NULL;
     tq_tables *ts = NULL;
     tq_context_reset_cancel(ctx);
     tq_status st = tq_spec_parse(ctx, j->spec, strlen(j->spec), S->origin, &sp);
@@ -363,14 +366,51 @@ static void run_job(worker *w, job *j)
     ro.dataset = S->cfg->data;
     ro.threads = S->cfg->threads;
     ro.max_seconds = S->cfg->timeout;
+    /* uncertainty: {draws: N|sets, seed: S} (docs/api.md): the central run and its draws
+     * through the library's sweep, as `tradeq run --draws` does; the outcome is then the
+     * sweep's and carries the bands into the tables */
+    int udraws = 0, usets = 0;
+    uint64_t useed = 1;
+    tq_spec_uncertainty(sp, 0, &udraws, &usets, &useed);
     const double t0 = now_s();
-    st = tq_runner_run(w->runner, sp, 0, &ro, &oc);
+    if (udraws > 0 || usets) {
+        tq_sweep_options swo;
+        tq_sweep_options_default(&swo);
+        swo.run = ro;
+        swo.run.threads = 0;
+        swo.threads = S->cfg->threads;
+        swo.seed = useed;
+        char axis[32];
+        if (usets)
+            snprintf(axis, sizeof axis, "draw=sets");
+        else
+            snprintf(axis, sizeof axis, "draw=%d", udraws);
+        st = tq_sweep_new(w->runner, sp, 0, &swo, &sw);
+        if (!st)
+            st = tq_sweep_vary(sw, axis);
+        if (!st)
+            st = tq_sweep_prepare(sw);
+        oc = tq_sweep_outcome(sw);
+        if (!st)
+            st = tq_sweep_run(sw, 0, tq_sweep_blocks(sw));
+        if (!st)
+            st = tq_sweep_bands(sw, &bands);
+        if (!st && tq_result_info(tq_outcome_result(oc))->status != TQ_OK)
+            st = TQ_ERR_NOT_CONVERGED;
+        /* a central run that did not converge is answered as without draws (200,
+         * converged false); any other failure (cancelled at the time limit, a bad
+         * scenario) is an error */
+        if (st != TQ_OK && !(st == TQ_ERR_NOT_CONVERGED && oc && !bands))
+            oc = NULL;
+    } else {
+        st = tq_runner_run(w->runner, sp, 0, &ro, &own);
+        oc = own;
+    }
     const double t1 = now_s();
     if (!oc) {
         error_text(S, ctx, msg, sizeof msg);
         job_error(j, status_of(st), msg);
-        tq_spec_free(sp);
-        return;
+        goto done;
     }
     const int converged = st == TQ_OK;
     tq_run run;
@@ -443,6 +483,12 @@ static void run_job(worker *w, job *j)
         error_text(S, ctx, msg, sizeof msg);
         buf_json_str(b, msg);
     }
+    buf_str(b, ",\n \"uncertainty\": ");
+    if (bands)
+        buf_printf(b, "{\"theta\": \"%s\", \"draws\": %d, \"used\": %d, \"seed\": %llu}", usets ? "sets" : "normal",
+                   usets ? tq_sweep_points(sw) : udraws, bands->draws, (unsigned long long)useed);
+    else
+        buf_str(b, "null");
     buf_str(b, ",\n \"results\": ");
     tq_sink sink = {sink_buf, b};
     st = tq_tables_write_json(ctx, ts, &sink);
@@ -464,7 +510,8 @@ static void run_job(worker *w, job *j)
     j->ctype = "application/json";
 done:
     tq_tables_free(ts);
-    tq_outcome_free(oc);
+    tq_outcome_free(own);
+    tq_sweep_free(sw);
     tq_spec_free(sp);
 }
 
@@ -501,6 +548,8 @@ static void *worker_main(void *ud)
         S->solved++;
         j->done = 1;
         const int orphan = j->abandoned;
+        if (orphan && j->status == 504)
+            S->cancelled++;
         if (!orphan)
             pthread_cond_signal(&j->cv);
         pthread_mutex_unlock(&S->mu);
@@ -680,6 +729,34 @@ static int check_scenario(const server *S, json_t *sc, char *err, size_t cap)
                                                                       safe_key(ek, kb, sizeof kb));
             } else {
                 return fail(err, cap, "scenario: elasticities must be a set name or a mapping");
+            }
+        } else if (!strcmp(key, "uncertainty")) {
+            /* docs/api.md: draws capped (--max-draws) so that one request cannot hold a
+             * worker for minutes while the others queue */
+            if (!json_is_object(v))
+                return fail(err, cap,
+                            "scenario: uncertainty must be an object {\"draws\": N or \"sets\", \"seed\": S}");
+            const char *uk;
+            json_t *uv;
+            json_object_foreach(v, uk, uv)
+            {
+                if (!strcmp(uk, "draws")) {
+                    if (json_is_string(uv) && !strcmp(json_string_value(uv), "sets"))
+                        continue;
+                    if (!json_is_integer(uv) || json_integer_value(uv) < 1 ||
+                        json_integer_value(uv) > S->cfg->max_draws)
+                        return fail(err, cap,
+                                    "scenario: uncertainty.draws must be a whole number from 1 to %d (this "
+                                    "server's limit) or \"sets\"",
+                                    S->cfg->max_draws);
+                } else if (!strcmp(uk, "seed")) {
+                    if (!json_is_integer(uv) || json_integer_value(uv) < 0 ||
+                        json_integer_value(uv) > 9007199254740992LL)
+                        return fail(err, cap, "scenario: uncertainty.seed must be a whole number, 0 or more");
+                } else {
+                    return fail(err, cap, "scenario: uncertainty: unknown key '%s' (draws, seed)",
+                                safe_key(uk, kb, sizeof kb));
+                }
             }
         } else if (!strcmp(key, "tariffs") || !strcmp(key, "retaliation") || !strcmp(key, "ntb")) {
             if (check_shocks(key, v, err, cap))
@@ -909,8 +986,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             pthread_mutex_lock(&S->mu);
             snprintf(b, sizeof b,
                      "{\"ok\": true, \"queued\": %d, \"solving\": %d, \"queue_limit\": %d, \"solved\": %lu, "
-                     "\"rejected\": %lu}\n",
-                     S->count, S->busy, S->cfg->queue, S->solved, S->rejected);
+                     "\"rejected\": %lu, \"cancelled\": %lu}\n",
+                     S->count, S->busy, S->cfg->queue, S->solved, S->rejected, S->cancelled);
             pthread_mutex_unlock(&S->mu);
             return respond(c, 200, "application/json", b, strlen(b), NULL);
         }
@@ -989,8 +1066,8 @@ static int make_dataset_json(server *S, const tq_dataset *ds, tq_runner *r)
     }
     buf_printf(&b,
                "],\n \"limits\": {\"max_body_bytes\": %zu, \"max_json_depth\": %d, \"queue\": %d, "
-               "\"timeout_seconds\": %g},\n \"default_scenario\": ",
-               S->cfg->max_body, S->cfg->max_depth, S->cfg->queue, S->cfg->timeout);
+               "\"timeout_seconds\": %g, \"max_draws\": %d},\n \"default_scenario\": ",
+               S->cfg->max_body, S->cfg->max_depth, S->cfg->queue, S->cfg->timeout, S->cfg->max_draws);
     /* the shipped default question, as YAML text (the page parses it) */
     char path[4096];
     buf y = {0};

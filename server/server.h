@@ -18,6 +18,7 @@ typedef struct srv_config {
     int threads;          /* OpenMP threads of one solve (0: the OpenMP default) */
     double timeout;       /* seconds a request waits for its solve (queue + solve); then 504 */
     int max_connections;  /* concurrent connections */
+    int max_draws;        /* most theta draws one request may ask for (uncertainty: draws:) */
     int quiet;            /* no request log on stderr */
 } srv_config;
 

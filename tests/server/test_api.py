@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -164,6 +165,55 @@ try:
     ok = st == 200 and json.loads(data)["results"]["scenarios"][0]["run"]["closure"] == "balanced"
     check(ok, f"set / retaliation / balanced closure -> {st}")
 
+    # ---- uncertainty bands (docs/api.md): the same bands, bit for bit, as the CLI's
+    # `tradeq run FILE --draws 50 --seed 3 --format json` on the same scenario
+    with tempfile.TemporaryDirectory() as tmp:
+        yml = os.path.join(tmp, "autos.yaml")
+        with open(yml, "w") as f:
+            json.dump({"name": "autos", **AUTOS}, f)  # JSON is YAML
+        cli_runs = {}
+        for args in (["--draws", "50", "--seed", "3"], ["--draws", "sets"]):
+            cli_runs[args[1]] = json.loads(subprocess.run([TRADEQ, "run", yml, *args, "--format", "json"],
+                                                          capture_output=True, env=ENV, check=True).stdout)
+    for unc, key, meta in (({"draws": 50, "seed": 3}, "50", {"theta": "normal", "draws": 50, "used": 50, "seed": 3}),
+                           ({"draws": "sets"}, "sets", {"theta": "sets", "draws": 9, "used": 9, "seed": 1})):
+        st, _, data = request(port, "POST", "/api/solve", {"scenario": {"name": "autos", **AUTOS, "uncertainty": unc}})
+        d = json.loads(data) if st == 200 else {}
+        c = cli_runs[key]
+        check(st == 200 and d.get("converged") is True and d.get("uncertainty") == meta,
+              f"uncertainty {unc} -> {st}, {d.get('uncertainty')}")
+        if not d:
+            continue
+        r = d["results"]
+        jpn = next(x for x in r["regions"] if x["code"] == "JPN")
+        b = jpn.get("welfare_pct_band") or {}
+        check(b and b["p05"] < b["median"] < b["p95"] < 0, f"{key}: Japan's welfare band {b} (a loss, not collapsed)")
+        check(all(set(x) >= {"welfare_pct_band", "ev_musd_band", "real_wage_pct_band", "real_gdp_pct_band"}
+                  for x in r["regions"]), f"{key}: every region has its four bands")
+        check(r["regions"] == c["regions"], f"{key}: regions with their bands equal the CLI's bit for bit (44 rows)")
+        for t in ("pair_sector", "region_sector"):
+            check(r["scenarios"][0][t] == c["scenarios"][0][t],
+                  f"{key}: {t} with its bands equals the CLI's bit for bit ({len(c['scenarios'][0][t])} rows)")
+        ps = r["scenarios"][0]["pair_sector"]
+        check(all(x["balance_after_musd_band"]["p05"] is not None for x in ps), f"{key}: the pair's balance bands")
+    # the CSV export of a run with draws has the band columns, equal to the solve's
+    st, ct, data = request(port, "POST", "/api/export?format=csv&table=regions",
+                           {"scenario": {**AUTOS, "uncertainty": {"draws": 50, "seed": 3}}})
+    lines = data.decode().splitlines()
+    head = lines[0].split(",") if lines else []
+    row = next((l.split(",") for l in lines if ",JPN," in l), None)
+    cj = next(x for x in cli_runs["50"]["regions"] if x["code"] == "JPN")
+    check(st == 200 and row is not None and "welfare_pct_p05" in head
+          and float(row[head.index("welfare_pct_p05")]) == cj["welfare_pct_band"]["p05"]
+          and float(row[head.index("welfare_pct_p95")]) == cj["welfare_pct_band"]["p95"],
+          "CSV export with draws: Japan's welfare_pct_p05 / _p95 equal the CLI's")
+    # without uncertainty the answer has no bands and "uncertainty": null
+    st, _, data = request(port, "POST", "/api/solve", {"scenario": AUTOS})
+    d = json.loads(data)
+    check(d["uncertainty"] is None and "welfare_pct_band" not in d["results"]["regions"][0], "no draws: no bands")
+    st, _, data = request(port, "GET", "/api/dataset")
+    check(json.loads(data)["limits"]["max_draws"] == 500, "GET /api/dataset: limits.max_draws 500")
+
     # ---- exports
     st, ct, data = request(port, "POST", "/api/export?format=csv&table=regions", {"scenario": AUTOS})
     lines = data.decode().splitlines()
@@ -204,6 +254,15 @@ try:
         ("bad pair", '{"scenario": {}, "pair": {"importer": "USA", "exporter": "USA"}}', "two different region codes"),
         ("pair not an object", '{"scenario": {}, "pair": [1]}', "pair must be"),
         ("control bytes in a key", '{"scenario": {"a\\u0001b": 1}}', "a\\x01b"),
+        ("draws 0", '{"scenario": {"uncertainty": {"draws": 0}}}', "uncertainty.draws must be a whole number from 1 to 500"),
+        ("draws 10^6", '{"scenario": {"uncertainty": {"draws": 1000000}}}', "from 1 to 500 (this server's limit)"),
+        ("draws 501", '{"scenario": {"uncertainty": {"draws": 501, "seed": 1}}}', "from 1 to 500"),
+        ("draws a string", '{"scenario": {"uncertainty": {"draws": "50"}}}', "uncertainty.draws must be"),
+        ("draws 2.5", '{"scenario": {"uncertainty": {"draws": 2.5}}}', "uncertainty.draws must be"),
+        ("seed -1", '{"scenario": {"uncertainty": {"draws": 5, "seed": -1}}}', "uncertainty.seed must be"),
+        ("seed a string", '{"scenario": {"uncertainty": {"draws": 5, "seed": "x"}}}', "uncertainty.seed must be"),
+        ("uncertainty key", '{"scenario": {"uncertainty": {"draws": 5, "se": 1}}}', "uncertainty: unknown key 'se'"),
+        ("uncertainty a number", '{"scenario": {"uncertainty": 5}}', "uncertainty must be an object"),
     ]
     for what, body, needle in bad:
         st, ct, data = request(port, "POST", "/api/solve", body=body, headers={"Content-Type": "application/json"})
@@ -281,6 +340,24 @@ try:
           f"({d.get('error') or d.get('message')})")
     st, _, _ = request(port, "POST", "/api/solve", {"scenario": {}})
     check(st in (200, 504), f"the next request is served ({st})")
+    # a request with draws that outlasts the limit is 504 too, and its sweep is cancelled
+    # (counted in /api/health) rather than solved to the end
+    def idle():
+        h = {}
+        for _ in range(1200):
+            h = json.loads(request(port, "GET", "/api/health")[2])
+            if h["solving"] == 0 and h["queued"] == 0:
+                break
+            time.sleep(0.05)
+        return h
+    c0 = idle()["cancelled"]
+    t0 = time.time()
+    st, _, data = request(port, "POST", "/api/solve", {"scenario": {**AUTOS, "uncertainty": {"draws": 500}}})
+    check(st == 504 and "no answer within 0.2 s" in (error_of(data) or ""),
+          f"--timeout 0.2, 500 draws -> {st} in {time.time() - t0:.2f} s ({error_of(data)})")
+    h = idle()
+    check(h["solving"] == 0 and h["cancelled"] == c0 + 1,
+          f"the draws were cancelled, not solved to the end: health {h}, {time.time() - t0:.2f} s after the request")
 finally:
     srv.terminate()
     check(srv.wait(timeout=60) == 0, "the server stops cleanly (exit 0)")

@@ -17,6 +17,13 @@ export function fmtBn(musd) {
   return Number(s) === 0 ? s.replace('-', '') : s;
 }
 
+// M USD as signed bn USD with one decimal ("-22.0"), two below 1 bn.
+function bnWords(musd) {
+  const b = musd / 1000;
+  const t = b.toFixed(Math.abs(b) >= 1 ? 1 : 2);
+  return Number(t) === 0 ? t.replace('-', '') : t;
+}
+
 // "about 4.3 bn USD" / "about 250 M USD"
 function about(musd) {
   const a = Math.abs(musd);
@@ -25,9 +32,35 @@ function about(musd) {
   return 'less than 1 M USD';
 }
 
-function pctWords(v) {
+// Decimals of a percentage in a caption: 1 from 10%, 2 from 0.1%, 3 from 0.01%, else 4.
+function pctDecimals(v) {
   const a = Math.abs(v);
-  return `${a.toFixed(a >= 10 ? 1 : a >= 0.1 ? 2 : a >= 0.01 ? 3 : 4)}%`;
+  return a >= 10 ? 1 : a >= 0.1 ? 2 : a >= 0.01 ? 3 : 4;
+}
+
+function pctWords(v) {
+  return `${Math.abs(v).toFixed(pctDecimals(v))}%`;
+}
+
+// Who the band is over, in words: "200 draws of theta", "the 9 published sets of theta".
+export function bandSource(unc) {
+  if (!unc) return '';
+  return unc.theta === 'sets' ? `across ${unc.used} published sets of theta` : `${unc.used} draws of theta`;
+}
+
+// The 90% band of a percentage v (band {p05, p95}) as a caption says it, with the
+// central value's decimals: a loss or gain whose band keeps its sign is told as the
+// range of its size ("0.046-0.108%"), any other as the signed range ("-0.012% to +0.002%").
+export function pctBandWords(v, band) {
+  const d = pctDecimals(v);
+  const lo = band.p05, hi = band.p95;
+  const sameSign = (v < 0 && hi <= 0) || (v > 0 && lo >= 0);
+  if (sameSign) {
+    const a = Math.min(Math.abs(lo), Math.abs(hi)), b = Math.max(Math.abs(lo), Math.abs(hi));
+    return `${a.toFixed(d)}-${b.toFixed(d)}%`;
+  }
+  const sg = (x) => (Number(x.toFixed(d)) === 0 ? (0).toFixed(d) : (x > 0 ? '+' : '') + x.toFixed(d)) + '%';
+  return `${sg(lo)} to ${sg(hi)}`;
 }
 
 export function signWord(v, up, down, none = 'does not change') {
@@ -42,7 +75,9 @@ function cap(s) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function welfareCaption(regions, named) {
+// unc: the answer's "uncertainty" object ({theta, draws, used, seed}) or null; with it,
+// each named region's sentence gives its 90% band (welfare_pct_band).
+export function welfareCaption(regions, named, unc = null) {
   const parts = [];
   const byCode = Object.fromEntries(regions.map((r) => [r.code, r]));
   const list = named.filter((c) => byCode[c]);
@@ -53,11 +88,13 @@ export function welfareCaption(regions, named) {
   for (const c of list.slice(0, 4)) {
     const r = byCode[c];
     const v = r.welfare_pct;
+    const b = unc && r.welfare_pct_band && Number.isFinite(r.welfare_pct_band.p05) && Number.isFinite(r.welfare_pct_band.p95)
+      ? ` (90% band ${pctBandWords(v, r.welfare_pct_band)}, ${bandSource(unc)})` : '';
     if (Math.abs(v) < 5e-5) {
-      parts.push(`${cap(the(r.name))}'s real income hardly changes.`);
+      parts.push(`${cap(the(r.name))}'s real income hardly changes${b}.`);
       continue;
     }
-    parts.push(`${cap(the(r.name))} ${v > 0 ? 'gains' : 'loses'} ${pctWords(v)} of real income, ${about(r.ev_musd)} a year.`);
+    parts.push(`${cap(the(r.name))} ${v > 0 ? 'gains' : 'loses'} ${pctWords(v)} of real income${b}, ${about(r.ev_musd)} a year.`);
   }
   const world = regions.reduce((s, r) => s + r.ev_musd, 0);
   const others = regions.filter((r) => !list.includes(r.code));
@@ -69,7 +106,9 @@ export function welfareCaption(regions, named) {
   return parts.join(' ');
 }
 
-export function bilateralCaption(rows, pair, byCode) {
+// With bands (unc, and balance_after_musd_band on the rows), the sector that moves most
+// gets its balance after with the 90% band.
+export function bilateralCaption(rows, pair, byCode, unc = null) {
   const sum = (f) => rows.reduce((s, r) => s + f(r), 0);
   const b0 = sum((r) => r.balance_musd.before), b1 = sum((r) => r.balance_musd.after);
   const imp = byCode[pair.importer], exp = byCode[pair.exporter];
@@ -83,7 +122,13 @@ export function bilateralCaption(rows, pair, byCode) {
     s += `; the largest move is in ${moved.sector_name.toLowerCase()}, where imports from ${exName} ` +
       `${signWord(m1 - m0, 'rise', 'fall')} from ${about(m0).replace('about ', '')} to ${about(m1).replace('about ', '')}`;
   }
-  return s + '. Balances are exports minus imports at pre-tariff prices.';
+  s += '. Balances are exports minus imports at pre-tariff prices.';
+  const bb = moved && moved.balance_after_musd_band;
+  if (unc && bb && Number.isFinite(bb.p05) && Number.isFinite(bb.p95)) {
+    s += ` The balance in ${moved.sector_name.toLowerCase()} after: ${bnWords(moved.balance_musd.after)} bn USD ` +
+      `(90% band ${bnWords(bb.p05)} to ${bnWords(bb.p95)} bn USD, ${bandSource(unc)}).`;
+  }
+  return s;
 }
 
 export function heatmapCaption(cells, byCode) {

@@ -3,7 +3,8 @@
 // (docs/api.md).
 import embed from 'vega-embed';
 import yaml from 'js-yaml';
-import { fmtPct, fmtBn, signWord, welfareCaption, bilateralCaption, heatmapCaption, outputCaption } from './captions.js';
+import { fmtPct, fmtBn, signWord, welfareCaption, bilateralCaption, heatmapCaption, outputCaption, bandSource,
+  pctBandWords } from './captions.js';
 import { encodeLink, decodeLink } from './link.js';
 
 const $ = (id) => document.getElementById(id);
@@ -16,6 +17,7 @@ const S = {
   name: 'whatif',
   title: '',
   extra: {},         // scenario keys the controls do not show (ntb, deficits, elasticities), kept
+  uncertainty: null, // null, {draws: N, seed: S} or {draws: 'sets'}: the scenario's uncertainty: mapping
   pair: null,        // {importer, exporter}
   outputRegion: null,
   result: null,      // last POST /api/solve answer
@@ -42,6 +44,7 @@ function scenarioObject() {
   if (t.length) o.tariffs = t;
   if (r.length) o.retaliation = r;
   for (const [k, v] of Object.entries(S.extra)) o[k] = v;
+  if (S.uncertainty) o.uncertainty = { ...S.uncertainty };
   return o;
 }
 
@@ -72,6 +75,15 @@ function loadScenario(o) {
   S.closure = o.closure || 'fixed';
   S.extra = {};
   for (const k of ['ntb', 'deficits', 'elasticities', 'description']) if (o[k] !== undefined) S.extra[k] = o[k];
+  S.uncertainty = null;
+  if (o.uncertainty !== undefined && o.uncertainty !== null) {
+    const u = o.uncertainty;
+    if (typeof u !== 'object' || Array.isArray(u)) throw new Error('uncertainty: is a mapping (draws: N or sets, seed: S)');
+    if (u.draws === 'sets') S.uncertainty = { draws: 'sets' };
+    else if (Number.isInteger(u.draws) && u.draws >= 1)
+      S.uncertainty = { draws: u.draws, seed: Number.isInteger(u.seed) && u.seed >= 0 ? u.seed : 1 };
+    else throw new Error(`uncertainty: draws is a whole number or sets, not '${u.draws}'`);
+  }
   if (o.data && (o.data.aggregate || o.data.sector_aggregate))
     throw new Error('aggregated scenarios (data.aggregate) are not offered by the page');
   S.shocks = shocks;
@@ -195,6 +207,10 @@ function renderControls() {
     del.addEventListener('click', () => { S.shocks.splice(k, 1); renderControls(); schedule(); });
   });
   $('closure').value = S.closure;
+  const u = S.uncertainty;
+  $('uncertainty').value = !u ? 'none' : u.draws === 'sets' ? 'sets' : 'draws';
+  if (u && u.draws !== 'sets') $('draws').value = u.draws;
+  $('draws').disabled = !u || u.draws === 'sets';
   if (S.pair) {
     setSelect($('pair-importer'), S.pair.importer);
     setSelect($('pair-exporter'), S.pair.exporter);
@@ -225,6 +241,21 @@ function setupControls() {
     schedule();
   });
   $('closure').addEventListener('change', () => { S.closure = $('closure').value; schedule(); });
+  const maxDraws = (S.ds.limits && S.ds.limits.max_draws) || 500;
+  $('draws').max = maxDraws;
+  const uncChanged = () => {
+    const kind = $('uncertainty').value;
+    const seed = S.uncertainty && Number.isInteger(S.uncertainty.seed) ? S.uncertainty.seed : 1;
+    let n = Math.round(Number($('draws').value));
+    if (!Number.isFinite(n) || n < 1) n = 200;
+    if (n > maxDraws) n = maxDraws;
+    $('draws').value = n;
+    S.uncertainty = kind === 'draws' ? { draws: n, seed } : kind === 'sets' ? { draws: 'sets' } : null;
+    $('draws').disabled = kind !== 'draws';
+    schedule();
+  };
+  $('uncertainty').addEventListener('change', uncChanged);
+  $('draws').addEventListener('change', uncChanged);
   const pairChanged = () => {
     S.pair = { importer: $('pair-importer').value, exporter: $('pair-exporter').value };
     schedule();
@@ -337,7 +368,10 @@ async function solve() {
     render();
     $('status').dataset.scenario = JSON.stringify(body.scenario);
     $('status').dataset.pending = '0';
-    setStatus('done', `solved in ${sol.seconds.toFixed(2)} s (${sol.iterations} iterations; page ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+    const page = ((performance.now() - t0) / 1000).toFixed(2);
+    setStatus('done', d.uncertainty
+      ? `solved in ${d.seconds.run.toFixed(2)} s with its 90% band over ${bandSource(d.uncertainty)} (page ${page} s)`
+      : `solved in ${sol.seconds.toFixed(2)} s (${sol.iterations} iterations; page ${page} s)`);
   } catch (e) {
     if (seq !== S.seq) return;
     $('status').dataset.pending = '0';
@@ -351,6 +385,27 @@ async function solve() {
 // Changes below 1e-9 (of a percent or a bn USD) are the solver's rounding, drawn as zero.
 function clean(v) {
   return Math.abs(v) < 1e-9 ? 0 : v;
+}
+
+// A band {p05, median, p95} as "median [p05, p95]" with the formatter f; '' without one.
+function hasBand(b) {
+  return !!b && Number.isFinite(b.p05) && Number.isFinite(b.median) && Number.isFinite(b.p95);
+}
+
+function bandText(b, f) {
+  return hasBand(b) ? `${f(b.median)} [${f(b.p05)}, ${f(b.p95)}]` : '';
+}
+
+// A band cell: the text, and the three numbers as data (for tests and copying).
+function tdBand(tr, b, f) {
+  const c = td(tr, bandText(b, f));
+  c.classList.add('num', 'band');
+  if (hasBand(b)) {
+    c.dataset.p05 = String(b.p05);
+    c.dataset.median = String(b.median);
+    c.dataset.p95 = String(b.p95);
+  }
+  return c;
 }
 
 function picked(id) {
@@ -410,30 +465,46 @@ function render() {
   const named = namedRegions();
 
   // welfare
-  $('welfare-caption').textContent = welfareCaption(regions, named);
+  const unc = d.uncertainty || null;
+  $('welfare-caption').textContent = welfareCaption(regions, named, unc);
   const wrows = shown.map((c) => byCode[c]).filter(Boolean);
-  const wdata = wrows.map((r) => ({ region: r.code, name: r.name, pct: clean(r.welfare_pct), bn: clean(r.ev_musd / 1000) }));
+  const wband = !!unc && wrows.some((r) => hasBand(r.welfare_pct_band));
+  const wdata = wrows.map((r) => {
+    const o = { region: r.code, name: r.name, pct: clean(r.welfare_pct), bn: clean(r.ev_musd / 1000) };
+    if (wband && hasBand(r.welfare_pct_band) && hasBand(r.ev_musd_band)) {
+      Object.assign(o, { pct_p05: r.welfare_pct_band.p05, pct_p95: r.welfare_pct_band.p95,
+        bn_p05: r.ev_musd_band.p05 / 1000, bn_p95: r.ev_musd_band.p95 / 1000 });
+    }
+    return o;
+  });
+  // one panel: bars of the central value and, with bands, a 5th-95th percentile error bar
+  const panel = (field, title, unit, fmt) => {
+    const y = { field: 'region', type: 'nominal', sort: null, title: null };
+    const tip = [{ field: 'name' }, { field, format: fmt, title: unit }];
+    const bar = { mark: 'bar', encoding: { y, x: { field, type: 'quantitative', title: unit },
+      color: { condition: { test: `datum.${field} < 0`, value: '#c44e52' }, value: '#4c78a8' },
+      tooltip: wband ? [...tip, { field: `${field}_p05`, format: fmt, title: '5th percentile' },
+        { field: `${field}_p95`, format: fmt, title: '95th percentile' }] : tip } };
+    if (!wband) return { title, width: 380, height: { step: 18 }, ...bar };
+    return { title: `${title} (90% band)`, width: 380, height: { step: 18 }, layer: [bar,
+      { name: `band_${field}`, mark: { type: 'errorbar', ticks: true, color: '#222' },
+        encoding: { y, x: { field: `${field}_p05`, type: 'quantitative', title: unit }, x2: { field: `${field}_p95` },
+          tooltip: [{ field: 'name' }, { field: `${field}_p05`, format: fmt, title: '5th percentile' },
+            { field: `${field}_p95`, format: fmt, title: '95th percentile' }] } }] };
+  };
   chart('welfare-chart', {
     data: { values: wdata },
-    hconcat: [
-      { title: 'real income change, %', width: 380, height: { step: 18 }, mark: 'bar',
-        encoding: { y: { field: 'region', type: 'nominal', sort: null, title: null },
-          x: { field: 'pct', type: 'quantitative', title: '%' },
-          color: { condition: { test: 'datum.pct < 0', value: '#c44e52' }, value: '#4c78a8' },
-          tooltip: [{ field: 'name' }, { field: 'pct', format: '.4f', title: '%' }, { field: 'bn', format: '.2f', title: 'bn USD' }] } },
-      { title: 'equivalent variation, bn USD a year', width: 380, height: { step: 18 }, mark: 'bar',
-        encoding: { y: { field: 'region', type: 'nominal', sort: null, title: null },
-          x: { field: 'bn', type: 'quantitative', title: 'bn USD' },
-          color: { condition: { test: 'datum.bn < 0', value: '#c44e52' }, value: '#4c78a8' },
-          tooltip: [{ field: 'name' }, { field: 'bn', format: '.2f', title: 'bn USD' }] } },
-    ],
+    hconcat: [panel('pct', 'real income change, %', '%', '.4f'), panel('bn', 'equivalent variation, bn USD a year', 'bn USD', '.2f')],
   });
+  $('welfare-table').classList.toggle('with-band', wband);
   fillTable('welfare-table', wrows.map((r) => {
     const tr = document.createElement('tr');
     tr.dataset.region = r.code;
     td(tr, `${r.code} ${r.name}`);
     td(tr, fmtPct(r.welfare_pct), r.welfare_pct).classList.add('welfare');
+    if (wband) tdBand(tr, r.welfare_pct_band, fmtPct).classList.add('welfare-band');
     td(tr, fmtBn(r.ev_musd), r.ev_musd).classList.add('ev');
+    if (wband) tdBand(tr, r.ev_musd_band, fmtBn).classList.add('ev-band');
     td(tr, fmtPct(r.real_wage_pct), r.real_wage_pct);
     td(tr, `${fmtBn(r.trade_balance_musd.before)} → ${fmtBn(r.trade_balance_musd.after)}`, r.trade_balance_musd.after);
     return tr;
@@ -447,21 +518,31 @@ function render() {
   const sectorsOf = (rows, key) => pickedSectors.length ? rows.filter((r) => pickedSectors.includes(r.sector))
     : [...rows].sort((a, b) => key(b) - key(a)).slice(0, 12);
   if (pair && ps.length) {
-    $('bilateral-caption').textContent = bilateralCaption(ps, pair, byCode);
+    $('bilateral-caption').textContent = bilateralCaption(ps, pair, byCode, unc);
     const top = sectorsOf(ps, (r) => Math.abs(r.balance_musd.before) + Math.abs(r.balance_musd.after));
+    // bands exist for the scenario's own pair only (docs/api.md)
+    const pband = !!unc && top.some((r) => hasBand(r.balance_after_musd_band));
     const bdata = [];
     for (const r of top) {
       bdata.push({ sector: r.sector_name, when: 'before', bn: r.balance_musd.before / 1000 });
-      bdata.push({ sector: r.sector_name, when: 'after', bn: r.balance_musd.after / 1000 });
+      const a = { sector: r.sector_name, when: 'after', bn: r.balance_musd.after / 1000 };
+      if (pband && hasBand(r.balance_after_musd_band))
+        Object.assign(a, { p05: r.balance_after_musd_band.p05 / 1000, p95: r.balance_after_musd_band.p95 / 1000 });
+      bdata.push(a);
     }
-    chart('bilateral-chart', {
-      title: `${pair.importer}'s balance with ${pair.exporter} (exports − imports), bn USD`,
-      data: { values: bdata }, width: 700, height: { step: 12 }, mark: 'bar',
-      encoding: { y: { field: 'sector', type: 'nominal', sort: null, title: null }, yOffset: { field: 'when', sort: ['before', 'after'] },
-        x: { field: 'bn', type: 'quantitative', title: 'bn USD' },
-        color: { field: 'when', sort: ['before', 'after'], scale: { range: ['#9ecae9', '#1f5f99'] }, title: null },
-        tooltip: [{ field: 'sector' }, { field: 'when' }, { field: 'bn', format: '.3f', title: 'bn USD' }] },
-    });
+    const y = { field: 'sector', type: 'nominal', sort: null, title: null };
+    const yOffset = { field: 'when', sort: ['before', 'after'] };
+    const bars = { mark: 'bar', encoding: { y, yOffset, x: { field: 'bn', type: 'quantitative', title: 'bn USD' },
+      color: { field: 'when', sort: ['before', 'after'], scale: { range: ['#9ecae9', '#1f5f99'] }, title: null },
+      tooltip: [{ field: 'sector' }, { field: 'when' }, { field: 'bn', format: '.3f', title: 'bn USD' },
+        ...(pband ? [{ field: 'p05', format: '.3f', title: '5th percentile' }, { field: 'p95', format: '.3f', title: '95th percentile' }] : [])] } };
+    const head = { title: `${pair.importer}'s balance with ${pair.exporter} (exports − imports), bn USD${pband ? ', after with its 90% band' : ''}`,
+      data: { values: bdata }, width: 700, height: { step: 12 } };
+    chart('bilateral-chart', pband ? { ...head, layer: [bars,
+      { name: 'band_balance', transform: [{ filter: 'isValid(datum.p05)' }], mark: { type: 'errorbar', ticks: true, color: '#222' },
+        encoding: { y, yOffset, x: { field: 'p05', type: 'quantitative', title: 'bn USD' }, x2: { field: 'p95' } } }] }
+      : { ...head, ...bars });
+    $('bilateral-table').classList.toggle('with-band', pband);
     fillTable('bilateral-table', top.map((r) => {
       const tr = document.createElement('tr');
       tr.dataset.sector = r.sector;
@@ -469,12 +550,14 @@ function render() {
       td(tr, `${fmtBn(r.exports_musd.before)} → ${fmtBn(r.exports_musd.after)}`, r.exports_musd.after);
       td(tr, `${fmtBn(r.imports_musd.before)} → ${fmtBn(r.imports_musd.after)}`, r.imports_musd.after);
       td(tr, `${fmtBn(r.balance_musd.before)} → ${fmtBn(r.balance_musd.after)}`, r.balance_musd.after);
+      if (pband) tdBand(tr, r.balance_after_musd_band, fmtBn);
       td(tr, `${r.tariff_pct.before.toFixed(2)} → ${r.tariff_pct.after.toFixed(2)}`, r.tariff_pct.after);
       return tr;
     }));
   } else {
     $('bilateral-caption').textContent = 'Choose a pair of regions above to see their trade by sector.';
     $('bilateral-chart').textContent = '';
+    $('bilateral-table').classList.remove('with-band');
     fillTable('bilateral-table', []);
   }
 
@@ -517,10 +600,15 @@ function render() {
   const oreg = S.outputRegion || (pair ? pair.exporter : named[0]) || regions[0].code;
   $('output-region').value = oreg;
   const on = idx(oreg);
+  const obands = {};
+  if (unc) for (const r of sc.region_sector || []) if (r.region === oreg && hasBand(r.output_after_musd_band)) obands[r.sector] = r.output_after_musd_band;
   const orows = S.ds.sectors.map((s, j) => {
     const before = d.output.before[on][j], after = d.output.after[on][j];
-    return { sector: s.code, name: s.name, before, after, pct: before > 0 ? 100 * (after / before - 1) : null };
+    const b = obands[s.code];
+    const pb = b && before > 0 ? { p05: 100 * (b.p05 / before - 1), median: 100 * (b.median / before - 1), p95: 100 * (b.p95 / before - 1) } : null;
+    return { sector: s.code, name: s.name, before, after, pct: before > 0 ? 100 * (after / before - 1) : null, pctBand: pb };
   }).filter((r) => r.pct !== null);
+  const oband = orows.some((r) => r.pctBand);
   $('output-caption').textContent = outputCaption(orows, byCode[oreg]);
   const otop = pickedSectors.length ? orows.filter((r) => pickedSectors.includes(r.sector))
     : [...orows].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct)).slice(0, 15);
@@ -539,8 +627,10 @@ function render() {
     td(tr, fmtBn(r.before), r.before);
     td(tr, fmtBn(r.after), r.after);
     td(tr, fmtPct(r.pct), r.pct);
+    if (oband) tdBand(tr, r.pctBand, fmtPct);
     return tr;
   }));
+  $('output-table').classList.toggle('with-band', oband);
 }
 
 // ---------------------------------------------------------------------- start up ---
