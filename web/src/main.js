@@ -210,7 +210,6 @@ function renderControls() {
   const u = S.uncertainty;
   $('uncertainty').value = !u ? 'none' : u.draws === 'sets' ? 'sets' : 'draws';
   if (u && u.draws !== 'sets') $('draws').value = u.draws;
-  $('draws').disabled = !u || u.draws === 'sets';
   if (S.pair) {
     setSelect($('pair-importer'), S.pair.importer);
     setSelect($('pair-exporter'), S.pair.exporter);
@@ -250,9 +249,9 @@ function setupControls() {
     if (!Number.isFinite(n) || n < 1) n = 200;
     if (n > maxDraws) n = maxDraws;
     $('draws').value = n;
+    const was = JSON.stringify(S.uncertainty);
     S.uncertainty = kind === 'draws' ? { draws: n, seed } : kind === 'sets' ? { draws: 'sets' } : null;
-    $('draws').disabled = kind !== 'draws';
-    schedule();
+    if (JSON.stringify(S.uncertainty) !== was) schedule(); // N alone, with no band asked for, solves nothing
   };
   $('uncertainty').addEventListener('change', uncChanged);
   $('draws').addEventListener('change', uncChanged);
@@ -612,14 +611,21 @@ function render() {
   $('output-caption').textContent = outputCaption(orows, byCode[oreg]);
   const otop = pickedSectors.length ? orows.filter((r) => pickedSectors.includes(r.sector))
     : [...orows].sort((a, b) => Math.abs(b.pct) - Math.abs(a.pct)).slice(0, 15);
-  chart('output-chart', {
-    title: `gross output of ${byCode[oreg].name} by sector, change in %`,
-    data: { values: otop.map((r) => ({ ...r, pct: clean(r.pct) })) }, width: 700, height: { step: 16 }, mark: 'bar',
-    encoding: { y: { field: 'name', type: 'nominal', sort: '-x', title: null },
+  const ohead = { title: `gross output of ${byCode[oreg].name} by sector, change in %${oband ? ', with its 90% band' : ''}`,
+    data: { values: otop.map((r) => ({ name: r.name, pct: clean(r.pct),
+      ...(r.pctBand ? { p05: r.pctBand.p05, p95: r.pctBand.p95 } : {}) })) }, width: 700, height: { step: 16 } };
+  // the two layers share one explicit order (a field sort would not survive the layering)
+  const osort = [...otop].sort((a, b) => b.pct - a.pct).map((r) => r.name);
+  const obar = { mark: 'bar',
+    encoding: { y: { field: 'name', type: 'nominal', sort: oband ? osort : '-x', title: null },
       x: { field: 'pct', type: 'quantitative', title: '%' },
       color: { condition: { test: 'datum.pct < 0', value: '#c44e52' }, value: '#4c78a8' },
-      tooltip: [{ field: 'name' }, { field: 'pct', format: '.3f', title: '%' }] },
-  });
+      tooltip: [{ field: 'name' }, { field: 'pct', format: '.3f', title: '%' },
+        ...(oband ? [{ field: 'p05', format: '.3f', title: '5th percentile' }, { field: 'p95', format: '.3f', title: '95th percentile' }] : [])] } };
+  chart('output-chart', oband ? { ...ohead, layer: [obar,
+    { name: 'band_output', transform: [{ filter: 'isValid(datum.p05)' }], mark: { type: 'errorbar', ticks: true, color: '#222' },
+      encoding: { y: { field: 'name', type: 'nominal', sort: osort, title: null },
+        x: { field: 'p05', type: 'quantitative', title: '%' }, x2: { field: 'p95' } } }] } : { ...ohead, ...obar });
   fillTable('output-table', otop.map((r) => {
     const tr = document.createElement('tr');
     tr.dataset.sector = r.sector;
