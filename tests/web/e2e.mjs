@@ -5,7 +5,9 @@
 // slider, and checks that every welfare number on the page equals the CLI's for the same
 // scenario (tradeq run scenarios/us-japan-autos.yaml --format json), exactly, as shown
 // and as data; then that the scenario saved as YAML and the shareable link give the same
-// numbers. Screenshots go to OUT_DIR. Exit 77 (skipped) without chromium or without
+// numbers; then turns the uncertainty control on (20 draws of theta) and checks the error
+// bars, the band in the caption and the table against the API's p05 / p95, and that the
+// saved YAML and the link keep it. Screenshots go to OUT_DIR. Exit 77 (skipped) without chromium or without
 // tests/web/node_modules (scripts/test.sh installs both).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -184,6 +186,75 @@ try {
   check(await page3.locator('#shocks tbody tr input.value').first().inputValue() === '25',
     'loading scenarios/us-japan-autos.yaml sets the slider to 25');
   compare(await pageWelfare(page3), 'loaded YAML');
+
+  // ---- uncertainty: the 90% band from 20 draws of theta (docs/web.md). N first (with no
+  // band asked for, that solves nothing), then the control on.
+  await page.bringToFront();
+  await page.fill('#draws', '20');
+  await page.dispatchEvent('#draws', 'change');
+  await page.selectOption('#uncertainty', 'draws');
+  const uncNeedle = '"uncertainty":{"draws":20,"seed":1}';
+  await waitSolved(page, uncNeedle);
+  // the API's answer to the page's scenario, asked directly
+  const scen = JSON.parse(await page.getAttribute('#status', 'data-scenario'));
+  check(scen.uncertainty && scen.uncertainty.draws === 20 && scen.tariffs[0].add === '25pp', 'the page asks for 20 draws');
+  const api = await (await fetch(`${url}api/solve`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ scenario: scen, pair: { importer: 'USA', exporter: 'JPN' } }) })).json();
+  check(api.ok && api.uncertainty && api.uncertainty.used === 20, `API: ${JSON.stringify(api.uncertainty)}`);
+  const apiReg = Object.fromEntries(api.results.regions.map((r) => [r.code, r]));
+  const jb = apiReg.JPN.welfare_pct_band;
+  check(jb.p05 < jb.p95 && jb.p95 < 0, `API: Japan's band ${jb.p05} .. ${jb.p95}`);
+  // error bars: one 5th-95th percentile rule per region in each welfare panel
+  const nrows = await page.locator('#welfare-table tbody tr').count();
+  for (const f of ['pct', 'bn']) {
+    const bars = await page.locator(`#welfare-chart g.mark-rule.role-mark[class*="band_${f}"] line`).count();
+    check(bars === nrows, `welfare chart (${f}): ${bars} error bars for ${nrows} regions`);
+  }
+  check(await page.locator('#bilateral-chart g.mark-rule.role-mark[class*="band_balance"] line').count() > 0,
+    'bilateral chart: error bars on the balance after');
+  // the caption's band, rounded as the caption rounds (the central value's decimals)
+  const jc = Math.abs(apiReg.JPN.welfare_pct);
+  const dec = jc >= 10 ? 1 : jc >= 0.1 ? 2 : jc >= 0.01 ? 3 : 4;
+  const lo = Math.min(-jb.p05, -jb.p95), hi = Math.max(-jb.p05, -jb.p95);
+  const want = `Japan loses ${jc.toFixed(dec)}% of real income (90% band ${lo.toFixed(dec)}-${hi.toFixed(dec)}%, 20 draws of theta)`;
+  const ucap = await page.textContent('#welfare-caption');
+  check(ucap.includes(want), `band caption: "${want}" in "${ucap}"`);
+  // the table's band cells: the API's numbers as data, "median [p05, p95]" as text
+  const cells = await page.$$eval('#welfare-table tbody tr', (rows) => rows.map((tr) => {
+    const c = tr.querySelector('td.welfare-band');
+    return { code: tr.dataset.region, text: c && c.textContent, p05: c && c.dataset.p05, median: c && c.dataset.median, p95: c && c.dataset.p95 };
+  }));
+  for (const c of cells) {
+    const b = apiReg[c.code].welfare_pct_band;
+    check(Number(c.p05) === b.p05 && Number(c.median) === b.median && Number(c.p95) === b.p95 &&
+      c.text === `${expectedPct(b.median)} [${expectedPct(b.p05)}, ${expectedPct(b.p95)}]`, `table band ${c.code}: ${c.text}`);
+  }
+  await page.screenshot({ path: path.join(outDir, 'serve-3-bands.png'), fullPage: true });
+  // saved YAML keeps the setting, and the CLI gives the same bands from it
+  const [dl2] = await Promise.all([page.waitForEvent('download'), page.click('#save-yaml')]);
+  const yamlBands = path.join(outDir, 'serve-saved-bands.yaml');
+  await dl2.saveAs(yamlBands);
+  check(/uncertainty:\s*\n\s+draws: 20\s*\n\s+seed: 1/.test(readFileSync(yamlBands, 'utf8')), 'saved YAML holds uncertainty: draws 20, seed 1');
+  const cliBands = cliWelfare(yamlBands);
+  check(['JPN', 'USA'].every((c) => JSON.stringify(cliBands[c].welfare_pct_band) === JSON.stringify(apiReg[c].welfare_pct_band)),
+    'tradeq run on the saved YAML gives the same bands');
+  // the link keeps it too
+  await page.click('#copy-link');
+  const page4 = await context.newPage();
+  await page4.goto(page.url());
+  await waitSolved(page4, uncNeedle);
+  check(await page4.inputValue('#uncertainty') === 'draws' && await page4.inputValue('#draws') === '20' &&
+    (await page4.textContent('#welfare-caption')).includes(want), 'the link opens with the band on, the same caption');
+  await page4.close();
+  // and off again: one solve, no bands
+  await page.selectOption('#uncertainty', 'none');
+  await page.waitForFunction(() => {
+    const st = document.getElementById('status');
+    return st.dataset.state === 'done' && st.dataset.pending === '0' && !(st.dataset.scenario || '').includes('uncertainty');
+  }, null, { timeout: 120000 });
+  check(!(await page.textContent('#welfare-caption')).includes('90% band') &&
+    await page.locator('#welfare-table td.welfare-band').count() === 0 &&
+    await page.locator('#welfare-chart g[class*="band_"]').count() === 0, 'uncertainty none: no bands, no error bars');
 
   check(external.length === 0, `nothing fetched from elsewhere${external.length ? ': ' + external.join(', ') : ''}`);
   check(errors.length === 0, `no errors in the page${errors.length ? ': ' + errors.join('; ') : ''}`);
