@@ -91,7 +91,9 @@ export function welfareCaption(regions, named, unc = null) {
     const b = unc && r.welfare_pct_band && Number.isFinite(r.welfare_pct_band.p05) && Number.isFinite(r.welfare_pct_band.p95)
       ? ` (90% band ${pctBandWords(v, r.welfare_pct_band)}, ${bandSource(unc)})` : '';
     if (Math.abs(v) < 5e-5) {
-      parts.push(`${cap(the(r.name))}'s real income hardly changes${b}.`);
+      // a band as flat as the central value is not worth a parenthesis
+      const flat = !b || Math.max(Math.abs(r.welfare_pct_band.p05), Math.abs(r.welfare_pct_band.p95)) < 5e-5;
+      parts.push(`${cap(the(r.name))}'s real income hardly changes${flat ? '' : b}.`);
       continue;
     }
     parts.push(`${cap(the(r.name))} ${v > 0 ? 'gains' : 'loses'} ${pctWords(v)} of real income${b}, ${about(r.ev_musd)} a year.`);

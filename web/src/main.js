@@ -3,8 +3,8 @@
 // (docs/api.md).
 import embed from 'vega-embed';
 import yaml from 'js-yaml';
-import { fmtPct, fmtBn, signWord, welfareCaption, bilateralCaption, heatmapCaption, outputCaption, bandSource,
-  pctBandWords } from './captions.js';
+import { fmtPct, fmtBn, signWord, welfareCaption, bilateralCaption, heatmapCaption, outputCaption, bandSource }
+  from './captions.js';
 import { encodeLink, decodeLink } from './link.js';
 
 const $ = (id) => document.getElementById(id);
@@ -369,7 +369,7 @@ async function solve() {
     $('status').dataset.pending = '0';
     const page = ((performance.now() - t0) / 1000).toFixed(2);
     setStatus('done', d.uncertainty
-      ? `solved in ${d.seconds.run.toFixed(2)} s with its 90% band over ${bandSource(d.uncertainty)} (page ${page} s)`
+      ? `solved in ${d.seconds.run.toFixed(2)} s with its 90% band (${bandSource(d.uncertainty)}; page ${page} s)`
       : `solved in ${sol.seconds.toFixed(2)} s (${sol.iterations} iterations; page ${page} s)`);
   } catch (e) {
     if (seq !== S.seq) return;
@@ -479,7 +479,8 @@ function render() {
   // one panel: bars of the central value and, with bands, a 5th-95th percentile error bar
   const panel = (field, title, unit, fmt) => {
     const y = { field: 'region', type: 'nominal', sort: null, title: null };
-    const tip = [{ field: 'name' }, { field, format: fmt, title: unit }];
+    const tip = [{ field: 'name' }, { field, format: fmt, title: unit },
+      ...(field === 'pct' ? [{ field: 'bn', format: '.2f', title: 'bn USD' }] : [])];
     const bar = { mark: 'bar', encoding: { y, x: { field, type: 'quantitative', title: unit },
       color: { condition: { test: `datum.${field} < 0`, value: '#c44e52' }, value: '#4c78a8' },
       tooltip: wband ? [...tip, { field: `${field}_p05`, format: fmt, title: '5th percentile' },
