@@ -167,7 +167,7 @@ typedef struct server {
     char *dataset_json;
     char *origin; /* where requests "come from" for the spec parser (inside the data folder) */
     char data_name[128];
-    unsigned long served, solved, rejected, cancelled; /* cancelled: solves stopped at the time limit */
+    unsigned long served, solved, rejected, cancelled; /* cancelled: given up at the time limit */
 } server;
 
 static void job_free(job *j)
