@@ -98,4 +98,25 @@ double cli_policy_median(const cli_policy *p, const double *t, int n);
 double cli_policy_mean(const cli_policy *p, const double *t, int n);
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi);
 
+/* ---- strategic moves on screen and in files (cli/moves_out.c) ---- */
+/* Median over traded cells / import-weighted mean of importer n's tariffs t [n,i,j]. */
+double cli_tariff_median(const tq_baseline *b, const double *t, int n);
+double cli_tariff_mean(const tq_baseline *b, const double *t, int n);
+/* The table of moves mv[0..n-1] (tradeq run's strategy:). */
+void cli_moves_print(const tq_dataset *ds, const tq_baseline *b, const tq_move *mv, int n);
+typedef struct cli_moves_meta {
+    const char *command;  /* "optimal", "nash", "talks", "run" */
+    const char *scenario; /* run: the scenario's name; NULL otherwise */
+    int year;
+    const char *model, *closure;
+} cli_moves_meta;
+/* --out FILE: a .csv or .json name, and not an existing file unless force. Returns an
+ * exit code (message printed). Call before any work. */
+int cli_moves_out_check(const char *cmd, const char *path, int force);
+/* Write the moves (labels[m] may be NULL: "optimal USA", ...) as CSV or JSON by path's
+ * extension (docs/strategic.md, "Result files"); never replaces a file without force.
+ * Returns an exit code (message printed). */
+int cli_moves_write(const char *cmd, const char *path, int force, const cli_moves_meta *meta, const tq_dataset *ds,
+                    const tq_move *mv, int n, const char *const *labels);
+
 #endif

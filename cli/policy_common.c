@@ -233,47 +233,14 @@ int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions)
     return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double cli_policy_median(const cli_policy *p, const double *t, int n)
 {
-    const int N = tq_dataset_regions(p->ds), J = tq_dataset_sectors(p->ds);
-    const double *pi = tq_baseline_array(p->b, TQ_PI, NULL);
-    double *v = malloc(sizeof(double) * (size_t)N * (size_t)J);
-    int c = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < J && i != n; j++) {
-            size_t cell = ((size_t)n * N + i) * J + j;
-            if (pi[cell] > 0)
-                v[c++] = t[cell];
-        }
-    double m = NAN;
-    if (c > 0) {
-        qsort(v, (size_t)c, sizeof *v, cmp_double);
-        m = c % 2 ? v[c / 2] : 0.5 * (v[c / 2 - 1] + v[c / 2]);
-    }
-    free(v);
-    return m;
+    return cli_tariff_median(p->b, t, n);
 }
 
 double cli_policy_mean(const cli_policy *p, const double *t, int n)
 {
-    /* import-weighted mean tariff of importer n at base trade */
-    const int N = tq_dataset_regions(p->ds), J = tq_dataset_sectors(p->ds);
-    const double *pi = tq_baseline_array(p->b, TQ_PI, NULL), *X = tq_baseline_array(p->b, TQ_XJ, NULL);
-    double s = 0, w = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < J && i != n; j++) {
-            size_t cell = ((size_t)n * N + i) * J + j;
-            double m = pi[cell] * X[(size_t)n * J + j];
-            s += m * t[cell];
-            w += m;
-        }
-    return w > 0 ? s / w : NAN;
+    return cli_tariff_mean(p->b, t, n);
 }
 
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi)
