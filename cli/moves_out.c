@@ -104,20 +104,27 @@ void cli_moves_print(const tq_dataset *ds, const tq_baseline *b, const tq_move *
             int changed = 0, listable = v->form != TQ_FORM_PER_PARTNER;
             double rate_b[64], rate_a[64];
             int sec[64];
+            const double *pi = tq_baseline_array(b, TQ_PI, NULL), *X = tq_baseline_array(b, TQ_XJ, NULL);
             for (int j = 0; j < J && listable; j++) {
-                double tb = NAN, ta = NAN;
-                int differs = 0;
+                double ta = NAN, sb = 0, w = 0;
+                int differs = 0, moved = 0;
                 for (int i = 0; i < N; i++) {
                     size_t c = ((size_t)r * N + i) * J + j;
-                    if (i == r || v->tariffs_after[c] == v->tariffs_before[c])
+                    if (i == r)
                         continue;
-                    if (ta == ta && v->tariffs_after[c] != ta)
+                    double wt = pi[c] * X[(size_t)r * J + j]; /* before: import-weighted over partners */
+                    sb += wt * v->tariffs_before[c];
+                    w += wt;
+                    if (v->tariffs_after[c] == v->tariffs_before[c])
+                        continue;
+                    if (moved && v->tariffs_after[c] != ta)
                         differs = 1;
                     ta = v->tariffs_after[c];
-                    tb = v->tariffs_before[c];
+                    moved = 1;
                 }
-                if (ta != ta)
+                if (!moved)
                     continue;
+                double tb = w > 0 ? sb / w : NAN;
                 if (differs || changed == 4)
                     listable = 0;
                 else {

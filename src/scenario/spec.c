@@ -582,6 +582,7 @@ static tq_status parse_move(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
     mv->kind = -1;
     mv->form = -1;
     const yaml_node_t *threat_key = NULL;
+    int one_item_list = 0; /* talks: [AAA]: one region (a single code may still be a group) */
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
         const char *k = scalar(kn);
@@ -600,6 +601,7 @@ static tq_status parse_move(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                 return err_at(sp, vn, TQ_ERR_PARSE, "optimal: takes one region code (e.g. 'optimal: USA')");
             if ((st = parse_sel(sp, doc, vn, k, &mv->players)))
                 return st;
+            one_item_list = vn->type == YAML_SEQUENCE_NODE && mv->players.n == 1;
             if (kind == TQ_MOVE_OPTIMAL && mv->players.n == 0)
                 return err_at(sp, vn, TQ_ERR_PARSE, "optimal: takes one region code, not all");
         } else if (!strcmp(k, "sectors") || !strcmp(k, "sector")) {
@@ -648,7 +650,7 @@ static tq_status parse_move(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                       "or talks: [REGIONS])");
     if (threat_key && mv->kind != TQ_MOVE_TALKS)
         return err_at(sp, threat_key, TQ_ERR_PARSE, "threat: belongs to a talks: move");
-    if (mv->kind == TQ_MOVE_TALKS && mv->players.n == 1)
+    if (mv->kind == TQ_MOVE_TALKS && one_item_list)
         return err_at(sp, n, TQ_ERR_PARSE, "talks: needs at least two regions (a list, a group or all)");
     return TQ_OK;
 }
