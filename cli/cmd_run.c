@@ -63,6 +63,9 @@ static void help(void)
            "                  --draws sets solves each published elasticity set instead; --threads N\n"
            "                  then sets the worker threads (one solver each)\n"
            "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
+           "A scenario's strategy: moves (optimal, nash, talks; docs/strategic.md) are played after its\n"
+           "shocks; the run reports the equilibrium after the last move and a table of the moves, and\n"
+           "--out writes them as moves_<scenario>.csv / .json beside the results.\n"
            "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -756,6 +759,20 @@ int tq_cmd_run(int argc, char **argv)
                 goto done;
             }
         } else {
+            /* the moves files are checked with the results: nothing is written if one exists */
+            for (int q = 0; q < nruns && !force; q++) {
+                const tq_spec_info *si = tq_outcome_spec_info(OUTCOME(q));
+                for (int e = 0; e < 2 && tq_outcome_moves(OUTCOME(q)); e++) {
+                    if (!(fmt & (e ? TQ_FORMAT_JSON : TQ_FORMAT_CSV)))
+                        continue;
+                    char path[4200];
+                    snprintf(path, sizeof path, "%s/moves_%s.%s", outdir, si->name, e ? "json" : "csv");
+                    if (cli_moves_out_check("run", path, 0) != CLI_OK) {
+                        free(tr);
+                        goto done;
+                    }
+                }
+            }
             st = tq_results_write_detail(ctx, tr, nruns, outdir, fmt, force, have_detail ? detail : TQ_DETAIL_FULL);
             /* the strategic moves beside the results: moves_<scenario>.csv / .json */
             for (int q = 0; q < nruns && st == TQ_OK; q++) {
