@@ -757,7 +757,8 @@ TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const 
  * theta draws (0: none), *sets 1 for `draws: sets`, *seed the seed (default 1). Any
  * pointer may be NULL. TQ_ERR_INVALID for a bad k. */
 TQ_API tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed);
-/* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
+/* Regions named in scenario k's shocks, deficit targets and strategy: moves (by code):
+ * mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
  * Returns the count. */
 TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
@@ -1379,7 +1380,8 @@ typedef struct tq_outcome tq_outcome;
  * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
  * closure, else fixed, and the options' solver settings; a copy whose overrides leave
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and
- * closure (tq_spec_apply), and tq_solve(). A dataset without input-output
+ * closure (tq_spec_apply), the scenario's strategy: moves if it has any (tq_moves_play, read
+ * back with tq_outcome_moves), and tq_solve(). A dataset without input-output
  * coefficients is noted through the context's log callback (TQ_LOG_INFO). o may be
  * NULL (defaults). On TQ_OK, or TQ_ERR_NOT_CONVERGED from the counterfactual solve (the
  * context's message says so; the result's info has the residual reached), *out holds the

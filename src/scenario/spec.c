@@ -683,6 +683,10 @@ static tq_status check_strategy(tq_spec *sp, const scen *s)
             return tq__error(sp->ctx, TQ_ERR_PARSE, s->shocks[q].where, 0, "strategy",
                              "a scenario with strategy: takes tariff shocks only (tariffs:, retaliation:), not ntb: "
                              "(the strategic moves change tariffs only)");
+    if (s->draws != 0)
+        return tq__error(sp->ctx, TQ_ERR_PARSE, s->moves[0].where, 0, "strategy",
+                         "a scenario with strategy: takes no uncertainty: draws (each draw would need the moves "
+                         "played again)");
     if (s->closure == TQ_CLOSURE_SHARE || s->closure == TQ_CLOSURE_TARGET)
         return tq__error(sp->ctx, TQ_ERR_PARSE, s->moves[0].where, 0, "strategy",
                          "strategy: needs closure fixed or balanced (the strategic moves solve with the baseline's "
@@ -1980,6 +1984,12 @@ int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsign
         if (n >= 0)
             mask[n] = 1;
     }
+    for (int q = 0; q < s->nmoves; q++) /* the movers of strategy: */
+        for (int c = 0; c < s->moves[q].players.n; c++) {
+            int n = tq_dataset_find_region(ds, s->moves[q].players.codes[c]);
+            if (n >= 0)
+                mask[n] = 1;
+        }
     int cnt = 0;
     for (int n = 0; n < ds->N; n++)
         cnt += mask[n];

@@ -153,6 +153,7 @@ static void test_parse_errors(void **state)
     parse_fails("closure: share\nstrategy:\n  - optimal: AAA\n", TQ_ERR_PARSE, 3, "closure fixed or balanced");
     parse_fails("closure: target\ndeficits: {AAA: 0}\nstrategy:\n  - optimal: AAA\n", TQ_ERR_PARSE, 4,
                 "closure fixed or balanced");
+    parse_fails("uncertainty: {draws: 10}\nstrategy:\n  - optimal: AAA\n", TQ_ERR_PARSE, 3, "no uncertainty: draws");
     parse_fails("strategy:\n  - optimal: AAA\nscenarios:\n  - name: a\n", TQ_ERR_PARSE, 4, "inside each scenario");
     parse_fails("scenarios:\n  - name: a\n    closure: share\n    strategy:\n      - nash: all\n", TQ_ERR_PARSE, 5,
                 "closure fixed or balanced");
