@@ -131,6 +131,37 @@ int tq_cmd_nash(int argc, char **argv)
                        ni->seconds);
             }
             free(isp);
+            /* the result file: one move, the war, from the baseline (welfare 0) */
+            tq_optimum_info sum;
+            memset(&sum, 0, sizeof sum);
+            sum.second_order_ok = 1;
+            sum.max_curvature = -INFINITY;
+            int *who = calloc((size_t)N, sizeof *who), nw = 0;
+            for (int k = 0; k < (np ? np : N) && who; k++) {
+                who[nw++] = np ? players[k] : k;
+                const tq_optimum_info *pk = tq_nash_player_info(g, k);
+                if (!pk)
+                    continue;
+                sum.variables += pk->variables;
+                sum.at_bounds += pk->at_bounds;
+                sum.evaluations += pk->evaluations;
+                sum.grad_norm = fmax(sum.grad_norm, pk->grad_norm);
+                sum.max_curvature = fmax(sum.max_curvature, pk->max_curvature);
+                if (pk->second_order_ok < sum.second_order_ok)
+                    sum.second_order_ok = pk->second_order_ok;
+            }
+            sum.status = ni->status;
+            sum.partial = ni->partial;
+            sum.solves = ni->solves;
+            sum.seconds = ni->seconds;
+            double *w0 = calloc((size_t)N, sizeof *w0);
+            tq_move mv = cli_policy_move(TQ_MOVE_NASH, who, nw, p.opt.form, t0, t, w0, W, st, &sum);
+            mv.nash = *ni;
+            int wrc = w0 && who ? cli_policy_write(&p, &mv, 1, NULL) : CLI_FAIL;
+            if (wrc != CLI_OK && rc == CLI_OK)
+                rc = wrc;
+            free(w0);
+            free(who);
         }
     }
     tq_nash_free(g);

@@ -133,6 +133,13 @@ int tq_cmd_optimal(int argc, char **argv)
                 printf("\n");
                 cli_policy_print_info(&p, oi);
             }
+            /* the result file: the start is the baseline, where every welfare change is 0 */
+            double *w0 = calloc((size_t)N, sizeof *w0);
+            tq_move mv = cli_policy_move(TQ_MOVE_OPTIMAL, &n, 1, p.opt.form, t0, t, w0, W, st, oi);
+            int wrc = w0 ? cli_policy_write(&p, &mv, 1, NULL) : CLI_FAIL;
+            if (wrc != CLI_OK && rc == CLI_OK)
+                rc = wrc;
+            free(w0);
         }
     }
     tq_optimal_free(o);

@@ -63,6 +63,9 @@ static void help(void)
            "                  --draws sets solves each published elasticity set instead; --threads N\n"
            "                  then sets the worker threads (one solver each)\n"
            "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
+           "A scenario's strategy: moves (optimal, nash, talks; docs/strategic.md) are played after its\n"
+           "shocks; the run reports the equilibrium after the last move and a table of the moves, and\n"
+           "--out writes them as moves_<scenario>.csv / .json beside the results.\n"
            "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
 }
 
@@ -694,8 +697,19 @@ int tq_cmd_run(int argc, char **argv)
     /* 3. report */
     if (want_table && !json_stdout) {
         int failed = 0;
-        for (int q = 0; q < nruns; q++)
+        for (int q = 0; q < nruns; q++) {
             failed |= print_scenario(ctx, OUTCOME(q), top, rank_ev, check, bands[q]);
+            const tq_moves *mv = tq_outcome_moves(OUTCOME(q));
+            if (mv && !failed) {
+                int nm = tq_moves_count(mv);
+                tq_move *arr = calloc((size_t)nm, sizeof *arr);
+                for (int m = 0; m < nm && arr; m++)
+                    arr[m] = *tq_moves_get(mv, m);
+                if (arr)
+                    cli_moves_print(tq_outcome_dataset(OUTCOME(q)), tq_outcome_baseline(OUTCOME(q)), arr, nm);
+                free(arr);
+            }
+        }
         if (failed)
             goto done; /* nothing written: a result that fails its check is not passed off */
         if (nruns > 1) {
@@ -745,7 +759,55 @@ int tq_cmd_run(int argc, char **argv)
                 goto done;
             }
         } else {
+            /* the moves files are checked with the results: nothing is written if one exists */
+            for (int q = 0; q < nruns && !force; q++) {
+                const tq_spec_info *si = tq_outcome_spec_info(OUTCOME(q));
+                for (int e = 0; e < 2 && tq_outcome_moves(OUTCOME(q)); e++) {
+                    if (!(fmt & (e ? TQ_FORMAT_JSON : TQ_FORMAT_CSV)))
+                        continue;
+                    char path[4200];
+                    snprintf(path, sizeof path, "%s/moves_%s.%s", outdir, si->name, e ? "json" : "csv");
+                    if (cli_moves_out_check("run", path, 0) != CLI_OK) {
+                        free(tr);
+                        goto done;
+                    }
+                }
+            }
             st = tq_results_write_detail(ctx, tr, nruns, outdir, fmt, force, have_detail ? detail : TQ_DETAIL_FULL);
+            /* the strategic moves beside the results: moves_<scenario>.csv / .json */
+            for (int q = 0; q < nruns && st == TQ_OK; q++) {
+                const tq_moves *mv = tq_outcome_moves(OUTCOME(q));
+                if (!mv)
+                    continue;
+                int nm = tq_moves_count(mv);
+                tq_move *arr = calloc((size_t)nm, sizeof *arr);
+                for (int m = 0; m < nm && arr; m++)
+                    arr[m] = *tq_moves_get(mv, m);
+                const tq_spec_info *si = tq_outcome_spec_info(OUTCOME(q));
+                const tq_dataset *dq = tq_outcome_dataset(OUTCOME(q));
+                cli_moves_meta meta = {"run", si->name, tq_dataset_year(dq, tq_outcome_year_index(OUTCOME(q))),
+                                       tq_model_name(tq_baseline_model(tq_outcome_baseline(OUTCOME(q)))),
+                                       argv_closure_name(si->closure)};
+                static const char *const ext[2] = {"csv", "json"};
+                static const unsigned want[2] = {TQ_FORMAT_CSV, TQ_FORMAT_JSON};
+                for (int e = 0; e < 2 && arr; e++) {
+                    if (!(fmt & want[e]))
+                        continue;
+                    size_t L = strlen(outdir) + strlen(si->name) + 16;
+                    char *path = malloc(L);
+                    if (!path)
+                        break;
+                    snprintf(path, L, "%s/moves_%s.%s", outdir, si->name, ext[e]);
+                    int wrc = cli_moves_write("run", path, force, &meta, dq, arr, nm, NULL);
+                    free(path);
+                    if (wrc != CLI_OK) {
+                        free(arr);
+                        free(tr);
+                        goto done;
+                    }
+                }
+                free(arr);
+            }
         }
         free(tr);
         if (st != TQ_OK) {

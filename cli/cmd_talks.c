@@ -195,6 +195,23 @@ int tq_cmd_talks(int argc, char **argv)
             printf("(threat effect: the deal's welfare with the threatened tariff as the threat point minus with the "
                    "war as the threat point, points)\n");
         }
+        /* the result file: the war from the baseline, the deal from the war (its threat
+         * point), and with --threat the deal from the status quo plus the threat */
+        double *w0 = calloc((size_t)N, sizeof *w0);
+        tq_move mv[3];
+        const char *labels[3] = {"war (the threat point)", "deal (threat point: the war)",
+                                 "deal (threat point: the status quo plus the threat)"};
+        int nm = 0;
+        mv[nm++] = cli_policy_move(TQ_MOVE_NASH, players, np, p.opt.form, t0, tw, w0, Ww, TQ_OK, NULL);
+        mv[nm++] = cli_policy_move(TQ_MOVE_TALKS, players, np, p.opt.form, tw, td, Ww, Wd, oi->status, oi);
+        if (lev && tq_talks_welfare(lev))
+            mv[nm++] = cli_policy_move(TQ_MOVE_TALKS, players, np, p.opt.form, tq_talks_threat_tariffs(lev),
+                                       tq_talks_tariffs(lev), tq_talks_threat_welfare(lev), tq_talks_welfare(lev),
+                                       tq_talks_info(lev)->status, tq_talks_info(lev));
+        int wrc = w0 ? cli_policy_write(&p, mv, nm, labels) : CLI_FAIL;
+        if (wrc != CLI_OK && rc == CLI_OK)
+            rc = wrc;
+        free(w0);
     }
     tq_talks_free(war);
     tq_talks_free(lev);

@@ -80,6 +80,8 @@ typedef struct cli_policy {
     const tq_dataset *ds;
     const tq_baseline *b;
     tq_baseline *owned; /* an Ossa baseline (not cached by the runner) */
+    const char *out;    /* --out FILE (.csv or .json) */
+    int force;          /* --force: replace it */
 } cli_policy;
 extern const char *cli_policy_help;
 void cli_policy_init(cli_policy *p, const char *cmd);
@@ -97,5 +99,32 @@ int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions);
 double cli_policy_median(const cli_policy *p, const double *t, int n);
 double cli_policy_mean(const cli_policy *p, const double *t, int n);
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi);
+/* A move record of a command's answer for cli_moves_write: tariffs and welfare borrowed. */
+tq_move cli_policy_move(tq_move_kind kind, const int *players, int np, tq_tariff_form form, const double *t_before,
+                        const double *t_after, const double *w_before, const double *w_after, tq_status st,
+                        const tq_optimum_info *oi);
+/* Write the moves to p->out (if given). Returns an exit code (message printed). */
+int cli_policy_write(const cli_policy *p, const tq_move *mv, int n, const char *const *labels);
+
+/* ---- strategic moves on screen and in files (cli/moves_out.c) ---- */
+/* Median over traded cells / import-weighted mean of importer n's tariffs t [n,i,j]. */
+double cli_tariff_median(const tq_baseline *b, const double *t, int n);
+double cli_tariff_mean(const tq_baseline *b, const double *t, int n);
+/* The table of moves mv[0..n-1] (tradeq run's strategy:). */
+void cli_moves_print(const tq_dataset *ds, const tq_baseline *b, const tq_move *mv, int n);
+typedef struct cli_moves_meta {
+    const char *command;  /* "optimal", "nash", "talks", "run" */
+    const char *scenario; /* run: the scenario's name; NULL otherwise */
+    int year;
+    const char *model, *closure;
+} cli_moves_meta;
+/* --out FILE: a .csv or .json name, and not an existing file unless force. Returns an
+ * exit code (message printed). Call before any work. */
+int cli_moves_out_check(const char *cmd, const char *path, int force);
+/* Write the moves (labels[m] may be NULL: "optimal USA", ...) as CSV or JSON by path's
+ * extension (docs/strategic.md, "Result files"); never replaces a file without force.
+ * Returns an exit code (message printed). */
+int cli_moves_write(const char *cmd, const char *path, int force, const cli_moves_meta *meta, const tq_dataset *ds,
+                    const tq_move *mv, int n, const char *const *labels);
 
 #endif

@@ -75,9 +75,11 @@ int cli_policy_option(int argc, char **argv, int *i, cli_policy *p)
         p->opt.form = TQ_FORM_SECTOR;
     else if (!strcmp(a, "--no-second-order"))
         p->opt.second_order = 0;
+    else if (!strcmp(a, "--force"))
+        p->force = 1;
     else if (!has_val &&
              (!strcmp(a, "--model") || !strcmp(a, "--sectors") || !strcmp(a, "--year") || !strcmp(a, "--closure") ||
-              !strcmp(a, "--max-tariff") || !strcmp(a, "--threads") || !strcmp(a, "--format"))) {
+              !strcmp(a, "--max-tariff") || !strcmp(a, "--threads") || !strcmp(a, "--format") || !strcmp(a, "--out"))) {
         cli_usage_error(p->cmd, "%s needs a value", a);
         return -1;
     } else if (!strcmp(a, "--model")) {
@@ -111,6 +113,8 @@ int cli_policy_option(int argc, char **argv, int *i, cli_policy *p)
         p->opt.upper = v;
     } else if (!strcmp(a, "--threads"))
         p->opt.threads = atoi(argv[++*i]);
+    else if (!strcmp(a, "--out"))
+        p->out = argv[++*i];
     else if (!strcmp(a, "--format")) {
         p->format = argv[++*i];
         if (strcmp(p->format, "table") && strcmp(p->format, "csv")) {
@@ -135,11 +139,19 @@ const char *cli_policy_help =
     "  --max-tariff R     upper bound on a tariff (default 3 = 300%)\n"
     "  --threads T        threads for the finite differences (default: OpenMP's)\n"
     "  --no-second-order  skip the second-order check\n"
-    "  --format F         table (default) or csv (long rows)\n";
+    "  --format F         table (default) or csv (long rows)\n"
+    "  --out FILE         also write the answer to FILE: .csv (long rows) or .json\n"
+    "                     (docs/strategic.md, \"Result files\"); never replaced without --force\n"
+    "  --force            replace FILE\n";
 
 int cli_policy_setup(cli_policy *p, tq_context *ctx)
 {
     p->ctx = ctx;
+    if (p->out) { /* before any work: a name we cannot write is found now, not after the search */
+        int rc = cli_moves_out_check(p->cmd, p->out, p->force);
+        if (rc != CLI_OK)
+            return rc;
+    }
     p->runner = cli_runner(ctx);
     if (p->model == TQ_MODEL_OSSA && !p->data.data) {
         fprintf(stderr, "tradeq %s: --model ossa needs --data (e.g. ../shared/data/ossa2014)\n", p->cmd);
@@ -233,47 +245,14 @@ int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions)
     return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double cli_policy_median(const cli_policy *p, const double *t, int n)
 {
-    const int N = tq_dataset_regions(p->ds), J = tq_dataset_sectors(p->ds);
-    const double *pi = tq_baseline_array(p->b, TQ_PI, NULL);
-    double *v = malloc(sizeof(double) * (size_t)N * (size_t)J);
-    int c = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < J && i != n; j++) {
-            size_t cell = ((size_t)n * N + i) * J + j;
-            if (pi[cell] > 0)
-                v[c++] = t[cell];
-        }
-    double m = NAN;
-    if (c > 0) {
-        qsort(v, (size_t)c, sizeof *v, cmp_double);
-        m = c % 2 ? v[c / 2] : 0.5 * (v[c / 2 - 1] + v[c / 2]);
-    }
-    free(v);
-    return m;
+    return cli_tariff_median(p->b, t, n);
 }
 
 double cli_policy_mean(const cli_policy *p, const double *t, int n)
 {
-    /* import-weighted mean tariff of importer n at base trade */
-    const int N = tq_dataset_regions(p->ds), J = tq_dataset_sectors(p->ds);
-    const double *pi = tq_baseline_array(p->b, TQ_PI, NULL), *X = tq_baseline_array(p->b, TQ_XJ, NULL);
-    double s = 0, w = 0;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < J && i != n; j++) {
-            size_t cell = ((size_t)n * N + i) * J + j;
-            double m = pi[cell] * X[(size_t)n * J + j];
-            s += m * t[cell];
-            w += m;
-        }
-    return w > 0 ? s / w : NAN;
+    return cli_tariff_mean(p->b, t, n);
 }
 
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi)
@@ -287,4 +266,43 @@ void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi)
     else
         printf("largest curvature %.3g: %s\n", oi->max_curvature,
                oi->second_order_ok ? "a local maximum" : "NOT a local maximum");
+}
+
+tq_move cli_policy_move(tq_move_kind kind, const int *players, int np, tq_tariff_form form, const double *t_before,
+                        const double *t_after, const double *w_before, const double *w_after, tq_status st,
+                        const tq_optimum_info *oi)
+{
+    tq_move mv;
+    memset(&mv, 0, sizeof mv);
+    mv.kind = kind;
+    mv.where = "";
+    mv.players = players;
+    mv.nplayers = np;
+    mv.form = form;
+    mv.tariffs_before = t_before;
+    mv.tariffs_after = t_after;
+    mv.welfare_before = w_before;
+    mv.welfare_after = w_after;
+    mv.status = st;
+    if (oi)
+        mv.info = *oi;
+    else {
+        mv.info.second_order_ok = -1;
+        mv.info.grad_norm = NAN;
+        mv.info.max_curvature = NAN;
+    }
+    mv.nash.max_gain_region = -1;
+    return mv;
+}
+
+int cli_policy_write(const cli_policy *p, const tq_move *mv, int n, const char *const *labels)
+{
+    if (!p->out)
+        return CLI_OK;
+    cli_moves_meta meta = {p->cmd, NULL, tq_dataset_year(p->ds, p->y), tq_model_name(p->model),
+                           p->closure == TQ_CLOSURE_BALANCED ? "balanced" : "fixed"};
+    int rc = cli_moves_write(p->cmd, p->out, p->force, &meta, p->ds, mv, n, labels);
+    if (rc == CLI_OK)
+        fprintf(stderr, "tradeq %s: written to %s\n", p->cmd, p->out);
+    return rc;
 }

@@ -757,7 +757,8 @@ TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const 
  * theta draws (0: none), *sets 1 for `draws: sets`, *seed the seed (default 1). Any
  * pointer may be NULL. TQ_ERR_INVALID for a bad k. */
 TQ_API tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed);
-/* Regions named in scenario k's shocks: mask[N] set to 1 for each; *importer / *exporter
+/* Regions named in scenario k's shocks, deficit targets and strategy: moves (by code):
+ * mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
  * Returns the count. */
 TQ_API int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsigned char *mask, int *importer,
@@ -1014,6 +1015,67 @@ TQ_API const double *tq_talks_welfare(const tq_talks *t);
 TQ_API const double *tq_talks_threat_tariffs(const tq_talks *t);
 TQ_API const double *tq_talks_threat_welfare(const tq_talks *t);
 TQ_API const tq_optimum_info *tq_talks_info(const tq_talks *t);
+
+/* ------------------------------------------- strategic moves in scenario files --- */
+/* A scenario file's `strategy:` (docs/strategic.md, "Moves in scenario files", and
+ * docs/scenarios.md): strategic moves played in order after the file's own tariff
+ * shocks, each starting from the tariffs the previous one left: "USA sets its optimal
+ * tariff; CHN retaliates optimally" is two optimal: moves. tq_runner_run() plays them
+ * (tq_moves_play) before it solves the scenario, so the outcome's equilibrium is the one
+ * at the tariffs after the last move; the moves are read with tq_outcome_moves(). */
+
+typedef enum tq_move_kind {
+    TQ_MOVE_OPTIMAL = 0, /* one region's best response (tq_optimal) */
+    TQ_MOVE_NASH = 1,    /* a tariff war among the players (tq_nash) */
+    TQ_MOVE_TALKS = 2    /* Nash bargaining among the players (tq_talks); threat point: the
+                            war, or the tariffs plus the entry's threat: list */
+} tq_move_kind;
+
+/* Number of strategic moves of scenario k of sp (0: none, or a bad k). Thread-safe. */
+TQ_API int tq_spec_moves(const tq_spec *sp, int k);
+
+/* One move played. Arrays owned by the tq_moves that holds it. */
+typedef struct tq_move {
+    tq_move_kind kind;
+    const char *where;            /* file:line:column of the entry in the scenario file */
+    int nplayers;                 /* the movers: one for optimal */
+    const int *players;           /* [nplayers] region indices, in the order written */
+    tq_tariff_form form;          /* what each mover chose */
+    const double *tariffs_before; /* [n,i,j] everyone's tariffs when the move starts */
+    const double *tariffs_after;  /* [n,i,j] after it */
+    const double *welfare_before; /* [N] every region's welfare (percent against the baseline)
+                                     at tariffs_before */
+    const double *welfare_after;  /* [N] at tariffs_after */
+    tq_status status;             /* the run's status (TQ_OK; TQ_ERR_NOT_CONVERGED keeps the best
+                                     point; TQ_ERR_CANCELLED: partial) */
+    tq_optimum_info info;         /* optimal and talks: the optimisation's; nash: over the players'
+                                     last best responses, grad_norm and max_curvature the largest,
+                                     second_order_ok the smallest, variables, at_bounds, evaluations
+                                     summed, solves and seconds the war's */
+    tq_nash_info nash;            /* nash (and the war of a talks: move without threat:, when the
+                                     talks ran it: rounds 0 otherwise): how the war ended */
+} tq_move;
+
+typedef struct tq_moves tq_moves;
+
+/* Play the moves of scenario k of sp on baseline b (made from ds) in order, starting from
+ * sc's tariffs (the scenario with tq_spec_apply's shocks), and set sc's tariffs to those
+ * after the last move. opt (NULL: tq_policy_options_default) is the base of each move's
+ * settings; an entry's sectors:, form: and max_tariff: replace its fields. *out (owned by
+ * the caller, tq_moves_free) holds every move played, also on an error after the first
+ * move (the failed or cancelled move last, with its status); NULL if none was played.
+ * Errors: those of tq__spec resolution (TQ_ERR_NOT_FOUND for an unknown region or sector,
+ * naming the file:line:column of the entry; TQ_ERR_INVALID), of tq_optimal_run,
+ * tq_nash_run, tq_talks_run (TQ_ERR_INVALID "no deal ..." names the region that loses),
+ * TQ_ERR_CANCELLED, TQ_ERR_NOMEM. A move that stops at its evaluation limit
+ * (TQ_ERR_NOT_CONVERGED) keeps its best point and the play goes on; the call then returns
+ * TQ_ERR_NOT_CONVERGED at the end. Not thread-safe on one ctx. */
+TQ_API tq_status tq_moves_play(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
+                               tq_scenario *sc, const tq_policy_options *opt, tq_moves **out);
+TQ_API void tq_moves_free(tq_moves *m); /* accepts NULL */
+TQ_API int tq_moves_count(const tq_moves *m);
+/* Move k (0-based, in the order played); NULL out of range. Owned by m. */
+TQ_API const tq_move *tq_moves_get(const tq_moves *m, int k);
 
 /* ---------------------------------------------------------------- results --- */
 /* Results of solved scenarios as tables (docs/results.md; JSON Schema in
@@ -1318,7 +1380,8 @@ typedef struct tq_outcome tq_outcome;
  * (tq_runner_baseline with the scenario's base closure: balanced for the balanced
  * closure, else fixed, and the options' solver settings; a copy whose overrides leave
  * the hash unchanged reuses the cached baseline), a scenario with its shocks and
- * closure (tq_spec_apply), and tq_solve(). A dataset without input-output
+ * closure (tq_spec_apply), the scenario's strategy: moves if it has any (tq_moves_play, read
+ * back with tq_outcome_moves), and tq_solve(). A dataset without input-output
  * coefficients is noted through the context's log callback (TQ_LOG_INFO). o may be
  * NULL (defaults). On TQ_OK, or TQ_ERR_NOT_CONVERGED from the counterfactual solve (the
  * context's message says so; the result's info has the residual reached), *out holds the
@@ -1347,6 +1410,9 @@ TQ_API void tq_outcome_run(const tq_outcome *oc, tq_run *out);
  * pair when it names one region each, else -1. Returns the count (-1 when mask is NULL
  * and memory runs out). */
 TQ_API int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *importer, int *exporter);
+/* The strategic moves (`strategy:`, tq_moves_play) tq_runner_run() played before solving
+ * the outcome's scenario; NULL when it has none. Owned by the outcome. */
+TQ_API const tq_moves *tq_outcome_moves(const tq_outcome *oc);
 
 /* ------------------------------------------------- uncertainty and sweeps --- */
 /* Many solves of one scenario (docs/uncertainty.md, docs/scaling.md): a sweep is the

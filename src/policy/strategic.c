@@ -1,9 +1,11 @@
 /* Optimal tariffs, the Nash equilibrium of a tariff war and cooperative tariffs
  * (MODEL.md "Strategic tariffs", docs/strategic.md): the public objects over the
  * shared machinery of game.c. */
+#include "../model/ge.h"
 #include "policy.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -520,11 +522,14 @@ tq_status tq_talks_run(tq_talks *t)
                 mg = min_gain(t, t->W, &who);
             }
             if (!(mg > 0)) {
+                /* the region by its code (the baseline keeps its dataset's labels) */
+                const char *code = g->b->labels && who >= 0 ? tq_dataset_region_code(g->b->labels, who) : NULL;
+                char idx[32];
+                snprintf(idx, sizeof idx, "%d", who);
                 st = tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "threat",
-                               "no deal found that beats the threat point for everyone: region %d loses %.4g points "
-                               "even where the players' summed welfare is largest (without transfers there is no "
-                               "deal)",
-                               who, -mg);
+                               "no deal found that beats the threat point for everyone: %s loses %.4g points even "
+                               "where the players' summed welfare is largest (without transfers there is no deal)",
+                               code && *code ? code : idx, -mg);
                 goto out;
             }
             memcpy(x, x0, (size_t)v.n * sizeof *x);

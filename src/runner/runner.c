@@ -71,6 +71,7 @@ struct tq_outcome {
     tq_result *res;
     int y;
     const char *set; /* the named elasticity set used (owned by the options or sp), or NULL */
+    tq_moves *moves; /* the scenario's strategy: moves played, or NULL */
 };
 
 /* ------------------------------------------------------------ data folders --- */
@@ -558,6 +559,7 @@ void tq_outcome_free(tq_outcome *oc)
     if (!oc)
         return;
     tq_result_free(oc->res);
+    tq_moves_free(oc->moves);
     tq_scenario_free(oc->sc);
     tq_dataset_free(oc->own_ds);
     tq__free(oc->ctx, oc);
@@ -631,6 +633,24 @@ tq_status tq_runner_run(tq_runner *r, const tq_spec *sp, int k, const tq_run_opt
         tq_outcome_free(oc);
         return st;
     }
+    /* strategy: the moves start from the tariffs of the shocks and leave the scenario at
+     * the tariffs after the last one (docs/strategic.md, "Moves in scenario files") */
+    tq_status moves_st = TQ_OK;
+    if (tq_spec_moves(sp, k) > 0) {
+        tq_policy_options po;
+        tq_policy_options_default(&po);
+        po.threads = ro.threads;
+        moves_st = tq_moves_play(ctx, sp, k, oc->ds, oc->base, oc->sc, &po, &oc->moves);
+        if (moves_st && moves_st != TQ_ERR_NOT_CONVERGED) {
+            tq_outcome_free(oc);
+            return moves_st;
+        }
+        if (moves_st)
+            tq__log(ctx, TQ_LOG_WARN,
+                    "scenario %s: a strategic move stopped at its evaluation limit; its best point "
+                    "is kept",
+                    oc->si.name);
+    }
     st = tq_solve(ctx, oc->base, oc->sc, &so, &oc->res);
     if (st && st != TQ_ERR_NOT_CONVERGED) {
         tq_outcome_free(oc);
@@ -701,6 +721,11 @@ int tq_outcome_named_regions(const tq_outcome *oc, unsigned char *mask, int *imp
     int cnt = tq_spec_named_regions(oc->sp, oc->k, oc->ds, own, importer, exporter);
     tq__free(oc->ctx, own);
     return cnt;
+}
+
+const tq_moves *tq_outcome_moves(const tq_outcome *oc)
+{
+    return oc ? oc->moves : NULL;
 }
 
 tq_context *tq__runner_context(tq_runner *r)

@@ -608,6 +608,12 @@ tq_status tq_sweep_prepare(tq_sweep *s)
         return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "the sweep is prepared already");
     tq_spec_info si;
     tq_spec_get(s->sp, s->k, &si);
+    if (tq_spec_moves(s->sp, s->k) > 0)
+        /* every point would need its moves played again (docs/strategic.md) */
+        return tq__error(ctx, TQ_ERR_UNSUPPORTED, si.origin, 0, "strategy",
+                         "scenario %s has strategic moves (strategy:): sweeps and draws of it are not supported; run "
+                         "it with tradeq run, without --draws",
+                         si.name);
     tq_status st = tq_runner_run(s->r, s->sp, s->k, &s->o.run, &s->central);
     if (st)
         return st;

@@ -5,6 +5,7 @@
 #include "../core/longtable.h"
 #include "../data/dataset.h"
 #include "../model/validate.h"
+#include "spec.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -44,6 +45,20 @@ typedef struct elas {
     double theta;
 } elas;
 
+/* One strategic move of `strategy:` (docs/strategic.md, "Moves in scenario files"): kept as
+ * written, resolved against the dataset by tq__spec_move(). */
+typedef struct move {
+    int kind; /* tq_move_kind */
+    sel players;
+    sel sectors; /* with have_sectors; else every sector */
+    int have_sectors;
+    int form;      /* tq_tariff_form, -1: the default (one rate per sector) */
+    double upper;  /* max_tariff as a rate, 0: the default */
+    shock *threat; /* talks: threat: a tariff list as under tariffs: */
+    int nthreat;
+    char where[300]; /* file:line:column of the entry */
+} move;
+
 typedef struct scen {
     char *name, *title, *description, *dataset, *aggregate, *sector_aggregate;
     int year;
@@ -59,6 +74,8 @@ typedef struct scen {
     int draws;      /* uncertainty: draws: N (0: none; -1: draws: sets) */
     uint64_t seed;  /* uncertainty: seed: S */
     int have_seed;
+    move *moves; /* strategy: in order */
+    int nmoves;
 } scen;
 
 struct tq_spec {
@@ -80,6 +97,17 @@ static void free_sel(tq_context *ctx, sel *s)
     s->n = 0;
 }
 
+static void free_shocks(tq_context *ctx, shock *sh, int n)
+{
+    for (int k = 0; k < n; k++) {
+        free_sel(ctx, &sh[k].imp);
+        free_sel(ctx, &sh[k].exp_);
+        free_sel(ctx, &sh[k].sec);
+        tq__free(ctx, sh[k].pairs_file);
+    }
+    tq__free(ctx, sh);
+}
+
 static void free_scen(tq_context *ctx, scen *s)
 {
     tq__free(ctx, s->name);
@@ -88,13 +116,13 @@ static void free_scen(tq_context *ctx, scen *s)
     tq__free(ctx, s->dataset);
     tq__free(ctx, s->aggregate);
     tq__free(ctx, s->sector_aggregate);
-    for (int k = 0; k < s->nshocks; k++) {
-        free_sel(ctx, &s->shocks[k].imp);
-        free_sel(ctx, &s->shocks[k].exp_);
-        free_sel(ctx, &s->shocks[k].sec);
-        tq__free(ctx, s->shocks[k].pairs_file);
+    free_shocks(ctx, s->shocks, s->nshocks);
+    for (int k = 0; k < s->nmoves; k++) {
+        free_sel(ctx, &s->moves[k].players);
+        free_sel(ctx, &s->moves[k].sectors);
+        free_shocks(ctx, s->moves[k].threat, s->moves[k].nthreat);
     }
-    tq__free(ctx, s->shocks);
+    tq__free(ctx, s->moves);
     for (int k = 0; k < s->ntargets; k++)
         tq__free(ctx, s->targets[k].region);
     tq__free(ctx, s->targets);
@@ -534,6 +562,138 @@ static tq_status parse_list(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
     return TQ_OK;
 }
 
+/* ----------------------------------------------------------- strategy --- */
+
+/* One entry of strategy: (docs/strategic.md, "Moves in scenario files"):
+ *   optimal: REGION | nash: [REGIONS] | talks: [REGIONS]   (exactly one of them)
+ *   sectors: a code, list or group     form: sector|uniform|per-partner
+ *   max_tariff: 300%                   threat: a tariff list (talks only) */
+static tq_status parse_move(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(sp, n, TQ_ERR_PARSE,
+                      "each strategy: entry is a mapping starting with optimal: REGION, nash: [REGIONS] or talks: "
+                      "[REGIONS]");
+    tq_status st = grow(sp, (void **)&s->moves, &s->nmoves, sizeof(move));
+    if (st)
+        return st;
+    move *mv = &s->moves[s->nmoves - 1];
+    where_of(sp, n, mv->where, sizeof mv->where);
+    mv->kind = -1;
+    mv->form = -1;
+    const yaml_node_t *threat_key = NULL;
+    int one_item_list = 0; /* talks: [AAA]: one region (a single code may still be a group) */
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
+        const char *k = scalar(kn);
+        if (!k)
+            return err_at(sp, kn, TQ_ERR_PARSE, "keys must be plain words");
+        int kind = !strcmp(k, "optimal") ? TQ_MOVE_OPTIMAL
+                   : !strcmp(k, "nash")  ? TQ_MOVE_NASH
+                   : !strcmp(k, "talks") ? TQ_MOVE_TALKS
+                                         : -1;
+        if (kind >= 0) {
+            if (mv->kind >= 0)
+                return err_at(sp, kn, TQ_ERR_PARSE,
+                              "one move per entry: optimal:, nash: or talks: (start a new '- ' for the next move)");
+            mv->kind = kind;
+            if (kind == TQ_MOVE_OPTIMAL && vn->type != YAML_SCALAR_NODE)
+                return err_at(sp, vn, TQ_ERR_PARSE, "optimal: takes one region code (e.g. 'optimal: USA')");
+            if ((st = parse_sel(sp, doc, vn, k, &mv->players)))
+                return st;
+            one_item_list = vn->type == YAML_SEQUENCE_NODE && mv->players.n == 1;
+            if (kind == TQ_MOVE_OPTIMAL && mv->players.n == 0)
+                return err_at(sp, vn, TQ_ERR_PARSE, "optimal: takes one region code, not all");
+        } else if (!strcmp(k, "sectors") || !strcmp(k, "sector")) {
+            if ((st = parse_sel(sp, doc, vn, k, &mv->sectors)))
+                return st;
+            mv->have_sectors = 1;
+        } else if (!strcmp(k, "form")) {
+            const char *v = scalar(vn);
+            if (v && (!strcmp(v, "sector") || !strcmp(v, "per-sector")))
+                mv->form = TQ_FORM_SECTOR;
+            else if (v && !strcmp(v, "uniform"))
+                mv->form = TQ_FORM_UNIFORM;
+            else if (v && !strcmp(v, "per-partner"))
+                mv->form = TQ_FORM_PER_PARTNER;
+            else
+                return err_at(sp, vn, TQ_ERR_PARSE,
+                              "form is sector (one rate per sector, the default), uniform or per-partner");
+        } else if (!strcmp(k, "max_tariff")) {
+            const char *v = scalar(vn), *suf = "";
+            double x = 0;
+            if (!v || parse_value(v, &x, &suf) || strcmp(suf, "%") || !(x > 0) || x > 100000)
+                return err_at(sp, vn, TQ_ERR_PARSE,
+                              "max_tariff is a percentage above 0 and at most 100000%% (e.g. 'max_tariff: 300%%')");
+            mv->upper = x / 100;
+        } else if (!strcmp(k, "threat")) {
+            /* the threat's tariffs go into a scratch scenario, then into the move */
+            scen tmp;
+            memset(&tmp, 0, sizeof tmp);
+            st = parse_list(sp, doc, vn, &tmp, 0, 0, k);
+            free_shocks(sp->ctx, mv->threat, mv->nthreat);
+            mv->threat = tmp.shocks;
+            mv->nthreat = tmp.nshocks;
+            if (st)
+                return st;
+            threat_key = kn;
+        } else {
+            return err_at(sp, kn, TQ_ERR_PARSE,
+                          "unknown key '%s' in a strategy: entry (optimal, nash, talks, sectors, form, max_tariff, "
+                          "threat)",
+                          k);
+        }
+    }
+    if (mv->kind < 0)
+        return err_at(sp, n, TQ_ERR_PARSE,
+                      "this strategy: entry names no move (optimal: REGION, nash: [REGIONS] "
+                      "or talks: [REGIONS])");
+    if (threat_key && mv->kind != TQ_MOVE_TALKS)
+        return err_at(sp, threat_key, TQ_ERR_PARSE, "threat: belongs to a talks: move");
+    if (mv->kind == TQ_MOVE_TALKS && one_item_list)
+        return err_at(sp, n, TQ_ERR_PARSE, "talks: needs at least two regions (a list, a group or all)");
+    return TQ_OK;
+}
+
+static tq_status parse_strategy(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, scen *s)
+{
+    if (n->type == YAML_MAPPING_NODE) /* one move: strategy: {nash: [USA, CHN]} */
+        return parse_move(sp, doc, n, s);
+    if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
+        return err_at(sp, n, TQ_ERR_PARSE,
+                      "strategy: is a list of moves, each starting with '- optimal: REGION', '- nash: [...]' or "
+                      "'- talks: [...]'");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        tq_status st = parse_move(sp, doc, yaml_document_get_node(doc, *it), s);
+        if (st)
+            return st;
+    }
+    return TQ_OK;
+}
+
+/* A scenario's moves are played by the strategic layer, which changes tariffs only and
+ * solves with the baseline's deficits: non-tariff shocks and the share and target
+ * closures would make its equilibria differ from the run's. */
+static tq_status check_strategy(tq_spec *sp, const scen *s)
+{
+    if (!s->nmoves)
+        return TQ_OK;
+    for (int q = 0; q < s->nshocks; q++)
+        if (s->shocks[q].type != SH_TARIFF)
+            return tq__error(sp->ctx, TQ_ERR_PARSE, s->shocks[q].where, 0, "strategy",
+                             "a scenario with strategy: takes tariff shocks only (tariffs:, retaliation:), not ntb: "
+                             "(the strategic moves change tariffs only)");
+    if (s->draws != 0)
+        return tq__error(sp->ctx, TQ_ERR_PARSE, s->moves[0].where, 0, "strategy",
+                         "a scenario with strategy: takes no uncertainty: draws (each draw would need the moves "
+                         "played again)");
+    if (s->closure == TQ_CLOSURE_SHARE || s->closure == TQ_CLOSURE_TARGET)
+        return tq__error(sp->ctx, TQ_ERR_PARSE, s->moves[0].where, 0, "strategy",
+                         "strategy: needs closure fixed or balanced (the strategic moves solve with the baseline's "
+                         "deficits)");
+    return TQ_OK;
+}
+
 static int closure_of(const char *s)
 {
     if (!s)
@@ -668,6 +828,8 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
             st = parse_list(sp, doc, vn, s, 0, 1, k);
         } else if (!strcmp(k, "ntb")) {
             st = parse_list(sp, doc, vn, s, 1, 0, k);
+        } else if (!strcmp(k, "strategy")) {
+            st = parse_strategy(sp, doc, vn, s);
         } else if (!strcmp(k, "deficits")) {
             if (vn->type != YAML_MAPPING_NODE)
                 return err_at(sp, vn, TQ_ERR_PARSE,
@@ -1169,9 +1331,9 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
     if ((st = parse_scen(sp, &doc, root, &top, &list)))
         goto done;
     if (list) {
-        if (top.nshocks || top.ntargets) {
+        if (top.nshocks || top.ntargets || top.nmoves) {
             st = err_at(sp, list, TQ_ERR_PARSE,
-                        "with scenarios: the shocks go inside each scenario, not at the top level");
+                        "with scenarios: the shocks and strategy: go inside each scenario, not at the top level");
             goto done;
         }
         int cnt = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
@@ -1189,7 +1351,8 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
             sp->s[k].closure = -1;
             sp->s[k].model = -1;
             sp->n = k + 1;
-            if ((st = parse_scen(sp, &doc, it, &sp->s[k], NULL)) || (st = inherit(sp, &top, &sp->s[k])))
+            if ((st = parse_scen(sp, &doc, it, &sp->s[k], NULL)) || (st = inherit(sp, &top, &sp->s[k])) ||
+                (st = check_strategy(sp, &sp->s[k])))
                 goto done;
             if (!sp->s[k].name) {
                 st = err_at(sp, it, TQ_ERR_PARSE, "each scenario in scenarios: needs a name:");
@@ -1210,6 +1373,8 @@ tq_status tq_spec_parse(tq_context *ctx, const char *text, size_t len, const cha
         sp->s[0] = top;
         sp->n = 1;
         memset(&top, 0, sizeof top);
+        if ((st = check_strategy(sp, &sp->s[0])))
+            goto done;
         if (!sp->s[0].name) {
             /* default name: the file name without folder and extension */
             const char *b = strrchr(sp->origin, '/');
@@ -1585,47 +1750,38 @@ static const char *what_cell(const tq_dataset *ds, int n, int i, int j, char *bu
     return buf;
 }
 
-tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
-                        tq_scenario *sc)
+/* Apply shocks[0..nshocks-1] in order to the tariffs t [n,i,j] and, for non-tariff shocks,
+ * to sc's iceberg changes (sc may be NULL for tariff shocks only). mi, me (N) and ms (J)
+ * are scratch; *pairsp (N^2, allocated on the first pairs_file) is the caller's to free. */
+static tq_status apply_shocks(tq_context *ctx, const tq_dataset *ds, const double *theta, const shock *shocks,
+                              int nshocks, double *t, tq_scenario *sc, unsigned char *mi, unsigned char *me,
+                              unsigned char *ms, double **pairsp)
 {
-    if (k < 0 || k >= sp->n)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "scenario index %d out of range", k);
-    const scen *s = &sp->s[k];
     const int N = ds->N, J = ds->J;
-    if (tq_baseline_regions(b) != N || tq_baseline_sectors(b) != J)
-        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "baseline and dataset differ in size");
-    unsigned char *mi = tq__malloc(ctx, (size_t)N), *me = tq__malloc(ctx, (size_t)N), *ms = tq__malloc(ctx, (size_t)J);
-    double *pairs = NULL, *tgt = NULL;
-    tq_status st = TQ_OK;
-    if (!mi || !me || !ms) {
-        st = TQ_ERR_NOMEM;
-        goto done;
-    }
-    /* the iceberg array is made only when a shock needs it (it is N^2 J doubles) */
-    double *t = tq_scenario_tariffs(sc), *d = NULL;
+    double *d = NULL, *pairs = *pairsp;
     char cell[200];
-    const double *theta = tq_baseline_array(b, TQ_THETA, NULL);
-    for (int q = 0; q < s->nshocks; q++) {
-        const shock *sh = &s->shocks[q];
-        if (sh->type != SH_TARIFF && !d && !(d = tq_scenario_iceberg(sc))) {
+    tq_status st = TQ_OK;
+    for (int q = 0; q < nshocks; q++) {
+        const shock *sh = &shocks[q];
+        if (sh->type != SH_TARIFF && !d && (!sc || !(d = tq_scenario_iceberg(sc)))) {
             st = TQ_ERR_NOMEM;
-            goto done;
+            goto out;
         }
         if (sh->pairs_file) {
-            if (!pairs && !(pairs = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N))) {
+            if (!pairs && !(pairs = *pairsp = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N))) {
                 st = TQ_ERR_NOMEM;
-                goto done;
+                goto out;
             }
             if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs)))
-                goto done;
+                goto out;
             memset(mi, 1, (size_t)N);
             memset(me, 1, (size_t)N);
         } else if ((st = resolve(ctx, ds, &sh->imp, TQ_GROUP_REGION, mi)) ||
                    (st = resolve(ctx, ds, &sh->exp_, TQ_GROUP_REGION, me))) {
-            goto done;
+            goto out;
         }
         if ((st = resolve(ctx, ds, &sh->sec, TQ_GROUP_SECTOR, ms)))
-            goto done;
+            goto out;
         int touched = 0;
         for (int n = 0; n < N; n++) {
             if (!mi[n])
@@ -1646,7 +1802,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                     snprintf(what, sizeof what, "%.200s: exporter %s importer %s", sh->pairs_file, ds->rcode[i],
                              ds->rcode[n]);
                     if ((st = tq__valid_partial(ctx, sh->where, NULL, what, bval)))
-                        goto done;
+                        goto out;
                 }
                 for (int j = 0; j < J; j++) {
                     if (!ms[j])
@@ -1661,11 +1817,11 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                             st = tq__error(ctx, TQ_ERR_INVALID, sh->where, 0, NULL,
                                            "this shock takes %s's tariff on %s in %s to %.4g%%, below -100%%",
                                            ds->rcode[n], ds->rcode[i], ds->scode[j], 100 * nt);
-                            goto done;
+                            goto out;
                         }
                         if ((st =
                                  tq__valid_tariff(ctx, sh->where, NULL, what_cell(ds, n, i, j, cell, sizeof cell), nt)))
-                            goto done;
+                            goto out;
                         t[a] = nt;
                     } else {
                         if (sh->type == SH_NTB_AVE)
@@ -1674,7 +1830,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                             d[a] *= exp(-bval / theta[j]);
                         if ((st = tq__valid_iceberg(ctx, sh->where, NULL, what_cell(ds, n, i, j, cell, sizeof cell),
                                                     d[a])))
-                            goto done;
+                            goto out;
                     }
                 }
             }
@@ -1682,9 +1838,33 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
         if (!touched) {
             st = tq__error(ctx, TQ_ERR_INVALID, sh->where, 0, NULL,
                            "this shock selects no trade flow (importer and exporter are the same region?)");
-            goto done;
+            goto out;
         }
     }
+out:
+    return st;
+}
+
+tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, const tq_baseline *b,
+                        tq_scenario *sc)
+{
+    if (k < 0 || k >= sp->n)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "scenario index %d out of range", k);
+    const scen *s = &sp->s[k];
+    const int N = ds->N, J = ds->J;
+    if (tq_baseline_regions(b) != N || tq_baseline_sectors(b) != J)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "baseline and dataset differ in size");
+    unsigned char *mi = tq__malloc(ctx, (size_t)N), *me = tq__malloc(ctx, (size_t)N), *ms = tq__malloc(ctx, (size_t)J);
+    double *pairs = NULL, *tgt = NULL;
+    tq_status st = TQ_OK;
+    if (!mi || !me || !ms) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    /* the iceberg array is made only when a shock needs it (it is N^2 J doubles) */
+    if ((st = apply_shocks(ctx, ds, tq_baseline_array(b, TQ_THETA, NULL), s->shocks, s->nshocks,
+                           tq_scenario_tariffs(sc), sc, mi, me, ms, &pairs)))
+        goto done;
     int closure = s->closure < 0 ? TQ_CLOSURE_FIXED : s->closure;
     if (closure == TQ_CLOSURE_TARGET) {
         if (s->ntargets == 0) {
@@ -1804,6 +1984,12 @@ int tq_spec_named_regions(const tq_spec *sp, int k, const tq_dataset *ds, unsign
         if (n >= 0)
             mask[n] = 1;
     }
+    for (int q = 0; q < s->nmoves; q++) /* the movers of strategy: */
+        for (int c = 0; c < s->moves[q].players.n; c++) {
+            int n = tq_dataset_find_region(ds, s->moves[q].players.codes[c]);
+            if (n >= 0)
+                mask[n] = 1;
+        }
     int cnt = 0;
     for (int n = 0; n < ds->N; n++)
         cnt += mask[n];
@@ -1822,4 +2008,112 @@ tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, u
     if (seed)
         *seed = s->have_seed ? s->seed : 1;
     return TQ_OK;
+}
+
+/* ---------------------------------------------------------- the moves --- */
+
+int tq_spec_moves(const tq_spec *sp, int k)
+{
+    return sp && k >= 0 && k < sp->n ? sp->s[k].nmoves : 0;
+}
+
+void tq__move_spec_free(tq_context *ctx, tq__move_spec *mv)
+{
+    if (!mv)
+        return;
+    tq__free(ctx, mv->players);
+    tq__free(ctx, mv->sectors);
+    mv->players = mv->sectors = NULL;
+    mv->nplayers = mv->nsectors = 0;
+}
+
+tq_status tq__spec_move(tq_context *ctx, const tq_spec *sp, int k, int m, const tq_dataset *ds, tq__move_spec *out)
+{
+    memset(out, 0, sizeof *out);
+    if (k < 0 || k >= sp->n || m < 0 || m >= sp->s[k].nmoves)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "no move %d in scenario %d", m, k);
+    const move *mv = &sp->s[k].moves[m];
+    const int N = ds->N, J = ds->J;
+    out->kind = (tq_move_kind)mv->kind;
+    out->form = mv->form;
+    out->upper = mv->upper;
+    out->has_threat = mv->nthreat > 0;
+    out->where = mv->where;
+    unsigned char *seen = tq__calloc(ctx, (size_t)(N > J ? N : J), 1), *mask = tq__malloc(ctx, (size_t)(N > J ? N : J));
+    out->players = tq__malloc(ctx, sizeof(int) * (size_t)N);
+    tq_status st = TQ_OK;
+    if (!seen || !mask || !out->players) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    /* players in the order written (the order of the best responses of a war) */
+    int count = mv->players.n ? mv->players.n : 1;
+    for (int c = 0; c < count; c++) {
+        sel one = mv->players;
+        if (mv->players.n) {
+            one.codes = &mv->players.codes[c];
+            one.n = 1;
+        }
+        if ((st = resolve(ctx, ds, &one, TQ_GROUP_REGION, mask)))
+            goto done;
+        int members = 0;
+        for (int n = 0; n < N; n++)
+            members += mask[n];
+        if (out->kind == TQ_MOVE_OPTIMAL && members != 1) {
+            st = tq__error(ctx, TQ_ERR_INVALID, mv->players.where, 0, "optimal",
+                           "optimal: takes one region; '%s' is a group of %d (use nash: for several)",
+                           mv->players.codes[c], members);
+            goto done;
+        }
+        for (int n = 0; n < N; n++) {
+            if (!mask[n])
+                continue;
+            if (seen[n]) {
+                st = tq__error(ctx, TQ_ERR_INVALID, mv->players.where, 0, NULL, "region %s is named twice",
+                               ds->rcode[n]);
+                goto done;
+            }
+            seen[n] = 1;
+            out->players[out->nplayers++] = n;
+        }
+    }
+    if (out->kind == TQ_MOVE_TALKS && out->nplayers < 2) {
+        st = tq__error(ctx, TQ_ERR_INVALID, mv->players.where, 0, "talks", "talks: needs at least two regions");
+        goto done;
+    }
+    if (mv->have_sectors) {
+        if ((st = resolve(ctx, ds, &mv->sectors, TQ_GROUP_SECTOR, mask)))
+            goto done;
+        if (!(out->sectors = tq__malloc(ctx, sizeof(int) * (size_t)J))) {
+            st = TQ_ERR_NOMEM;
+            goto done;
+        }
+        for (int j = 0; j < J; j++)
+            if (mask[j])
+                out->sectors[out->nsectors++] = j;
+    }
+done:
+    tq__free(ctx, seen);
+    tq__free(ctx, mask);
+    if (st)
+        tq__move_spec_free(ctx, out);
+    return st;
+}
+
+tq_status tq__spec_move_threat(tq_context *ctx, const tq_spec *sp, int k, int m, const tq_dataset *ds, double *t)
+{
+    if (k < 0 || k >= sp->n || m < 0 || m >= sp->s[k].nmoves)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "no move %d in scenario %d", m, k);
+    const move *mv = &sp->s[k].moves[m];
+    unsigned char *mi = tq__malloc(ctx, (size_t)ds->N), *me = tq__malloc(ctx, (size_t)ds->N),
+                  *ms = tq__malloc(ctx, (size_t)ds->J);
+    double *pairs = NULL;
+    tq_status st = !mi || !me || !ms
+                       ? TQ_ERR_NOMEM
+                       : apply_shocks(ctx, ds, NULL, mv->threat, mv->nthreat, t, NULL, mi, me, ms, &pairs);
+    tq__free(ctx, mi);
+    tq__free(ctx, me);
+    tq__free(ctx, ms);
+    tq__free(ctx, pairs);
+    return st;
 }
