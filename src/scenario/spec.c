@@ -2101,7 +2101,8 @@ tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_
     /* group by cell, keeping the file order within a cell: sort by (cell, position) */
     for (size_t q = 0; q < nit; q++) /* position as a tie-break: qsort is not stable */
         it[q].cell = it[q].cell * (nit + 1) + q;
-    qsort(it, nit, sizeof *it, cmp_item_cell);
+    if (nit > 1)
+        qsort(it, nit, sizeof *it, cmp_item_cell);
     for (size_t q = 0; q < nit; q++)
         it[q].cell /= nit + 1;
     size_t nc = 0;

@@ -4,8 +4,8 @@
  * band is the point; the theta draws do not move when partial-effect draws are added or
  * switched off; in the one-sector EU-enlargement economy (theta 4) with b drawn alone the
  * draws of b are N(b, se) and each draw's welfare is that of the scenario solved at the
- * draw's b (and theta), so the welfare band follows b's; 1 and 2 threads and any split of
- * the blocks give the same bytes; one estimated coefficient is one random variable;
+ * draw's b (and theta), so the welfare band follows b's; 1 and 2 threads, any split of
+ * the blocks and a resumed checkpoint give the same bytes; one estimated coefficient is one random variable;
  * malformed standard errors are errors naming the place. */
 #include "tq_test.h"
 
@@ -293,7 +293,7 @@ static void test_theta_draws_unchanged(void **state)
 static void test_band_follows_b(void **state)
 {
     (void)state;
-    /* b drawn alone (theta 4 held: ge_gravity_eu has no published sets) */
+    /* b drawn alone (theta held at 4, as in ge_gravity) */
     tq_spec *sp = eu_spec("eu", "{b: 0.2242490, se: 0.0713086}", "uncertainty:\n  theta: false\n");
     const int D = 400;
     tq_sweep *s = sweep(sp, "draw=400", 2, 0, NULL, 0, 0);
@@ -382,6 +382,33 @@ static void test_theta_and_b_threads(void **state)
     tq_sweep_free(a);
     tq_sweep_free(b);
     tq_sweep_free(c);
+    tq_spec_free(sp);
+}
+
+static void test_resume(void **state)
+{
+    (void)state;
+    tq_spec *sp = eu_spec("resume", "{b: 0.2242490, se: 0.0713086}", "uncertainty:\n  theta: false\n");
+    char ck[4200];
+    snprintf(ck, sizeof ck, "%s/pe.ckpt", tmp);
+    tq_sweep *full = sweep(sp, "draw=12", 2, 4, NULL, 0, 0);
+    OK(tq_sweep_run(full, 0, tq_sweep_blocks(full)));
+    tq_sweep *part = sweep(sp, "draw=12", 1, 4, NULL, 0, 0);
+    OK(tq_sweep_checkpoint(part, ck));
+    OK(tq_sweep_run(part, 1, 1)); /* killed after one block of three */
+    tq_sweep_free(part);
+    tq_sweep *res = sweep(sp, "draw=12", 2, 4, NULL, 0, 0);
+    OK(tq_sweep_checkpoint(res, ck));
+    assert_null(tq_sweep_values(res, 0));
+    assert_non_null(tq_sweep_values(res, 4));
+    OK(tq_sweep_run(res, 0, tq_sweep_blocks(res)));
+    same_values(full, res);
+    tq_sweep_free(res);
+    /* the checkpoint of the same sweep without the partial-effect draws is another's */
+    tq_sweep *off = sweep(sp, "draw=12", 1, 4, NULL, 0, -1);
+    assert_int_equal(tq_sweep_checkpoint(off, ck), TQ_ERR_INVALID);
+    tq_sweep_free(off);
+    tq_sweep_free(full);
     tq_spec_free(sp);
 }
 
@@ -485,7 +512,7 @@ int main(void)
         cmocka_unit_test(test_plan_reproduces_apply), cmocka_unit_test(test_band_collapses),
         cmocka_unit_test(test_theta_draws_unchanged), cmocka_unit_test(test_band_follows_b),
         cmocka_unit_test(test_theta_and_b_threads),   cmocka_unit_test(test_one_variable_per_coefficient),
-        cmocka_unit_test(test_bad_standard_errors),
+        cmocka_unit_test(test_bad_standard_errors),   cmocka_unit_test(test_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
