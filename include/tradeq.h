@@ -1468,8 +1468,8 @@ TQ_API tq_outcome *tq_sweep_outcome(tq_sweep *s);
  * otherwise. */
 TQ_API const double *tq_sweep_theta(const tq_sweep *s, int p);
 /* The partial effects b of point p's draw, one per random variable (an estimated
- * coefficient, a `partial_effect: {b, se}` entry, or a pairs-file row with an se; in the
- * order of the entries, a pairs file's rows by importer, then exporter), *count of them; the central b when partial
+ * coefficient, a `partial_effect: {b, se}` entry, or a pairs-file row with an se; in file
+ * order), *count of them; the central b when partial
  * effects are not drawn. NULL (and *count 0) when the scenario has none. Storage owned by s, valid until the next call.
  * count may be NULL. */
 TQ_API const double *tq_sweep_partial_effects(const tq_sweep *s, int p, int *count);

@@ -1622,11 +1622,14 @@ static int region_code(void *ud, const char *code)
 
 /* Read a pairs file (exporter,importer,value[,se]; docs/scenarios.md) into a [n,i]
  * matrix of b values (NAN = not listed) and, when se is not NULL, of their standard
- * errors (0 without the optional se column). A long table: unknown codes, duplicate pairs,
- * bad numbers and a negative se are errors naming the file, line and column. */
+ * errors (0 without the optional se column) and the pairs n*N+i in file order (order[],
+ * *norder of them). A long table: unknown codes, duplicate pairs, bad numbers and a
+ * negative se are errors naming the file, line and column. */
 static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, int need_value, double *b,
-                            double *se)
+                            double *se, size_t *order, size_t *norder)
 {
+    if (norder)
+        *norder = 0;
     const int N = ds->N;
     for (size_t q = 0; q < (size_t)N * (size_t)N; q++) {
         b[q] = NAN;
@@ -1659,6 +1662,8 @@ static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *p
     while (!st && tq__lt_next(&t, &st)) {
         size_t q = (size_t)tq__lt_key(&t, 1) * (size_t)N + (size_t)tq__lt_key(&t, 0);
         b[q] = tq__lt_value(&t, 2);
+        if (order)
+            order[(*norder)++] = q; /* each pair once: the table is unique */
         if (need_value && tq__lt_has(&t, 3)) {
             double e = tq__lt_value(&t, 3);
             if (!(e >= 0)) {
@@ -1711,7 +1716,7 @@ tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const tq_data
                 st = TQ_ERR_NOMEM;
                 goto done;
             }
-            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, NULL)))
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, NULL, NULL, NULL)))
                 goto done;
             memset(mi, 1, (size_t)N);
             memset(me, 1, (size_t)N);
@@ -2001,6 +2006,7 @@ tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_
     int *shock_rv = tq__calloc(ctx, (size_t)s->nshocks + 1, sizeof(int));
     double *pairs = NULL, *pse = NULL;
     int *pair_rv = NULL;
+    size_t *order = NULL, norder = 0;
     plan_item *it = NULL;
     size_t nit = 0, capit = 0;
     int caprv = 0;
@@ -2036,18 +2042,20 @@ tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_
         if (sh->pairs_file) {
             if (!pairs && (!(pairs = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N)) ||
                            !(pse = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N)) ||
-                           !(pair_rv = tq__malloc(ctx, sizeof(int) * (size_t)N * (size_t)N)))) {
+                           !(pair_rv = tq__malloc(ctx, sizeof(int) * (size_t)N * (size_t)N)) ||
+                           !(order = tq__malloc(ctx, sizeof(size_t) * (size_t)N * (size_t)N)))) {
                 st = TQ_ERR_NOMEM;
                 goto done;
             }
-            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, pse)))
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, pse, order, &norder)))
                 goto done;
             memset(mi, 1, (size_t)N);
             memset(me, 1, (size_t)N);
-            for (size_t c = 0; c < (size_t)N * (size_t)N; c++) {
+            for (size_t c = 0; c < (size_t)N * (size_t)N; c++)
                 pair_rv[c] = TQ__PLAN_FIXED;
-                if (sh->op == OP_FROM_FILE && !isnan(pairs[c]) && pse[c] > 0 &&
-                    (pair_rv[c] = plan_new_rv(ctx, p, &caprv, pse[c], pairs[c])) < 0) {
+            for (size_t r = 0; r < norder && sh->op == OP_FROM_FILE; r++) { /* a variable per row, in file order */
+                size_t c = order[r];
+                if (pse[c] > 0 && (pair_rv[c] = plan_new_rv(ctx, p, &caprv, pse[c], pairs[c])) < 0) {
                     st = TQ_ERR_NOMEM;
                     goto done;
                 }
@@ -2132,6 +2140,7 @@ done:
     tq__free(ctx, pairs);
     tq__free(ctx, pse);
     tq__free(ctx, pair_rv);
+    tq__free(ctx, order);
     tq__free(ctx, it);
     if (st) {
         tq__ntb_plan_free(ctx, p);
