@@ -385,6 +385,41 @@ static void test_theta_and_b_threads(void **state)
     tq_spec_free(sp);
 }
 
+static void test_pair_balance_follows_b(void **state)
+{
+    (void)state;
+    /* the default question with an NTB entry on the same pair, b drawn alone: a larger b
+     * raises US imports of Japanese cars at given prices, so the US balance with Japan
+     * (the named pair's) falls draw by draw as b rises */
+    const char *text = "name: autos-b\ndata:\n  dataset: wiod2014\ntariffs:\n"
+                       "  - {importer: USA, exporter: JPN, sectors: autos, add: 25pp}\nntb:\n"
+                       "  - {importer: USA, exporter: JPN, sectors: autos, partial_effect: {b: -0.3, se: 0.1}}\n";
+    tq_spec *sp = spec_of("autos_b.yaml", text);
+    const int D = 12;
+    tq_sweep *s = sweep(sp, "draw=12", 2, 3, NULL, -1, 0);
+    OK(tq_sweep_run(s, 0, tq_sweep_blocks(s)));
+    const int N = tq_dataset_regions(tq_outcome_dataset(tq_sweep_outcome(s)));
+    double b[12], bal[12];
+    for (int p = 0; p < D; p++) {
+        b[p] = tq_sweep_partial_effects(s, p, NULL)[0];
+        bal[p] = tq_sweep_values(s, p)[TQ_SWEEP_REGIONS + 4 * (size_t)N]; /* the pair's balance after */
+    }
+    double lo = bal[0], hi = bal[0];
+    for (int p = 0; p < D; p++) {
+        lo = fmin(lo, bal[p]), hi = fmax(hi, bal[p]);
+        for (int q = 0; q < D; q++)
+            if (b[p] < b[q])
+                assert_true(bal[p] > bal[q]);
+    }
+    assert_true(lo < hi);
+    /* the named pair gives the balance a band */
+    const tq_bands *bd = NULL;
+    OK(tq_sweep_bands(s, &bd));
+    assert_true(bd->pair_balance != NULL);
+    tq_sweep_free(s);
+    tq_spec_free(sp);
+}
+
 static void test_resume(void **state)
 {
     (void)state;
@@ -509,10 +544,11 @@ static void test_bad_standard_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_reproduces_apply), cmocka_unit_test(test_band_collapses),
-        cmocka_unit_test(test_theta_draws_unchanged), cmocka_unit_test(test_band_follows_b),
-        cmocka_unit_test(test_theta_and_b_threads),   cmocka_unit_test(test_one_variable_per_coefficient),
-        cmocka_unit_test(test_bad_standard_errors),   cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_plan_reproduces_apply),  cmocka_unit_test(test_band_collapses),
+        cmocka_unit_test(test_theta_draws_unchanged),  cmocka_unit_test(test_band_follows_b),
+        cmocka_unit_test(test_theta_and_b_threads),    cmocka_unit_test(test_one_variable_per_coefficient),
+        cmocka_unit_test(test_bad_standard_errors),    cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_pair_balance_follows_b),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
