@@ -4,7 +4,8 @@
  * band is the point; the theta draws do not move when partial-effect draws are added or
  * switched off; in the one-sector EU-enlargement economy (theta 4) with b drawn alone the
  * draws of b are N(b, se) and each draw's welfare is that of the scenario solved at the
- * draw's b (and theta), so the welfare band follows b's; 1 and 2 threads, any split of
+ * draw's b (and theta), so the welfare band follows b's, and on wiod2014 the named pair's
+ * balance falls as b rises; 1 and 2 threads, any split of
  * the blocks and a resumed checkpoint give the same bytes; one estimated coefficient is one random variable;
  * malformed standard errors are errors naming the place. */
 #include "tq_test.h"
