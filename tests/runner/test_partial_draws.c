@@ -375,6 +375,8 @@ static void test_theta_and_b_threads(void **state)
     for (int p = 0; p < 10; p += 3) {
         double th = tq_sweep_theta(a, p)[0], bd = tq_sweep_partial_effects(a, p, NULL)[0];
         assert_true(th != 4.0);
+        /* b's normal is not theta's (their own streams) */
+        assert_true(fabs((th - 4.0) / 0.8 - (bd - B_EU) / SE_EU) > 1e-6);
         double w = tq_sweep_values(a, p)[TQ_SWEEP_REGIONS + 4 * hun];
         /* against the scenario solved at the draw's theta and b; the draw's answer with
          * d^ kept at exp(-b/4) would differ by far more */
