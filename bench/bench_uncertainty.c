@@ -3,11 +3,16 @@
  *   (a) 1,000 theta draws (goal: under 10 s on this 2-core machine),
  *   (b) a 100-point sweep of the US tariff on Japanese motor vehicles, 0 to 49.5% in
  *       steps of 0.5 (goal: under 2 s),
+ *   (c) 1,000 draws with the partial-effect draws on (docs/uncertainty.md): the default
+ *       question plus an NTB entry on the same pair, partial effect -0.3 with standard
+ *       error 0.1 (theta and b drawn, the iceberg change made again per draw), and the
+ *       EU enlargement of scenarios/eu-enlargement.yaml with b = 0.2242490 (SE 0.0713086)
+ *       drawn alone (one sector, theta 4),
  * each with the time per solve and the mean iterations, for 1 and T worker threads.
  * The time to load the data and solve the central point (tq_sweep_prepare) is printed
  * apart: it is paid once per command.
  *
- * usage: bench_uncertainty [--draws N] [--threads T]   (run from the build folder) */
+ * usage: bench_uncertainty [--draws N] [--threads T] [--partial-only]   (from the build folder) */
 #include "tradeq.h"
 
 #include "bench_util.h"
@@ -85,12 +90,14 @@ static void one(tq_context *ctx, tq_runner *r, tq_spec *sp, const char *axis, in
 
 int main(int argc, char **argv)
 {
-    int draws = 1000, threads = 2;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--draws"))
-            draws = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]);
+    int draws = 1000, threads = 2, partial_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--partial-only"))
+            partial_only = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--draws"))
+            draws = atoi(argv[++i]);
+        else if (i + 1 < argc && !strcmp(argv[i], "--threads"))
+            threads = atoi(argv[++i]);
     }
     tq_context *ctx = NULL;
     tq_runner *r = NULL;
@@ -105,9 +112,31 @@ int main(int argc, char **argv)
     char axis[64];
     snprintf(axis, sizeof axis, "draw=%d", draws);
     const char *tariff = "tariff USA:JPN:autos=0..49.5 step 0.5";
-    for (int t = 1; t <= threads; t += threads > 1 ? threads - 1 : 1) {
+    for (int t = 1; t <= threads && !partial_only; t += threads > 1 ? threads - 1 : 1) {
         one(ctx, r, sp, tariff, t, 2.0);
         one(ctx, r, sp, axis, t, 10.0);
+    }
+    /* (c) partial-effect draws on */
+    static const char autos_pe[] = "name: autos-ntb\ndata:\n  dataset: wiod2014\ntariffs:\n"
+                                   "  - {importer: USA, exporter: JPN, sectors: autos, add: 25pp}\nntb:\n"
+                                   "  - {importer: USA, exporter: JPN, sectors: autos, "
+                                   "partial_effect: {b: -0.3, se: 0.1}}\n";
+    char eu[8192];
+    snprintf(eu, sizeof eu,
+             "name: eu-draws\ndata:\n  dataset: ge_gravity_eu\nuncertainty:\n  theta: false\nntb:\n"
+             "  - pairs_file: %s/scenarios/eu-enlargement-pairs.csv\n    sectors: all\n"
+             "    partial_effect: {b: 0.2242490, se: 0.0713086}\n",
+             TQ_SOURCE_DIR);
+    const char *texts[2] = {autos_pe, eu};
+    const char *names[2] = {"us-japan-autos + ntb {b: -0.3, se: 0.1}", "eu-enlargement, b drawn alone"};
+    for (int k = 0; k < 2; k++) {
+        tq_spec *pe = NULL;
+        if (tq_spec_parse(ctx, texts[k], strlen(texts[k]), "bench.yaml", &pe))
+            die(ctx, names[k]);
+        printf("%s:\n", names[k]);
+        for (int t = 1; t <= threads; t += threads > 1 ? threads - 1 : 1)
+            one(ctx, r, pe, axis, t, 10.0);
+        tq_spec_free(pe);
     }
     tq_spec_free(sp);
     tq_runner_free(r);

@@ -16,7 +16,7 @@ static void help(void)
         "                  [--force] [--check] [--top K] [--rank ev|welfare] [--tol X] [--method anderson|nested-fp]\n"
         "                  [--max-iter N] [--max-seconds S] [--threads N] [--elasticities NAME]\n"
         "                  [--detail summary|full] [--model cp|ossa] [--draws N|sets [--seed S]]\n"
-        "                  [--year YEAR]\n\n"
+        "                  [--draw-params LIST] [--year YEAR]\n\n"
         "Solves each scenario in general equilibrium (docs/model.md (E1)-(E5)) and prints welfare,\n"
         "real wages, prices, tariff revenue and the bilateral balance of the pair in question.\n"
         "With no file and no --tariff it runs the default question (scenarios/us-japan-autos.yaml):\n"
@@ -56,17 +56,30 @@ static void help(void)
            "  --model M       cp (default: Caliendo-Parro, docs/model.md) or ossa (Ossa 2014:\n"
            "                  monopolistic competition, fixed firms, labour only, sigma = theta + 1;\n"
            "                  docs/models.md); default: the scenario's model:, else cp\n"
-           "  --draws N       also solve N draws of theta (per sector a normal with the standard\n"
+           "  --draws N       also solve N draws of theta and of the gravity partial effects that\n"
+           "                  have a standard error (theta: per sector a normal with the standard\n"
            "                  errors of the set, here the spread across the published sets, truncated\n"
            "                  at 0.5) and report median and 90%% band (5th-95th percentile) beside each\n"
            "                  headline number, on screen and in every format (docs/uncertainty.md);\n"
            "                  --draws sets solves each published elasticity set instead; --threads N\n"
            "                  then sets the worker threads (one solver each)\n"
            "  --seed S        seed of the draws (default 1): the same seed gives the same bands\n"
+           "  --draw-params LIST  what --draws N varies: theta, partial_effects (the partial effects\n"
+           "                  b of ntb: entries that have a standard error, b + se z) or both\n"
+           "                  (default: the scenario's uncertainty: mapping, else both)\n"
            "A scenario's strategy: moves (optimal, nash, talks; docs/strategic.md) are played after its\n"
            "shocks; the run reports the equilibrium after the last move and a table of the moves, and\n"
            "--out writes them as moves_<scenario>.csv / .json beside the results.\n"
            "Scenario files: docs/scenarios.md. Result files: docs/results.md.\n");
+}
+
+/* What a run's draws varied, for the band's heading. */
+static const char *drawn_text(const tq_sweep *sw)
+{
+    int th = 0, pe = 0;
+    if (!sw || tq_sweep_drawn(sw, &th, &pe) != TQ_OK)
+        return NULL;
+    return th && pe ? "theta and the partial effects" : pe ? "the partial effects" : th ? "theta" : "nothing (central)";
 }
 
 /* ---------------------------------------------------------------- progress --- */
@@ -144,7 +157,8 @@ static double cell(const tq_tables *t, int k, size_t row, const char *col)
 /* The headline table of one scenario, from the same table model the result files are
  * written from (tq_tables at summary detail), so the screen and the files agree. */
 /* Returns 0, or 1 when the table could not be built or --check failed. */
-static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check, const tq_bands *bands)
+static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev, int check, const tq_bands *bands,
+                          const char *drawn)
 {
     const tq_spec_info *si = tq_outcome_spec_info(oc);
     const tq_dataset *ds = tq_outcome_dataset(oc);
@@ -239,8 +253,8 @@ static int print_scenario(tq_context *ctx, tq_outcome *oc, int top, int rank_ev,
     printf("%-24s %9s %9s %8s\n", "world", "", "", bn(b1, sizeof b1, evsum));
     if (bands) {
         /* the same regions, each headline number as central, median [5th, 95th percentile] */
-        printf("\nuncertainty over %d draws of theta (docs/uncertainty.md): central  median [90%% band]\n",
-               bands->draws);
+        printf("\nuncertainty over %d draws of %s (docs/uncertainty.md): central  median [90%% band]\n", bands->draws,
+               drawn ? drawn : "theta");
         printf("%-24s %-30s %-30s %-30s\n", "region", "income %", "EV bn", "rGDP %");
         for (int q = 0; q < cnt; q++) {
             const size_t n = (size_t)order[q];
@@ -391,6 +405,7 @@ int tq_cmd_run(int argc, char **argv)
     tq_detail detail = TQ_DETAIL_SUMMARY;
     int have_detail = 0;
     const char *draws = NULL;
+    int draw_theta = 0, draw_partial = 0; /* --draw-params: 0 the scenario's choice */
     unsigned long long seed = 1;
     int have_seed = 0;
     for (int i = 1; i < argc; i++) {
@@ -485,6 +500,9 @@ int tq_cmd_run(int argc, char **argv)
             have_seed = 1;
             if (end == v || *end || v[0] == '-')
                 return cli_usage_error("run", "--seed is a whole number, 0 or more, not '%s'", v);
+        } else if (!strcmp(a, "--draw-params") && has_val) {
+            if (cli_draw_params(argv[++i], &draw_theta, &draw_partial))
+                return cli_usage_error("run", "--draw-params lists theta and/or partial_effects, not '%s'", argv[i]);
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--check")) {
@@ -661,6 +679,8 @@ int tq_cmd_run(int argc, char **argv)
                 swo.run.threads = 0;
                 swo.threads = ro.threads;
                 swo.seed = sd;
+                swo.draw_theta = draw_theta;
+                swo.draw_partial = draw_partial;
                 char axis[64];
                 snprintf(axis, sizeof axis, "draw=%s", dr);
                 tq_sweep *sw = NULL;
@@ -698,7 +718,7 @@ int tq_cmd_run(int argc, char **argv)
     if (want_table && !json_stdout) {
         int failed = 0;
         for (int q = 0; q < nruns; q++) {
-            failed |= print_scenario(ctx, OUTCOME(q), top, rank_ev, check, bands[q]);
+            failed |= print_scenario(ctx, OUTCOME(q), top, rank_ev, check, bands[q], drawn_text(sweeps[q]));
             const tq_moves *mv = tq_outcome_moves(OUTCOME(q));
             if (mv && !failed) {
                 int nm = tq_moves_count(mv);

@@ -20,8 +20,8 @@ static void help(void)
 {
     printf("usage: tradeq sweep [FILE.yaml] --vary AXIS [--vary AXIS ...] [--out FILE] [--format csv|json]\n"
            "                    [--plot FILE.svg|FILE.png] [--threads N] [--checkpoint FILE] [--seed S]\n"
-           "                    [--block B] [--data PATH|NAME] [--elasticities NAME] [--tol X]\n"
-           "                    [--method anderson|nested-fp] [--max-iter N] [--force]\n\n"
+           "                    [--block B] [--draw-params LIST] [--data PATH|NAME] [--elasticities NAME]\n"
+           "                    [--tol X] [--method anderson|nested-fp] [--max-iter N] [--force]\n\n"
            "Solves the scenario (default: scenarios/us-japan-autos.yaml) at every point of the grid\n"
            "of the --vary axes and writes one row per point: the varied values, whether the solver\n"
            "converged, and the headline numbers of the named pair (welfare, EV, real wage, real\n"
@@ -37,7 +37,10 @@ static void help(void)
            "  --threads N     worker threads, each with its own solver (default: every core)\n"
            "  --checkpoint FILE  keep finished blocks there; a killed sweep run again with the same\n"
            "                  options resumes without solving them again\n"
-           "  --seed S        seed of the theta draws (default 1)\n"
+           "  --seed S        seed of the draws (default 1)\n"
+           "  --draw-params LIST  what draw=N varies: theta, partial_effects (the gravity partial\n"
+           "                  effects that have a standard error) or theta,partial_effects; default:\n"
+           "                  the scenario's uncertainty: mapping, else both\n"
            "  --block B       points per warm-start chain (default 8); part of the result's\n"
            "                  definition, like the seed\n"
            "Under mpirun (tradeq-mpi, built when OpenMPI is found) the blocks are split between the\n"
@@ -82,6 +85,25 @@ void cli_progress_done(cli_progress *p)
     if (p->shown)
         fprintf(stderr, "\r%90s\r", "");
     p->shown = 0;
+}
+
+int cli_draw_params(const char *list, int *theta, int *partial)
+{
+    *theta = *partial = -1;
+    const char *c = list;
+    while (*c) {
+        size_t len = strcspn(c, ",");
+        if (len == 5 && !strncmp(c, "theta", 5))
+            *theta = 1;
+        else if (len == 15 && !strncmp(c, "partial_effects", 15))
+            *partial = 1;
+        else
+            return -1;
+        c += len;
+        if (*c == ',')
+            c++;
+    }
+    return 0;
 }
 
 void cli_progress_init(cli_progress *p, const char *label, int points)
@@ -235,6 +257,9 @@ int tq_cmd_sweep(int argc, char **argv)
             if (*end || v < 1 || v > 100000)
                 return cli_usage_error("sweep", "%s must be a positive whole number, not '%s'", a, argv[i]);
             *(!strcmp(a, "--threads") ? &so.threads : !strcmp(a, "--block") ? &so.block : &so.run.max_iter) = (int)v;
+        } else if (!strcmp(a, "--draw-params") && has_val) {
+            if (cli_draw_params(argv[++i], &so.draw_theta, &so.draw_partial))
+                return cli_usage_error("sweep", "--draw-params lists theta and/or partial_effects, not '%s'", argv[i]);
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (a[0] == '-') {

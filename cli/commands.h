@@ -61,6 +61,10 @@ void cli_progress_init(cli_progress *p, const char *label, int points);
 /* The context's progress callback (ud: a cli_progress). */
 int cli_sweep_progress(void *ud, const char *stage, double fraction);
 void cli_progress_done(cli_progress *p);
+/* --draw-params LIST (theta, partial_effects, or both, comma-separated): what the draws
+ * vary, as tq_sweep_options.draw_theta / draw_partial (1 drawn, -1 held central).
+ * Returns 0, or -1 for an unknown name. */
+int cli_draw_params(const char *list, int *theta, int *partial);
 /* Plot the headline numbers of a sweep with one numeric axis against it, as SVG or PNG
  * (by path's extension) with cairo. Returns an exit code (message printed). */
 int cli_sweep_plot(tq_context *ctx, const tq_sweep *sw, const char *path);

@@ -757,6 +757,11 @@ TQ_API tq_status tq_spec_apply(tq_context *ctx, const tq_spec *sp, int k, const 
  * theta draws (0: none), *sets 1 for `draws: sets`, *seed the seed (default 1). Any
  * pointer may be NULL. TQ_ERR_INVALID for a bad k. */
 TQ_API tq_status tq_spec_uncertainty(const tq_spec *sp, int k, int *draws, int *sets, uint64_t *seed);
+/* What the draws of scenario k vary, from its `uncertainty:` mapping (docs/uncertainty.md):
+ * *theta 1 unless `theta: false`, *partial_effects 1 unless `partial_effects: false` (the
+ * partial effects of gravity shocks that have a standard error). Either pointer may be
+ * NULL. TQ_ERR_INVALID for a bad k. */
+TQ_API tq_status tq_spec_uncertainty_params(const tq_spec *sp, int k, int *theta, int *partial_effects);
 /* Regions named in scenario k's shocks, deficit targets and strategy: moves (by code):
  * mask[N] set to 1 for each; *importer / *exporter
  * (may be NULL) get the first shock's pair when it names one region each, else -1.
@@ -1473,6 +1478,12 @@ typedef struct tq_sweep_options {
                                copies them: valid until then), or NULL: the spread
                                (sample standard deviation) across the dataset's published
                                sets, sector by sector */
+    int draw_theta;         /* draw=N varies theta: 1 yes, -1 no (theta central in every
+                               draw), 0 the scenario's `uncertainty: theta:` (default yes) */
+    int draw_partial;       /* draw=N varies the partial effects b of gravity shocks that
+                               have a standard error (b + se z, one z per estimated
+                               coefficient): 1 yes, -1 no, 0 the scenario's `uncertainty:
+                               partial_effects:` (default yes) */
 } tq_sweep_options;
 TQ_API void tq_sweep_options_default(tq_sweep_options *o);
 
@@ -1522,6 +1533,17 @@ TQ_API tq_outcome *tq_sweep_outcome(tq_sweep *s);
 /* Theta of draw d (0-based point of a sweep whose only axis is a draw axis), [J]; NULL
  * otherwise. */
 TQ_API const double *tq_sweep_theta(const tq_sweep *s, int p);
+/* The partial effects b of point p's draw, one per random variable (an estimated
+ * coefficient, a `partial_effect: {b, se}` entry, or a pairs-file row with an se; in file
+ * order), *count of them; the central b when partial
+ * effects are not drawn. NULL (and *count 0) when the scenario has none. Storage owned by s, valid until the next call.
+ * count may be NULL. */
+TQ_API const double *tq_sweep_partial_effects(const tq_sweep *s, int p, int *count);
+/* What the draws of a prepared sweep vary: *theta 1 when theta is drawn (draw=N, theta
+ * not switched off), *partial 1 when partial effects are drawn (draw=N, not switched off,
+ * and some NTB entry has a standard error). Either pointer may be NULL. TQ_ERR_INVALID
+ * before tq_sweep_prepare. */
+TQ_API tq_status tq_sweep_drawn(const tq_sweep *s, int *theta, int *partial);
 /* Bands over every point (all must be solved; meant for a sweep whose only axis is a
  * draw axis). Owned by s. They are also attached to the result of the central run
  * (tq_sweep_central): the tables made from that run (tq_tables_new and every result

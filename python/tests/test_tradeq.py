@@ -173,6 +173,26 @@ def test_draws_equal_the_cli():
     assert not (r2.regions.welfare_pct_p05 == r.regions.welfare_pct_p05).all()
 
 
+def test_partial_effect_draws_equal_the_cli(tmp_path):
+    """run(draws=N, draw_params=...) draws the partial effects of gravity shocks with a
+    standard error as tradeq run --draws N --draw-params does, to the last digit."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    eu = tmp_path / "eu.yaml"
+    eu.write_text("name: eu\ndata:\n  dataset: ge_gravity_eu\nntb:\n  - pairs_file: %s\n    sectors: all\n"
+                  "    partial_effect: {b: 0.2242490, se: 0.0713086}\n"
+                  % os.path.join(root, "scenarios", "eu-enlargement-pairs.csv"))
+    csvs = cli_tables([str(eu), "--draws", "16", "--draw-params", "partial_effects"])
+    r = tradeq.run(str(eu), draws=16, draw_params="partial_effects")
+    assert_frame_is_csv(r.regions, csvs["regions"], skip=("seconds",))
+    hun = r.regions[r.regions.region == "HUN"].iloc[0]
+    assert 0 < hun.welfare_pct_p05 < hun.welfare_pct < hun.welfare_pct_p95
+    # b held (and theta without spread in this one-set dataset): the band is the point
+    t = tradeq.run(str(eu), draws=4, draw_params=["theta"]).regions
+    assert np.allclose(t.welfare_pct_p05, t.welfare_pct, rtol=1e-7, atol=1e-9)
+    with pytest.raises(tradeq.InvalidError):
+        tradeq.run(str(eu), draws=4, draw_params="beta")
+
+
 def test_bad_scenario_raises_with_its_place(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\ntariffs:\n  - importer: USA\n    exporter: JPN\n"

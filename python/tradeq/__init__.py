@@ -582,11 +582,18 @@ class Result:
 
 def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, detail="full",
          tol=None, method=None, max_iter=None, threads=None, max_seconds=None, draws=None, model=None,
-         seed=1):
+         seed=1, draw_params=None):
     if draws is not None and draws != "sets" and (isinstance(draws, bool) or not isinstance(draws, int)
                                                   or draws < 1):
         raise InvalidError("draws is a number of draws (1 or more) or 'sets', not %r" % (draws,),
                            L.ERR_INVALID, field="draws")
+    drawn = (0, 0)  # tq_sweep_options.draw_theta, .draw_partial: 0 the scenario's choice
+    if draw_params is not None:
+        names = [draw_params] if isinstance(draw_params, str) else list(draw_params)
+        if not names or any(n not in ("theta", "partial_effects") for n in names):
+            raise InvalidError("draw_params lists 'theta' and/or 'partial_effects', not %r" % (draw_params,),
+                               L.ERR_INVALID, field="draw_params")
+        drawn = (1 if "theta" in names else -1, 1 if "partial_effects" in names else -1)
     if isinstance(data, Dataset):
         if data._key[2] or data._key[3]:
             raise InvalidError("a run on an aggregated dataset names its maps in the scenario "
@@ -639,6 +646,7 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
                 swo.run.threads = 0
                 swo.threads = threads or 0
                 swo.seed = seed
+                swo.draw_theta, swo.draw_partial = drawn
                 sw = C.c_void_p()
                 session.call(lib.tq_sweep_new, session._runner, spec, k, C.byref(swo), C.byref(sw))
                 sweeps.append(sw.value)
@@ -671,7 +679,7 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
 
 def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="full", tol=None,
         method=None, max_iter=None, threads=None, max_seconds=None, draws=None, seed=1, model=None,
-        session=None):
+        draw_params=None, session=None):
     """Solve the scenarios of `scenario` as `tradeq run` does and return a Result.
 
     scenario: None (the default question, scenarios/us-japan-autos.yaml), a path to a
@@ -684,7 +692,10 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
     draws: a number of Monte Carlo draws of theta, or "sets" (each published elasticity
     set): the tables then carry the median and 90% band (columns *_median, *_p05, *_p95)
     beside each headline number, as `tradeq run --draws N --seed S` (docs/uncertainty.md);
-    seed: the seed of the draws (default 1, the CLI's).
+    seed: the seed of the draws (default 1, the CLI's). The draws also vary the partial
+    effects of ntb: entries that have a standard error (partial_effect: {b, se} or {from,
+    coef}); draw_params: "theta", "partial_effects" or both in a list, as --draw-params
+    (default: the scenario's uncertainty: mapping, else both).
     Raises ParseError (with file, line, column) for a bad scenario, NotFoundError for an
     unknown dataset, region or sector, NotConvergedError (with .result) when a solve
     stops short, KeyboardInterrupt after Ctrl-C has cancelled the solve."""
@@ -692,7 +703,7 @@ def run(scenario=None, *, data=None, closure=None, elasticities=None, detail="fu
         session = data._session
     return _run(_session(session), scenario, data=data, closure=closure, elasticities=elasticities,
                 detail=detail, tol=tol, method=method, max_iter=max_iter, threads=threads,
-                max_seconds=max_seconds, draws=draws, model=model, seed=seed)
+                max_seconds=max_seconds, draws=draws, model=model, seed=seed, draw_params=draw_params)
 
 
 # ----------------------------------------------------------------- solver ---

@@ -51,7 +51,7 @@ class RunOptions(C.Structure):  # tq_run_options
 
 class SweepOptions(C.Structure):  # tq_sweep_options
     _fields_ = [("run", RunOptions), ("threads", I), ("block", I), ("seed", C.c_uint64),
-                ("theta_floor", D), ("theta_se", C.POINTER(D))]
+                ("theta_floor", D), ("theta_se", C.POINTER(D)), ("draw_theta", I), ("draw_partial", I)]
 
 
 class SpecInfo(C.Structure):  # tq_spec_info

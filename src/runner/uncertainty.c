@@ -17,11 +17,17 @@
  * and after a resume.
  *
  * Theta draws are counter-based: draw d of sector j uses splitmix64 of (seed, d, j,
- * attempt), so a draw never depends on the order in which draws are made.
+ * attempt), so a draw never depends on the order in which draws are made. The partial
+ * effects of gravity shocks (their random variables r: one per estimated coefficient)
+ * use the stream PE_STREAM + r in place of j, apart from every sector's, so switching
+ * them on or off leaves the theta draws as they were. A draw makes the NTB iceberg
+ * changes d^ = exp(-b/theta) again from the scenario's plan (src/scenario/spec.h) with
+ * its own theta and b, into the worker's scenario: no allocation per point.
  */
 #include "../core/internal.h"
 #include "../model/ge.h"
 #include "../report/report.h"
+#include "../scenario/spec.h"
 #include "runner.h"
 
 #include <math.h>
@@ -35,6 +41,7 @@
 
 #define MAX_AXES 8
 #define METRICS 4
+#define PE_STREAM (1ULL << 40) /* the partial effects' streams: far above any sector index */
 
 enum { AX_TARIFF, AX_CLOSURE, AX_SET, AX_YEAR, AX_DRAW, AX_SETS };
 
@@ -55,8 +62,9 @@ typedef struct key {
     tq_dataset *own_ds;
     const tq_baseline *base;
     tq_scenario *sc;
-    tq_result *res; /* the key's own solution (NULL if it failed) */
-    int borrowed;   /* ds, base, sc and res are the central outcome's */
+    tq_result *res;     /* the key's own solution (NULL if it failed) */
+    int borrowed;       /* ds, base, sc and res are the central outcome's */
+    tq__ntb_plan *plan; /* the NTB entries' iceberg recipe (owned by the sweep) */
 } key;
 
 struct tq_sweep {
@@ -85,6 +93,9 @@ struct tq_sweep {
     char **colnames;
     int ncols;
     double *theta_buf; /* [J] for tq_sweep_theta */
+    int dt, dp;        /* draws vary theta / the partial effects */
+    int nrv;           /* random variables of the partial effects (the largest over keys) */
+    double *pe_buf;    /* [nrv] for tq_sweep_partial_effects */
     tq_bands bands;
     double *band_mem;
     char valbuf[64];
@@ -107,11 +118,12 @@ static double uniform(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
     return ((double)(h >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-/* A standard normal for (seed, draw, sector, attempt) by Box-Muller. */
-static double std_normal(uint64_t seed, int d, int j, int attempt)
+/* A standard normal for (seed, draw, stream, attempt) by Box-Muller; the stream of
+ * sector j's theta is j, that of partial-effect variable r PE_STREAM + r. */
+static double std_normal(uint64_t seed, int d, uint64_t stream, int attempt)
 {
-    double u1 = uniform(seed, (uint64_t)d, (uint64_t)j, 2 * (uint64_t)attempt);
-    double u2 = uniform(seed, (uint64_t)d, (uint64_t)j, 2 * (uint64_t)attempt + 1);
+    double u1 = uniform(seed, (uint64_t)d, stream, 2 * (uint64_t)attempt);
+    double u2 = uniform(seed, (uint64_t)d, stream, 2 * (uint64_t)attempt + 1);
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
@@ -197,6 +209,7 @@ void tq_sweep_free(tq_sweep *s)
         tq__free(ctx, s->ax[a].cells);
     }
     for (int q = 0; q < s->nkeys; q++) {
+        tq__ntb_plan_free(ctx, s->keys[q].plan);
         if (s->keys[q].borrowed)
             continue;
         tq_result_free(s->keys[q].res);
@@ -215,6 +228,7 @@ void tq_sweep_free(tq_sweep *s)
         tq__free(ctx, s->colnames[c]);
     tq__free(ctx, s->colnames);
     tq__free(ctx, s->theta_buf);
+    tq__free(ctx, s->pe_buf);
     tq__free(ctx, s->band_mem);
     tq__free(ctx, s->se);
     tq__free(ctx, s);
@@ -622,16 +636,22 @@ tq_status tq_sweep_prepare(tq_sweep *s)
     s->J = tq_dataset_sectors(ds0);
     tq_outcome_named_regions(s->central, NULL, &s->imp, &s->exp_);
     const int J = s->J;
+    int u_theta = 1, u_pe = 1;
+    tq_spec_uncertainty_params(s->sp, s->k, &u_theta, &u_pe);
+    s->dt = s->o.draw_theta ? s->o.draw_theta > 0 : u_theta;
+    s->dp = s->o.draw_partial ? s->o.draw_partial > 0 : u_pe;
 
     /* elasticity sets: for elasticities=, draw=sets, and the default spread */
-    int need_sets = axis_of(s, AX_SET) >= 0 || axis_of(s, AX_SETS) >= 0 || (axis_of(s, AX_DRAW) >= 0 && !s->o.theta_se);
+    const int theta_spread = axis_of(s, AX_DRAW) >= 0 && !s->o.theta_se && s->dt;
+    int need_sets = axis_of(s, AX_SET) >= 0 || axis_of(s, AX_SETS) >= 0 || theta_spread;
     if (need_sets) {
         const char *name = s->o.run.dataset ? s->o.run.dataset : si.dataset;
         if ((st = tq_runner_elasticities(s->r, name, &s->e))) {
-            if (axis_of(s, AX_DRAW) >= 0 && !s->o.theta_se)
+            if (theta_spread)
                 return tq__error(ctx, TQ_ERR_UNSUPPORTED, NULL, 0, "theta_se",
                                  "no standard errors given and no published elasticity sets for dataset %s to take "
-                                 "the spread from (%s)",
+                                 "the spread from (%s); draw the partial effects only with 'uncertainty: theta: "
+                                 "false' or --draw-params partial_effects",
                                  tq_dataset_name(ds0), tq_last_error(ctx)->message);
             return st;
         }
@@ -639,7 +659,7 @@ tq_status tq_sweep_prepare(tq_sweep *s)
     if (!(s->se = tq__calloc(ctx, (size_t)J, sizeof *s->se)) ||
         !(s->theta_buf = tq__calloc(ctx, (size_t)J, sizeof(double))))
         return TQ_ERR_NOMEM;
-    if (axis_of(s, AX_DRAW) >= 0) {
+    if (axis_of(s, AX_DRAW) >= 0 && s->dt) {
         if (s->o.theta_se) {
             memcpy(s->se, s->o.theta_se, sizeof(double) * (size_t)J);
             for (int j = 0; j < J; j++)
@@ -758,8 +778,11 @@ tq_status tq_sweep_prepare(tq_sweep *s)
             s->keys[q].year = year;
             s->keys[q].closure = cl;
             s->nkeys++;
-            if ((st = make_key(s, &s->keys[q], &so)))
+            if ((st = make_key(s, &s->keys[q], &so)) ||
+                (st = tq__spec_ntb_plan(ctx, s->sp, s->k, s->keys[q].ds, &s->keys[q].plan)))
                 return st;
+            if (s->keys[q].plan->nrv > s->nrv)
+                s->nrv = s->keys[q].plan->nrv;
             if (tq_dataset_regions(s->keys[q].ds) != s->N || tq_dataset_sectors(s->keys[q].ds) != J)
                 return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, "vary", "the points differ in regions or sectors");
         }
@@ -792,6 +815,20 @@ tq_status tq_sweep_prepare(tq_sweep *s)
     h = fnv(h, &so.method, sizeof so.method);
     h = fnv(h, &so.max_iter, sizeof(int));
     h = fnv(h, &s->width, sizeof s->width);
+    for (int q = 0; q < s->nkeys; q++) {
+        /* with partial effects, what the draws make of them (sweeps without any hash as
+         * before) */
+        const tq__ntb_plan *pl = s->keys[q].plan;
+        if (pl->nb == 0)
+            continue;
+        h = fnv(h, "ntb-plan-1", 10);
+        h = fnv(h, &s->dt, sizeof s->dt);
+        h = fnv(h, &s->dp, sizeof s->dp);
+        h = fnv(h, pl->se, sizeof(double) * (size_t)pl->nrv);
+        h = fnv(h, pl->fb, sizeof(double) * pl->start[pl->ncells]);
+    }
+    if (!(s->pe_buf = tq__calloc(ctx, (size_t)s->nrv + 1, sizeof(double))))
+        return TQ_ERR_NOMEM;
     s->ckey = h;
     s->prepared = 1;
     return make_columns(s);
@@ -829,7 +866,7 @@ static void point_theta(const tq_sweep *s, int p, const key *q, double *th)
                 /* normal truncated below at the floor: redraw (a new counter) until above it */
                 int att = 0;
                 do
-                    v = central[j] + s->se[j] * std_normal(s->o.seed, d, j, att);
+                    v = central[j] + s->se[j] * std_normal(s->o.seed, d, (uint64_t)j, att);
                 while (!(v > s->o.theta_floor) && ++att < 1000);
                 if (!(v > s->o.theta_floor))
                     v = s->o.theta_floor;
@@ -839,6 +876,58 @@ static void point_theta(const tq_sweep *s, int p, const key *q, double *th)
     } else {
         memcpy(th, central, sizeof(double) * (size_t)J);
     }
+}
+
+/* The standard normals z[nrv] of point p's partial effects: each truncated (redrawn with a
+ * new counter) so that every b of its factors stays within |b| <= 20. Returns z, or NULL
+ * when point p does not draw them (no draw axis, or partial effects not drawn). */
+static const double *point_z(const tq_sweep *s, int p, const key *q, double *z)
+{
+    int ad = axis_of(s, AX_DRAW);
+    const tq__ntb_plan *pl = q->plan;
+    if (ad < 0 || !s->dp || !pl || pl->nrv == 0)
+        return NULL;
+    int d = (int)s->ax[ad].v[axis_index(s, ad, p)];
+    for (int r = 0; r < pl->nrv; r++) {
+        double v = 0;
+        int att = 0, ok;
+        do {
+            v = std_normal(s->o.seed, d, PE_STREAM + (uint64_t)r, att);
+            ok = fabs(pl->bmin[r] + pl->se[r] * v) <= 20 && fabs(pl->bmax[r] + pl->se[r] * v) <= 20;
+        } while (!ok && ++att < 1000);
+        z[r] = ok ? v : 0;
+    }
+    return z;
+}
+
+const double *tq_sweep_partial_effects(const tq_sweep *s, int p, int *count)
+{
+    if (count)
+        *count = 0;
+    if (!s || !s->prepared || p < 0 || p >= s->npoints)
+        return NULL;
+    const key *q = &s->keys[s->pkey[p]];
+    if (!q->plan || q->plan->nrv == 0)
+        return NULL;
+    double *pe = ((tq_sweep *)s)->pe_buf;
+    const double *z = point_z(s, p, q, pe);
+    for (int r = 0; r < q->plan->nrv; r++)
+        pe[r] = q->plan->b0[r] + (z ? q->plan->se[r] * z[r] : 0);
+    if (count)
+        *count = q->plan->nrv;
+    return pe;
+}
+
+tq_status tq_sweep_drawn(const tq_sweep *s, int *theta, int *partial)
+{
+    if (!s || !s->prepared)
+        return TQ_ERR_INVALID;
+    const int draw = axis_of(s, AX_DRAW) >= 0;
+    if (theta)
+        *theta = (draw && s->dt) || axis_of(s, AX_SETS) >= 0;
+    if (partial)
+        *partial = draw && s->dp && s->nrv > 0;
+    return TQ_OK;
 }
 
 const double *tq_sweep_theta(const tq_sweep *s, int p)
@@ -858,6 +947,7 @@ typedef struct worker {
     int key;               /* the key bl, sc and solver are for; -1 none */
     struct tq_baseline bl; /* shallow copy of the key's baseline with its own theta */
     double *theta;         /* [J] */
+    double *z;             /* [nrv] the partial effects' normals */
     tq_scenario *sc;
     tq_solver *solver;
     tq_result *res[2];
@@ -963,6 +1053,7 @@ static tq_status solve_block(tq_sweep *s, worker *w, int blk)
     so.threads = 1; /* threads are the workers; one solve runs on one */
     const tq_result *prev = NULL;
     int cur = 0;
+    const int redraw = axis_of(s, AX_DRAW) >= 0 || axis_of(s, AX_SETS) >= 0; /* theta or b move */
     for (int p = first; p < last; p++) {
         tq_status st = worker_key(s, w, s->pkey[p]);
         if (st)
@@ -971,6 +1062,10 @@ static tq_status solve_block(tq_sweep *s, worker *w, int blk)
         if (p == first || s->pkey[p] != s->pkey[p - 1])
             prev = k->res;
         point_theta(s, p, k, w->theta);
+        if (k->plan->nb > 0 && k->sc->d && redraw) {
+            /* the NTB iceberg changes with this draw's theta and partial effects */
+            tq__ntb_plan_apply(k->plan, w->theta, point_z(s, p, k, w->z), tq_scenario_iceberg(w->sc));
+        }
         double *t = tq_scenario_tariffs(w->sc);
         memcpy(t, k->sc->t, sizeof(double) * NNJ);
         for (int a = 0; a < s->nax; a++) {
@@ -1122,7 +1217,8 @@ tq_status tq_sweep_run(tq_sweep *s, int first, int count)
     tq_status st = ws ? TQ_OK : TQ_ERR_NOMEM;
     for (int q = 0; q < nth && !st; q++) {
         ws[q].key = -1;
-        if (tq_context_new(&ws[q].ctx, &ctx->alloc) != TQ_OK || !(ws[q].theta = tq__calloc(ctx, (size_t)s->J, 8)))
+        if (tq_context_new(&ws[q].ctx, &ctx->alloc) != TQ_OK || !(ws[q].theta = tq__calloc(ctx, (size_t)s->J, 8)) ||
+            !(ws[q].z = tq__calloc(ctx, (size_t)s->nrv + 1, sizeof(double))))
             st = TQ_ERR_NOMEM;
     }
     int next = 0, ndone = 0, stop = st != TQ_OK;
@@ -1197,6 +1293,7 @@ tq_status tq_sweep_run(tq_sweep *s, int first, int count)
     for (int q = 0; ws && q < nth; q++) {
         worker_reset(&ws[q]);
         tq__free(ctx, ws[q].theta);
+        tq__free(ctx, ws[q].z);
         tq_context_free(ws[q].ctx);
     }
     tq__free(ctx, ws);

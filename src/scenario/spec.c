@@ -30,7 +30,9 @@ typedef struct shock {
     double value;
     sel imp, exp_, sec;
     char *pairs_file; /* resolved path, or NULL */
-    int estimated;    /* partial_effect: {from: est.json, ...}: one b for the listed pairs */
+    int estimated;    /* partial_effect: {from: est.json, ...} or {b, se}: one b for the listed pairs */
+    double se;        /* standard error of b ({from: ...} or {b: B, se: S}); 0: none */
+    char *coef_id;    /* {from: ...}: "path\ncoef", the random variable of the draws */
     char where[300];  /* file:line:column of the entry */
 } shock;
 
@@ -76,6 +78,7 @@ typedef struct scen {
     int have_seed;
     move *moves; /* strategy: in order */
     int nmoves;
+    int u_theta, u_pe; /* uncertainty: theta: / partial_effects: 1 true, -1 false, 0 unset */
 } scen;
 
 struct tq_spec {
@@ -104,6 +107,7 @@ static void free_shocks(tq_context *ctx, shock *sh, int n)
         free_sel(ctx, &sh[k].exp_);
         free_sel(ctx, &sh[k].sec);
         tq__free(ctx, sh[k].pairs_file);
+        tq__free(ctx, sh[k].coef_id);
     }
     tq__free(ctx, sh);
 }
@@ -382,27 +386,69 @@ static tq_status read_estimate(tq_context *ctx, const char *path, const char *co
     return st;
 }
 
+/* A standard error: finite and >= 0 (docs/uncertainty.md). */
+static tq_status valid_se(tq_context *ctx, const char *where, const char *what, double se)
+{
+    if (!(se >= 0) || !isfinite(se))
+        return tq__error(ctx, TQ_ERR_INVALID, where, 0, NULL, "%s: a standard error is a finite number >= 0, not %g",
+                         what, se);
+    return TQ_OK;
+}
+
 /* partial_effect: {from: FILE.json, coef: NAME, se_shift: K}: b = coefficient + K se
- * (K default 0; e.g. -1.96 and 1.96 for the ends of a 95% band) */
+ * (K default 0; e.g. -1.96 and 1.96 for the ends of a 95% band), with the coefficient's
+ * standard error for the draws; or partial_effect: {b: B, se: S}, a number with its
+ * standard error (se default 0). */
 static tq_status parse_estimated_partial(tq_spec *sp, yaml_document_t *doc, yaml_node_t *m, shock *sh)
 {
     const char *from = NULL, *coef = NULL;
-    double shift = 0;
+    double shift = 0, bnum = 0, senum = 0;
+    const yaml_node_t *b_node = NULL, *se_node = NULL, *est_node = NULL;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = yaml_document_get_node(doc, p->key), *vn = yaml_document_get_node(doc, p->value);
         const char *k = scalar(kn), *v = scalar(vn);
         if (!k || !v)
-            return err_at(sp, kn, TQ_ERR_PARSE, "partial_effect takes from: FILE.json, coef: NAME and se_shift: K");
+            return err_at(sp, kn, TQ_ERR_PARSE,
+                          "partial_effect takes {from: FILE.json, coef: NAME, se_shift: K} or {b: B, se: S}");
         if (!strcmp(k, "from"))
-            from = v;
+            from = v, est_node = kn;
         else if (!strcmp(k, "coef"))
-            coef = v;
+            coef = v, est_node = kn;
         else if (!strcmp(k, "se_shift")) {
             if (tq__parse_double(v, &shift))
                 return err_at(sp, vn, TQ_ERR_PARSE, "se_shift takes a number (standard errors added to b), not '%.40s'",
                               v);
+            est_node = kn;
+        } else if (!strcmp(k, "b")) {
+            if (tq__parse_double(v, &bnum) || !isfinite(bnum))
+                return err_at(sp, vn, TQ_ERR_PARSE, "b takes a number (the gravity coefficient), not '%.40s'", v);
+            b_node = vn;
+        } else if (!strcmp(k, "se")) {
+            if (tq__parse_double(v, &senum))
+                return err_at(sp, vn, TQ_ERR_PARSE, "se takes a number (the standard error of b), not '%.40s'", v);
+            se_node = vn;
         } else
-            return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' in partial_effect (from, coef, se_shift)", k);
+            return err_at(sp, kn, TQ_ERR_PARSE, "unknown key '%s' in partial_effect (from, coef, se_shift; or b, se)",
+                          k);
+    }
+    char at[300];
+    if (b_node || se_node) {
+        if (est_node)
+            return err_at(sp, est_node, TQ_ERR_PARSE,
+                          "partial_effect takes either {from: FILE.json, coef: NAME} (b and se from the estimate) "
+                          "or {b: B, se: S}, not both");
+        if (!b_node)
+            return err_at(sp, m, TQ_ERR_PARSE, "partial_effect: {b: B, se: S} needs b");
+        if (se_node) {
+            where_of(sp, se_node, at, sizeof at);
+            tq_status st = valid_se(sp->ctx, at, "partial_effect se", senum);
+            if (st)
+                return st;
+        }
+        sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = bnum, sh->se = senum;
+        sh->estimated = 1; /* one b for the listed pairs, as an estimate's */
+        where_of(sp, b_node, at, sizeof at);
+        return tq__valid_partial(sp->ctx, at, NULL, "partial_effect", sh->value);
     }
     if (!from || !coef || !*from || !*coef)
         return err_at(sp, m, TQ_ERR_PARSE, "partial_effect: {from: FILE.json, coef: NAME} needs both");
@@ -411,12 +457,26 @@ static tq_status parse_estimated_partial(tq_spec *sp, yaml_document_t *doc, yaml
         return TQ_ERR_NOMEM;
     double b = 0, se = 0;
     tq_status st = read_estimate(sp->ctx, path, coef, &b, &se);
+    if (!st) {
+        where_of(sp, m, at, sizeof at);
+        st = valid_se(sp->ctx, at, path, se);
+    }
+    if (!st) {
+        size_t lp = strlen(path), lc = strlen(coef);
+        tq__free(sp->ctx, sh->coef_id);
+        if (!(sh->coef_id = tq__malloc(sp->ctx, lp + lc + 2)))
+            st = TQ_ERR_NOMEM;
+        else {
+            memcpy(sh->coef_id, path, lp);
+            sh->coef_id[lp] = '\n';
+            memcpy(sh->coef_id + lp + 1, coef, lc + 1);
+        }
+    }
     tq__free(sp->ctx, path);
     if (st)
         return st;
-    sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = b + shift * se;
+    sh->type = SH_NTB_B, sh->op = OP_SET, sh->value = b + shift * se, sh->se = se;
     sh->estimated = 1;
-    char at[300];
     where_of(sp, m, at, sizeof at);
     return tq__valid_partial(sp->ctx, at, NULL, "partial_effect", sh->value);
 }
@@ -798,9 +858,11 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                     return st;
             }
         } else if (!strcmp(k, "uncertainty")) {
-            /* docs/uncertainty.md: draws: N or sets, seed: S */
+            /* docs/uncertainty.md: draws: N or sets, seed: S, theta: and partial_effects: */
             if (vn->type != YAML_MAPPING_NODE)
-                return err_at(sp, vn, TQ_ERR_PARSE, "uncertainty: is a mapping (draws: N or sets, seed: S)");
+                return err_at(sp, vn, TQ_ERR_PARSE,
+                              "uncertainty: is a mapping (draws: N or sets, seed: S, theta: and partial_effects: "
+                              "true or false)");
             for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
                 yaml_node_t *k2 = yaml_document_get_node(doc, q->key), *v2 = yaml_document_get_node(doc, q->value);
                 const char *kk = scalar(k2), *v = scalar(v2);
@@ -817,8 +879,15 @@ static tq_status parse_scen(tq_spec *sp, yaml_document_t *doc, yaml_node_t *n, s
                         return err_at(sp, v2, TQ_ERR_PARSE, "seed is a whole number, 0 or more");
                     s->seed = (uint64_t)d;
                     s->have_seed = 1;
+                } else if (kk && (!strcmp(kk, "theta") || !strcmp(kk, "partial_effects"))) {
+                    int on = v && (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"));
+                    int off = v && (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"));
+                    if (!on && !off)
+                        return err_at(sp, v2, TQ_ERR_PARSE, "%s takes true or false (draw it or not)", kk);
+                    *(kk[0] == 't' ? &s->u_theta : &s->u_pe) = on ? 1 : -1;
                 } else {
-                    return err_at(sp, k2, TQ_ERR_PARSE, "unknown key '%s' under uncertainty: (draws, seed)",
+                    return err_at(sp, k2, TQ_ERR_PARSE,
+                                  "unknown key '%s' under uncertainty: (draws, seed, theta, partial_effects)",
                                   kk ? kk : "?");
                 }
             }
@@ -895,6 +964,10 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
         c->elas_set = dup_or_null(sp->ctx, top->elas_set, &fail);
     if (!c->draws)
         c->draws = top->draws;
+    if (!c->u_theta)
+        c->u_theta = top->u_theta;
+    if (!c->u_pe)
+        c->u_pe = top->u_pe;
     if (!c->have_seed) {
         c->seed = top->seed;
         c->have_seed = top->have_seed;
@@ -1711,15 +1784,23 @@ static int region_code(void *ud, const char *code)
     return tq_dataset_find_region(ud, code);
 }
 
-/* Read a pairs file (exporter,importer,value; docs/scenarios.md) into a [n,i] matrix of
- * b values (NAN = not listed). A long table: unknown codes, duplicate pairs and bad
- * numbers are errors naming the file, line and column. */
-static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, int need_value, double *b)
+/* Read a pairs file (exporter,importer,value[,se]; docs/scenarios.md) into a [n,i]
+ * matrix of b values (NAN = not listed) and, when se is not NULL, of their standard
+ * errors (0 without the optional se column) and the pairs n*N+i in file order (order[],
+ * *norder of them). A long table: unknown codes, duplicate pairs, bad numbers and a
+ * negative se are errors naming the file, line and column. */
+static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *path, int need_value, double *b,
+                            double *se, size_t *order, size_t *norder)
 {
+    if (norder)
+        *norder = 0;
     const int N = ds->N;
-    for (size_t q = 0; q < (size_t)N * (size_t)N; q++)
+    for (size_t q = 0; q < (size_t)N * (size_t)N; q++) {
         b[q] = NAN;
-    tq__lt_col cols[3];
+        if (se)
+            se[q] = 0;
+    }
+    tq__lt_col cols[4];
     memset(cols, 0, sizeof cols);
     for (int k = 0; k < 2; k++) {
         cols[k].name = k == 0 ? "exporter" : "importer";
@@ -1734,11 +1815,29 @@ static tq_status read_pairs(tq_context *ctx, const tq_dataset *ds, const char *p
     cols[2].optional = !need_value; /* an estimated b: the file only lists the pairs */
     cols[2].empty_ok = !need_value;
     cols[2].empty = 0;
+    cols[3].name = "se"; /* the standard error of the row's b, for the draws (docs/uncertainty.md) */
+    cols[3].type = TQ__LT_VALUE;
+    cols[3].optional = 1;
+    cols[3].empty_ok = 1;
+    cols[3].empty = 0;
     const tq__lt_spec spec = {"pair", 1, 0, TQ_ERR_PARSE};
     tq__lt t;
-    tq_status st = tq__lt_open(ctx, &t, path, cols, 3, &spec);
-    while (!st && tq__lt_next(&t, &st))
-        b[(size_t)tq__lt_key(&t, 1) * (size_t)N + (size_t)tq__lt_key(&t, 0)] = tq__lt_value(&t, 2);
+    tq_status st = tq__lt_open(ctx, &t, path, cols, need_value ? 4 : 3, &spec);
+    while (!st && tq__lt_next(&t, &st)) {
+        size_t q = (size_t)tq__lt_key(&t, 1) * (size_t)N + (size_t)tq__lt_key(&t, 0);
+        b[q] = tq__lt_value(&t, 2);
+        if (order)
+            order[(*norder)++] = q; /* each pair once: the table is unique */
+        if (need_value && tq__lt_has(&t, 3)) {
+            double e = tq__lt_value(&t, 3);
+            if (!(e >= 0)) {
+                st = tq__lt_error(&t, 3, TQ_ERR_INVALID, "a standard error is >= 0, not %g", e);
+                break;
+            }
+            if (se)
+                se[q] = e;
+        }
+    }
     tq__lt_close(&t);
     return st;
 }
@@ -1772,7 +1871,7 @@ static tq_status apply_shocks(tq_context *ctx, const tq_dataset *ds, const doubl
                 st = TQ_ERR_NOMEM;
                 goto out;
             }
-            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs)))
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, NULL, NULL, NULL)))
                 goto out;
             memset(mi, 1, (size_t)N);
             memset(me, 1, (size_t)N);
@@ -2116,4 +2215,249 @@ tq_status tq__spec_move_threat(tq_context *ctx, const tq_spec *sp, int k, int m,
     tq__free(ctx, ms);
     tq__free(ctx, pairs);
     return st;
+}
+
+tq_status tq_spec_uncertainty_params(const tq_spec *sp, int k, int *theta, int *partial_effects)
+{
+    if (!sp || k < 0 || k >= sp->n)
+        return TQ_ERR_INVALID;
+    const scen *s = &sp->s[k];
+    if (theta)
+        *theta = s->u_theta >= 0;
+    if (partial_effects)
+        *partial_effects = s->u_pe >= 0;
+    return TQ_OK;
+}
+
+/* ------------------------------------------------------- the NTB plan --- */
+
+typedef struct plan_item {
+    size_t cell;
+    int rv;
+    double fb;
+} plan_item;
+
+static int cmp_item_cell(const void *a, const void *b)
+{
+    const plan_item *x = a, *y = b;
+    return (x->cell > y->cell) - (x->cell < y->cell);
+}
+
+void tq__ntb_plan_free(tq_context *ctx, tq__ntb_plan *p)
+{
+    if (!p)
+        return;
+    tq__free(ctx, p->cell);
+    tq__free(ctx, p->start);
+    tq__free(ctx, p->frv);
+    tq__free(ctx, p->fb);
+    tq__free(ctx, p->se);
+    tq__free(ctx, p->b0);
+    tq__free(ctx, p->bmin);
+    tq__free(ctx, p->bmax);
+    tq__free(ctx, p);
+}
+
+/* A new random variable of plan p with standard error se; its index or -1 (no memory). */
+static int plan_new_rv(tq_context *ctx, tq__ntb_plan *p, int *cap, double se, double b)
+{
+    if (p->nrv == *cap) {
+        int nc = *cap ? 2 * *cap : 16;
+        double *arr[4] = {p->se, p->b0, p->bmin, p->bmax};
+        for (int q = 0; q < 4; q++) {
+            double *g = tq__realloc(ctx, arr[q], sizeof(double) * (size_t)nc);
+            if (!g)
+                return -1;
+            arr[q] = g;
+            if (q == 0)
+                p->se = g;
+            else if (q == 1)
+                p->b0 = g;
+            else if (q == 2)
+                p->bmin = g;
+            else
+                p->bmax = g;
+        }
+        *cap = nc;
+    }
+    p->se[p->nrv] = se;
+    p->b0[p->nrv] = b;
+    p->bmin[p->nrv] = b;
+    p->bmax[p->nrv] = b;
+    return p->nrv++;
+}
+
+tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_dataset *ds, tq__ntb_plan **out)
+{
+    *out = NULL;
+    if (k < 0 || k >= sp->n)
+        return tq__error(ctx, TQ_ERR_INVALID, NULL, 0, NULL, "scenario index %d out of range", k);
+    const scen *s = &sp->s[k];
+    const int N = ds->N, J = ds->J;
+    tq__ntb_plan *p = tq__calloc(ctx, 1, sizeof *p);
+    unsigned char *mi = tq__malloc(ctx, (size_t)N), *me = tq__malloc(ctx, (size_t)N), *ms = tq__malloc(ctx, (size_t)J);
+    int *shock_rv = tq__calloc(ctx, (size_t)s->nshocks + 1, sizeof(int));
+    double *pairs = NULL, *pse = NULL;
+    int *pair_rv = NULL;
+    size_t *order = NULL, norder = 0;
+    plan_item *it = NULL;
+    size_t nit = 0, capit = 0;
+    int caprv = 0;
+    tq_status st = TQ_OK;
+    if (!p || !mi || !me || !ms || !shock_rv) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    p->N = N;
+    p->J = J;
+    for (int q = 0; q < s->nshocks; q++) {
+        const shock *sh = &s->shocks[q];
+        if (sh->type == SH_TARIFF)
+            continue;
+        /* the entry's random variable: an estimated coefficient is one variable for every
+         * entry that takes it; {b, se} one per entry; a pairs file's se column one per row */
+        shock_rv[q] = TQ__PLAN_FIXED;
+        if (sh->type == SH_NTB_B && sh->op != OP_FROM_FILE && sh->se > 0) {
+            int r = -1;
+            for (int e = 0; e < q && sh->coef_id; e++)
+                if (s->shocks[e].coef_id && !strcmp(s->shocks[e].coef_id, sh->coef_id))
+                    r = shock_rv[e];
+            if (r < 0 && (r = plan_new_rv(ctx, p, &caprv, sh->se, sh->value)) < 0) {
+                st = TQ_ERR_NOMEM;
+                goto done;
+            }
+            shock_rv[q] = r;
+            if (sh->value < p->bmin[r])
+                p->bmin[r] = sh->value;
+            if (sh->value > p->bmax[r])
+                p->bmax[r] = sh->value;
+        }
+        if (sh->pairs_file) {
+            if (!pairs && (!(pairs = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N)) ||
+                           !(pse = tq__malloc(ctx, sizeof(double) * (size_t)N * (size_t)N)) ||
+                           !(pair_rv = tq__malloc(ctx, sizeof(int) * (size_t)N * (size_t)N)) ||
+                           !(order = tq__malloc(ctx, sizeof(size_t) * (size_t)N * (size_t)N)))) {
+                st = TQ_ERR_NOMEM;
+                goto done;
+            }
+            if ((st = read_pairs(ctx, ds, sh->pairs_file, sh->op == OP_FROM_FILE, pairs, pse, order, &norder)))
+                goto done;
+            memset(mi, 1, (size_t)N);
+            memset(me, 1, (size_t)N);
+            for (size_t c = 0; c < (size_t)N * (size_t)N; c++)
+                pair_rv[c] = TQ__PLAN_FIXED;
+            for (size_t r = 0; r < norder && sh->op == OP_FROM_FILE; r++) { /* a variable per row, in file order */
+                size_t c = order[r];
+                if (pse[c] > 0 && (pair_rv[c] = plan_new_rv(ctx, p, &caprv, pse[c], pairs[c])) < 0) {
+                    st = TQ_ERR_NOMEM;
+                    goto done;
+                }
+            }
+        } else if ((st = resolve(ctx, ds, &sh->imp, TQ_GROUP_REGION, mi)) ||
+                   (st = resolve(ctx, ds, &sh->exp_, TQ_GROUP_REGION, me))) {
+            goto done;
+        }
+        if ((st = resolve(ctx, ds, &sh->sec, TQ_GROUP_SECTOR, ms)))
+            goto done;
+        /* the same cells, in the same order, as tq_spec_apply */
+        for (int n = 0; n < N; n++) {
+            if (!mi[n])
+                continue;
+            for (int i = 0; i < N; i++) {
+                if (!me[i] || (n == i && !sh->pairs_file))
+                    continue;
+                size_t pq = (size_t)n * (size_t)N + (size_t)i;
+                double bval = sh->value;
+                int rv = sh->type == SH_NTB_AVE ? TQ__PLAN_CONST : shock_rv[q];
+                if (sh->pairs_file && sh->op != OP_FROM_FILE && isnan(pairs[pq]))
+                    continue;
+                if (sh->op == OP_FROM_FILE) {
+                    bval = pairs[pq];
+                    if (isnan(bval))
+                        continue;
+                    rv = pair_rv[pq];
+                }
+                for (int j = 0; j < J; j++) {
+                    if (!ms[j])
+                        continue;
+                    if (nit == capit) {
+                        size_t nc = capit ? 2 * capit : 256;
+                        plan_item *g = tq__realloc(ctx, it, sizeof *g * nc);
+                        if (!g) {
+                            st = TQ_ERR_NOMEM;
+                            goto done;
+                        }
+                        it = g;
+                        capit = nc;
+                    }
+                    it[nit].cell = TQ_NIJ(N, J, n, i, j);
+                    it[nit].rv = rv;
+                    it[nit].fb = sh->type == SH_NTB_AVE ? 1 + sh->value : bval;
+                    nit++;
+                    p->nb += rv != TQ__PLAN_CONST;
+                }
+            }
+        }
+    }
+    /* group by cell, keeping the file order within a cell: sort by (cell, position) */
+    for (size_t q = 0; q < nit; q++) /* position as a tie-break: qsort is not stable */
+        it[q].cell = it[q].cell * (nit + 1) + q;
+    if (nit > 1)
+        qsort(it, nit, sizeof *it, cmp_item_cell);
+    for (size_t q = 0; q < nit; q++)
+        it[q].cell /= nit + 1;
+    size_t nc = 0;
+    for (size_t q = 0; q < nit; q++)
+        nc += q == 0 || it[q].cell != it[q - 1].cell;
+    p->ncells = nc;
+    if (!(p->cell = tq__calloc(ctx, nc + 1, sizeof(size_t))) || !(p->start = tq__calloc(ctx, nc + 1, sizeof(size_t))) ||
+        !(p->frv = tq__calloc(ctx, nit + 1, sizeof(int))) || !(p->fb = tq__calloc(ctx, nit + 1, sizeof(double)))) {
+        st = TQ_ERR_NOMEM;
+        goto done;
+    }
+    nc = 0;
+    for (size_t q = 0; q < nit; q++) {
+        if (q == 0 || it[q].cell != it[q - 1].cell) {
+            p->cell[nc] = it[q].cell;
+            p->start[nc++] = q;
+        }
+        p->frv[q] = it[q].rv;
+        p->fb[q] = it[q].fb;
+    }
+    p->start[nc] = nit;
+done:
+    tq__free(ctx, mi);
+    tq__free(ctx, me);
+    tq__free(ctx, ms);
+    tq__free(ctx, shock_rv);
+    tq__free(ctx, pairs);
+    tq__free(ctx, pse);
+    tq__free(ctx, pair_rv);
+    tq__free(ctx, order);
+    tq__free(ctx, it);
+    if (st) {
+        tq__ntb_plan_free(ctx, p);
+        return st;
+    }
+    *out = p;
+    return TQ_OK;
+}
+
+void tq__ntb_plan_apply(const tq__ntb_plan *p, const double *theta, const double *z, double *d)
+{
+    const int J = p->J;
+    for (size_t c = 0; c < p->ncells; c++) {
+        const double th = theta[p->cell[c] % (size_t)J];
+        double v = 1.0; /* the scenario's iceberg array starts at 1 (tq_scenario_iceberg) */
+        for (size_t f = p->start[c]; f < p->start[c + 1]; f++) {
+            const int r = p->frv[f];
+            if (r == TQ__PLAN_CONST)
+                v *= p->fb[f];
+            else if (r == TQ__PLAN_FIXED || !z)
+                v *= exp(-p->fb[f] / th);
+            else
+                v *= exp(-(p->fb[f] + p->se[r] * z[r]) / th);
+        }
+        d[p->cell[c]] = v;
+    }
 }

@@ -52,6 +52,15 @@ check "central run = scenarios/eu-enlargement.yaml (44 regions)" $?
 awk -F, 'FNR > 1 && $2 == "HUN" { w[$1] = $4 } END { exit !(w["low"] < w["central"] && w["central"] < w["high"] && w["low"] > 0) }' \
   "$tmp/ge/results/results_regions.csv"
 check "the band: low < central < high for Hungary" $?
+# the central run's draws of b (docs/uncertainty.md): a 90% band around the central value,
+# inside low..high (b -/+ 1.96 se) since its ends are b -/+ 1.645 se
+awk -F, 'FNR == 1 { for (c = 1; c <= NF; c++) col[$c] = c }
+         FNR > 1 && $2 == "HUN" { w[$1] = $4; if ($1 == "central") { p05 = $(col["welfare_pct_p05"]); p95 = $(col["welfare_pct_p95"]) } }
+         END { exit !(w["low"] < p05 && p05 < w["central"] && w["central"] < p95 && p95 < w["high"]) }' \
+  "$tmp/ge/results/results_regions.csv"
+check "1,000 draws of b: low < p05 < central < p95 < high for Hungary" $?
+grep -q "uncertainty over 1000 draws of the partial effects" "$tmp/ge.log"
+check "the table shows the band of the partial-effect draws" $?
 sed 's/coef: eu_enlargement}/coef: nosuch}/' "$tmp/ge/eu-enlargement-estimated.yaml" >"$tmp/ge/bad.yaml"
 msg=$("$tq" run "$tmp/ge/bad.yaml" 2>&1); rc=$?
 check "an unknown coefficient is an error naming the estimate file" \

@@ -84,5 +84,29 @@ printf 'name: x\nuncertainty:\n  draws: many\n' > "$tmp/bad.yaml"
 "$tq" run "$tmp/bad.yaml" 2>"$tmp/err"; [ $? -eq 1 ] && grep -q "bad.yaml:3" "$tmp/err"
 check "a bad uncertainty: value names file and line" $?
 
+# draws of a gravity partial effect (docs/uncertainty.md): the EU enlargement with b's
+# standard error; theta held (ge_gravity_eu has one published set, U4: no spread to draw from)
+printf 'name: eu\ndata:\n  dataset: ge_gravity_eu\nuncertainty:\n  draws: 40\n  theta: false\nntb:\n  - pairs_file: %s\n    sectors: all\n    partial_effect: {b: 0.2242490, se: 0.0713086}\n' \
+  "$src/scenarios/eu-enlargement-pairs.csv" > "$tmp/eu.yaml"
+"$tq" run "$tmp/eu.yaml" --threads 1 --out "$tmp/e1" --format table,csv > "$tmp/e1.txt" 2>/dev/null
+check "run with partial-effect draws (1 thread)" $?
+"$tq" run "$tmp/eu.yaml" --threads 2 --out "$tmp/e2" --format csv > /dev/null 2>&1
+cmp -s "$tmp/e1/results_regions.csv" "$tmp/e2/results_regions.csv"
+check "partial-effect draws: 1 and 2 threads write identical bytes" $?
+grep -q "uncertainty over 40 draws of the partial effects" "$tmp/e1.txt"
+check "the table names what was drawn" $?
+awk -F, 'FNR == 1 { for (c = 1; c <= NF; c++) col[$c] = c; next }
+         $2 == "HUN" { p05 = $(col["welfare_pct_p05"]); p95 = $(col["welfare_pct_p95"]); w = $(col["welfare_pct"]) }
+         END { exit !(p05 > 0 && p05 < w && w < p95) }' "$tmp/e1/results_regions.csv"
+check "Hungary's band: 0 < p05 < central < p95" $?
+"$tq" run "$tmp/eu.yaml" --draw-params theta --out "$tmp/e3" --format csv > /dev/null 2>&1
+awk -F, 'FNR == 1 { for (c = 1; c <= NF; c++) col[$c] = c; next }
+         { w = $(col["welfare_pct"]); for (k = 0; k < 3; k++) { d = $(col["welfare_pct"] + 1 + k) - w; if (d < 0) d = -d;
+           if (d > 1e-9 + 1e-7 * (w < 0 ? -w : w)) bad = 1 } }
+         END { exit bad }' "$tmp/e3/results_regions.csv"
+check "--draw-params theta: b held, theta without spread: the band is the point" $?
+"$tq" run "$tmp/eu.yaml" --draw-params beta > /dev/null 2>&1; [ $? -eq 2 ]
+check "--draw-params beta: usage error (2)" $?
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

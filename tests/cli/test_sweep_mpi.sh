@@ -28,6 +28,27 @@ check "mpirun -n 2" $?
 [ "$(wc -l < "$tmp/two.csv" 2>/dev/null || echo 0)" -eq 11 ]; check "one file with every point (10) from 2 ranks" $?
 cmp -s "$tmp/one.csv" "$tmp/two.csv"; check "1 and 2 ranks: identical bytes" $?
 cmp -s "$tmp/plain.csv" "$tmp/two.csv"; check "2 ranks and no MPI: identical bytes" $?
+# draws of a gravity partial effect with its standard error (docs/uncertainty.md): the EU
+# enlargement, b drawn alone (theta held), the same bytes for 1 and 2 ranks and no MPI
+cat >"$tmp/eu.yaml" <<EOF
+name: eu-draws
+data:
+  dataset: ge_gravity_eu
+ntb:
+  - pairs_file: $2/scenarios/eu-enlargement-pairs.csv
+    sectors: all
+    partial_effect: {b: 0.2242490, se: 0.0713086}
+EOF
+pe=(sweep "$tmp/eu.yaml" --vary draw=30 --draw-params partial_effects --threads 1 --block 4)
+"$tq" "${pe[@]}" --out "$tmp/pe0.csv" 2>/dev/null
+check "partial-effect draws without mpirun" $?
+mpirun -n 1 --oversubscribe "$tq" "${pe[@]}" --out "$tmp/pe1.csv" 2>>"$tmp/err1"
+check "partial-effect draws, mpirun -n 1" $?
+mpirun -n 2 --oversubscribe "$tq" "${pe[@]}" --out "$tmp/pe2.csv" 2>>"$tmp/err2"
+check "partial-effect draws, mpirun -n 2" $?
+[ "$(wc -l < "$tmp/pe2.csv" 2>/dev/null || echo 0)" -eq 31 ] && cmp -s "$tmp/pe1.csv" "$tmp/pe2.csv" &&
+  cmp -s "$tmp/pe0.csv" "$tmp/pe2.csv"
+check "partial-effect draws: 1 rank, 2 ranks and no MPI write identical bytes (30 draws)" $?
 [ $fails -eq 0 ] || { cat "$tmp/err1" "$tmp/err2"; }
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
