@@ -214,7 +214,7 @@ static tq_status nash_iterate(tq_nash *n, tq__pvars *v, double *x, double *weigh
             int p = n->players[k];
             tq__pvars *vp = &v[k];
             tq__pvars_read(vp, n->t, x);
-            if ((st = tq__game_jacobian(g, vp, n->t, x, Wbefore, NULL)))
+            if ((st = tq__game_jacobian(g, vp, n->t, x, Wbefore, NULL, NULL)))
                 goto out;
             double *xold = x + vp->n;
             memcpy(xold, x, (size_t)vp->n * sizeof *x);
@@ -491,12 +491,12 @@ tq_status tq_talks_run(tq_talks *t)
     if (t->mode == TQ_TALKS_BARGAIN) {
         /* a start where everyone gains: the given one, else free trade among the players */
         int who = -1;
-        if ((st = tq__game_jacobian(g, &v, t->t, x, t->W, NULL)))
+        if ((st = tq__game_jacobian(g, &v, t->t, x, t->W, NULL, NULL)))
             goto out;
         if (!(min_gain(t, t->W, &who) > 0)) {
             for (int k = 0; k < v.n; k++)
                 x0[k] = fmax(0.0, g->opt.lower);
-            if ((st = tq__game_jacobian(g, &v, t->t, x0, t->W, NULL)))
+            if ((st = tq__game_jacobian(g, &v, t->t, x0, t->W, NULL, NULL)))
                 goto out;
             double mg = min_gain(t, t->W, &who);
             if (!(mg > 0)) {
