@@ -955,6 +955,20 @@ TQ_API void tq_nash_free(tq_nash *g);
 TQ_API tq_status tq_nash_set_options(tq_nash *g, const tq_policy_options *opt);
 /* Starting tariffs [n,i,j] (copied; default the baseline's). */
 TQ_API tq_status tq_nash_set_tariffs(tq_nash *g, const double *tariffs);
+/* How tq_nash_run finds the equilibrium. */
+typedef enum tq_nash_method {
+    TQ_NASH_BEST_RESPONSE = 0, /* best-response iteration (Gauss-Seidel rounds; default) */
+    TQ_NASH_SIMULTANEOUS = 1   /* uniform tariffs only (TQ_FORM_UNIFORM): Broyden's method on
+                                  every player's first-order condition at once, one
+                                  equilibrium solve and one adjoint per player per iteration
+                                  (docs/strategic.md); if it does not settle in 10 x max_rounds
+                                  iterations, best responses continue from its point. info:
+                                  rounds = iterations, max_gain = the largest gain a player's
+                                  Newton step would still bring */
+} tq_nash_method;
+/* Choose the method. Errors: TQ_ERR_INVALID (unknown method); tq_nash_run says
+ * TQ_ERR_UNSUPPORTED for TQ_NASH_SIMULTANEOUS with another form than uniform. */
+TQ_API tq_status tq_nash_set_method(tq_nash *g, tq_nash_method method);
 /* Stop when no tariff moved by more than tol (rate units, default 1e-4) in a round, or
  * after max_rounds rounds (default 50). */
 TQ_API tq_status tq_nash_set_tolerance(tq_nash *g, double tol, int max_rounds);

@@ -14,9 +14,9 @@
  * inactive (an active one is differentiated as the constant it is). A pass costs about
  * one sweep of the map: it reads A and B once each. The adjoint system is solved
  * matrix-free by restarted GMRES (modified Gram-Schmidt, Givens rotations) to a relative
- * residual of 1e-11, warm started from the last adjoint when the weights are the same
- * (successive evaluations of one best response). T_t' comes from A = pi kappa^-theta and
- * B = A / (1+t'): dA/dt' = -theta A/(1+t'), dB/dt' = -(1+theta) B/(1+t').
+ * residual of 1e-11, warm started from the last adjoint of the same region's welfare (or
+ * of the same weights): successive evaluations of a best response, successive rounds. T_t' comes from A = pi
+ * kappa^-theta and B = A / (1+t'): dA/dt' = -theta A/(1+t'), dB/dt' = -(1+theta) B/(1+t').
  *
  * Every closure (fixed, balanced, share, target) and numeraire (world value added or a
  * region) is differentiated. Scratch is allocated once per workspace (first call).
@@ -37,9 +37,12 @@ struct tq__cp_grad {
     double *H;                            /* [(GM_RESTART + 1) * GM_RESTART] Hessenberg, column-major */
     double *cs, *sn, *gv, *yv;            /* [GM_RESTART + 1] */
     double *xs, *gx, *rhs, *lam, *tmp;    /* [nx] */
-    double *lamw;                         /* [N] the weights of the adjoint in lam */
-    int have_lam;                         /* lam holds the adjoint for lamw (warm start) */
-    tq_closure lam_closure;               /* and the closure and numeraire it was for */
+    double *lamw;                         /* [N] the weights of the adjoint in wlam */
+    double *wlam;                         /* [nx] the last adjoint of given weights */
+    int have_lam;                         /* wlam holds the adjoint for lamw (warm start) */
+    double *lamr;                         /* [N * nx] the last adjoint of each region's welfare */
+    unsigned char *lamr_ok;               /* [N] */
+    tq_closure lam_closure;               /* the closure and numeraire of the cached adjoints */
     int lam_numeraire;                    /* */
     double *bgw0, *bwhat, *bDp, *step;    /* [N] */
     double *share, *vInc, *om, *Wh;       /* [N] */
@@ -53,6 +56,7 @@ void tq__cp_grad_free(tq__cp *w)
     if (!G)
         return;
     tq__free(w->ctx, G->V);
+    tq__free(w->ctx, G->lamr);
     tq__free(w->ctx, G->clamped);
     tq__free(w->ctx, G);
     w->grad = NULL;
@@ -66,11 +70,13 @@ static tq_status grad_alloc(tq__cp *w)
     tq__cp_grad *G = tq__calloc(w->ctx, 1, sizeof *G);
     if (!G)
         return TQ_ERR_NOMEM;
-    const size_t total = (m + 1) * nx + (m + 1) * m + 4 * (m + 1) + 5 * nx + 9 * N + 6 * NJ;
+    const size_t total = (m + 1) * nx + (m + 1) * m + 4 * (m + 1) + 6 * nx + 9 * N + 6 * NJ;
     double *p = tq__calloc(w->ctx, total, sizeof(double));
-    G->clamped = tq__calloc(w->ctx, N, 1);
-    if (!p || !G->clamped) {
+    G->clamped = tq__calloc(w->ctx, 2 * N, 1);
+    G->lamr = tq__malloc(w->ctx, N * nx * sizeof(double));
+    if (!p || !G->clamped || !G->lamr) {
         tq__free(w->ctx, p);
+        tq__free(w->ctx, G->lamr);
         tq__free(w->ctx, G->clamped);
         tq__free(w->ctx, G);
         return TQ_ERR_NOMEM;
@@ -86,6 +92,7 @@ static tq_status grad_alloc(tq__cp *w)
     G->rhs = p, p += nx;
     G->lam = p, p += nx;
     G->tmp = p, p += nx;
+    G->wlam = p, p += nx;
     G->lamw = p, p += N;
     G->bgw0 = p, p += N;
     G->bwhat = p, p += N;
@@ -101,6 +108,7 @@ static tq_status grad_alloc(tq__cp *w)
     G->Z = p, p += NJ;
     G->bZ = p, p += NJ;
     G->blc = p;
+    G->lamr_ok = G->clamped + N;
     w->grad = G;
     return TQ_OK;
 }
@@ -391,8 +399,15 @@ tq_status tq__cp_gradient(tq__cp *w, const tq_scenario *sc, int region, const do
                          tq__cp_maxres(w));
     forward_extra(w, G, G->xs);
 
+    /* the cached adjoints are for one closure and numeraire */
+    if (G->lam_closure != sc->closure || G->lam_numeraire != w->numeraire_region) {
+        G->have_lam = 0;
+        memset(G->lamr_ok, 0, (size_t)N);
+        G->lam_closure = sc->closure;
+        G->lam_numeraire = w->numeraire_region;
+    }
     /* F's partials: through I' (vInc) and directly in log P^ */
-    int same = G->have_lam && G->lam_closure == sc->closure && G->lam_numeraire == w->numeraire_region;
+    int same = G->have_lam;
     for (int n = 0; n < N; n++) {
         double lp = 0;
         for (int j = 0; j < J; j++)
@@ -409,21 +424,32 @@ tq_status tq__cp_gradient(tq__cp *w, const tq_scenario *sc, int region, const do
     for (int n = 0; n < N; n++)
         for (int j = 0; j < J; j++)
             G->rhs[N + (size_t)n * J + j] -= G->om[n] * 100.0 * G->Wh[n] * b->alpha[(size_t)n * J + j];
-    if (!same)
+    /* warm start: the last adjoint of the same region's welfare (or the same weights) */
+    double *slot = weights ? G->wlam : G->lamr + (size_t)region * nx;
+    const int warm = weights ? same : G->lamr_ok[region];
+    if (warm)
+        memcpy(G->lam, slot, nx * sizeof(double));
+    else
         memset(G->lam, 0, nx * sizeof(double));
     double res;
     int nvec;
     const int bad = gmres(w, G, &res, &nvec);
-    G->have_lam = 0;
+    if (weights)
+        G->have_lam = 0;
+    else
+        G->lamr_ok[region] = 0;
     if (bad)
         return tq__error(w->ctx, TQ_ERR_NOT_CONVERGED, NULL, 0, NULL,
                          "gradient: the adjoint system did not converge (relative residual %.3g after %d products, "
                          "tolerance %.3g)",
                          res, nvec, GM_TOL);
-    G->have_lam = 1;
-    G->lam_closure = sc->closure;
-    G->lam_numeraire = w->numeraire_region;
-    memcpy(G->lamw, G->om, (size_t)N * sizeof(double));
+    memcpy(slot, G->lam, nx * sizeof(double));
+    if (weights) {
+        G->have_lam = 1;
+        memcpy(G->lamw, G->om, (size_t)N * sizeof(double));
+    } else {
+        G->lamr_ok[region] = 1;
+    }
     tq__log(w->ctx, TQ_LOG_DEBUG, "gradient: adjoint solved to %.3g in %d products", res, nvec);
     vjp(w, G, G->xs, G->lam, G->vInc, G->tmp, grad, sc->t);
     return TQ_OK;

@@ -3,6 +3,7 @@
  * shared machinery of game.c. */
 #include "policy.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -125,6 +126,7 @@ struct tq_nash {
     double tol;
     int max_rounds;
     int have;
+    tq_nash_method method;
     tq_nash_info info;
     tq_optimum_info *pinfo; /* [np] */
 };
@@ -183,6 +185,14 @@ tq_status tq_nash_set_tariffs(tq_nash *n, const double *tariffs)
     if (!st)
         memcpy(n->start, tariffs, n->g.NNJ * sizeof(double));
     return st;
+}
+
+tq_status tq_nash_set_method(tq_nash *n, tq_nash_method method)
+{
+    if (method != TQ_NASH_BEST_RESPONSE && method != TQ_NASH_SIMULTANEOUS)
+        return tq__error(n->g.ctx, TQ_ERR_INVALID, NULL, 0, "method", "unknown Nash method %d", (int)method);
+    n->method = method;
+    return TQ_OK;
 }
 
 tq_status tq_nash_set_tolerance(tq_nash *n, double tol, int max_rounds)
@@ -254,6 +264,181 @@ out:
     return st;
 }
 
+/* The simultaneous solver of a uniform war (docs/strategic.md, "Simultaneous Nash"):
+ * Broyden's method on every player's first-order condition g_k(x) = dW_k/dx_k = 0 at
+ * once, x the players' uniform tariffs. An iteration costs one equilibrium solve and one
+ * adjoint per player (tq__game_jacobian with the players' rows); the Jacobian of g starts
+ * as the diagonal of each player's own curvature (second differences of its welfare, two
+ * solves per player) and is updated by Broyden's rank-one formula. Steps are capped at
+ * 0.1 and kept within the bounds; a bound is an answer when the projected condition
+ * holds there. Converged when no tariff moves by more than tol / 100 and every projected
+ * first-order condition is below TQ__POLICY_GTOL. *fallback is set when it did not
+ * converge in its iterations (the caller then continues with best responses). */
+static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
+{
+    tq__game *g = &n->g;
+    const int N = g->N;
+    *fallback = 0;
+    tq__pvars v;
+    memset(&v, 0, sizeof v);
+    tq_status st = TQ_OK;
+    for (int k = 0; !st && k < n->np; k++)
+        st = tq__pvars_add_region(g, &v, n->players[k], NULL);
+    const int nv = v.n;
+    double *blk = NULL;
+    int *piv = NULL;
+    if (!st) {
+        blk = tq__calloc(g->ctx, 7 * (size_t)nv + 3 * (size_t)nv * nv + (size_t)N * nv + 2 * (size_t)N + 1,
+                         sizeof(double));
+        piv = tq__calloc(g->ctx, (size_t)nv + 1, sizeof(int));
+        if (!blk || !piv)
+            st = TQ_ERR_NOMEM;
+    }
+    if (st || nv == 0) {
+        tq__free(g->ctx, blk);
+        tq__free(g->ctx, piv);
+        tq__pvars_free(g->ctx, &v);
+        if (!st)
+            *fallback = 1;
+        return st;
+    }
+    double *x = blk, *xp = x + nv, *gk = xp + nv, *gp = gk + nv, *sv = gp + nv, *pg = sv + nv, *hd = pg + nv;
+    double *H = hd + nv, *Hc = H + (size_t)nv * nv, *u = Hc + (size_t)nv * nv;
+    double *jac = u + (size_t)nv * nv, *rows = jac + (size_t)N * nv, *Wp = rows + N;
+    const double lo = g->opt.lower, hi = g->opt.upper;
+    memcpy(n->t, n->start, g->NNJ * sizeof(double));
+    tq__pvars_read(&v, n->t, x);
+    for (int k = 0; k < nv; k++) {
+        x[k] = fmin(fmax(x[k], lo), hi);
+        rows[v.owner[k]] = 1.0;
+    }
+    tq__pvars_apply(&v, x, n->t);
+    /* the own curvatures at the start */
+    if ((st = tq__game_welfare(g, n->t, n->W)))
+        goto done;
+    const double hc = 0.01;
+    for (int k = 0; k < nv && !st; k++) {
+        const int p = v.owner[k];
+        double f[2];
+        for (int side = 0; side < 2 && !st; side++) {
+            double *t = n->t;
+            const double xk = x[k] + (side ? -hc : hc);
+            for (int c = v.first[k]; c < v.first[k + 1]; c++)
+                t[v.cells[c]] = xk;
+            st = tq__game_welfare(g, t, Wp);
+            f[side] = Wp[p];
+        }
+        for (int c = v.first[k]; c < v.first[k + 1]; c++)
+            n->t[v.cells[c]] = x[k];
+        const double c2 = (f[0] + f[1] - 2 * n->W[p]) / (hc * hc);
+        hd[k] = c2 < -1e-6 ? c2 : -1e-6;
+        H[(size_t)k * nv + k] = hd[k];
+    }
+    if (st)
+        goto done;
+    const int maxit = 10 * n->max_rounds;
+    double maxstep = INFINITY;
+    int it;
+    n->info.status = TQ_ERR_NOT_CONVERGED;
+    for (it = 0; it < maxit; it++) {
+        if ((st = tq__progress(g->ctx, "nash", (double)it / maxit)))
+            goto done;
+        if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
+            goto done;
+        double gn = 0;
+        for (int k = 0; k < nv; k++) {
+            gk[k] = jac[(size_t)v.owner[k] * nv + k];
+            pg[k] = (x[k] <= lo + 1e-9 && gk[k] < 0) || (x[k] >= hi - 1e-9 && gk[k] > 0) ? 0.0 : gk[k];
+            gn = fmax(gn, fabs(pg[k]));
+        }
+        if (it > 0) { /* Broyden: H += (dg - H dx) dx' / dx'dx */
+            double dd = 0;
+            for (int k = 0; k < nv; k++)
+                dd += (x[k] - xp[k]) * (x[k] - xp[k]);
+            if (dd > 0)
+                for (int a = 0; a < nv; a++) {
+                    double r = gk[a] - gp[a];
+                    for (int k = 0; k < nv; k++)
+                        r -= H[(size_t)a * nv + k] * (x[k] - xp[k]);
+                    for (int k = 0; k < nv; k++)
+                        H[(size_t)a * nv + k] += r * (x[k] - xp[k]) / dd;
+                }
+        }
+        n->info.rounds = it + 1;
+        n->info.max_change = maxstep;
+        if (gn < TQ__POLICY_GTOL && maxstep < 0.01 * tol) {
+            n->info.status = TQ_OK;
+            break;
+        }
+        /* the Newton step of the model: H s = -g (variables at a bound with the projected
+         * condition met stay there) */
+        memcpy(Hc, H, (size_t)nv * nv * sizeof(double));
+        for (int k = 0; k < nv; k++) {
+            sv[k] = -gk[k];
+            if (pg[k] == 0.0 && gk[k] != 0.0) { /* fixed at its bound */
+                for (int l = 0; l < nv; l++)
+                    Hc[(size_t)k * nv + l] = l == k ? 1.0 : 0.0;
+                sv[k] = 0.0;
+            }
+        }
+        int ok = LAPACKE_dgesv(LAPACK_ROW_MAJOR, nv, 1, Hc, nv, piv, sv, 1) == 0;
+        for (int k = 0; ok && k < nv; k++)
+            ok = isfinite(sv[k]);
+        if (!ok)
+            for (int k = 0; k < nv; k++)
+                sv[k] = pg[k] == 0.0 ? 0.0 : -gk[k] / hd[k];
+        double smax = 0;
+        for (int k = 0; k < nv; k++)
+            smax = fmax(smax, fabs(sv[k]));
+        const double cap = smax > 0.1 ? 0.1 / smax : 1.0;
+        memcpy(xp, x, (size_t)nv * sizeof(double));
+        memcpy(gp, gk, (size_t)nv * sizeof(double));
+        maxstep = 0;
+        for (int k = 0; k < nv; k++) {
+            x[k] = fmin(fmax(x[k] + cap * sv[k], lo), hi);
+            maxstep = fmax(maxstep, fabs(x[k] - xp[k]));
+        }
+    }
+    if (n->info.status != TQ_OK) {
+        *fallback = 1;
+        tq__log(g->ctx, TQ_LOG_INFO,
+                "nash: the simultaneous solver did not settle in %d iterations; best responses "
+                "from its point",
+                maxit);
+    }
+    tq__pvars_apply(&v, x, n->t);
+    /* what a player could still gain alone, from the Newton model of its own welfare */
+    n->info.max_gain = 0;
+    n->info.max_gain_region = -1;
+    for (int k = 0; k < nv; k++) {
+        const int p = v.owner[k];
+        const double Hkk = H[(size_t)k * nv + k];
+        const double gain = Hkk < 0 ? 0.5 * pg[k] * pg[k] / -Hkk : INFINITY;
+        if (n->info.max_gain_region < 0 || gain > n->info.max_gain) {
+            n->info.max_gain = gain;
+            n->info.max_gain_region = p;
+        }
+        for (int q = 0; q < n->np; q++)
+            if (n->players[q] == p) {
+                tq_optimum_info *oi = &n->pinfo[q];
+                memset(oi, 0, sizeof *oi);
+                oi->status = n->info.status;
+                oi->variables = 1;
+                oi->at_bounds = x[k] <= lo + 1e-6 || x[k] >= hi - 1e-6;
+                oi->evaluations = n->info.rounds;
+                oi->welfare = n->W[p];
+                oi->grad_norm = fabs(pg[k]);
+                oi->max_curvature = Hkk;
+                oi->second_order_ok = Hkk < 0 ? 1 : 0;
+            }
+    }
+done:
+    tq__free(g->ctx, blk);
+    tq__free(g->ctx, piv);
+    tq__pvars_free(g->ctx, &v);
+    return st;
+}
+
 /* The war is solved in stages when the tariffs are finer than one rate per region:
  * first one uniform rate each (a handful of variables), then one per sector from there,
  * then one per partner and sector from there (docs/strategic.md, "Nash in stages"); the
@@ -275,6 +460,18 @@ tq_status tq_nash_run(tq_nash *n)
     double *weight = tq__calloc(g->ctx, (size_t)g->N, sizeof *weight);
     double *x = NULL;
     tq_status st = v && weight ? TQ_OK : TQ_ERR_NOMEM;
+    const double *from = n->start;
+    if (!st && n->method == TQ_NASH_SIMULTANEOUS) {
+        int fallback = 0;
+        if (keep.form != TQ_FORM_UNIFORM)
+            st = tq__error(g->ctx, TQ_ERR_UNSUPPORTED, NULL, 0, "method",
+                           "the simultaneous Nash solver is for uniform tariffs only (--uniform)");
+        else
+            st = nash_simultaneous(n, n->tol, &fallback);
+        if (!st && !fallback)
+            first = last + 1; /* done */
+        from = n->t;
+    }
     for (int stage = first; !st && stage <= last; stage++) {
         g->opt.form = stages[stage];
         g->opt.second_order = stage == last ? keep.second_order : 0;
@@ -289,7 +486,7 @@ tq_status tq_nash_run(tq_nash *n)
         if (!st && !(x = tq__calloc(g->ctx, 2 * (size_t)maxv + 1, sizeof *x)))
             st = TQ_ERR_NOMEM;
         if (!st)
-            st = nash_iterate(n, v, x, weight, stage == first ? n->start : n->t,
+            st = nash_iterate(n, v, x, weight, stage == first ? from : n->t,
                               stage == last ? n->tol : fmax(n->tol, 1e-3));
         if (st == TQ_ERR_NOT_CONVERGED && stage < last) {
             tq__clear_error(g->ctx);
