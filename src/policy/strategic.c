@@ -268,8 +268,9 @@ out:
  * Broyden's method on every player's first-order condition g_k(x) = dW_k/dx_k = 0 at
  * once, x the players' uniform tariffs. An iteration costs one equilibrium solve and one
  * adjoint per player (tq__game_jacobian with the players' rows); the Jacobian of g starts
- * as the diagonal of each player's own curvature (second differences of its welfare, two
- * solves per player) and is updated by Broyden's rank-one formula. Steps are capped at
+ * as the diagonal of each player's own curvature (from its welfare one step away, its
+ * value and exact slope: one solve per player) and is updated by Broyden's rank-one
+ * formula, reset to that diagonal when the conditions grow more than twofold. Steps are capped at
  * 0.1 and kept within the bounds; a bound is an answer when the projected condition
  * holds there. Converged when no tariff moves by more than tol / 100 and every projected
  * first-order condition is below TQ__POLICY_GTOL. *fallback is set when it did not
@@ -313,45 +314,48 @@ static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
         rows[v.owner[k]] = 1.0;
     }
     tq__pvars_apply(&v, x, n->t);
-    /* the own curvatures at the start */
-    if ((st = tq__game_welfare(g, n->t, n->W)))
+    /* the first-order conditions at the start, then each player's own curvature from one
+     * more solve: W(x + h e_k) = W + h g_k + h^2 c_k / 2 */
+    if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
         goto done;
     const double hc = 0.01;
     for (int k = 0; k < nv && !st; k++) {
         const int p = v.owner[k];
-        double f[2];
-        for (int side = 0; side < 2 && !st; side++) {
-            double *t = n->t;
-            const double xk = x[k] + (side ? -hc : hc);
-            for (int c = v.first[k]; c < v.first[k + 1]; c++)
-                t[v.cells[c]] = xk;
-            st = tq__game_welfare(g, t, Wp);
-            f[side] = Wp[p];
-        }
+        const double gk0 = jac[(size_t)p * nv + k];
+        const double h = x[k] + hc <= hi ? hc : -hc;
+        for (int c = v.first[k]; c < v.first[k + 1]; c++)
+            n->t[v.cells[c]] = x[k] + h;
+        st = tq__game_welfare(g, n->t, Wp);
         for (int c = v.first[k]; c < v.first[k + 1]; c++)
             n->t[v.cells[c]] = x[k];
-        const double c2 = (f[0] + f[1] - 2 * n->W[p]) / (hc * hc);
+        const double c2 = 2 * (Wp[p] - n->W[p] - h * gk0) / (h * h);
         hd[k] = c2 < -1e-6 ? c2 : -1e-6;
         H[(size_t)k * nv + k] = hd[k];
     }
     if (st)
         goto done;
     const int maxit = 10 * n->max_rounds;
-    double maxstep = INFINITY;
+    double maxstep = INFINITY, gnorm_prev = INFINITY;
     int it;
     n->info.status = TQ_ERR_NOT_CONVERGED;
     for (it = 0; it < maxit; it++) {
         if ((st = tq__progress(g->ctx, "nash", (double)it / maxit)))
             goto done;
-        if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
+        if (it > 0 && (st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
             goto done;
         double gn = 0;
+        const double gprev = it > 0 ? gnorm_prev : INFINITY;
         for (int k = 0; k < nv; k++) {
             gk[k] = jac[(size_t)v.owner[k] * nv + k];
             pg[k] = (x[k] <= lo + 1e-9 && gk[k] < 0) || (x[k] >= hi - 1e-9 && gk[k] > 0) ? 0.0 : gk[k];
             gn = fmax(gn, fabs(pg[k]));
         }
-        if (it > 0) { /* Broyden: H += (dg - H dx) dx' / dx'dx */
+        gnorm_prev = gn;
+        if (it > 0 && gn > 2 * gprev) { /* a bad model: back to the own curvatures */
+            memset(H, 0, (size_t)nv * nv * sizeof(double));
+            for (int k = 0; k < nv; k++)
+                H[(size_t)k * nv + k] = hd[k];
+        } else if (it > 0) { /* Broyden: H += (dg - H dx) dx' / dx'dx */
             double dd = 0;
             for (int k = 0; k < nv; k++)
                 dd += (x[k] - xp[k]) * (x[k] - xp[k]);
@@ -366,6 +370,8 @@ static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
         }
         n->info.rounds = it + 1;
         n->info.max_change = maxstep;
+        tq__log(g->ctx, TQ_LOG_DEBUG, "nash: simultaneous iteration %d: first-order conditions %.3g, step %.3g", it, gn,
+                maxstep);
         if (gn < TQ__POLICY_GTOL && maxstep < 0.01 * tol) {
             n->info.status = TQ_OK;
             break;
