@@ -264,6 +264,30 @@ out:
     return st;
 }
 
+/* Each player's own curvature at x (n->t holds x, n->W its welfare, jac its gradients)
+ * from one more solve a step h = 0.01 away: W(x + h e_k) = W + h g_k + h^2 c_k / 2 with the
+ * exact slope g_k; c[k] is capped at -1e-6 when floor is set (a Newton model). */
+static tq_status own_curvatures(tq_nash *n, const tq__pvars *v, const double *x, const double *jac, double *Wp,
+                                double *c)
+{
+    tq__game *g = &n->g;
+    const int nv = v->n;
+    const double hc = 0.01;
+    for (int k = 0; k < nv; k++) {
+        const int p = v->owner[k];
+        const double h = x[k] + hc <= g->opt.upper ? hc : -hc;
+        for (int q = v->first[k]; q < v->first[k + 1]; q++)
+            n->t[v->cells[q]] = x[k] + h;
+        tq_status st = tq__game_welfare(g, n->t, Wp);
+        for (int q = v->first[k]; q < v->first[k + 1]; q++)
+            n->t[v->cells[q]] = x[k];
+        if (st)
+            return st;
+        c[k] = 2 * (Wp[p] - n->W[p] - h * jac[(size_t)p * nv + k]) / (h * h);
+    }
+    return TQ_OK;
+}
+
 /* The simultaneous solver of a uniform war (docs/strategic.md, "Simultaneous Nash"):
  * Broyden's method on every player's first-order condition g_k(x) = dW_k/dx_k = 0 at
  * once, x the players' uniform tariffs. An iteration costs one equilibrium solve and one
@@ -314,26 +338,13 @@ static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
         rows[v.owner[k]] = 1.0;
     }
     tq__pvars_apply(&v, x, n->t);
-    /* the first-order conditions at the start, then each player's own curvature from one
-     * more solve: W(x + h e_k) = W + h g_k + h^2 c_k / 2 */
-    if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
+    /* the first-order conditions at the start, then each player's own curvature */
+    if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)) || (st = own_curvatures(n, &v, x, jac, Wp, hd)))
         goto done;
-    const double hc = 0.01;
-    for (int k = 0; k < nv && !st; k++) {
-        const int p = v.owner[k];
-        const double gk0 = jac[(size_t)p * nv + k];
-        const double h = x[k] + hc <= hi ? hc : -hc;
-        for (int c = v.first[k]; c < v.first[k + 1]; c++)
-            n->t[v.cells[c]] = x[k] + h;
-        st = tq__game_welfare(g, n->t, Wp);
-        for (int c = v.first[k]; c < v.first[k + 1]; c++)
-            n->t[v.cells[c]] = x[k];
-        const double c2 = 2 * (Wp[p] - n->W[p] - h * gk0) / (h * h);
-        hd[k] = c2 < -1e-6 ? c2 : -1e-6;
+    for (int k = 0; k < nv; k++) {
+        hd[k] = hd[k] < -1e-6 ? hd[k] : -1e-6; /* a Newton model needs a maximum */
         H[(size_t)k * nv + k] = hd[k];
     }
-    if (st)
-        goto done;
     const int maxit = 10 * n->max_rounds;
     double maxstep = INFINITY, gnorm_prev = INFINITY;
     int it;
@@ -413,12 +424,17 @@ static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
                 maxit);
     }
     tq__pvars_apply(&v, x, n->t);
-    /* what a player could still gain alone, from the Newton model of its own welfare */
+    if (*fallback)
+        goto done;
+    /* the second-order check at the answer (jac and n->W are at x) and what a player could
+     * still gain alone, from the Newton model of its own welfare */
+    if ((st = own_curvatures(n, &v, x, jac, Wp, u)))
+        goto done;
     n->info.max_gain = 0;
     n->info.max_gain_region = -1;
     for (int k = 0; k < nv; k++) {
         const int p = v.owner[k];
-        const double Hkk = H[(size_t)k * nv + k];
+        const double Hkk = u[k];
         const double gain = Hkk < 0 ? 0.5 * pg[k] * pg[k] / -Hkk : INFINITY;
         if (n->info.max_gain_region < 0 || gain > n->info.max_gain) {
             n->info.max_gain = gain;

@@ -31,6 +31,13 @@ grep -q "^Converged after" "$tmp/nash.txt" || fail "nash did not converge: $(tai
 gain=$(sed -n 's/.*unilateral deviation is \([^ ]*\) points.*/\1/p' "$tmp/nash.txt")
 awk -v g="$gain" 'BEGIN {exit !(g < 1e-6)}' || fail "largest unilateral gain $gain"
 grep -q "^BRA .*(not at war)" "$tmp/nash.txt" || fail "outsiders are not at war"
+# the simultaneous solver (uniform wars) finds the same tariffs as best responses
+"$bin" nash USA CHN --model ossa --data "$od" --uniform --format csv >"$tmp/nash_br.csv" || fail "nash csv exited $?"
+"$bin" nash USA CHN --model ossa --data "$od" --uniform --simultaneous --format csv >"$tmp/nash_sim.csv" ||
+    fail "nash --simultaneous exited $?"
+paste -d, "$tmp/nash_br.csv" "$tmp/nash_sim.csv" | awk -F, '$1=="tariff" {d=$6-$12; if (d<0) d=-d; if (d>m) m=d; c++}
+    END {exit !(c > 300 && m < 1e-5)}' || fail "simultaneous and best-response Nash tariffs differ"
+"$bin" nash USA CHN --model ossa --data "$od" --simultaneous >/dev/null 2>&1 && fail "--simultaneous needs --uniform"
 
 "$bin" talks USA EU JPN --model ossa --data "$od" --uniform >"$tmp/talks.txt" 2>"$tmp/err.txt" || fail "talks exited $? ($(cat "$tmp/err.txt"))"
 grep -q "Nash bargaining, threat point: the war" "$tmp/talks.txt" || fail "talks header"
