@@ -8,6 +8,7 @@
 #include "economy.h"
 
 #include <math.h>
+#include <string.h>
 
 static void die(tq_context *ctx, const char *what)
 {
@@ -253,6 +254,50 @@ static void test_wiod(void **state)
     tq_context_free(ctx);
 }
 
+/* Large enough for the parallel loops (N^2 J >= 1e6): the gradient is bitwise the same
+ * with one thread and with two. */
+static void test_threads_bitwise(void **state)
+{
+    (void)state;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    const int N = 130, J = 60;
+    tq_dataset *ds = make_economy(ctx, N, J, 1, 1, 5);
+    tq_solver_options bo;
+    tq_solver_options_default(&bo);
+    bo.baseline_mode = TQ_BASELINE_RAW; /* the data as they are: no recalibration solve */
+    tq_baseline *b;
+    if (tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, &bo, &b))
+        die(ctx, "baseline");
+    tq_scenario *sc;
+    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    assert_int_equal(tq_scenario_set_tariff(sc, 0, 1, -1, 0.3), TQ_OK);
+    const size_t NNJ = (size_t)N * N * J;
+    double *g[2];
+    for (int k = 0; k < 2; k++) {
+        tq_solver *s;
+        assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
+        assert_int_equal(tq_solver_set_threads(s, k + 1), TQ_OK);
+        tq_result *r;
+        if (tq_solver_solve(s, sc, &r))
+            die(ctx, "solve");
+        g[k] = malloc(NNJ * sizeof(double));
+        assert_non_null(g[k]);
+        if (tq_solver_welfare_gradient(s, sc, 0, NULL, g[k]))
+            die(ctx, "gradient");
+        tq_result_free(r);
+        tq_solver_free(s);
+    }
+    assert_true(memcmp(g[0], g[1], NNJ * sizeof(double)) == 0);
+    assert_true(fabs(g[0][IDX(0, 1, 0)]) > 0);
+    free(g[0]);
+    free(g[1]);
+    tq_scenario_free(sc);
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_unchanged),
         cmocka_unit_test(test_no_trade_cell),
         cmocka_unit_test(test_wiod),
+        cmocka_unit_test(test_threads_bitwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
