@@ -75,6 +75,8 @@ int cli_policy_option(int argc, char **argv, int *i, cli_policy *p)
         p->opt.form = TQ_FORM_SECTOR;
     else if (!strcmp(a, "--no-second-order"))
         p->opt.second_order = 0;
+    else if (!strcmp(a, "--finite-differences"))
+        p->opt.finite_differences = 1;
     else if (!has_val &&
              (!strcmp(a, "--model") || !strcmp(a, "--sectors") || !strcmp(a, "--year") || !strcmp(a, "--closure") ||
               !strcmp(a, "--max-tariff") || !strcmp(a, "--threads") || !strcmp(a, "--format"))) {
@@ -135,6 +137,8 @@ const char *cli_policy_help =
     "  --max-tariff R     upper bound on a tariff (default 3 = 300%)\n"
     "  --threads T        threads for the finite differences (default: OpenMP's)\n"
     "  --no-second-order  skip the second-order check\n"
+    "  --finite-differences  gradients by finite differences instead of the exact\n"
+    "                     (adjoint) gradient (a check; slower)\n"
     "  --format F         table (default) or csv (long rows)\n";
 
 int cli_policy_setup(cli_policy *p, tq_context *ctx)
