@@ -134,9 +134,10 @@ int tq_cmd_nash(int argc, char **argv)
                                "", "", "", W[r]);
                     }
                 }
-                printf("\n%s after %d rounds: tariffs moved by at most %.2e in the last round; the largest gain "
+                printf("\n%s after %d %s: tariffs moved by at most %.2e in the last one; the largest gain "
                        "left from a unilateral deviation is %.2e points (%s).\n%ld equilibrium solves, %.2f s.\n",
-                       ni->status == TQ_OK ? "Converged" : "NOT converged", ni->rounds, ni->max_change, ni->max_gain,
+                       ni->status == TQ_OK ? "Converged" : "NOT converged", ni->rounds,
+                       simultaneous ? "iterations (simultaneous)" : "rounds", ni->max_change, ni->max_gain,
                        ni->max_gain_region >= 0 ? tq_dataset_region_code(p.ds, ni->max_gain_region) : "-", ni->solves,
                        ni->seconds);
             }
