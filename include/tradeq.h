@@ -675,7 +675,8 @@ TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_re
  * by GMRES to a relative residual of 1e-11; docs/strategic.md). Errors: TQ_ERR_INVALID
  * (bad arguments, no converged solution of sc), TQ_ERR_NOT_CONVERGED (the adjoint
  * system, with its residual), TQ_ERR_UNSUPPORTED, TQ_ERR_NOMEM. Ossa allocates O(N^2 J)
- * scratch per call; Caliendo-Parro O(N J) once per solver (first call). */
+ * scratch per call; Caliendo-Parro about (61 + N)(N + 2 N J) doubles once per solver
+ * (first call: the GMRES basis and each region's last adjoint, its warm start). */
 TQ_API tq_status tq_solver_welfare_gradient(tq_solver *s, const tq_scenario *sc, int region, const double *weights,
                                             double *grad);
 /* The info of the solver's last solve (zeros before the first). */
