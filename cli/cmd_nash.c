@@ -1,5 +1,6 @@
 /* tradeq nash [REGIONS...]: the Nash equilibrium of a tariff war among REGIONS (all by
- * default) by best-response iteration (docs/strategic.md). */
+ * default) by best-response iteration, or for uniform tariffs by the simultaneous solver
+ * (--simultaneous; docs/strategic.md). */
 #include "commands.h"
 
 #include <math.h>
@@ -16,7 +17,10 @@ static void help(void)
            "unilateral deviation. Ctrl-C stops and prints the tariffs reached, labelled partial.\n\n"
            "%s"
            "  --tol T            stop when no tariff moves by more than T (default 1e-4)\n"
-           "  --rounds R         at most R rounds (default 50)\n",
+           "  --rounds R         at most R rounds (default 50)\n"
+           "  --simultaneous     with --uniform: solve every player's first-order condition at\n"
+           "                     once (Broyden's method on exact gradients) instead of rounds\n"
+           "                     of best responses; same answer, fewer solves\n",
            cli_policy_help);
 }
 
@@ -25,13 +29,17 @@ int tq_cmd_nash(int argc, char **argv)
     cli_policy p;
     cli_policy_init(&p, "nash");
     char **names = calloc((size_t)argc + 1, sizeof *names);
-    int nnames = 0, rounds = 50;
+    int nnames = 0, rounds = 50, simultaneous = 0;
     double tol = 1e-4;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             help();
             free(names);
             return CLI_OK;
+        }
+        if (!strcmp(argv[i], "--simultaneous")) {
+            simultaneous = 1;
+            continue;
         }
         if ((!strcmp(argv[i], "--tol") || !strcmp(argv[i], "--rounds")) && i + 1 < argc) {
             if (!strcmp(argv[i], "--tol"))
@@ -73,6 +81,8 @@ int tq_cmd_nash(int argc, char **argv)
             st = tq_nash_set_options(g, &p.opt);
         if (!st)
             st = tq_nash_set_tolerance(g, tol, rounds);
+        if (!st && simultaneous)
+            st = tq_nash_set_method(g, TQ_NASH_SIMULTANEOUS);
         if (!st)
             st = tq_nash_run(g);
         cli_policy_progress_done();
@@ -124,9 +134,10 @@ int tq_cmd_nash(int argc, char **argv)
                                "", "", "", W[r]);
                     }
                 }
-                printf("\n%s after %d rounds: tariffs moved by at most %.2e in the last round; the largest gain "
+                printf("\n%s after %d %s: tariffs moved by at most %.2e in the last one; the largest gain "
                        "left from a unilateral deviation is %.2e points (%s).\n%ld equilibrium solves, %.2f s.\n",
-                       ni->status == TQ_OK ? "Converged" : "NOT converged", ni->rounds, ni->max_change, ni->max_gain,
+                       ni->status == TQ_OK ? "Converged" : "NOT converged", ni->rounds,
+                       simultaneous ? "iterations (simultaneous)" : "rounds", ni->max_change, ni->max_gain,
                        ni->max_gain_region >= 0 ? tq_dataset_region_code(p.ds, ni->max_gain_region) : "-", ni->solves,
                        ni->seconds);
             }

@@ -77,6 +77,8 @@ int cli_policy_option(int argc, char **argv, int *i, cli_policy *p)
         p->opt.second_order = 0;
     else if (!strcmp(a, "--force"))
         p->force = 1;
+    else if (!strcmp(a, "--finite-differences"))
+        p->opt.finite_differences = 1;
     else if (!has_val &&
              (!strcmp(a, "--model") || !strcmp(a, "--sectors") || !strcmp(a, "--year") || !strcmp(a, "--closure") ||
               !strcmp(a, "--max-tariff") || !strcmp(a, "--threads") || !strcmp(a, "--format") || !strcmp(a, "--out"))) {
@@ -139,6 +141,8 @@ const char *cli_policy_help =
     "  --max-tariff R     upper bound on a tariff (default 3 = 300%)\n"
     "  --threads T        threads for the finite differences (default: OpenMP's)\n"
     "  --no-second-order  skip the second-order check\n"
+    "  --finite-differences  gradients by finite differences instead of the exact\n"
+    "                     (adjoint) gradient (a check; slower)\n"
     "  --format F         table (default) or csv (long rows)\n"
     "  --out FILE         also write the answer to FILE: .csv (long rows) or .json\n"
     "                     (docs/strategic.md, \"Result files\"); never replaced without --force\n"

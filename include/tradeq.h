@@ -669,10 +669,14 @@ TQ_API tq_status tq_solver_solve_into(tq_solver *s, const tq_scenario *sc, tq_re
  * grad[n,i,j] (N^2 J doubles, the caller's) = d f / d t'[n,i,j] with f = sum_k weights[k]
  * W_k, W_k = TQ_RES_WELFARE (percent) of region k; weights NULL means f = W_region.
  * Evaluated at the solver's last converged solution, which must be of sc as it is now
- * (solve sc first; the solution is checked). Domestic cells get 0. Models: Ossa
- * (TQ_MODEL_OSSA); for Caliendo-Parro it is TQ_ERR_UNSUPPORTED (use finite
- * differences). Errors: TQ_ERR_INVALID (bad arguments, no converged solution of sc),
- * TQ_ERR_UNSUPPORTED, TQ_ERR_NOMEM. Allocates O(N^2 J) scratch per call. */
+ * (solve sc first; the solution is checked). Domestic cells and cells without base trade
+ * get 0. Models: Ossa (TQ_MODEL_OSSA: a dense 2N x 2N system) and Caliendo-Parro (every
+ * closure and numeraire: the adjoint of the solver's fixed-point map, solved matrix-free
+ * by GMRES to a relative residual of 1e-11; docs/strategic.md). Errors: TQ_ERR_INVALID
+ * (bad arguments, no converged solution of sc), TQ_ERR_NOT_CONVERGED (the adjoint
+ * system, with its residual), TQ_ERR_UNSUPPORTED, TQ_ERR_NOMEM. Ossa allocates O(N^2 J)
+ * scratch per call; Caliendo-Parro about (61 + N)(N + 2 N J) doubles once per solver
+ * (first call: the GMRES basis and each region's last adjoint, its warm start). */
 TQ_API tq_status tq_solver_welfare_gradient(tq_solver *s, const tq_scenario *sc, int region, const double *weights,
                                             double *grad);
 /* The info of the solver's last solve (zeros before the first). */
@@ -860,7 +864,7 @@ TQ_API double tq_liberation_average(const tq_liberation *m, const double *r, con
  *
  * A best response is a bound-constrained maximisation (NLopt, L-BFGS) of the region's
  * welfare over its import tariffs. Gradients are exact where the model has them
- * (tq_solver_welfare_gradient: the Ossa model), else finite differences of welfare through
+ * (tq_solver_welfare_gradient: both models), else finite differences of welfare through
  * the equilibrium (forward differences, one solve per variable, in parallel over the
  * variables with OpenMP, each thread with its own warm-started solver). At every
  * reported optimum the gradient norm of the free variables (not at a bound) and a
@@ -890,13 +894,15 @@ typedef struct tq_policy_options {
                            partners) with no base trade are never variables: a tariff on
                            them changes nothing */
     int nsectors;
-    double lower, upper; /* bounds on every chosen tariff (rates; default 0 and 3 = 300%) */
-    double xtol;         /* stop when a step changes no tariff by more (default 1e-7) */
-    int max_eval;        /* welfare-and-gradient evaluations per optimisation (default 500) */
-    int threads;         /* OpenMP threads for the finite differences; 0: the OpenMP default */
-    double fd_step;      /* finite-difference step in tariff units (default 1e-6) */
-    double solve_tol;    /* tolerance of every equilibrium solve (default 1e-12) */
-    int second_order;    /* 1 (default): the second-order check at each reported optimum */
+    double lower, upper;    /* bounds on every chosen tariff (rates; default 0 and 3 = 300%) */
+    double xtol;            /* stop when a step changes no tariff by more (default 1e-7) */
+    int max_eval;           /* welfare-and-gradient evaluations per optimisation (default 500) */
+    int threads;            /* OpenMP threads for the finite differences; 0: the OpenMP default */
+    double fd_step;         /* finite-difference step in tariff units (default 1e-6) */
+    double solve_tol;       /* tolerance of every equilibrium solve (default 1e-12) */
+    int second_order;       /* 1 (default): the second-order check at each reported optimum */
+    int finite_differences; /* 1: finite differences even where the model has an exact
+                               gradient (a check, and the bench's comparison); default 0 */
 } tq_policy_options;
 TQ_API void tq_policy_options_default(tq_policy_options *o);
 
@@ -956,6 +962,20 @@ TQ_API void tq_nash_free(tq_nash *g);
 TQ_API tq_status tq_nash_set_options(tq_nash *g, const tq_policy_options *opt);
 /* Starting tariffs [n,i,j] (copied; default the baseline's). */
 TQ_API tq_status tq_nash_set_tariffs(tq_nash *g, const double *tariffs);
+/* How tq_nash_run finds the equilibrium. */
+typedef enum tq_nash_method {
+    TQ_NASH_BEST_RESPONSE = 0, /* best-response iteration (Gauss-Seidel rounds; default) */
+    TQ_NASH_SIMULTANEOUS = 1   /* uniform tariffs only (TQ_FORM_UNIFORM): Broyden's method on
+                                  every player's first-order condition at once, one
+                                  equilibrium solve and one adjoint per player per iteration
+                                  (docs/strategic.md); if it does not settle in 10 x max_rounds
+                                  iterations, best responses continue from its point. info:
+                                  rounds = iterations, max_gain = the largest gain a player's
+                                  Newton step would still bring */
+} tq_nash_method;
+/* Choose the method. Errors: TQ_ERR_INVALID (unknown method); tq_nash_run says
+ * TQ_ERR_UNSUPPORTED for TQ_NASH_SIMULTANEOUS with another form than uniform. */
+TQ_API tq_status tq_nash_set_method(tq_nash *g, tq_nash_method method);
 /* Stop when no tariff moved by more than tol (rate units, default 1e-4) in a round, or
  * after max_rounds rounds (default 50). */
 TQ_API tq_status tq_nash_set_tolerance(tq_nash *g, double tol, int max_rounds);

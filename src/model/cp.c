@@ -30,6 +30,7 @@
  * sums (no reassociation); four rows are summed side by side so that their chains of
  * additions overlap, which changes no rounding. */
 #include "cp.h"
+#include "cp_impl.h"
 
 #include "model.h"
 
@@ -40,35 +41,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-struct tq__cp {
-    tq_context *ctx;
-    const tq_baseline *b;
-    int N, J, nth;
-    int par; /* run the loops in parallel (enough work per sweep to pay for a fork) */
-    size_t NJ, nx;
-    /* the current solve */
-    tq_closure closure;
-    const double *target;
-    int numeraire_region;
-    double damping;
-    int sweeps;
-    double res[3]; /* {e2, e4, e5} of the last map */
-    /* work arrays (one allocation) */
-    double *A, *B;                     /* [j][n][i]: pi kappa^-theta, and that / (1+t') */
-    double *lam;                       /* [n] wage step (baseline only) */
-    double *lc;                        /* [n,j] log c^ */
-    double *ut;                        /* [j][i] c^^-theta */
-    double *S, *SB;                    /* [n,j] sum_i A u, sum_i B u */
-    double *q;                         /* [n,j] X'/S */
-    double *Yt;                        /* [j][i] sales */
-    double *Inc, *Rv, *Dp, *ex, *what; /* [n] */
-    double *x, *xsave, *g2, *xlast;    /* [nx] state, continuation save, map value, last solution */
-    int have_last;
-    int *lo, *hi;    /* [j][n]: the row's cells with pi_b > 0 lie in [lo, hi) (baseline only) */
-    double world_va; /* baseline only */
-    tq__fp *fp;      /* the Anderson core (allocated for the method and memory in use) */
-};
 
 void tq__closure_deficits(const tq_baseline *b, tq_closure closure, const double *target, const double *what,
                           double *Dp)
@@ -293,8 +265,13 @@ static double maxres(const double r[3])
     return isfinite(m) ? m : INFINITY;
 }
 
+double tq__cp_maxres(const tq__cp *w)
+{
+    return maxres(w->res);
+}
+
 /* The joint map: g = T(x); w->res = {e2, e4, e5} at x. */
-static void ge_map(tq__cp *w, const double *x, double *g)
+void tq__cp_map(tq__cp *w, const double *x, double *g)
 {
     w->res[0] = stage_prices(w, x, g + w->N);
     double r[2];
@@ -308,7 +285,7 @@ static void ge_map(tq__cp *w, const double *x, double *g)
 static double cp_map(void *ud, const double *x, double *g)
 {
     tq__cp *w = ud;
-    ge_map(w, x, g);
+    tq__cp_map(w, x, g);
     return maxres(w->res);
 }
 
@@ -364,7 +341,7 @@ static void finish(tq__cp *w, const double *x, const double *g, const tq__cp_out
 /* Shock of homotopy parameter s in [0,1]: t_s = t_b + s (t' - t_b), d_s = d^^s, and
  * A = pi kappa_s^(-theta), B = A / (1+t_s), j-major for the hot loops. Read in the
  * [n,i,j] order of the inputs; the writes of one n stay within 2 J rows of N. */
-static void setup_shock(tq__cp *w, const double *t1, const double *d1, double s)
+void tq__cp_setup_shock(tq__cp *w, const double *t1, const double *d1, double s)
 {
     const tq_baseline *b = w->b;
     const int N = w->N, J = w->J;
@@ -483,6 +460,7 @@ void tq__cp_free(tq__cp *cp)
 {
     if (!cp)
         return;
+    tq__cp_grad_free(cp);
     tq__fp_free(cp->fp);
     tq__free(cp->ctx, cp->lo);
     tq__free(cp->ctx, cp->A);
@@ -524,7 +502,7 @@ static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, dou
     for (;;) {
         const double s_try = s_done + ds >= 1.0 - 1e-12 ? 1.0 : s_done + ds;
         if (s_try != s_cur) {
-            setup_shock(w, t1, d1, s_try);
+            tq__cp_setup_shock(w, t1, d1, s_try);
             s_cur = s_try;
         }
         memcpy(w->xsave, x, nx * sizeof(double));
@@ -549,7 +527,7 @@ static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, dou
                    : fs == TQ__FP_DIVERGED ? TQ_STOP_DIVERGED
                                            : TQ_STOP_STALLED;
             if (s_cur != 1.0) { /* report the full shock's residual at the best point */
-                setup_shock(w, t1, d1, 1.0);
+                tq__cp_setup_shock(w, t1, d1, 1.0);
                 s_cur = 1.0;
             }
             break;
@@ -563,7 +541,7 @@ static tq_stop solve_anderson(tq__cp *w, const double *t1, const double *d1, dou
     if (stop == TQ_STOP_CONVERGED) {
         *gout = tq__fp_g(fp);
     } else {
-        ge_map(w, x, w->g2); /* the workspace at the reported point */
+        tq__cp_map(w, x, w->g2); /* the workspace at the reported point */
         *gout = w->g2;
     }
     return stop;
@@ -581,7 +559,7 @@ static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, doubl
     double r0 = -1;
     tq_stop stop = TQ_STOP_ITERATION_LIMIT;
     int it;
-    setup_shock(w, t1, d1, 1.0);
+    tq__cp_setup_shock(w, t1, d1, 1.0);
     for (it = 0; it < max_iter; it++) {
         double e2 = INFINITY, r2[2] = {INFINITY, INFINITY};
         for (int k = 0; k < 100000 && e2 > itol; k++) {
@@ -598,7 +576,7 @@ static tq_stop solve_nested(tq__cp *w, const double *t1, const double *d1, doubl
             w->sweeps++;
             memcpy(x + N + NJ, gXs, NJ * sizeof(double));
         }
-        ge_map(w, x, g);
+        tq__cp_map(w, x, g);
         if (r0 < 0)
             r0 = maxres(w->res);
         if (maxres(w->res) < tol) {
@@ -767,4 +745,10 @@ double tq__cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
     return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
 
-const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new, cp_ws_free, cp_prepare, cp_solve, tq__cp_pi_at, NULL};
+static tq_status cp_gradient(void *ws, const tq_scenario *sc, int region, const double *weights, double *grad)
+{
+    return tq__cp_gradient(ws, sc, region, weights, grad);
+}
+
+const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new,    cp_ws_free, cp_prepare,
+                                cp_solve,         tq__cp_pi_at, cp_gradient};

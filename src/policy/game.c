@@ -324,7 +324,8 @@ tq_status tq__game_welfare(tq__game *g, const double *t, double *W)
     return TQ_OK;
 }
 
-tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, const double *x, double *W, double *jac)
+tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, const double *x, double *W, double *jac,
+                            const double *rows)
 {
     tq_status st = make_workers(g);
     if (st)
@@ -343,12 +344,18 @@ tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, c
         return worker_error(g, &g->w[0], st);
     if (!jac || nv == 0)
         return TQ_OK;
-    if (!g->no_adjoint) {
+    if (!g->no_adjoint && !g->opt.finite_differences) {
         /* the exact gradient (implicit function theorem, one adjoint solve per region's
-         * welfare) where the model has one; finite differences otherwise */
+         * welfare) where the model has one; finite differences otherwise. Only the rows
+         * asked for are computed (the others are 0). */
         if (!g->gbuf && !(g->gbuf = tq__malloc(g->ctx, g->NNJ * sizeof(double))))
             return TQ_ERR_NOMEM;
         for (int r = 0; r < N; r++) {
+            if (rows && !(rows[r] != 0)) {
+                for (int k = 0; k < nv; k++)
+                    jac[(size_t)r * (size_t)nv + (size_t)k] = 0.0;
+                continue;
+            }
             st = tq_solver_welfare_gradient(g->w[0].s, g->w[0].sc, r, NULL, g->gbuf);
             if (st == TQ_ERR_UNSUPPORTED) {
                 g->no_adjoint = 1;
@@ -472,7 +479,7 @@ static double nl_objective(unsigned n, const double *y, double *grad, void *data
     double frac = m->lo + (m->hi - m->lo) * (double)m->nev / (double)g->opt.max_eval;
     tq_status st = tq__progress(g->ctx, m->stage, frac);
     if (!st)
-        st = tq__game_jacobian(g, m->v, m->t0, x, m->W, grad ? m->jac : NULL);
+        st = tq__game_jacobian(g, m->v, m->t0, x, m->W, grad ? m->jac : NULL, m->ob->weight);
     if (st) {
         m->status = st;
         nlopt_force_stop(m->nl);
@@ -667,7 +674,7 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
         x[k] = fmin(fmax(x[k], g->opt.lower), g->opt.upper);
     tq_status st;
     if (nv == 0) {
-        if ((st = tq__game_jacobian(g, v, t0, x, W, NULL)))
+        if ((st = tq__game_jacobian(g, v, t0, x, W, NULL, NULL)))
             return st;
         info->welfare = tq__pobjective_value(ob, N, W, NULL, 0, NULL);
         info->solves = g->solves - solves0;
@@ -717,7 +724,7 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
             memset(P, 0, sizeof(double) * 2 * (size_t)nv);
             P[kmax] = hc;
             P[nv + kmax] = -hc;
-            st = tq__game_jacobian(g, v, t0, x, m.W, NULL);
+            st = tq__game_jacobian(g, v, t0, x, m.W, NULL, NULL);
             if (!st)
                 st = eval_points(g, v, ob, t0, x, P, 2, fc);
             if (st)
@@ -768,7 +775,7 @@ tq_status tq__game_maximise(tq__game *g, const tq__pvars *v, const tq__pobjectiv
         goto done;
     }
     /* the optimum: welfare, gradient, which bounds bind, second-order check */
-    tq_status s2 = tq__game_jacobian(g, v, t0, x, W, m.jac);
+    tq_status s2 = tq__game_jacobian(g, v, t0, x, W, m.jac, ob->weight);
     if (s2) {
         st = s2;
         goto done;

@@ -66,9 +66,13 @@ void tq__pvars_apply(const tq__pvars *v, const double *x, double *t);
 tq_status tq__game_welfare(tq__game *g, const double *t, double *W);
 
 /* Welfare W[N] at x (tariffs t0 with the variables set to x) and, when jac is not NULL,
- * its Jacobian jac[r * v->n + k] = dW_r / dx_k by forward differences (backward at the
- * upper bound), in parallel over k. t0 is left unchanged. */
-tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, const double *x, double *W, double *jac);
+ * its Jacobian jac[r * v->n + k] = dW_r / dx_k: exact (one adjoint solve per row, only
+ * for the rows r with rows[r] != 0 when rows is not NULL, the others set to 0) where the
+ * model has tq_solver_welfare_gradient and opt.finite_differences is 0, else by forward
+ * differences (backward at the upper bound; every row), in parallel over k. t0 is left
+ * unchanged. */
+tq_status tq__game_jacobian(tq__game *g, const tq__pvars *v, const double *t0, const double *x, double *W, double *jac,
+                            const double *rows);
 
 /* An objective over the variables: f = sum_r weight[r] W_r when mode 0; the Nash
  * bargaining product sum_r log(W_r - threat_r) over regions with weight[r] > 0 when

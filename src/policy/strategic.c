@@ -4,6 +4,7 @@
 #include "../model/ge.h"
 #include "policy.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +128,7 @@ struct tq_nash {
     double tol;
     int max_rounds;
     int have;
+    tq_nash_method method;
     tq_nash_info info;
     tq_optimum_info *pinfo; /* [np] */
 };
@@ -187,6 +189,14 @@ tq_status tq_nash_set_tariffs(tq_nash *n, const double *tariffs)
     return st;
 }
 
+tq_status tq_nash_set_method(tq_nash *n, tq_nash_method method)
+{
+    if (method != TQ_NASH_BEST_RESPONSE && method != TQ_NASH_SIMULTANEOUS)
+        return tq__error(n->g.ctx, TQ_ERR_INVALID, NULL, 0, "method", "unknown Nash method %d", (int)method);
+    n->method = method;
+    return TQ_OK;
+}
+
 tq_status tq_nash_set_tolerance(tq_nash *n, double tol, int max_rounds)
 {
     if (!(tol > 0) || max_rounds < 1)
@@ -216,7 +226,7 @@ static tq_status nash_iterate(tq_nash *n, tq__pvars *v, double *x, double *weigh
             int p = n->players[k];
             tq__pvars *vp = &v[k];
             tq__pvars_read(vp, n->t, x);
-            if ((st = tq__game_jacobian(g, vp, n->t, x, Wbefore, NULL)))
+            if ((st = tq__game_jacobian(g, vp, n->t, x, Wbefore, NULL, NULL)))
                 goto out;
             double *xold = x + vp->n;
             memcpy(xold, x, (size_t)vp->n * sizeof *x);
@@ -256,6 +266,203 @@ out:
     return st;
 }
 
+/* Each player's own curvature at x (n->t holds x, n->W its welfare, jac its gradients)
+ * from one more solve a step h = 0.01 away: W(x + h e_k) = W + h g_k + h^2 c_k / 2 with the
+ * exact slope g_k; c[k] is capped at -1e-6 when floor is set (a Newton model). */
+static tq_status own_curvatures(tq_nash *n, const tq__pvars *v, const double *x, const double *jac, double *Wp,
+                                double *c)
+{
+    tq__game *g = &n->g;
+    const int nv = v->n;
+    const double hc = 0.01;
+    for (int k = 0; k < nv; k++) {
+        const int p = v->owner[k];
+        const double h = x[k] + hc <= g->opt.upper ? hc : -hc;
+        for (int q = v->first[k]; q < v->first[k + 1]; q++)
+            n->t[v->cells[q]] = x[k] + h;
+        tq_status st = tq__game_welfare(g, n->t, Wp);
+        for (int q = v->first[k]; q < v->first[k + 1]; q++)
+            n->t[v->cells[q]] = x[k];
+        if (st)
+            return st;
+        c[k] = 2 * (Wp[p] - n->W[p] - h * jac[(size_t)p * nv + k]) / (h * h);
+    }
+    return TQ_OK;
+}
+
+/* The simultaneous solver of a uniform war (docs/strategic.md, "Simultaneous Nash"):
+ * Broyden's method on every player's first-order condition g_k(x) = dW_k/dx_k = 0 at
+ * once, x the players' uniform tariffs. An iteration costs one equilibrium solve and one
+ * adjoint per player (tq__game_jacobian with the players' rows); the Jacobian of g starts
+ * as the diagonal of each player's own curvature (from its welfare one step away, its
+ * value and exact slope: one solve per player) and is updated by Broyden's rank-one
+ * formula, reset to that diagonal when the conditions grow more than twofold. Steps are capped at
+ * 0.1 and kept within the bounds; a bound is an answer when the projected condition
+ * holds there. Converged when no tariff moves by more than tol / 100 and every projected
+ * first-order condition is below TQ__POLICY_GTOL. *fallback is set when it did not
+ * converge in its iterations (the caller then continues with best responses). */
+static tq_status nash_simultaneous(tq_nash *n, double tol, int *fallback)
+{
+    tq__game *g = &n->g;
+    const int N = g->N;
+    *fallback = 0;
+    tq__pvars v;
+    memset(&v, 0, sizeof v);
+    tq_status st = TQ_OK;
+    for (int k = 0; !st && k < n->np; k++)
+        st = tq__pvars_add_region(g, &v, n->players[k], NULL);
+    const int nv = v.n;
+    double *blk = NULL;
+    int *piv = NULL;
+    if (!st) {
+        blk = tq__calloc(g->ctx, 7 * (size_t)nv + 3 * (size_t)nv * nv + (size_t)N * nv + 2 * (size_t)N + 1,
+                         sizeof(double));
+        piv = tq__calloc(g->ctx, (size_t)nv + 1, sizeof(int));
+        if (!blk || !piv)
+            st = TQ_ERR_NOMEM;
+    }
+    if (st || nv == 0) {
+        tq__free(g->ctx, blk);
+        tq__free(g->ctx, piv);
+        tq__pvars_free(g->ctx, &v);
+        if (!st)
+            *fallback = 1;
+        return st;
+    }
+    double *x = blk, *xp = x + nv, *gk = xp + nv, *gp = gk + nv, *sv = gp + nv, *pg = sv + nv, *hd = pg + nv;
+    double *H = hd + nv, *Hc = H + (size_t)nv * nv, *u = Hc + (size_t)nv * nv;
+    double *jac = u + (size_t)nv * nv, *rows = jac + (size_t)N * nv, *Wp = rows + N;
+    const double lo = g->opt.lower, hi = g->opt.upper;
+    memcpy(n->t, n->start, g->NNJ * sizeof(double));
+    tq__pvars_read(&v, n->t, x);
+    for (int k = 0; k < nv; k++) {
+        x[k] = fmin(fmax(x[k], lo), hi);
+        rows[v.owner[k]] = 1.0;
+    }
+    tq__pvars_apply(&v, x, n->t);
+    /* the first-order conditions at the start, then each player's own curvature */
+    if ((st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)) || (st = own_curvatures(n, &v, x, jac, Wp, hd)))
+        goto done;
+    for (int k = 0; k < nv; k++) {
+        hd[k] = hd[k] < -1e-6 ? hd[k] : -1e-6; /* a Newton model needs a maximum */
+        H[(size_t)k * nv + k] = hd[k];
+    }
+    const int maxit = 10 * n->max_rounds;
+    double maxstep = INFINITY, gnorm_prev = INFINITY;
+    int it;
+    n->info.status = TQ_ERR_NOT_CONVERGED;
+    for (it = 0; it < maxit; it++) {
+        if ((st = tq__progress(g->ctx, "nash", (double)it / maxit)))
+            goto done;
+        if (it > 0 && (st = tq__game_jacobian(g, &v, n->t, x, n->W, jac, rows)))
+            goto done;
+        double gn = 0;
+        const double gprev = it > 0 ? gnorm_prev : INFINITY;
+        for (int k = 0; k < nv; k++) {
+            gk[k] = jac[(size_t)v.owner[k] * nv + k];
+            pg[k] = (x[k] <= lo + 1e-9 && gk[k] < 0) || (x[k] >= hi - 1e-9 && gk[k] > 0) ? 0.0 : gk[k];
+            gn = fmax(gn, fabs(pg[k]));
+        }
+        gnorm_prev = gn;
+        if (it > 0 && gn > 2 * gprev) { /* a bad model: back to the own curvatures */
+            memset(H, 0, (size_t)nv * nv * sizeof(double));
+            for (int k = 0; k < nv; k++)
+                H[(size_t)k * nv + k] = hd[k];
+        } else if (it > 0) { /* Broyden: H += (dg - H dx) dx' / dx'dx */
+            double dd = 0;
+            for (int k = 0; k < nv; k++)
+                dd += (x[k] - xp[k]) * (x[k] - xp[k]);
+            if (dd > 0)
+                for (int a = 0; a < nv; a++) {
+                    double r = gk[a] - gp[a];
+                    for (int k = 0; k < nv; k++)
+                        r -= H[(size_t)a * nv + k] * (x[k] - xp[k]);
+                    for (int k = 0; k < nv; k++)
+                        H[(size_t)a * nv + k] += r * (x[k] - xp[k]) / dd;
+                }
+        }
+        n->info.rounds = it + 1;
+        n->info.max_change = maxstep;
+        tq__log(g->ctx, TQ_LOG_DEBUG, "nash: simultaneous iteration %d: first-order conditions %.3g, step %.3g", it, gn,
+                maxstep);
+        if (gn < TQ__POLICY_GTOL && maxstep < 0.01 * tol) {
+            n->info.status = TQ_OK;
+            break;
+        }
+        /* the Newton step of the model: H s = -g (variables at a bound with the projected
+         * condition met stay there) */
+        memcpy(Hc, H, (size_t)nv * nv * sizeof(double));
+        for (int k = 0; k < nv; k++) {
+            sv[k] = -gk[k];
+            if (pg[k] == 0.0 && gk[k] != 0.0) { /* fixed at its bound */
+                for (int l = 0; l < nv; l++)
+                    Hc[(size_t)k * nv + l] = l == k ? 1.0 : 0.0;
+                sv[k] = 0.0;
+            }
+        }
+        int ok = LAPACKE_dgesv(LAPACK_ROW_MAJOR, nv, 1, Hc, nv, piv, sv, 1) == 0;
+        for (int k = 0; ok && k < nv; k++)
+            ok = isfinite(sv[k]);
+        if (!ok)
+            for (int k = 0; k < nv; k++)
+                sv[k] = pg[k] == 0.0 ? 0.0 : -gk[k] / hd[k];
+        double smax = 0;
+        for (int k = 0; k < nv; k++)
+            smax = fmax(smax, fabs(sv[k]));
+        const double cap = smax > 0.1 ? 0.1 / smax : 1.0;
+        memcpy(xp, x, (size_t)nv * sizeof(double));
+        memcpy(gp, gk, (size_t)nv * sizeof(double));
+        maxstep = 0;
+        for (int k = 0; k < nv; k++) {
+            x[k] = fmin(fmax(x[k] + cap * sv[k], lo), hi);
+            maxstep = fmax(maxstep, fabs(x[k] - xp[k]));
+        }
+    }
+    if (n->info.status != TQ_OK) {
+        *fallback = 1;
+        tq__log(g->ctx, TQ_LOG_INFO,
+                "nash: the simultaneous solver did not settle in %d iterations; best responses "
+                "from its point",
+                maxit);
+    }
+    tq__pvars_apply(&v, x, n->t);
+    if (*fallback)
+        goto done;
+    /* the second-order check at the answer (jac and n->W are at x) and what a player could
+     * still gain alone, from the Newton model of its own welfare */
+    if ((st = own_curvatures(n, &v, x, jac, Wp, u)))
+        goto done;
+    n->info.max_gain = 0;
+    n->info.max_gain_region = -1;
+    for (int k = 0; k < nv; k++) {
+        const int p = v.owner[k];
+        const double Hkk = u[k];
+        const double gain = Hkk < 0 ? 0.5 * pg[k] * pg[k] / -Hkk : INFINITY;
+        if (n->info.max_gain_region < 0 || gain > n->info.max_gain) {
+            n->info.max_gain = gain;
+            n->info.max_gain_region = p;
+        }
+        for (int q = 0; q < n->np; q++)
+            if (n->players[q] == p) {
+                tq_optimum_info *oi = &n->pinfo[q];
+                memset(oi, 0, sizeof *oi);
+                oi->status = n->info.status;
+                oi->variables = 1;
+                oi->at_bounds = x[k] <= lo + 1e-6 || x[k] >= hi - 1e-6;
+                oi->evaluations = n->info.rounds;
+                oi->welfare = n->W[p];
+                oi->grad_norm = fabs(pg[k]);
+                oi->max_curvature = Hkk;
+                oi->second_order_ok = Hkk < 0 ? 1 : 0;
+            }
+    }
+done:
+    tq__free(g->ctx, blk);
+    tq__free(g->ctx, piv);
+    tq__pvars_free(g->ctx, &v);
+    return st;
+}
+
 /* The war is solved in stages when the tariffs are finer than one rate per region:
  * first one uniform rate each (a handful of variables), then one per sector from there,
  * then one per partner and sector from there (docs/strategic.md, "Nash in stages"); the
@@ -277,6 +484,18 @@ tq_status tq_nash_run(tq_nash *n)
     double *weight = tq__calloc(g->ctx, (size_t)g->N, sizeof *weight);
     double *x = NULL;
     tq_status st = v && weight ? TQ_OK : TQ_ERR_NOMEM;
+    const double *from = n->start;
+    if (!st && n->method == TQ_NASH_SIMULTANEOUS) {
+        int fallback = 0;
+        if (keep.form != TQ_FORM_UNIFORM)
+            st = tq__error(g->ctx, TQ_ERR_UNSUPPORTED, NULL, 0, "method",
+                           "the simultaneous Nash solver is for uniform tariffs only (--uniform)");
+        else
+            st = nash_simultaneous(n, n->tol, &fallback);
+        if (!st && !fallback)
+            first = last + 1; /* done */
+        from = n->t;
+    }
     for (int stage = first; !st && stage <= last; stage++) {
         g->opt.form = stages[stage];
         g->opt.second_order = stage == last ? keep.second_order : 0;
@@ -291,7 +510,7 @@ tq_status tq_nash_run(tq_nash *n)
         if (!st && !(x = tq__calloc(g->ctx, 2 * (size_t)maxv + 1, sizeof *x)))
             st = TQ_ERR_NOMEM;
         if (!st)
-            st = nash_iterate(n, v, x, weight, stage == first ? n->start : n->t,
+            st = nash_iterate(n, v, x, weight, stage == first ? from : n->t,
                               stage == last ? n->tol : fmax(n->tol, 1e-3));
         if (st == TQ_ERR_NOT_CONVERGED && stage < last) {
             tq__clear_error(g->ctx);
@@ -493,12 +712,12 @@ tq_status tq_talks_run(tq_talks *t)
     if (t->mode == TQ_TALKS_BARGAIN) {
         /* a start where everyone gains: the given one, else free trade among the players */
         int who = -1;
-        if ((st = tq__game_jacobian(g, &v, t->t, x, t->W, NULL)))
+        if ((st = tq__game_jacobian(g, &v, t->t, x, t->W, NULL, NULL)))
             goto out;
         if (!(min_gain(t, t->W, &who) > 0)) {
             for (int k = 0; k < v.n; k++)
                 x0[k] = fmax(0.0, g->opt.lower);
-            if ((st = tq__game_jacobian(g, &v, t->t, x0, t->W, NULL)))
+            if ((st = tq__game_jacobian(g, &v, t->t, x0, t->W, NULL, NULL)))
                 goto out;
             double mg = min_gain(t, t->W, &who);
             if (!(mg > 0)) {

@@ -25,12 +25,26 @@ head -1 "$tmp/opt.csv" | grep -q "^kind,importer,exporter,sector,base,value$" ||
 [ "$(grep -c '^tariff,USA,' "$tmp/opt.csv")" -gt 150 ] || fail "uniform: too few tariff rows"
 awk -F, '$1=="welfare_pct" && $2=="USA" {exit !($6 > 0)}' "$tmp/opt.csv" || fail "the US must gain from its optimal tariff"
 awk -F, '$1=="welfare_pct" && $2!="USA" {if ($6 >= 0) bad=1} END {exit bad}' "$tmp/opt.csv" || fail "partners must lose"
+# the finite-difference check path finds the same rate as the exact gradient
+"$bin" optimal USA --model ossa --data "$od" --uniform --finite-differences --format csv >"$tmp/opt_fd.csv" ||
+    fail "optimal --finite-differences exited $?"
+r1=$(grep '^tariff,USA,' "$tmp/opt.csv" | head -1 | cut -d, -f6)
+r2=$(grep '^tariff,USA,' "$tmp/opt_fd.csv" | head -1 | cut -d, -f6)
+awk -v a="$r1" -v b="$r2" 'BEGIN {d = a - b; if (d < 0) d = -d; exit !(a > 0.1 && d < 1e-5)}' ||
+    fail "optimal rate $r1 (exact gradient) and $r2 (finite differences) differ"
 
 "$bin" nash USA CHN --model ossa --data "$od" --uniform >"$tmp/nash.txt" 2>"$tmp/err.txt" || fail "nash exited $? ($(cat "$tmp/err.txt"))"
 grep -q "^Converged after" "$tmp/nash.txt" || fail "nash did not converge: $(tail -3 "$tmp/nash.txt")"
 gain=$(sed -n 's/.*unilateral deviation is \([^ ]*\) points.*/\1/p' "$tmp/nash.txt")
 awk -v g="$gain" 'BEGIN {exit !(g < 1e-6)}' || fail "largest unilateral gain $gain"
 grep -q "^BRA .*(not at war)" "$tmp/nash.txt" || fail "outsiders are not at war"
+# the simultaneous solver (uniform wars) finds the same tariffs as best responses
+"$bin" nash USA CHN --model ossa --data "$od" --uniform --format csv >"$tmp/nash_br.csv" || fail "nash csv exited $?"
+"$bin" nash USA CHN --model ossa --data "$od" --uniform --simultaneous --format csv >"$tmp/nash_sim.csv" ||
+    fail "nash --simultaneous exited $?"
+paste -d, "$tmp/nash_br.csv" "$tmp/nash_sim.csv" | awk -F, '$1=="tariff" {d=$6-$12; if (d<0) d=-d; if (d>m) m=d; c++}
+    END {exit !(c > 300 && m < 1e-5)}' || fail "simultaneous and best-response Nash tariffs differ"
+"$bin" nash USA CHN --model ossa --data "$od" --simultaneous >/dev/null 2>&1 && fail "--simultaneous needs --uniform"
 
 "$bin" talks USA EU JPN --model ossa --data "$od" --uniform >"$tmp/talks.txt" 2>"$tmp/err.txt" || fail "talks exited $? ($(cat "$tmp/err.txt"))"
 grep -q "Nash bargaining, threat point: the war" "$tmp/talks.txt" || fail "talks header"

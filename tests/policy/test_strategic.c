@@ -1,7 +1,8 @@
 /* The strategic layer (src/policy/, docs/strategic.md): the two-country one-sector
  * optimal tariff against its closed form t* = 1 / (theta lambda_FF'), and a 4 x 3
  * economy where a brute-force grid of equilibrium solves confirms the optimal tariff
- * and the Nash point. */
+ * and the Nash point, and the uniform war's Nash point by best responses and by the
+ * simultaneous solver. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,11 +230,99 @@ static void test_grid_confirms_optimum_and_nash(void **state)
     tq_context_free(ctx);
 }
 
+/* A uniform war on the same 4 x 3 economy, by best responses and by the simultaneous
+ * solver (Broyden on the first-order conditions with exact gradients): the two agree,
+ * and a brute-force grid of each player's uniform tariff (others at the Nash point)
+ * finds nothing better. */
+static void test_uniform_war_simultaneous(void **state)
+{
+    (void)state;
+    const int N = 4, J = 3;
+    const size_t NNJ = (size_t)N * N * J;
+    tq_context *ctx;
+    assert_int_equal(tq_context_new(&ctx, NULL), TQ_OK);
+    tq_dataset *ds = make_economy(ctx, N, J, 1, 0, 11);
+    tq_baseline *b;
+    assert_int_equal(tq_baseline_new(ctx, ds, 0, TQ_CLOSURE_FIXED, NULL, &b), TQ_OK);
+    tq_policy_options opt;
+    tq_policy_options_default(&opt);
+    opt.form = TQ_FORM_UNIFORM;
+    double *tn[2];
+    double Wn[2][4];
+    for (int m = 0; m < 2; m++) {
+        tq_nash *g;
+        assert_int_equal(tq_nash_new(ctx, b, NULL, 0, &g), TQ_OK);
+        assert_int_equal(tq_nash_set_options(g, &opt), TQ_OK);
+        assert_int_equal(tq_nash_set_tolerance(g, 1e-6, 100), TQ_OK);
+        assert_int_equal(tq_nash_set_method(g, m ? TQ_NASH_SIMULTANEOUS : TQ_NASH_BEST_RESPONSE), TQ_OK);
+        assert_int_equal(show(ctx, tq_nash_run(g)), TQ_OK);
+        const tq_nash_info *ni = tq_nash_info_get(g);
+        printf("uniform war, %s: %d rounds, max change %.2e, max gain %.2e, %ld solves\n",
+               m ? "simultaneous" : "best responses", ni->rounds, ni->max_change, ni->max_gain, ni->solves);
+        assert_true(ni->max_gain < 1e-6);
+        tn[m] = malloc(NNJ * sizeof(double));
+        memcpy(tn[m], tq_nash_tariffs(g), NNJ * sizeof(double));
+        memcpy(Wn[m], tq_nash_welfare(g), sizeof Wn[m]);
+        for (int n = 0; n < N; n++) {
+            const tq_optimum_info *pi = tq_nash_player_info(g, n);
+            assert_true(pi->grad_norm < 1e-3);
+            assert_int_equal(pi->second_order_ok, 1);
+        }
+        tq_nash_free(g);
+    }
+    double maxd = 0;
+    for (size_t c = 0; c < NNJ; c++)
+        maxd = fmax(maxd, fabs(tn[0][c] - tn[1][c]));
+    printf("uniform war: max |best responses - simultaneous| %.2e\n", maxd);
+    assert_true(maxd < 1e-5);
+    /* the grid: each player's uniform tariff over +-0.02 in steps of 0.0005 */
+    tq_solver *s;
+    tq_scenario *sc;
+    tq_result *r = NULL;
+    assert_int_equal(tq_solver_new(ctx, b, &s), TQ_OK);
+    assert_int_equal(tq_solver_set_warm_start(s, 1), TQ_OK);
+    assert_int_equal(tq_solver_set_tol(s, 1e-12), TQ_OK);
+    assert_int_equal(tq_scenario_new(ctx, b, &sc), TQ_OK);
+    double *t = malloc(NNJ * sizeof *t), W[4];
+    for (int n = 0; n < N; n++) {
+        memcpy(t, tn[1], NNJ * sizeof *t);
+        const double xn = t[IDX(n, n == 0 ? 1 : 0, 0)];
+        double bw = -INFINITY, bx = 0;
+        for (int a = -40; a <= 40; a++) {
+            const double x = xn + 0.0005 * a;
+            for (int i = 0; i < N; i++)
+                for (int j = 0; j < J; j++)
+                    if (i != n)
+                        t[IDX(n, i, j)] = x;
+            welfare_at(s, sc, &r, t, NNJ, W, N);
+            if (W[n] > bw) {
+                bw = W[n];
+                bx = x;
+            }
+        }
+        printf("R%d uniform Nash tariff %.5f welfare %.6f%% (best responses %.6f%%); grid best %.6f%% at %.4f\n", n, xn,
+               Wn[1][n], Wn[0][n], bw, bx);
+        assert_true(bw <= Wn[1][n] + 1e-9);
+        assert_true(fabs(bx - xn) <= 0.00025 + 1e-9);
+        assert_true(fabs(Wn[0][n] - Wn[1][n]) < 1e-5); /* the tariffs agree to 1e-5, welfare moves ~10x that */
+    }
+    free(t);
+    free(tn[0]);
+    free(tn[1]);
+    tq_result_free(r);
+    tq_scenario_free(sc);
+    tq_solver_free(s);
+    tq_baseline_free(b);
+    tq_dataset_free(ds);
+    tq_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_country_closed_form),
         cmocka_unit_test(test_grid_confirms_optimum_and_nash),
+        cmocka_unit_test(test_uniform_war_simultaneous),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
