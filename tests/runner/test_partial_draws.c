@@ -33,6 +33,8 @@ static char pairs[4096]; /* scenarios/eu-enlargement-pairs.csv */
         }                                                                                                              \
     } while (0)
 
+#include "sweep_check.h"
+
 static int setup(void **state)
 {
     (void)state;
@@ -96,22 +98,7 @@ static tq_sweep *sweep(const tq_spec *sp, const char *axis, int threads, int blo
     o.theta_se = theta_se;
     o.draw_theta = dt;
     o.draw_partial = dp;
-    tq_sweep *s = NULL;
-    OK(tq_sweep_new(runner, sp, 0, &o, &s));
-    OK(tq_sweep_vary(s, axis));
-    OK(tq_sweep_prepare(s));
-    return s;
-}
-
-static void same_values(const tq_sweep *a, const tq_sweep *b)
-{
-    assert_int_equal(tq_sweep_points(a), tq_sweep_points(b));
-    for (int p = 0; p < tq_sweep_points(a); p++) {
-        const double *x = tq_sweep_values(a, p), *y = tq_sweep_values(b, p);
-        assert_non_null(x);
-        assert_non_null(y);
-        assert_memory_equal(x, y, tq_sweep_width(a) * sizeof(double));
-    }
+    return prepared_sweep(runner, sp, axis, &o);
 }
 
 static int cmp(const void *a, const void *b)

@@ -24,6 +24,8 @@ static char *tmp;
         }                                                                                                              \
     } while (0)
 
+#include "sweep_check.h"
+
 static int setup(void **state)
 {
     (void)state;
@@ -59,23 +61,7 @@ static tq_sweep *sweep(const char *axis, int threads, uint64_t seed, int block, 
     o.seed = seed;
     o.block = block;
     o.theta_se = se;
-    tq_sweep *s = NULL;
-    OK(tq_sweep_new(runner, spec, 0, &o, &s));
-    OK(tq_sweep_vary(s, axis));
-    OK(tq_sweep_prepare(s));
-    return s;
-}
-
-static void same_values(const tq_sweep *a, const tq_sweep *b)
-{
-    assert_int_equal(tq_sweep_points(a), tq_sweep_points(b));
-    assert_int_equal(tq_sweep_width(a), tq_sweep_width(b));
-    for (int p = 0; p < tq_sweep_points(a); p++) {
-        const double *x = tq_sweep_values(a, p), *y = tq_sweep_values(b, p);
-        assert_non_null(x);
-        assert_non_null(y);
-        assert_memory_equal(x, y, tq_sweep_width(a) * sizeof(double));
-    }
+    return prepared_sweep(runner, spec, axis, &o);
 }
 
 static void test_band_collapses_without_spread(void **state)
