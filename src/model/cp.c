@@ -460,7 +460,6 @@ void tq__cp_free(tq__cp *cp)
 {
     if (!cp)
         return;
-    tq__cp_grad_free(cp);
     tq__fp_free(cp->fp);
     tq__free(cp->ctx, cp->lo);
     tq__free(cp->ctx, cp->A);
@@ -716,39 +715,7 @@ tq__cp_out tq__cp_result_out(const tq_result *r)
     return out;
 }
 
-static tq_status cp_ws_new(tq_context *ctx, const tq_baseline *b, void **ws)
-{
-    tq__cp *cp = NULL;
-    tq_status st = tq__cp_new(ctx, b, &cp);
-    *ws = cp;
-    return st;
-}
-
-static void cp_ws_free(void *ws)
-{
-    tq__cp_free(ws);
-}
-
-static tq_status cp_prepare(void *ws, const tq_solver_options *opt)
-{
-    return tq__cp_prepare(ws, opt);
-}
-
-static tq_status cp_solve(void *ws, const tq_scenario *sc, const tq_solver_options *opt, int warm, tq_result *r)
-{
-    const tq__cp_out out = tq__cp_result_out(r);
-    return tq__cp_solve(ws, sc->t, sc->d, sc->closure, sc->target, opt, warm, &out, &r->info, &r->numeraire_region);
-}
-
 double tq__cp_pi_at(const tq_result *r, size_t c, int n, int i, int j)
 {
     return tq__cp_pi(r->b, r->sc->t, r->sc->d, r->ut, r->S, c, n, i, j);
 }
-
-static tq_status cp_gradient(void *ws, const tq_scenario *sc, int region, const double *weights, double *grad)
-{
-    return tq__cp_gradient(ws, sc, region, weights, grad);
-}
-
-const tq__model tq__model_cp = {"caliendo-parro", cp_ws_new,    cp_ws_free, cp_prepare,
-                                cp_solve,         tq__cp_pi_at, cp_gradient};

@@ -1,5 +1,6 @@
-/* The Caliendo-Parro workspace's layout and its map, shared by the solver (cp.c) and
- * the exact welfare gradient (cp_grad.c). Internal to src/model/. */
+/* The Caliendo-Parro workspace's layout and its map, shared by the solver (cp.c), the
+ * exact welfare gradient (cp_grad.c) and the model interface that joins them
+ * (cp_model.c). Internal to src/model/. */
 #ifndef TQ_MODEL_CP_IMPL_H
 #define TQ_MODEL_CP_IMPL_H
 
