@@ -657,40 +657,21 @@ int tq_cmd_run(int argc, char **argv)
             }
             notes = 1;
             tq_status st;
-            /* --draws, else the scenario's own uncertainty: mapping */
-            char dbuf[32];
-            const char *dr = draws;
-            unsigned long long sd = seed;
-            int fd = 0, fsets = 0;
-            uint64_t fseed = 1;
-            tq_spec_uncertainty(specs[s], k, &fd, &fsets, &fseed);
-            if (!dr && (fd > 0 || fsets)) {
-                snprintf(dbuf, sizeof dbuf, fsets ? "sets" : "%d", fd);
-                dr = dbuf;
-            }
-            if (!have_seed && !draws)
-                sd = fseed;
-            if (dr) {
-                /* the central run and its draws, through the library's sweep (the runs are
-                 * the sweeps' outcomes, owned by them) */
-                tq_sweep_options swo;
-                tq_sweep_options_default(&swo);
-                swo.run = ro;
-                swo.run.threads = 0;
-                swo.threads = ro.threads;
-                swo.seed = sd;
-                swo.draw_theta = draw_theta;
-                swo.draw_partial = draw_partial;
-                char axis[64];
-                snprintf(axis, sizeof axis, "draw=%s", dr);
-                tq_sweep *sw = NULL;
-                st = tq_sweep_new(runner, specs[s], k, &swo, &sw);
-                if (!st)
-                    sweeps[nruns] = sw;
-                if (!st)
-                    st = tq_sweep_vary(sw, axis);
-                if (!st)
-                    st = tq_sweep_prepare(sw);
+            /* the central run and its draws (--draws, else the scenario's own uncertainty:
+             * mapping; --seed, or with --draws the default 1, else the file's seed) through
+             * the library's sweep: the runs are the sweeps' outcomes, owned by them */
+            tq_sweep_options swo;
+            tq_sweep_options_default(&swo);
+            swo.run = ro;
+            swo.run.threads = 0;
+            swo.threads = ro.threads;
+            swo.draw_theta = draw_theta;
+            swo.draw_partial = draw_partial;
+            const uint64_t sd = seed;
+            tq_sweep *sw = NULL;
+            st = tq_sweep_new_draws(runner, specs[s], k, &swo, draws, have_seed || draws ? &sd : NULL, &sw);
+            sweeps[nruns] = sw;
+            if (sw) {
                 cli_progress cp;
                 cli_progress_init(&cp, si.name, tq_sweep_points(sw));
                 tq_context_set_progress(ctx, cli_sweep_progress, &cp);
@@ -703,7 +684,7 @@ int tq_cmd_run(int argc, char **argv)
                 if (!st && tq_result_info(tq_outcome_result(tq_sweep_outcome(sw)))->status != TQ_OK)
                     st = TQ_ERR_NOT_CONVERGED;
                 nruns++;
-            } else {
+            } else if (!st) {
                 st = tq_runner_run(runner, specs[s], k, &ro, &runs[nruns++]);
             }
             notes = 0;

@@ -1511,6 +1511,19 @@ TQ_API void tq_sweep_options_default(tq_sweep_options *o);
  * NULL. *out owned by the caller (tq_sweep_free). Errors: TQ_ERR_INVALID, TQ_ERR_NOMEM. */
 TQ_API tq_status tq_sweep_new(tq_runner *r, const tq_spec *sp, int k, const tq_sweep_options *o, tq_sweep **out);
 TQ_API void tq_sweep_free(tq_sweep *s);
+/* The central run of scenario k of sp and its draws, the way `tradeq run --draws`, the
+ * web page and the bindings answer a question with bands: a sweep over the one axis
+ * draw=N (or draw=sets), made and prepared (tq_sweep_new, _vary, _prepare). draws: "N" or
+ * "sets", or NULL for the scenario's own `uncertainty: draws:`; seed: the draws' seed, or
+ * NULL for the scenario's `uncertainty: seed:` (default 1); o as for tq_sweep_new (its
+ * seed is replaced). When neither the argument nor the scenario asks for draws, *out is
+ * NULL and the return is TQ_OK: run the scenario plainly (tq_runner_run). Else run the
+ * blocks (tq_sweep_run) and take tq_sweep_bands; the central run is tq_sweep_outcome.
+ * *out is set as soon as the sweep is made, also when vary or prepare then fail (so that
+ * a central run that did not converge can still be reported); the caller frees it.
+ * Errors: those of tq_sweep_new, tq_sweep_vary and tq_sweep_prepare. */
+TQ_API tq_status tq_sweep_new_draws(tq_runner *r, const tq_spec *sp, int k, const tq_sweep_options *o,
+                                    const char *draws, const uint64_t *seed, tq_sweep **out);
 /* Add an axis (syntax above; copied). TQ_ERR_PARSE with a message naming the text. */
 TQ_API tq_status tq_sweep_vary(tq_sweep *s, const char *axis);
 /* Resolve the axes against the data, make the baselines (through the runner's caches) and

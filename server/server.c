@@ -369,27 +369,17 @@ static void run_job(worker *w, job *j)
     /* uncertainty: {draws: N|sets, seed: S} (docs/api.md): the central run and its draws
      * through the library's sweep, as `tradeq run --draws` does; the outcome is then the
      * sweep's and carries the bands into the tables */
-    int udraws = 0, usets = 0;
+    int udraws = 0, usets = 0; /* what was asked, for the answer's "uncertainty" field */
     uint64_t useed = 1;
     tq_spec_uncertainty(sp, 0, &udraws, &usets, &useed);
     const double t0 = now_s();
-    if (udraws > 0 || usets) {
-        tq_sweep_options swo;
-        tq_sweep_options_default(&swo);
-        swo.run = ro;
-        swo.run.threads = 0;
-        swo.threads = S->cfg->threads;
-        swo.seed = useed;
-        char axis[32];
-        if (usets)
-            snprintf(axis, sizeof axis, "draw=sets");
-        else
-            snprintf(axis, sizeof axis, "draw=%d", udraws);
-        st = tq_sweep_new(w->runner, sp, 0, &swo, &sw);
-        if (!st)
-            st = tq_sweep_vary(sw, axis);
-        if (!st)
-            st = tq_sweep_prepare(sw);
+    tq_sweep_options swo;
+    tq_sweep_options_default(&swo);
+    swo.run = ro;
+    swo.run.threads = 0;
+    swo.threads = S->cfg->threads;
+    st = tq_sweep_new_draws(w->runner, sp, 0, &swo, NULL, NULL, &sw);
+    if (sw) {
         oc = tq_sweep_outcome(sw);
         if (!st)
             st = tq_sweep_run(sw, 0, tq_sweep_blocks(sw));
@@ -402,7 +392,7 @@ static void run_job(worker *w, job *j)
          * scenario) is an error */
         if (st != TQ_OK && !(st == TQ_ERR_NOT_CONVERGED && oc && !bands))
             oc = NULL;
-    } else {
+    } else if (!st) {
         st = tq_runner_run(w->runner, sp, 0, &ro, &own);
         oc = own;
     }

@@ -173,6 +173,19 @@ def test_draws_equal_the_cli():
     assert not (r2.regions.welfare_pct_p05 == r.regions.welfare_pct_p05).all()
 
 
+def test_scenario_uncertainty_mapping_equals_the_cli(tmp_path):
+    """A scenario file's own uncertainty: mapping asks for the bands in Python as it does
+    in tradeq run (the same library call decides), draws= not given."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    f = tmp_path / "u.yaml"
+    with open(os.path.join(root, "scenarios", "us-japan-autos.yaml")) as src:
+        f.write_text(src.read() + "uncertainty:\n  draws: 10\n  seed: 4\n")
+    csvs = cli_tables([str(f)])
+    r = tradeq.run(str(f))
+    assert "welfare_pct_p05" in r.regions.columns
+    assert_frame_is_csv(r.regions, csvs["regions"], skip=("seconds",))
+
+
 def test_partial_effect_draws_equal_the_cli(tmp_path):
     """run(draws=N, draw_params=...) draws the partial effects of gravity shocks with a
     standard error as tradeq run --draws N --draw-params does, to the last digit."""

@@ -637,21 +637,25 @@ def _run(session, scenario=None, *, data=None, closure=None, elasticities=None, 
         failed = None
         for k in range(lib.tq_spec_count(spec)):
             out = C.c_void_p()
-            if draws is not None:
-                # the central run and its draws through the library's sweep, as tradeq run
-                # --draws does: the outcome (with its bands) belongs to the sweep
-                swo = L.SweepOptions()
-                lib.tq_sweep_options_default(C.byref(swo))
-                swo.run = o
-                swo.run.threads = 0
-                swo.threads = threads or 0
-                swo.seed = seed
-                swo.draw_theta, swo.draw_partial = drawn
-                sw = C.c_void_p()
-                session.call(lib.tq_sweep_new, session._runner, spec, k, C.byref(swo), C.byref(sw))
-                sweeps.append(sw.value)
-                session.call(lib.tq_sweep_vary, sw, _b("draw=%s" % draws))
-                session.call(lib.tq_sweep_prepare, sw, long=True)
+            # the central run and its draws (draws=, else the scenario's own uncertainty:
+            # mapping) through the library's sweep, as tradeq run --draws does: the outcome
+            # (with its bands) belongs to the sweep
+            swo = L.SweepOptions()
+            lib.tq_sweep_options_default(C.byref(swo))
+            swo.run = o
+            swo.run.threads = 0
+            swo.threads = threads or 0
+            swo.draw_theta, swo.draw_partial = drawn
+            sw = C.c_void_p()
+            sd = C.c_uint64(seed)
+            try:
+                session.call(lib.tq_sweep_new_draws, session._runner, spec, k, C.byref(swo),
+                             None if draws is None else _b(str(draws)),
+                             None if draws is None else C.byref(sd), C.byref(sw), long=True)
+            finally:
+                if sw.value:
+                    sweeps.append(sw.value)
+            if sw.value:
                 session.call(lib.tq_sweep_run, sw, 0, lib.tq_sweep_blocks(sw), long=True)
                 bands = C.c_void_p()  # attached to the central run's result, for its tables
                 session.call(lib.tq_sweep_bands, sw, C.byref(bands))

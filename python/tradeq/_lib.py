@@ -85,6 +85,7 @@ PROTOTYPES = [
     ("tq_outcome_free", None, [P]),
     ("tq_sweep_options_default", None, [C.POINTER(SweepOptions)]),
     ("tq_sweep_new", I, [P, P, I, C.POINTER(SweepOptions), PP]),
+    ("tq_sweep_new_draws", I, [P, P, I, C.POINTER(SweepOptions), S, C.POINTER(C.c_uint64), PP]),
     ("tq_sweep_free", None, [P]),
     ("tq_sweep_vary", I, [P, S]),
     ("tq_sweep_prepare", I, [P]),

@@ -196,6 +196,39 @@ tq_status tq_sweep_new(tq_runner *r, const tq_spec *sp, int k, const tq_sweep_op
     return TQ_OK;
 }
 
+tq_status tq_sweep_new_draws(tq_runner *r, const tq_spec *sp, int k, const tq_sweep_options *o, const char *draws,
+                             const uint64_t *seed, tq_sweep **out)
+{
+    if (!out)
+        return TQ_ERR_INVALID;
+    *out = NULL;
+    int fdraws = 0, fsets = 0;
+    uint64_t fseed = 1;
+    tq_status st = tq_spec_uncertainty(sp, k, &fdraws, &fsets, &fseed);
+    if (st)
+        return st;
+    char ax[48];
+    if (draws)
+        snprintf(ax, sizeof ax, "draw=%.40s", draws);
+    else if (fsets)
+        snprintf(ax, sizeof ax, "draw=sets");
+    else if (fdraws > 0)
+        snprintf(ax, sizeof ax, "draw=%d", fdraws);
+    else
+        return TQ_OK; /* no draws asked for */
+    tq_sweep_options so;
+    if (o)
+        so = *o;
+    else
+        tq_sweep_options_default(&so);
+    so.seed = seed ? *seed : fseed;
+    if ((st = tq_sweep_new(r, sp, k, &so, out)))
+        return st;
+    if ((st = tq_sweep_vary(*out, ax)))
+        return st;
+    return tq_sweep_prepare(*out);
+}
+
 void tq_sweep_free(tq_sweep *s)
 {
     if (!s)

@@ -8,6 +8,7 @@
 #include "tq_test.h"
 
 #include <math.h>
+#include <string.h>
 
 static tq_context *ctx;
 static tq_runner *runner;
@@ -284,12 +285,63 @@ static void test_bad_axes(void **state)
     tq_sweep_free(s);
 }
 
+/* tq_sweep_new_draws: no draws asked (argument or file) gives no sweep; the file's
+ * uncertainty: mapping gives the same sweep as its axis and seed written out; the
+ * arguments win over the file. */
+static void test_new_draws_resolution(void **state)
+{
+    (void)state;
+    const char *yaml = "name: u\ndata:\n  dataset: wiod2014\nclosure: fixed\ntariffs:\n"
+                       "  - importer: USA\n    exporter: JPN\n    sectors: autos\n    add: 25pp\n"
+                       "uncertainty:\n  draws: 6\n  seed: 3\n";
+    tq_spec *withu = NULL;
+    OK(tq_spec_parse(ctx, yaml, strlen(yaml), "u.yaml", &withu));
+    tq_sweep_options o;
+    tq_sweep_options_default(&o);
+    o.threads = 1;
+    tq_sweep *none = (tq_sweep *)1;
+    OK(tq_sweep_new_draws(runner, spec, 0, &o, NULL, NULL, &none));
+    assert_null(none); /* the default scenario asks for no draws */
+
+    /* the file's draws and seed, against the same written out */
+    tq_sweep *fromfile = NULL, *written = NULL;
+    OK(tq_sweep_new_draws(runner, withu, 0, &o, NULL, NULL, &fromfile));
+    assert_non_null(fromfile);
+    o.seed = 3;
+    written = prepared_sweep(runner, withu, "draw=6", &o);
+    assert_int_equal(tq_sweep_points(fromfile), 6);
+    OK(tq_sweep_run(fromfile, 0, tq_sweep_blocks(fromfile)));
+    OK(tq_sweep_run(written, 0, tq_sweep_blocks(written)));
+    same_values(fromfile, written);
+
+    /* arguments win: 4 draws with seed 9 on the file that says 6 and 3 */
+    tq_sweep *args = NULL, *args_written = NULL;
+    const uint64_t nine = 9;
+    OK(tq_sweep_new_draws(runner, withu, 0, &o, "4", &nine, &args));
+    assert_int_equal(tq_sweep_points(args), 4);
+    o.seed = 9;
+    args_written = prepared_sweep(runner, withu, "draw=4", &o);
+    OK(tq_sweep_run(args, 0, tq_sweep_blocks(args)));
+    OK(tq_sweep_run(args_written, 0, tq_sweep_blocks(args_written)));
+    same_values(args, args_written);
+    /* and a different seed gives different draws (the seed is used) */
+    assert_true(memcmp(tq_sweep_values(args, 1), tq_sweep_values(fromfile, 1), tq_sweep_width(args) * sizeof(double)) !=
+                0);
+
+    tq_sweep_free(fromfile);
+    tq_sweep_free(written);
+    tq_sweep_free(args);
+    tq_sweep_free(args_written);
+    tq_spec_free(withu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_band_collapses_without_spread), cmocka_unit_test(test_threads_and_splits_identical),
         cmocka_unit_test(test_resume_from_checkpoint),        cmocka_unit_test(test_draws_seeded_and_truncated),
         cmocka_unit_test(test_tariff_axis_matches_run),       cmocka_unit_test(test_bad_axes),
+        cmocka_unit_test(test_new_draws_resolution),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
