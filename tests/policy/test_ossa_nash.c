@@ -18,6 +18,7 @@
  * tq-test-label: slow (15 s with the exact gradient; much longer under the sanitizers) */
 #include "tq_test.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,37 +66,6 @@ static void read_nash(const char *dir, int N, int J, double *t)
         if (i != n)
             t[((size_t)(n - 1) * N + (i - 1)) * J + (s - 1)] = v;
     fclose(f);
-}
-
-/* Solve a x = r in place (n x n, row-major, partial pivoting). */
-static void dense_solve(int n, double *a, double *r)
-{
-    for (int c = 0; c < n; c++) {
-        int p = c;
-        for (int k = c + 1; k < n; k++)
-            if (fabs(a[(size_t)k * n + c]) > fabs(a[(size_t)p * n + c]))
-                p = k;
-        for (int k = 0; k < n; k++) {
-            double tmp = a[(size_t)c * n + k];
-            a[(size_t)c * n + k] = a[(size_t)p * n + k];
-            a[(size_t)p * n + k] = tmp;
-        }
-        double tr = r[c];
-        r[c] = r[p];
-        r[p] = tr;
-        for (int k = c + 1; k < n; k++) {
-            double f = a[(size_t)k * n + c] / a[(size_t)c * n + c];
-            for (int m = c; m < n; m++)
-                a[(size_t)k * n + m] -= f * a[(size_t)c * n + m];
-            r[k] -= f * r[c];
-        }
-    }
-    for (int c = n - 1; c >= 0; c--) {
-        double v = r[c];
-        for (int k = c + 1; k < n; k++)
-            v -= a[(size_t)c * n + k] * r[k];
-        r[c] = v / a[(size_t)c * n + c];
-    }
 }
 
 /* Welfare of region k and its exact gradient at tariffs t. */
@@ -147,7 +117,10 @@ static double exact_best_response(tq_context *ctx, tq_solver *s, tq_scenario *sc
                 H[(size_t)a * nv + c] = H[(size_t)c * nv + a] = 0.5 * (H[(size_t)a * nv + c] + H[(size_t)c * nv + a]);
         for (int a = 0; a < nv; a++)
             step[a] = -g[cell[a]];
-        dense_solve(nv, H, step);
+        lapack_int *piv = malloc((size_t)nv * sizeof *piv);
+        assert_non_null(piv);
+        assert_int_equal(LAPACKE_dgesv(LAPACK_ROW_MAJOR, nv, 1, H, nv, piv, step, 1), 0);
+        free(piv);
         for (int a = 0; a < nv; a++) {
             t[cell[a]] += step[a];
             assert_true(t[cell[a]] > 0 && t[cell[a]] < 3);
