@@ -2232,7 +2232,7 @@ tq_status tq_spec_uncertainty_params(const tq_spec *sp, int k, int *theta, int *
 /* ------------------------------------------------------- the NTB plan --- */
 
 typedef struct plan_item {
-    size_t cell;
+    size_t cell, pos; /* pos: the factor's place in file order (qsort is not stable) */
     int rv;
     double fb;
 } plan_item;
@@ -2240,7 +2240,9 @@ typedef struct plan_item {
 static int cmp_item_cell(const void *a, const void *b)
 {
     const plan_item *x = a, *y = b;
-    return (x->cell > y->cell) - (x->cell < y->cell);
+    if (x->cell != y->cell)
+        return (x->cell > y->cell) - (x->cell < y->cell);
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 void tq__ntb_plan_free(tq_context *ctx, tq__ntb_plan *p)
@@ -2258,26 +2260,24 @@ void tq__ntb_plan_free(tq_context *ctx, tq__ntb_plan *p)
     tq__free(ctx, p);
 }
 
+/* *a grown to n doubles; -1 when out of memory (*a kept). */
+static int grow_doubles(tq_context *ctx, double **a, int n)
+{
+    double *g = tq__realloc(ctx, *a, sizeof(double) * (size_t)n);
+    if (!g)
+        return -1;
+    *a = g;
+    return 0;
+}
+
 /* A new random variable of plan p with standard error se; its index or -1 (no memory). */
 static int plan_new_rv(tq_context *ctx, tq__ntb_plan *p, int *cap, double se, double b)
 {
     if (p->nrv == *cap) {
         int nc = *cap ? 2 * *cap : 16;
-        double *arr[4] = {p->se, p->b0, p->bmin, p->bmax};
-        for (int q = 0; q < 4; q++) {
-            double *g = tq__realloc(ctx, arr[q], sizeof(double) * (size_t)nc);
-            if (!g)
-                return -1;
-            arr[q] = g;
-            if (q == 0)
-                p->se = g;
-            else if (q == 1)
-                p->b0 = g;
-            else if (q == 2)
-                p->bmin = g;
-            else
-                p->bmax = g;
-        }
+        if (grow_doubles(ctx, &p->se, nc) || grow_doubles(ctx, &p->b0, nc) || grow_doubles(ctx, &p->bmin, nc) ||
+            grow_doubles(ctx, &p->bmax, nc))
+            return -1;
         *cap = nc;
     }
     p->se[p->nrv] = se;
@@ -2391,6 +2391,7 @@ tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_
                         capit = nc;
                     }
                     it[nit].cell = TQ_NIJ(N, J, n, i, j);
+                    it[nit].pos = nit;
                     it[nit].rv = rv;
                     it[nit].fb = sh->type == SH_NTB_AVE ? 1 + sh->value : bval;
                     nit++;
@@ -2400,12 +2401,8 @@ tq_status tq__spec_ntb_plan(tq_context *ctx, const tq_spec *sp, int k, const tq_
         }
     }
     /* group by cell, keeping the file order within a cell: sort by (cell, position) */
-    for (size_t q = 0; q < nit; q++) /* position as a tie-break: qsort is not stable */
-        it[q].cell = it[q].cell * (nit + 1) + q;
     if (nit > 1)
         qsort(it, nit, sizeof *it, cmp_item_cell);
-    for (size_t q = 0; q < nit; q++)
-        it[q].cell /= nit + 1;
     size_t nc = 0;
     for (size_t q = 0; q < nit; q++)
         nc += q == 0 || it[q].cell != it[q - 1].cell;
