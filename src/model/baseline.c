@@ -192,6 +192,38 @@ static void baseline_store(tq_baseline *b, const double *what, const double *va,
     b->info = *info;
 }
 
+/* The end of a recalibration (either model): a solve that stopped short of converging but
+ * within the counterfactuals' tolerance tol is accepted (and recorded as converged); any
+ * other failure is named (model_words: "baseline" or "Ossa baseline"; steps: what the
+ * solver counts) and frees b; else the equilibrium is stored in b. tmp (freed) holds
+ * w^, D', I', R' ([N] each, in that order); va (or NULL) and P as baseline_store. */
+static tq_status recalibrated(tq_context *ctx, tq_baseline *b, tq_status st, tq_solve_info *info, double tol,
+                              const char *model_words, const char *steps, double *tmp, const double *va,
+                              const double *P, tq_baseline **out)
+{
+    const int N = b->N;
+    if (st == TQ_ERR_NOT_CONVERGED && info->residual < tol) {
+        tq__clear_error(ctx);
+        st = TQ_OK;
+        info->status = TQ_OK;
+        info->stop = TQ_STOP_CONVERGED;
+    }
+    if (st) {
+        if (st == TQ_ERR_NOT_CONVERGED)
+            tq__error(ctx, st, NULL, 0, NULL,
+                      "recalibrating the %s: the data's own equilibrium did not converge (residual %.3g after %d "
+                      "%s); try TQ_BASELINE_RAW or check the data",
+                      model_words, info->residual, info->iterations, steps);
+        tq__free(ctx, tmp);
+        tq_baseline_free(b);
+        return st;
+    }
+    baseline_store(b, tmp, va, tmp + N, tmp + 2 * N, tmp + 3 * N, P, info);
+    tq__free(ctx, tmp);
+    *out = b;
+    return TQ_OK;
+}
+
 tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure,
                           const tq_solver_options *opt, tq_baseline **out)
 {
@@ -235,24 +267,7 @@ tq_status tq_baseline_new(tq_context *ctx, const tq_dataset *ds, int y, tq_closu
     tq_solve_info info;
     st = tq__cp_solve(cp, raw->t, NULL, closure, NULL, &o2, 0, &dst, &info, NULL);
     tq__cp_free(cp);
-    if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
-        tq__clear_error(ctx);
-        st = TQ_OK;
-    }
-    if (st) {
-        if (st == TQ_ERR_NOT_CONVERGED)
-            tq__error(ctx, st, NULL, 0, NULL,
-                      "recalibrating the baseline: the data's own equilibrium did not converge "
-                      "(residual %.3g after %d iterations); try TQ_BASELINE_RAW or check the data",
-                      info.residual, info.iterations);
-        tq__free(ctx, tmp);
-        tq_baseline_free(raw);
-        return st;
-    }
-    baseline_store(raw, what, NULL, Dp, Ip, Rp, P, &info);
-    tq__free(ctx, tmp);
-    *out = raw;
-    return TQ_OK;
+    return recalibrated(ctx, raw, st, &info, tol, "baseline", "iterations", tmp, NULL, P, out);
 }
 
 /* ------------------------------------------------------- the Ossa model --- */
@@ -421,26 +436,7 @@ static tq_status baseline_new_ossa(tq_context *ctx, const tq_dataset *ds, int y,
     tq_solve_info info;
     st = tq__ossa_solve(w, b->t, NULL, closure, NULL, &o2, 0, &dst, sales, &info, NULL);
     tq__ossa_free(w);
-    if (st == TQ_ERR_NOT_CONVERGED && info.residual < tol) {
-        tq__clear_error(ctx);
-        st = TQ_OK;
-        info.status = TQ_OK;
-        info.stop = TQ_STOP_CONVERGED;
-    }
-    if (st) {
-        if (st == TQ_ERR_NOT_CONVERGED)
-            tq__error(ctx, st, NULL, 0, NULL,
-                      "recalibrating the Ossa baseline: the data's own equilibrium did not converge "
-                      "(residual %.3g after %d Newton steps)",
-                      info.residual, info.iterations);
-        tq__free(ctx, tmp);
-        tq_baseline_free(b);
-        return st;
-    }
-    baseline_store(b, what, sales, Dp, Ip, Rp, P, &info);
-    tq__free(ctx, tmp);
-    *out = b;
-    return TQ_OK;
+    return recalibrated(ctx, b, st, &info, tol, "Ossa baseline", "Newton steps", tmp, sales, P, out);
 }
 
 tq_status tq_baseline_new_model(tq_context *ctx, const tq_dataset *ds, int y, tq_closure closure, tq_model model,
