@@ -117,6 +117,22 @@ void cli_progress_init(cli_progress *p, const char *label, int points)
 
 /* ------------------------------------------------------------------ output --- */
 
+typedef struct sweep_file {
+    tq_context *ctx;
+    const tq_sweep *sw;
+    int json;
+} sweep_file;
+
+static int write_sweep(FILE *f, void *ud)
+{
+    const sweep_file *sf = ud;
+    tq_sink sk = tq_sink_file(f);
+    tq_status st = sf->json ? tq_sweep_write_json(sf->ctx, sf->sw, &sk) : tq_sweep_write_csv(sf->ctx, sf->sw, &sk);
+    if (st)
+        cli_print_error(sf->ctx);
+    return st != TQ_OK;
+}
+
 static int write_out(tq_context *ctx, const tq_sweep *sw, const char *out, int json, int force)
 {
     if (!out) {
@@ -130,29 +146,8 @@ static int write_out(tq_context *ctx, const tq_sweep *sw, const char *out, int j
         }
         return CLI_OK;
     }
-    if (!force && access(out, F_OK) == 0) {
-        fprintf(stderr, "tradeq sweep: %s exists (use --force to replace it)\n", out);
-        return CLI_FAIL;
-    }
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", out, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        fprintf(stderr, "tradeq sweep: cannot write %s: %s\n", tmp, strerror(errno));
-        return CLI_FAIL;
-    }
-    tq_sink sk = tq_sink_file(f);
-    tq_status st = json ? tq_sweep_write_json(ctx, sw, &sk) : tq_sweep_write_csv(ctx, sw, &sk);
-    int bad = fclose(f) != 0;
-    if (st || bad || rename(tmp, out) != 0) {
-        if (st)
-            cli_print_error(ctx);
-        else
-            fprintf(stderr, "tradeq sweep: cannot write %s\n", out);
-        remove(tmp);
-        return CLI_FAIL;
-    }
-    return CLI_OK;
+    sweep_file sf = {ctx, sw, json};
+    return cli_write_file("sweep", out, force, write_sweep, &sf);
 }
 
 /* ------------------------------------------------------------------ mpi ------ */
@@ -280,6 +275,10 @@ int tq_cmd_sweep(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
 #endif
+    if (out && !force && access(out, F_OK) == 0) { /* before any work (checked again when written) */
+        fprintf(stderr, "tradeq sweep: %s exists (add --force to replace it)\n", out);
+        return CLI_FAIL;
+    }
     tq_context *ctx = cli_context();
     tq_runner *runner = cli_runner(ctx);
     tq_spec *sp = NULL;

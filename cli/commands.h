@@ -35,6 +35,11 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 tq_context *cli_context(void);
 /* Print "tradeq: <one-line error>" from ctx to stderr. */
 void cli_print_error(tq_context *ctx);
+/* Write path whole: write(f, ud) fills a temporary file beside it (returns non-zero on
+ * failure, having printed why), which is then renamed into place; without force an
+ * existing file is never replaced, even one that appeared meanwhile. Returns an exit
+ * code (a message printed on failure). */
+int cli_write_file(const char *cmd, const char *path, int force, int (*write)(FILE *f, void *ud), void *ud);
 /* A runner on ctx (exits with the message if it cannot be made). */
 tq_runner *cli_runner(tq_context *ctx);
 /* The dataset of opts (a folder path or an embedded dataset name; region and sector

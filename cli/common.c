@@ -2,10 +2,13 @@
  * resolved by the library's runner (include/tradeq.h, "runner"). */
 #include "commands.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 tq_context *cli_context(void)
 {
@@ -33,6 +36,47 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (try tradeq %s --help)\n", cmd);
     return CLI_USAGE;
+}
+
+int cli_write_file(const char *cmd, const char *path, int force, int (*write)(FILE *f, void *ud), void *ud)
+{
+    /* written beside the target and renamed, so a reader never sees half a file; without
+     * force an existing file is never replaced (the rename is a link, which fails then) */
+    size_t L = strlen(path);
+    char *tmp = malloc(L + 32);
+    if (!tmp)
+        return CLI_FAIL;
+    snprintf(tmp, L + 32, "%s.tmp%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "tradeq %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(tmp);
+        return CLI_FAIL;
+    }
+    int failed = write(f, ud); /* its own message printed */
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (!failed && !bad) {
+        if (force)
+            bad = rename(tmp, path) != 0;
+        else {
+            bad = link(tmp, path) != 0; /* fails with EEXIST instead of replacing */
+            unlink(tmp);
+        }
+    }
+    if (failed || bad) {
+        if (!failed)
+            fprintf(stderr, "tradeq %s: cannot write %s: %s%s\n", cmd, path, strerror(errno),
+                    errno == EEXIST ? " (add --force to replace it)" : "");
+        unlink(tmp);
+        free(tmp);
+        return CLI_FAIL;
+    }
+    free(tmp);
+    return CLI_OK;
 }
 
 int cli_data_option(int argc, char **argv, int *i, cli_data_opts *opts)

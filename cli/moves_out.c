@@ -3,13 +3,10 @@
  * tradeq optimal, nash and talks (and of run's moves). */
 #include "commands.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -357,46 +354,28 @@ static void write_json(FILE *f, const cli_moves_meta *meta, const tq_dataset *ds
     fprintf(f, "\n]}\n");
 }
 
+typedef struct moves_file {
+    const char *path;
+    const cli_moves_meta *meta;
+    const tq_dataset *ds;
+    const tq_move *mv;
+    int n;
+    const char *const *labels;
+} moves_file;
+
+static int write_moves(FILE *f, void *ud)
+{
+    const moves_file *m = ud;
+    if (ends_with(m->path, ".json"))
+        write_json(f, m->meta, m->ds, m->mv, m->n, m->labels);
+    else
+        write_csv(f, m->ds, m->mv, m->n, m->labels);
+    return 0;
+}
+
 int cli_moves_write(const char *cmd, const char *path, int force, const cli_moves_meta *meta, const tq_dataset *ds,
                     const tq_move *mv, int n, const char *const *labels)
 {
-    /* written beside the target and renamed, so a reader never sees half a file; without
-     * --force an existing file is never replaced (the rename is a link that fails then) */
-    size_t L = strlen(path);
-    char *tmp = malloc(L + 32);
-    if (!tmp)
-        return CLI_FAIL;
-    snprintf(tmp, L + 32, "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        fprintf(stderr, "tradeq %s: cannot write %s: %s\n", cmd, path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        free(tmp);
-        return CLI_FAIL;
-    }
-    if (ends_with(path, ".json"))
-        write_json(f, meta, ds, mv, n, labels);
-    else
-        write_csv(f, ds, mv, n, labels);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (!bad) {
-        if (force)
-            bad = rename(tmp, path) != 0;
-        else {
-            bad = link(tmp, path) != 0; /* fails with EEXIST instead of replacing */
-            unlink(tmp);
-        }
-    }
-    if (bad) {
-        fprintf(stderr, "tradeq %s: cannot write %s: %s%s\n", cmd, path, strerror(errno),
-                errno == EEXIST ? " (add --force to replace it)" : "");
-        unlink(tmp);
-        free(tmp);
-        return CLI_FAIL;
-    }
-    free(tmp);
-    return CLI_OK;
+    moves_file m = {path, meta, ds, mv, n, labels};
+    return cli_write_file(cmd, path, force, write_moves, &m);
 }

@@ -18,6 +18,15 @@ check "sweep with 1 thread" $?
 "$tq" sweep --vary "$axis" --block 2 --threads 2 --out "$tmp/b.csv" 2>/dev/null
 check "sweep with 2 threads" $?
 cmp -s "$tmp/a.csv" "$tmp/b.csv"; check "1 and 2 threads: identical bytes" $?
+# an existing file is never replaced without --force (refused before any work), and is with it
+sum=$(md5sum < "$tmp/b.csv")
+"$tq" sweep --vary 'tariff USA:JPN:autos=0,1' --out "$tmp/b.csv" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "exists (add --force" "$tmp/err" && [ "$(md5sum < "$tmp/b.csv")" = "$sum" ]
+check "an existing --out file is refused without --force" $?
+"$tq" sweep --vary 'tariff USA:JPN:autos=0,1' --out "$tmp/b2.csv" 2>/dev/null && \
+  "$tq" sweep --vary 'tariff USA:JPN:autos=0,1' --out "$tmp/b.csv" --force 2>/dev/null && cmp -s "$tmp/b.csv" "$tmp/b2.csv"
+check "--force replaces it" $?
+ls "$tmp"/*.tmp* >/dev/null 2>&1; [ $? -ne 0 ]; check "no temporary file left behind" $?
 [ "$(wc -l < "$tmp/a.csv")" -eq 21 ]; check "one row per point (20) and a header" $?
 head -1 "$tmp/a.csv" | grep -q '^tariff_USA_JPN_autos_pct,converged,iterations,USA_welfare_pct,'
 check "header: the axis, converged, the pair's numbers" $?
