@@ -125,9 +125,9 @@ int tq_cmd_nash(int argc, char **argv)
                                 if (players[q] == r)
                                     pi = tq_nash_player_info(g, q);
                         printf("%-10s %10.2f %10.2f %10.2f %10.2f %+11.4f %10.1e %10.3g\n",
-                               tq_dataset_region_code(p.ds, r), 100 * cli_policy_median(&p, t, r),
-                               100 * cli_policy_median(&p, t0, r), 100 * cli_policy_mean(&p, t, r),
-                               100 * cli_policy_mean(&p, t0, r), W[r], pi ? pi->grad_norm : NAN,
+                               tq_dataset_region_code(p.ds, r), 100 * cli_tariff_median(p.b, t, r),
+                               100 * cli_tariff_median(p.b, t0, r), 100 * cli_tariff_mean(p.b, t, r),
+                               100 * cli_tariff_mean(p.b, t0, r), W[r], pi ? pi->grad_norm : NAN,
                                pi ? pi->max_curvature : NAN);
                     } else {
                         printf("%-10s %10s %10s %10s %10s %+11.4f  (not at war)\n", tq_dataset_region_code(p.ds, r), "",

@@ -125,8 +125,8 @@ int tq_cmd_optimal(int argc, char **argv)
                        p.closure == TQ_CLOSURE_BALANCED ? "balanced" : "fixed");
                 print_tariffs(&p, t0, t, n);
                 printf("\n%s's tariffs: median %.2f%% (base %.2f%%), import-weighted mean %.2f%% (base %.2f%%)\n",
-                       region, 100 * cli_policy_median(&p, t, n), 100 * cli_policy_median(&p, t0, n),
-                       100 * cli_policy_mean(&p, t, n), 100 * cli_policy_mean(&p, t0, n));
+                       region, 100 * cli_tariff_median(p.b, t, n), 100 * cli_tariff_median(p.b, t0, n),
+                       100 * cli_tariff_mean(p.b, t, n), 100 * cli_tariff_mean(p.b, t0, n));
                 printf("\n%-10s %12s\n", "region", "welfare %");
                 for (int r = 0; r < N; r++)
                     printf("%-10s %+12.4f%s\n", tq_dataset_region_code(p.ds, r), W[r], r == n ? "  <-" : "");

@@ -170,8 +170,8 @@ int tq_cmd_talks(int argc, char **argv)
         for (int k = 0; k < np; k++) {
             int r = players[k];
             printf("%-8s %9.2f %9.2f %9.2f | %10s %+10.4f %+10.4f  (deal %+.4f%%)\n", tq_dataset_region_code(p.ds, r),
-                   100 * cli_policy_median(&p, t0, r), 100 * cli_policy_median(&p, tw, r),
-                   100 * cli_policy_median(&p, td, r), "", Ww[r], Wd[r] - Ww[r], Wd[r]);
+                   100 * cli_tariff_median(p.b, t0, r), 100 * cli_tariff_median(p.b, tw, r),
+                   100 * cli_tariff_median(p.b, td, r), "", Ww[r], Wd[r] - Ww[r], Wd[r]);
         }
         printf("\n(medians over each region's tariffs on all partners; the talks change only tariffs among the "
                "participants)\n");

@@ -104,9 +104,6 @@ void cli_policy_free(cli_policy *p);
 void cli_policy_progress_done(void);
 /* Region codes (or region groups) to indices into regions[]; -1 on an unknown one. */
 int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions);
-/* Median over traded cells / import-weighted mean of importer n's tariffs t [n,i,j]. */
-double cli_policy_median(const cli_policy *p, const double *t, int n);
-double cli_policy_mean(const cli_policy *p, const double *t, int n);
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi);
 /* A move record of a command's answer for cli_moves_write: tariffs and welfare borrowed. */
 tq_move cli_policy_move(tq_move_kind kind, const int *players, int np, tq_tariff_form form, const double *t_before,

@@ -249,16 +249,6 @@ int cli_policy_regions(cli_policy *p, int argc, char **argv, int *regions)
     return n;
 }
 
-double cli_policy_median(const cli_policy *p, const double *t, int n)
-{
-    return cli_tariff_median(p->b, t, n);
-}
-
-double cli_policy_mean(const cli_policy *p, const double *t, int n)
-{
-    return cli_tariff_mean(p->b, t, n);
-}
-
 void cli_policy_print_info(const cli_policy *p, const tq_optimum_info *oi)
 {
     (void)p;
