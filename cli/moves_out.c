@@ -3,6 +3,8 @@
  * tradeq optimal, nash and talks (and of run's moves). */
 #include "commands.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,29 +205,10 @@ int cli_moves_out_check(const char *cmd, const char *path, int force)
     return CLI_OK;
 }
 
-/* JSON string (codes and labels are plain ASCII; escape the few specials anyway) */
-static void jstr(FILE *f, const char *s)
+/* a JSON number, or null when it is not finite (JSON has no NaN) */
+static json_t *jnum(double v)
 {
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* a number, or null when it is not finite (JSON has no NaN) */
-static void jnum(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.17g", v);
-    else
-        fputs("null", f);
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
 static void write_csv(FILE *f, const tq_dataset *ds, const tq_move *mv, int n, const char *const *labels)
@@ -261,97 +244,78 @@ static void write_csv(FILE *f, const tq_dataset *ds, const tq_move *mv, int n, c
     }
 }
 
-static void write_json(FILE *f, const cli_moves_meta *meta, const tq_dataset *ds, const tq_move *mv, int n,
-                       const char *const *labels)
+/* The moves as the JSON document of docs/strategic.schema.json (built with jansson). */
+static int write_json(FILE *f, const cli_moves_meta *meta, const tq_dataset *ds, const tq_move *mv, int n,
+                      const char *const *labels)
 {
     const int N = tq_dataset_regions(ds), J = tq_dataset_sectors(ds);
     char lab[160];
-    fprintf(f, "{\"format\":\"tradeq-strategic-1\",\"command\":");
-    jstr(f, meta->command);
-    fprintf(f, ",\"scenario\":");
-    jstr(f, meta->scenario ? meta->scenario : "");
-    fprintf(f, ",\"dataset\":");
-    jstr(f, tq_dataset_name(ds));
-    fprintf(f, ",\"year\":%d,\"model\":", meta->year);
-    jstr(f, meta->model);
-    fprintf(f, ",\"closure\":");
-    jstr(f, meta->closure);
-    fprintf(f, ",\"moves\":[");
-    for (int m = 0; m < n; m++) {
+    json_t *moves = json_array();
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "format", "tradeq-strategic-1", "command", meta->command,
+                  "scenario", meta->scenario ? meta->scenario : "", "dataset", tq_dataset_name(ds), "year", meta->year,
+                  "model", meta->model, "closure", meta->closure, "moves", moves);
+    for (int m = 0; m < n && doc; m++) {
         const tq_move *v = &mv[m];
-        fprintf(f, "%s\n{\"step\":%d,\"label\":", m ? "," : "", m + 1);
-        jstr(f, labels && labels[m] ? labels[m] : move_label(ds, v, lab, sizeof lab));
-        fprintf(f, ",\"kind\":");
-        jstr(f, kind_name(v->kind));
-        fprintf(f, ",\"form\":");
-        jstr(f, form_name(v->form));
-        fprintf(f, ",\"players\":[");
-        for (int k = 0; k < v->nplayers; k++) {
-            fprintf(f, "%s", k ? "," : "");
-            jstr(f, tq_dataset_region_code(ds, v->players[k]));
-        }
-        fprintf(f, "],\"converged\":%s,\"partial\":%s,\"status\":", v->status == TQ_OK ? "true" : "false",
-                v->info.partial || v->status == TQ_ERR_CANCELLED ? "true" : "false");
-        jstr(f, tq_status_string(v->status));
-        fprintf(f, ",\"optimum\":{\"grad_norm\":");
-        jnum(f, v->info.grad_norm);
-        fprintf(f, ",\"max_curvature\":");
-        jnum(f, v->info.max_curvature);
-        fprintf(f,
-                ",\"second_order_ok\":%s,\"variables\":%d,\"at_bounds\":%d,\"evaluations\":%d,\"solves\":%ld,"
-                "\"seconds\":",
-                v->info.second_order_ok < 0 ? "null"
-                : v->info.second_order_ok   ? "true"
-                                            : "false",
-                v->info.variables, v->info.at_bounds, v->info.evaluations, v->info.solves);
-        jnum(f, v->info.seconds);
-        fprintf(f, "}");
-        if (v->kind == TQ_MOVE_NASH) {
-            fprintf(f, ",\"nash\":{\"rounds\":%d,\"max_change\":", v->nash.rounds);
-            jnum(f, v->nash.max_change);
-            fprintf(f, ",\"max_gain\":");
-            jnum(f, v->nash.max_gain);
-            fprintf(f, ",\"max_gain_region\":");
-            if (v->nash.max_gain_region >= 0)
-                jstr(f, tq_dataset_region_code(ds, v->nash.max_gain_region));
-            else
-                fputs("null", f);
-            fprintf(f, "}");
-        }
-        fprintf(f, ",\"welfare\":[");
-        for (int r = 0; r < N; r++) {
-            fprintf(f, "%s{\"region\":", r ? "," : "");
-            jstr(f, tq_dataset_region_code(ds, r));
-            fprintf(f, ",\"before_pct\":");
-            jnum(f, v->welfare_before[r]);
-            fprintf(f, ",\"after_pct\":");
-            jnum(f, v->welfare_after[r]);
-            fprintf(f, "}");
-        }
-        fprintf(f, "],\"tariffs\":[");
-        int first = 1;
+        json_t *players = json_array(), *welfare = json_array(), *tariffs = json_array();
+        int lost = 0; /* an element that could not be made (out of memory) */
+        for (int k = 0; k < v->nplayers; k++)
+            lost |= json_array_append_new(players, json_string(tq_dataset_region_code(ds, v->players[k])));
+        for (int r = 0; r < N; r++)
+            lost |= json_array_append_new(welfare, json_pack("{s:s, s:o, s:o}", "region", tq_dataset_region_code(ds, r),
+                                                             "before_pct", jnum(v->welfare_before[r]), "after_pct",
+                                                             jnum(v->welfare_after[r])));
         for (int a = 0; a < N; a++)
             for (int i = 0; i < N; i++)
                 for (int j = 0; j < J && i != a; j++) {
                     size_t c = ((size_t)a * N + i) * J + j;
-                    if (v->tariffs_after[c] == v->tariffs_before[c])
-                        continue;
-                    fprintf(f, "%s\n{\"importer\":", first ? "" : ",");
-                    first = 0;
-                    jstr(f, tq_dataset_region_code(ds, a));
-                    fprintf(f, ",\"exporter\":");
-                    jstr(f, tq_dataset_region_code(ds, i));
-                    fprintf(f, ",\"sector\":");
-                    jstr(f, tq_dataset_sector_code(ds, j));
-                    fprintf(f, ",\"before\":");
-                    jnum(f, v->tariffs_before[c]);
-                    fprintf(f, ",\"after\":");
-                    jnum(f, v->tariffs_after[c]);
-                    fprintf(f, "}");
+                    if (v->tariffs_after[c] != v->tariffs_before[c])
+                        lost |= json_array_append_new(
+                            tariffs, json_pack("{s:s, s:s, s:s, s:o, s:o}", "importer", tq_dataset_region_code(ds, a),
+                                               "exporter", tq_dataset_region_code(ds, i), "sector",
+                                               tq_dataset_sector_code(ds, j), "before", jnum(v->tariffs_before[c]),
+                                               "after", jnum(v->tariffs_after[c])));
                 }
-        fprintf(f, "]}");
+        json_t *optimum =
+            json_pack("{s:o, s:o, s:o, s:i, s:i, s:i, s:I, s:o}", "grad_norm", jnum(v->info.grad_norm), "max_curvature",
+                      jnum(v->info.max_curvature), "second_order_ok",
+                      v->info.second_order_ok < 0 ? json_null() : json_boolean(v->info.second_order_ok), "variables",
+                      v->info.variables, "at_bounds", v->info.at_bounds, "evaluations", v->info.evaluations, "solves",
+                      (json_int_t)v->info.solves, "seconds", jnum(v->info.seconds));
+        json_t *one = json_pack("{s:i, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:o}", "step", m + 1, "label",
+                                labels && labels[m] ? labels[m] : move_label(ds, v, lab, sizeof lab), "kind",
+                                kind_name(v->kind), "form", form_name(v->form), "players", players, "converged",
+                                v->status == TQ_OK, "partial", v->info.partial || v->status == TQ_ERR_CANCELLED,
+                                "status", tq_status_string(v->status), "optimum", optimum);
+        if (one && v->kind == TQ_MOVE_NASH)
+            json_object_set_new(one, "nash",
+                                json_pack("{s:i, s:o, s:o, s:o}", "rounds", v->nash.rounds, "max_change",
+                                          jnum(v->nash.max_change), "max_gain", jnum(v->nash.max_gain),
+                                          "max_gain_region",
+                                          v->nash.max_gain_region >= 0
+                                              ? json_string(tq_dataset_region_code(ds, v->nash.max_gain_region))
+                                              : json_null()));
+        if (one) {
+            json_object_set_new(one, "welfare", welfare);
+            json_object_set_new(one, "tariffs", tariffs);
+        } else {
+            json_decref(welfare);
+            json_decref(tariffs);
+        }
+        if (one && lost) {
+            json_decref(one);
+            one = NULL;
+        }
+        if (!one || json_array_append_new(moves, one)) {
+            json_decref(doc);
+            doc = NULL;
+        }
     }
-    fprintf(f, "\n]}\n");
+    int bad = !doc || json_dumpf(doc, f, JSON_COMPACT | JSON_REAL_PRECISION(17)) != 0 || fputc('\n', f) == EOF;
+    if (bad)
+        fprintf(stderr, "tradeq: cannot make the JSON of the moves (out of memory?)\n");
+    json_decref(doc);
+    return bad;
 }
 
 typedef struct moves_file {
@@ -367,9 +331,8 @@ static int write_moves(FILE *f, void *ud)
 {
     const moves_file *m = ud;
     if (ends_with(m->path, ".json"))
-        write_json(f, m->meta, m->ds, m->mv, m->n, m->labels);
-    else
-        write_csv(f, m->ds, m->mv, m->n, m->labels);
+        return write_json(f, m->meta, m->ds, m->mv, m->n, m->labels);
+    write_csv(f, m->ds, m->mv, m->n, m->labels);
     return 0;
 }
 
