@@ -189,32 +189,32 @@ char *tq__strdup(tq_context *ctx, const char *s)
     return d;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s)
+size_t tq__utf8_len(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     if (c < 0x80)
         return 1;
-    size_t n;
+    size_t k;
     unsigned min;
     unsigned cp;
     if ((c & 0xE0) == 0xC0)
-        n = 2, min = 0x80, cp = c & 0x1F;
+        k = 2, min = 0x80, cp = c & 0x1F;
     else if ((c & 0xF0) == 0xE0)
-        n = 3, min = 0x800, cp = c & 0x0F;
+        k = 3, min = 0x800, cp = c & 0x0F;
     else if ((c & 0xF8) == 0xF0)
-        n = 4, min = 0x10000, cp = c & 0x07;
+        k = 4, min = 0x10000, cp = c & 0x07;
     else
         return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
+    if (n < k)
+        return 0;
+    for (size_t q = 1; q < k; q++) {
+        if ((s[q] & 0xC0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[k] & 0x3Fu);
+        cp = (cp << 6) | (s[q] & 0x3Fu);
     }
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
-    return n;
+    return k;
 }
 
 long tq__text_check(const char *s, size_t len, int allow_tab)
@@ -230,8 +230,8 @@ long tq__text_check(const char *s, size_t len, int allow_tab)
             k++;
             continue;
         }
-        size_t n = u[k] >= 0x80 ? utf8_len(u + k) : 0;
-        if (n == 0 || k + n > len)
+        size_t n = u[k] >= 0x80 ? tq__utf8_len(u + k, len - k) : 0;
+        if (n == 0)
             return (long)k;
         k += n;
     }
@@ -251,7 +251,7 @@ static void copy_str(char *dst, size_t cap, const char *src)
     }
     const unsigned char *s = (const unsigned char *)src;
     while (*s) {
-        size_t n = utf8_len(s);
+        size_t n = tq__utf8_len(s, SIZE_MAX); /* the terminating 0 ends a sequence early */
         if (n == 1 && (*s < 0x20 || *s == 0x7F))
             n = 0;
         if (n == 0) {

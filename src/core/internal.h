@@ -37,6 +37,10 @@ tq_status tq__error(tq_context *ctx, tq_status st, const char *file, long line, 
     ;
 void tq__clear_error(tq_context *ctx);
 
+/* Length (1-4) of the valid UTF-8 sequence at s (n bytes readable), or 0 when the bytes
+ * there are not one: overlong forms, surrogates and code points above U+10FFFF are not. */
+size_t tq__utf8_len(const unsigned char *s, size_t n);
+
 /* Whether the len bytes at s are text a label may hold: valid UTF-8 (no overlong forms,
  * surrogates or code points above U+10FFFF) without control bytes or DEL (tab allowed
  * when allow_tab). Returns -1 if so, else the offset of the first offending byte. */

@@ -11,6 +11,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,31 +19,9 @@
  * U+10FFFF). */
 static int utf8_valid(const unsigned char *s)
 {
-    while (*s) {
-        unsigned c = *s;
-        int n;
-        unsigned min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, min = 0x10000, c &= 0x07;
-        } else {
+    for (size_t n; *s; s += n)
+        if (!(n = tq__utf8_len(s, SIZE_MAX))) /* the terminating 0 ends a sequence early */
             return 0;
-        }
-        for (int k = 1; k <= n; k++) {
-            if ((s[k] & 0xC0) != 0x80)
-                return 0; /* also stops at the terminating 0 */
-            c = (c << 6) | (s[k] & 0x3Fu);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return 0;
-        s += n + 1;
-    }
     return 1;
 }
 

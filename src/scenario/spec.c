@@ -1001,35 +1001,6 @@ static tq_status inherit(tq_spec *sp, const scen *top, scen *c)
  * refused by a linear pre-scan. */
 enum { SPEC_MAX_BYTES = 4 << 20, SPEC_MAX_DEPTH = 64 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one:
- * overlong forms, surrogates and code points above U+10FFFF are not. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t k;
-    unsigned cp, min;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        k = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        k = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n < k)
-        return 0;
-    for (size_t q = 1; q < k; q++) {
-        if ((s[q] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[q] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return k;
-}
-
 static tq_status err_pos(tq_spec *sp, size_t line, size_t col, tq_status st, const char *msg)
 {
     char file[600];
@@ -1098,7 +1069,7 @@ static tq_status prescan(tq_spec *sp, const char *text, size_t len)
             line++, i++, bol = i;
             continue;
         }
-        size_t k = (u[i] < 0x20 && u[i] != '\t' && u[i] != '\r') || u[i] == 0x7f ? 0 : utf8_len(u + i, len - i);
+        size_t k = (u[i] < 0x20 && u[i] != '\t' && u[i] != '\r') || u[i] == 0x7f ? 0 : tq__utf8_len(u + i, len - i);
         if (!k) {
             char msg[120];
             snprintf(msg, sizeof msg, "%s byte \\x%02X: a scenario file is UTF-8 text",
@@ -1243,7 +1214,7 @@ static tq_status check_doc(tq_spec *sp, yaml_document_t *doc)
         const unsigned char *v = n->data.scalar.value;
         size_t L = n->data.scalar.length;
         for (size_t i = 0; i < L;) {
-            size_t k = (v[i] < 0x20 && v[i] != '\t' && v[i] != '\n') || v[i] == 0x7f ? 0 : utf8_len(v + i, L - i);
+            size_t k = (v[i] < 0x20 && v[i] != '\t' && v[i] != '\n') || v[i] == 0x7f ? 0 : tq__utf8_len(v + i, L - i);
             if (!k)
                 return err_at(sp, n, TQ_ERR_PARSE, "'%s' holds %s byte \\x%02X", clip(n, buf, sizeof buf),
                               v[i] < 0x80 ? "the control" : "an invalid UTF-8", v[i]);
